@@ -1,0 +1,3 @@
+from kpi_tui.cli import main
+
+raise SystemExit(main())

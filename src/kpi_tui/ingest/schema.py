@@ -1,0 +1,64 @@
+"""The shape every export is turned into: one row per transaction (METRICS.md, Input)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+# customer: id, else e-mail trimmed and lower-cased; null = unattributed.
+# date: the wall-clock local date. amount: signed, in `currency` (null = reporting currency).
+# txn_id: order or transaction id when the export has one, else null.
+TXN_SCHEMA = pa.schema(
+    [
+        ("customer", pa.string()),
+        ("date", pa.date32()),
+        ("amount", pa.float64()),
+        ("currency", pa.string()),
+        ("txn_id", pa.string()),
+    ]
+)
+
+
+def empty_transactions() -> pa.Table:
+    return TXN_SCHEMA.empty_table()
+
+
+@dataclass
+class Normalized:
+    """What a layout makes of one raw table."""
+
+    table: pa.Table  # TXN_SCHEMA
+    layout: str  # e.g. "shopify-orders", "stripe-payments", "generic"
+    mapping: dict[str, str]  # field -> source column (or a description)
+    rows_read: int
+    drops: dict[str, int] = field(default_factory=dict)  # reason -> rows dropped
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class FileReport:
+    """What happened to one file of the data folder (shown by `check` and on screen)."""
+
+    path: Path
+    size: int = 0
+    mtime: float = 0.0
+    layout: str | None = None
+    mapping: dict[str, str] = field(default_factory=dict)
+    rows_read: int = 0
+    rows_kept: int = 0
+    drops: dict[str, int] = field(default_factory=dict)
+    date_min: str | None = None
+    date_max: str | None = None
+    currencies: list[str] = field(default_factory=list)
+    error: str | None = None  # one clear sentence when the file cannot be used
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def usable(self) -> bool:
+        return self.error is None
+
+
+class UnusableFile(Exception):
+    """A file that cannot be used; the message is one clear sentence for the user."""
