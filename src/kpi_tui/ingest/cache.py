@@ -1,0 +1,71 @@
+"""Parsed files, cached in the user cache dir (honours XDG_CACHE_HOME); never in the data folder.
+
+An entry is keyed by the file's path, size and mtime and by the settings that change parsing;
+it holds the file's transactions (Arrow IPC, memory-mapped on read) and its FileReport.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import asdict
+from pathlib import Path
+
+import platformdirs
+import pyarrow as pa
+
+from kpi_tui import __version__
+from kpi_tui.ingest.schema import TXN_SCHEMA, FileReport
+
+FORMAT = 1  # bump when parsing changes what a file yields
+
+
+def cache_dir() -> Path:
+    return Path(platformdirs.user_cache_dir("kpi-tui")) / "parsed"
+
+
+def _h(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+class ParseCache:
+    def __init__(self, fingerprint: str, root: Path | None = None):
+        self.root = root or cache_dir()
+        self.fingerprint = f"{__version__}/{FORMAT}/{fingerprint}"
+
+    def _paths(self, path: Path, st: os.stat_result) -> tuple[str, Path, Path]:
+        prefix = _h(str(path.resolve()))
+        key = _h(f"{st.st_size}/{st.st_mtime_ns}/{self.fingerprint}")
+        base = self.root / f"{prefix}-{key}"
+        return prefix, base.with_suffix(".arrow"), base.with_suffix(".json")
+
+    def get(self, path: Path, st: os.stat_result) -> tuple[pa.Table, FileReport, str | None] | None:
+        _, data, meta = self._paths(path, st)
+        try:
+            info = json.loads(meta.read_text())
+            table = pa.ipc.open_file(pa.memory_map(str(data))).read_all()
+        except (OSError, ValueError, pa.ArrowInvalid):
+            return None
+        if table.schema != TXN_SCHEMA:
+            return None
+        rep = info["report"]
+        rep["path"] = path
+        return table, FileReport(**rep), info.get("content_hash")
+
+    def put(self, path: Path, st: os.stat_result, table: pa.Table, report: FileReport,
+            content_hash: str | None) -> None:
+        prefix, data, meta = self._paths(path, st)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            for old in self.root.glob(f"{prefix}-*"):  # older versions of this file
+                old.unlink(missing_ok=True)
+            tmp = data.with_suffix(f".tmp{os.getpid()}")
+            with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, TXN_SCHEMA) as w:
+                w.write_table(table.cast(TXN_SCHEMA))
+            os.replace(tmp, data)
+            rep = asdict(report)
+            rep["path"] = str(report.path)
+            meta.write_text(json.dumps({"report": rep, "content_hash": content_hash}))
+        except OSError:
+            pass  # a cache that cannot be written only costs time

@@ -1,0 +1,162 @@
+"""Read every export of a data folder into one table of transactions (METRICS.md, Input)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from kpi_tui.ingest.cache import ParseCache
+from kpi_tui.ingest.currency import convert, reporting_currency
+from kpi_tui.ingest.dedupe import Part, dedupe
+from kpi_tui.ingest.discover import discover
+from kpi_tui.ingest.layouts import normalize
+from kpi_tui.ingest.readers import read_raw
+from kpi_tui.ingest.schema import TXN_SCHEMA, FileReport, UnusableFile, empty_transactions
+from kpi_tui.settings import Settings
+
+
+@dataclass
+class Dataset:
+    root: Path
+    transactions: pa.Table  # TXN_SCHEMA, deduplicated, amounts in the reporting currency
+    currency: str | None
+    files: list[FileReport]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def used(self) -> list[FileReport]:
+        return [f for f in self.files if f.usable]
+
+    @property
+    def skipped(self) -> list[FileReport]:
+        return [f for f in self.files if not f.usable]
+
+
+def fingerprint(settings: Settings) -> str:
+    m = asdict(settings.mapping) if settings.mapping else None
+    return json.dumps([settings.timezone, settings.date_order, m], sort_keys=True, default=str)
+
+
+def parse_file(path: Path, settings: Settings) -> tuple[pa.Table, FileReport]:
+    """Read and normalise one file; raises UnusableFile."""
+    report = FileReport(path=path)
+    tables, layouts, mappings = [], [], {}
+    raws = read_raw(path)
+    errors = []
+    for raw in raws:
+        try:
+            norm = normalize(raw, settings)
+        except UnusableFile as e:
+            errors.append(str(e))
+            continue
+        tables.append(norm.table.cast(TXN_SCHEMA))
+        layouts.append(norm.layout)
+        mappings.update(norm.mapping)
+        report.rows_read += norm.rows_read + getattr(raw, "bad_rows", 0)
+        for k, n in norm.drops.items():
+            report.drops[k] = report.drops.get(k, 0) + n
+        if getattr(raw, "bad_rows", 0):
+            report.drops["malformed line"] = report.drops.get("malformed line", 0) + raw.bad_rows
+        report.notes.extend(norm.notes)
+    if not tables:
+        raise UnusableFile(errors[0] if errors else f"{path.name}: no table found in the file")
+    if errors:
+        report.notes.extend(errors)
+    table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+    report.layout = ", ".join(dict.fromkeys(layouts))
+    report.mapping = mappings
+    describe(report, table)
+    return table, report
+
+
+def describe(report: FileReport, table: pa.Table) -> None:
+    report.rows_kept = table.num_rows
+    if table.num_rows:
+        mm = pc.min_max(table.column("date")).as_py()
+        report.date_min = mm["min"].isoformat() if mm["min"] else None
+        report.date_max = mm["max"].isoformat() if mm["max"] else None
+        report.currencies = sorted(pc.unique(pc.drop_null(table.column("currency"))).to_pylist())
+
+
+def _content_hash(path: Path) -> str | None:
+    try:
+        with open(path, "rb") as f:
+            return hashlib.file_digest(f, "sha256").hexdigest()
+    except OSError:
+        return None
+
+
+def load_file(path: Path, settings: Settings, cache: ParseCache | None):
+    """(Part or None, FileReport) for one file; never raises for a bad file."""
+    try:
+        st = path.stat()
+    except OSError as e:
+        return None, FileReport(path=path, error=f"{path.name}: cannot be read ({e.strerror})")
+    hit = cache.get(path, st) if cache else None
+    if hit:
+        table, report, chash = hit
+    else:
+        try:
+            table, report = parse_file(path, settings)
+        except UnusableFile as e:
+            return None, FileReport(path=path, size=st.st_size, mtime=st.st_mtime, error=str(e))
+        except (OSError, MemoryError) as e:
+            msg = getattr(e, "strerror", None) or type(e).__name__
+            return None, FileReport(path=path, size=st.st_size, mtime=st.st_mtime,
+                                    error=f"{path.name}: cannot be read ({msg})")
+        report.size, report.mtime = st.st_size, st.st_mtime
+        no_ids = table.column("txn_id").null_count == table.num_rows
+        chash = _content_hash(path) if no_ids else None
+        if cache:
+            cache.put(path, st, table, report, chash)
+    return Part(str(path), st.st_mtime, table, chash), report
+
+
+def load_folder(root: Path, settings: Settings | None = None, use_cache: bool | None = None,
+                cache: ParseCache | None = None) -> Dataset:
+    settings = settings or Settings()
+    if use_cache is None:
+        use_cache = settings.cache
+    if cache is None and use_cache:
+        cache = ParseCache(fingerprint(settings))
+    paths, skipped = discover(root)
+    parts: list[Part] = []
+    reports: list[FileReport] = list(skipped)
+    for path in paths:
+        part, report = load_file(path, settings, cache if use_cache else None)
+        reports.append(report)
+        if part is not None:
+            parts.append(part)
+    return assemble(root, parts, reports, settings)
+
+
+def assemble(root: Path, parts: list[Part], reports: list[FileReport],
+             settings: Settings) -> Dataset:
+    """Dedupe and convert currencies: the folder's transactions from its parsed files."""
+    tables, drops = dedupe(parts)
+    by_key = {str(r.path): r for r in reports}
+    for key, d in drops.items():
+        r = by_key[key]
+        for reason, n in d.items():
+            r.drops[reason] = r.drops.get(reason, 0) + n
+            r.rows_kept -= n
+    currency = reporting_currency(tables, settings.currency)
+    warnings: list[str] = []
+    out = []
+    left_total: dict[str, int] = {}
+    for t in tables:
+        t, left_out, _ = convert(t, currency, settings.rates)
+        for c, n in left_out.items():
+            left_total[c] = left_total.get(c, 0) + n
+        out.append(t)
+    for c, n in sorted(left_total.items()):
+        warnings.append(f"{n} rows in {c} left out: no rate to {currency} (give one with --rates)")
+    txns = pa.concat_tables(out) if out else empty_transactions()
+    reports.sort(key=lambda r: str(r.path))
+    return Dataset(root, txns, currency, reports, warnings)

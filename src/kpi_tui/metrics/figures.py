@@ -1,0 +1,98 @@
+"""The figures of METRICS.md for a granularity or a trailing window, from a Ledger."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+
+from kpi_tui.metrics import periods
+from kpi_tui.metrics.ledger import NO_PURCHASE, Ledger, PeriodSums, group_sum, period_sums
+from kpi_tui.metrics.movements import FIELDS, series
+
+
+def as_of_day(ledger: Ledger, as_of: dt.date | None = None) -> int | None:
+    """The as-of date D: given, else the date of the latest transaction."""
+    if as_of is not None:
+        return periods.to_day(as_of)
+    return ledger.last_day
+
+
+def finish(rows: list[dict], g: str, d: int | None) -> list[dict]:
+    """Add `start` and `complete`, and order the fields as METRICS.md lists them."""
+    out = []
+    for r in rows:
+        r = dict(r)
+        r["start"] = periods.start(r["index"], g).isoformat()
+        r["complete"] = d is not None and d >= periods.end_day(r["index"], g)
+        out.append({k: r[k] for k in FIELDS})
+    return out
+
+
+def period_figures(
+    ledger: Ledger, g: str, as_of: dt.date | None = None, margin: float = 1.0
+) -> list[dict]:
+    """One dict per period of the series (METRICS.md fields, in order)."""
+    ps = period_sums(ledger, g)
+    if ps is None:
+        return []
+    return finish(series(ps, margin), g, as_of_day(ledger, as_of))
+
+
+@dataclass
+class Window:
+    start: dt.date  # first day included
+    end: dt.date  # last day included
+
+
+def windows(d: int, length: int) -> dict[str, Window]:
+    """current (D-L, D], previous (D-2L, D-L], year_ago (D-365-L, D-365]."""
+    def w(end: int) -> Window:
+        return Window(periods.from_day(end - length + 1), periods.from_day(end))
+
+    return {"current": w(d), "previous": w(d - length), "year_ago": w(d - 365)}
+
+
+def window_pair(ledger: Ledger, a: Window, b: Window, margin: float = 1.0) -> list[dict]:
+    """Figures of window `a` and window `b`, the second with movements from `a` to `b`."""
+    a0, a1 = periods.to_day(a.start), periods.to_day(a.end)
+    b0, b1 = periods.to_day(b.start), periods.to_day(b.end)
+    in_a = (ledger.day >= a0) & (ledger.day <= a1)
+    in_b = (ledger.day >= b0) & (ledger.day <= b1)
+    # a and b may overlap only when they are the same window (L = 365)
+    cust = np.r_[ledger.customer[in_a], ledger.customer[in_b]]
+    p = np.r_[np.zeros(in_a.sum(), np.int64), np.ones(in_b.sum(), np.int64)]
+    micros = np.r_[ledger.micros[in_a], ledger.micros[in_b]]
+    customer, period, v = group_sum(cust, p, micros, 2)
+    fp_day = ledger.first_purchase_day()
+    fp = np.where((fp_day >= b0) & (fp_day <= b1), 1, NO_PURCHASE)
+    ps = PeriodSums(0, 1, customer, period, v, fp)
+    return series(ps, margin)
+
+
+def window_figures(
+    ledger: Ledger, g: str, as_of: dt.date | None = None, margin: float = 1.0
+) -> dict | None:
+    """The trailing-window view for granularity `g` (L = 1, 7, 30, 91, 365 days).
+
+    Returns {"length", "current", "previous", "year_ago"} windows (start/end dates) and
+    "vs_previous" / "vs_year_ago": the current window's figures with movements from that window,
+    and "previous_figures" / "year_ago_figures" for the earlier windows themselves.
+    """
+    d = as_of_day(ledger, as_of)
+    if d is None:
+        return None
+    length = periods.WINDOW_DAYS[g]
+    ws = windows(d, length)
+    prev, cur = window_pair(ledger, ws["previous"], ws["current"], margin)
+    yago, cur_y = window_pair(ledger, ws["year_ago"], ws["current"], margin)
+    strip = lambda r: {k: v for k, v in r.items() if k != "index"}  # noqa: E731
+    return {
+        "length": length,
+        **{k: {"start": w.start.isoformat(), "end": w.end.isoformat()} for k, w in ws.items()},
+        "vs_previous": strip(cur),
+        "vs_year_ago": strip(cur_y),
+        "previous_figures": strip(prev),
+        "year_ago_figures": strip(yago),
+    }

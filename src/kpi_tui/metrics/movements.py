@@ -1,0 +1,128 @@
+"""Per-period figures, movements between P-1 and P, and why the average moved (METRICS.md)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kpi_tui.metrics.ledger import MICROS, PeriodSums
+
+FIELDS = (
+    "start", "revenue", "active_customers", "acv", "retained_customers", "churned_customers",
+    "new_customers", "reactivated_customers", "retained_revenue", "retained_revenue_prev",
+    "churned_revenue_prev", "new_revenue", "reactivated_revenue", "expansion", "contraction",
+    "churn_rate", "acv_change", "churn_effect", "spend_effect", "acquisition_effect",
+    "other_effect", "clv", "complete",
+)  # fmt: skip
+MOVEMENT_FIELDS = FIELDS[4:16]
+EFFECTS = ("churn_effect", "spend_effect", "acquisition_effect", "other_effect")
+
+
+def _money(x: float) -> float:
+    return float(x) / MICROS
+
+
+def _div(a: float, b: float) -> float | None:
+    return None if b == 0 else a / b
+
+
+def neighbours(ps: PeriodSums) -> tuple[np.ndarray, np.ndarray]:
+    """For each (c,P) row: v(c,P-1) (0 if none) and whether c is active in P+1."""
+    if len(ps.v) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, bool)
+    n = ps.last - ps.first + 3
+    key = ps.customer * n + (ps.period - ps.first + 1)  # sorted, with a gap between customers
+    last = len(key) - 1
+    prev_i = np.minimum(np.searchsorted(key, key - 1), last)
+    v_prev = np.where(key[prev_i] == key - 1, ps.v[prev_i], 0)
+    next_i = np.minimum(np.searchsorted(key, key + 1), last)
+    next_active = (key[next_i] == key + 1) & (ps.v[next_i] > 0)
+    return v_prev, next_active
+
+
+def series(ps: PeriodSums, margin: float = 1.0) -> list[dict]:
+    """Figures for every period from ps.first to ps.last, without `start` and `complete`.
+
+    Each dict holds the period `index` and every field of FIELDS but those two; money in units.
+    """
+    n = ps.last - ps.first + 1
+    p = ps.period - ps.first
+    v = ps.v
+    v_prev, next_active = neighbours(ps)
+    active = v > 0
+    was_active = v_prev > 0
+
+    def count(mask):
+        return np.bincount(p[mask], minlength=n).astype(np.int64)
+
+    def total(mask, values):
+        return np.rint(np.bincount(p[mask], weights=values[mask], minlength=n)).astype(np.int64)
+
+    all_rows = np.ones(len(v), bool)
+    revenue = total(all_rows, v)
+    active_n = count(active)
+    active_sum = total(active, v)
+    kept = active & was_active
+    joined = active & ~was_active
+    is_new = joined & (ps.first_purchase[ps.customer] == ps.period)
+    is_react = joined & ~is_new
+    diff = v - v_prev
+    retained_n, retained_rev, retained_prev = count(kept), total(kept, v), total(kept, v_prev)
+    expansion = total(kept, np.maximum(diff, 0))
+    contraction = total(kept, np.minimum(diff, 0))
+    new_n, new_rev = count(is_new), total(is_new, v)
+    react_n, react_rev = count(is_react), total(is_react, v)
+    # churned in P: active in P-1, not active in P (counted on their P-1 row)
+    left = active & ~next_active
+    churn_n = np.r_[0, count(left)[:-1]] if n else count(left)
+    churn_prev = np.r_[0, total(left, v)[:-1]] if n else total(left, v)
+
+    out = []
+    for i in range(n):
+        row: dict = {"index": ps.first + i}
+        a_n = int(active_n[i])
+        row["revenue"] = _money(revenue[i])
+        row["active_customers"] = a_n
+        row["acv"] = _div(revenue[i], a_n * MICROS)
+        if i == 0:
+            row.update({k: None for k in MOVEMENT_FIELDS})
+            row.update({k: None for k in ("acv_change", *EFFECTS, "clv")})
+            out.append(row)
+            continue
+        prev_active = int(active_n[i - 1])
+        row.update(
+            retained_customers=int(retained_n[i]),
+            churned_customers=int(churn_n[i]),
+            new_customers=int(new_n[i]),
+            reactivated_customers=int(react_n[i]),
+            retained_revenue=_money(retained_rev[i]),
+            retained_revenue_prev=_money(retained_prev[i]),
+            churned_revenue_prev=_money(churn_prev[i]),
+            new_revenue=_money(new_rev[i]),
+            reactivated_revenue=_money(react_rev[i]),
+            expansion=_money(expansion[i]),
+            contraction=_money(contraction[i]),
+            churn_rate=_div(int(churn_n[i]), prev_active),
+        )
+        acv_prev = out[-1]["acv"]
+        row["acv_change"] = None if row["acv"] is None or acv_prev is None else row["acv"] - acv_prev
+        k_n = int(retained_n[i])
+        if prev_active and a_n and k_n:
+            m0 = active_sum[i - 1] / prev_active / MICROS
+            m1 = retained_prev[i] / k_n / MICROS
+            m2 = retained_rev[i] / k_n / MICROS
+            m3 = active_sum[i] / a_n / MICROS
+            row["churn_effect"] = m1 - m0
+            row["spend_effect"] = m2 - m1
+            row["acquisition_effect"] = m3 - m2
+            row["other_effect"] = row["acv_change"] - (m3 - m0)
+        else:
+            row.update({k: None for k in EFFECTS})
+        row["clv"] = clv(row["acv"], row["churn_rate"], margin)
+        out.append(row)
+    return out
+
+
+def clv(acv: float | None, churn_rate: float | None, margin: float) -> float | None:
+    if acv is None or churn_rate is None or churn_rate == 0:
+        return None
+    return acv * margin / churn_rate

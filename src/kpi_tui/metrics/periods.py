@@ -1,0 +1,75 @@
+"""Calendar periods (METRICS.md, Periods): day, ISO week, month, quarter, year.
+
+A period is an integer index per granularity; `start`/`end` give its first and last day.
+Days are integers counted from 1970-01-01 (numpy datetime64[D]).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+GRANULARITIES = ("day", "week", "month", "quarter", "year")
+EPOCH = dt.date(1970, 1, 1)
+_MONDAY0 = 4  # 1970-01-05 is a Monday
+WINDOW_DAYS = {"day": 1, "week": 7, "month": 30, "quarter": 91, "year": 365}
+
+
+def to_day(d: dt.date) -> int:
+    return (d - EPOCH).days
+
+
+def from_day(n: int) -> dt.date:
+    return EPOCH + dt.timedelta(days=int(n))
+
+
+def period_index(days: np.ndarray, g: str) -> np.ndarray:
+    """Index of the period holding each day (int64, increasing with time)."""
+    days = np.asarray(days, dtype=np.int64)
+    if g == "day":
+        return days
+    if g == "week":
+        return (days - _MONDAY0) // 7
+    months = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    if g == "month":
+        return months
+    if g == "quarter":
+        return months // 3
+    if g == "year":
+        return months // 12
+    raise ValueError(f"unknown granularity {g!r}")
+
+
+def start_day(index: int, g: str) -> int:
+    """First day (as a day number) of period `index`."""
+    if g == "day":
+        return int(index)
+    if g == "week":
+        return int(index) * 7 + _MONDAY0
+    months = {"month": 1, "quarter": 3, "year": 12}[g] * int(index)
+    return int(np.datetime64(months, "M").astype("datetime64[D]").astype(np.int64))
+
+
+def end_day(index: int, g: str) -> int:
+    """Last day of period `index`."""
+    return start_day(index + 1, g) - 1
+
+
+def start(index: int, g: str) -> dt.date:
+    return from_day(start_day(index, g))
+
+
+def label(index: int, g: str) -> str:
+    """Short human name: 2026-03-02, W10 2026, Mar 2026, Q1 2026, 2026."""
+    d = start(index, g)
+    if g == "day":
+        return d.isoformat()
+    if g == "week":
+        y, w, _ = d.isocalendar()
+        return f"W{w:02d} {y}"
+    if g == "month":
+        return d.strftime("%b %Y")
+    if g == "quarter":
+        return f"Q{(d.month - 1) // 3 + 1} {d.year}"
+    return str(d.year)
