@@ -1,0 +1,33 @@
+"""`kpi-tui check`: per file, what it was read as and what was dropped."""
+
+from __future__ import annotations
+
+from kpi_tui.ingest.folder import Dataset
+
+
+def check_text(ds: Dataset) -> str:
+    out = []
+    for f in ds.files:
+        name = f.path.relative_to(ds.root) if f.path.is_relative_to(ds.root) else f.path
+        if not f.usable:
+            out.append(f"✗ {name}\n    {f.error}\n")
+            continue
+        lines = [f"✓ {name}", f"    layout:   {f.layout}"]
+        if f.mapping:
+            lines.append("    columns:  " + ", ".join(f"{k} ← {v}" for k, v in f.mapping.items()))
+        dropped = sum(f.drops.values())
+        lines.append(f"    rows:     {f.rows_read:,} read, {f.rows_kept:,} kept, {dropped:,} dropped")
+        for reason, n in sorted(f.drops.items(), key=lambda kv: -kv[1]):
+            lines.append(f"              {n:,} {reason}")
+        if f.date_min:
+            lines.append(f"    dates:    {f.date_min} to {f.date_max}")
+        lines.append("    currency: " + (", ".join(f.currencies) or
+                                       f"none given (taken as {ds.currency or 'the reporting currency'})"))
+        for note in f.notes:
+            lines.append(f"    note:     {note}")
+        out.append("\n".join(lines) + "\n")
+    used = len(ds.used)
+    summary = [f"{used} of {len(ds.files)} files used; {ds.transactions.num_rows:,} transactions; "
+               f"reporting currency: {ds.currency or 'none given'}"]
+    summary += [f"warning: {w}" for w in ds.warnings]
+    return "\n".join(out + summary) + "\n"
