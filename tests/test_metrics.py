@@ -1,0 +1,154 @@
+"""The metrics core on hand-made ledgers: golden figures, identities, invariances."""
+
+import csv
+import datetime as dt
+import json
+import math
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kpi_tui.metrics import periods
+from kpi_tui.metrics.figures import period_figures, window_figures
+from kpi_tui.metrics.ledger import ledger_from_transactions
+from kpi_tui.metrics.movements import FIELDS
+
+from conftest import GOLDEN
+
+
+def table(rows):
+    cust, date, amount = zip(*rows) if rows else ((), (), ())
+    return pa.table({
+        "customer": pa.array(list(cust), pa.string()),
+        "date": pa.array(list(date), pa.date32()),
+        "amount": pa.array(list(amount), pa.float64()),
+    })
+
+
+def golden_rows():
+    kept = {}
+    for name in ("orders-2026-02.csv", "orders-2026-05.csv"):  # later file wins on ids
+        for r in csv.DictReader(open(GOLDEN / name)):
+            if r["status"] != "failed":
+                kept[r["order_id"]] = (r["customer_id"] or None,
+                                       dt.date.fromisoformat(r["created_at"][:10]),
+                                       float(r["amount"]))
+    return list(kept.values())
+
+
+def same(a, b):
+    if a is None or b is None:
+        return a is None and b is None
+    if isinstance(a, (str, bool)) or isinstance(b, (str, bool)):
+        return a == b
+    return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-9)
+
+
+@pytest.mark.parametrize("g", ["month", "quarter"])
+def test_golden_figures(g):
+    want = json.load(open(GOLDEN / f"expected-{g}.json"))["periods"]
+    got = period_figures(ledger_from_transactions(table(golden_rows())), g)
+    assert [list(r) for r in got] == [list(FIELDS)] * len(want)
+    for w, r in zip(want, got):
+        for k in FIELDS:
+            assert same(r[k], w[k]), (w["start"], k, r[k], w[k])
+
+
+def test_golden_week_hand_checked():
+    got = period_figures(ledger_from_transactions(table(golden_rows())), "week")
+    assert got[0]["start"] == "2026-01-05"  # ISO week starts on Monday
+    assert got[-1]["start"] == "2026-05-11"
+    assert len(got) == 19  # every week from the first to the last, empty ones included
+    by = {r["start"]: r for r in got}
+    # week of 2026-02-02: alice 120, bob 50 (bob's refund falls in the next week)
+    assert by["2026-02-02"]["revenue"] == 170.0 and by["2026-02-02"]["active_customers"] == 2
+    # week of 2026-02-09: only bob's -50 refund: revenue -50, no active customer
+    w = by["2026-02-09"]
+    assert (w["revenue"], w["active_customers"], w["acv"]) == (-50.0, 0, None)
+    assert w["churned_customers"] == 2 and w["churn_rate"] == 1.0
+    assert all(r["complete"] for r in got[:-1]) and not got[-1]["complete"]
+
+
+def test_unattributed_and_refund_of_inactive_customer():
+    rows = [("a", dt.date(2026, 1, 3), 10.0), ("b", dt.date(2026, 1, 4), 30.0),
+            ("a", dt.date(2026, 2, 3), 20.0), ("b", dt.date(2026, 2, 9), 10.0),
+            ("c", dt.date(2026, 2, 10), -5.0),  # refund of a customer active in neither period
+            (None, dt.date(2026, 2, 11), 99.0)]
+    ledger = ledger_from_transactions(table(rows))
+    assert ledger.unattributed_micros == 99_000_000
+    jan, feb = period_figures(ledger, "month")
+    assert feb["revenue"] == 25.0 and feb["active_customers"] == 2 and feb["acv"] == 12.5
+    assert feb["acv_change"] == 12.5 - 20.0
+    assert feb["churn_effect"] == 0.0 and feb["spend_effect"] == 15.0 - 20.0
+    assert feb["acquisition_effect"] == 0.0 and feb["other_effect"] == -2.5
+    assert feb["contraction"] == -20.0 and feb["expansion"] == 10.0
+
+
+def test_trailing_windows():
+    rows = [("a", dt.date(2026, 5, 1), 10.0), ("b", dt.date(2026, 4, 20), 20.0),
+            ("a", dt.date(2025, 5, 1), 40.0), ("c", dt.date(2026, 4, 1), 8.0)]
+    w = window_figures(ledger_from_transactions(table(rows)), "month")
+    assert w["current"] == {"start": "2026-04-02", "end": "2026-05-01"}
+    assert w["previous"] == {"start": "2026-03-03", "end": "2026-04-01"}
+    assert w["year_ago"] == {"start": "2025-04-02", "end": "2025-05-01"}
+    cur = w["vs_previous"]
+    assert (cur["revenue"], cur["active_customers"], cur["acv"]) == (30.0, 2, 15.0)
+    assert cur["churned_customers"] == 1 and cur["new_customers"] == 1
+    assert cur["reactivated_customers"] == 1  # a bought a year ago
+    y = w["vs_year_ago"]
+    assert y["retained_customers"] == 1 and y["acv_change"] == 15.0 - 40.0
+
+
+def test_periods_calendar():
+    d = np.array([periods.to_day(dt.date(2026, 1, 1)), periods.to_day(dt.date(2025, 12, 29))])
+    wk = periods.period_index(d, "week")
+    assert wk[0] == wk[1] and periods.start(int(wk[0]), "week") == dt.date(2025, 12, 29)
+    q = periods.period_index(np.array([periods.to_day(dt.date(2026, 5, 31))]), "quarter")[0]
+    assert periods.start(int(q), "quarter") == dt.date(2026, 4, 1)
+    assert periods.end_day(int(q), "quarter") == periods.to_day(dt.date(2026, 6, 30))
+    assert periods.label(int(q), "quarter") == "Q2 2026"
+
+
+customers = st.sampled_from(["a", "b", "c", "d", "e", "f", None])
+amounts = st.integers(-5000, 20000).map(lambda c: c / 100)
+days = st.integers(0, 400).map(lambda n: dt.date(2025, 1, 1) + dt.timedelta(days=n))
+txns = st.lists(st.tuples(customers, days, amounts), min_size=1, max_size=60)
+
+
+@settings(max_examples=150, deadline=None)
+@given(txns, st.sampled_from(periods.GRANULARITIES[1:]))
+def test_bridge_and_effects_add_up(rows, g):
+    ledger = ledger_from_transactions(table(rows))
+    rows_out = period_figures(ledger, g)
+    v = {}  # independent per-customer sums
+    for c, d, a in rows:
+        if c is not None:
+            p = int(periods.period_index(np.array([periods.to_day(d)]), g)[0])
+            v[(c, p)] = v.get((c, p), 0) + round(a * 100)
+    for prev, cur in zip(rows_out, rows_out[1:]):
+        p = int(periods.period_index(np.array([periods.to_day(
+            dt.date.fromisoformat(cur["start"]))]), g)[0])
+        o = lambda q: sum(x for (c, pp), x in v.items() if pp == q and x <= 0) / 100  # noqa: E731
+        bridge = (cur["new_revenue"] + cur["reactivated_revenue"] + cur["expansion"]
+                  + cur["contraction"] - cur["churned_revenue_prev"] + o(p) - o(p - 1))
+        assert math.isclose(cur["revenue"] - prev["revenue"], bridge, abs_tol=1e-6)
+        if cur["churn_effect"] is not None:
+            total = (cur["churn_effect"] + cur["spend_effect"] + cur["acquisition_effect"]
+                     + cur["other_effect"])
+            assert math.isclose(total, cur["acv_change"], abs_tol=1e-9)
+        assert cur["retained_customers"] + cur["churned_customers"] == prev["active_customers"]
+        assert (cur["retained_customers"] + cur["new_customers"]
+                + cur["reactivated_customers"]) == cur["active_customers"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(txns, st.randoms())
+def test_row_order_changes_nothing(rows, rnd):
+    shuffled = list(rows)
+    rnd.shuffle(shuffled)
+    a = period_figures(ledger_from_transactions(table(rows)), "month")
+    b = period_figures(ledger_from_transactions(table(shuffled)), "month")
+    assert a == b
