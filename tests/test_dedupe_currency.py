@@ -1,0 +1,59 @@
+"""Overlapping exports and currencies (METRICS.md, Duplicates and Currency)."""
+
+import datetime as dt
+
+import pyarrow as pa
+
+from kpi_tui.ingest.currency import convert, reporting_currency
+from kpi_tui.ingest.dedupe import Part, dedupe
+from kpi_tui.ingest.schema import TXN_SCHEMA
+
+
+def txns(rows):
+    cols = list(zip(*rows)) if rows else [[]] * 5
+    return pa.table({
+        "customer": pa.array(cols[0], pa.string()),
+        "date": pa.array(cols[1], pa.date32()),
+        "amount": pa.array(cols[2], pa.float64()),
+        "currency": pa.array(cols[3], pa.string()),
+        "txn_id": pa.array(cols[4], pa.string()),
+    }, schema=TXN_SCHEMA)
+
+
+D = dt.date(2026, 3, 1)
+
+
+def test_id_in_several_files_counts_from_newest_file_only():
+    old = txns([("a", D, 10.0, None, "1"), ("a", D, 5.0, None, "1"), ("b", D, 7.0, None, "2")])
+    new = txns([("a", D, 12.0, None, "1"), ("c", D, 1.0, None, "3")])
+    out, drops = dedupe([Part("new.csv", 200.0, new), Part("old.csv", 100.0, old)])
+    assert out[0].column("amount").to_pylist() == [12.0, 1.0]
+    assert out[1].column("amount").to_pylist() == [7.0]  # both rows of id 1 leave the old file
+    assert drops == {"old.csv": {"id counted from a newer file": 2}}
+
+
+def test_rows_inside_one_file_never_merged():
+    t = txns([("a", D, 5.0, None, "9"), ("a", D, 5.0, None, "9"), ("a", D, 5.0, None, None),
+              ("a", D, 5.0, None, None)])
+    out, drops = dedupe([Part("x.csv", 1.0, t)])
+    assert out[0].num_rows == 4 and drops == {}
+
+
+def test_identical_files_without_ids_count_once_same_result_any_order():
+    t = txns([("a", D, 5.0, None, None)])
+    parts = [Part("a.csv", 1.0, t, "h1"), Part("b.csv", 2.0, t, "h1"), Part("c.csv", 3.0, t, "h2")]
+    for order in (parts, parts[::-1]):
+        out, drops = dedupe(order)
+        assert sum(x.num_rows for x in out) == 2
+        assert drops == {"a.csv": {"same content as b.csv": 1}}
+
+
+def test_reporting_currency_and_conversion():
+    t = txns([("a", D, 10.0, "EUR", None), ("b", D, 10.0, "EUR", None),
+              ("c", D, 10.0, "USD", None), ("d", D, 4.0, None, None)])
+    assert reporting_currency([t], None) == "EUR"
+    assert reporting_currency([t], "usd") == "USD"
+    out, left, conv = convert(t, "EUR", {})
+    assert out.column("customer").to_pylist() == ["a", "b", "d"] and left == {"USD": 1}
+    out, left, conv = convert(t, "EUR", {"USD": 0.5})
+    assert out.column("amount").to_pylist() == [10.0, 10.0, 5.0, 4.0] and conv == {"USD": 1}
