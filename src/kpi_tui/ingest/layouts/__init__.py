@@ -1,0 +1,48 @@
+"""Recognise an export's layout from its headers and turn it into transactions (TXN_SCHEMA)."""
+
+from __future__ import annotations
+
+from kpi_tui.ingest.layouts import generic, lineitems, paypal, shopify, square, stripe, woocommerce
+from kpi_tui.ingest.layouts.common import Columns
+from kpi_tui.ingest.schema import Normalized, UnusableFile
+from kpi_tui.settings import Settings
+
+LAYOUTS = [shopify, stripe, paypal, square, woocommerce, lineitems, generic]
+
+
+def detect(table) -> str | None:
+    """Name of the most specific layout whose headers are all present, or None."""
+    mod = _best(Columns(table))
+    return mod.NAME if mod else None
+
+
+def _best(cols: Columns):
+    scored = [(m.detect(cols), i, m) for i, m in enumerate(LAYOUTS)]
+    score, _, mod = max(scored, key=lambda t: (t[0], -t[1]))
+    return mod if score > 0 else None
+
+
+def _mapping_applies(raw, settings: Settings) -> bool:
+    m = settings.mapping
+    if m is None:
+        return False
+    named = [v for k, v in vars(m).items() if k not in ("date_format", "decimal") and v]
+    return bool(named) and all(v in raw.table.column_names for v in named)
+
+
+def normalize(raw, settings: Settings | None = None) -> Normalized:
+    """RawTable -> Normalized. A [mapping] whose columns are all in the file is used as is;
+    otherwise the layout is recognised from the headers. Raises UnusableFile."""
+    settings = settings or Settings()
+    if raw.table.num_columns == 0:
+        raise UnusableFile(f"{raw.name}: no columns found")
+    if raw.table.num_rows == 0:
+        raise UnusableFile(f"{raw.name}: has a header but no rows")
+    if _mapping_applies(raw, settings):
+        return generic.normalize_mapped(raw, settings)
+    mod = _best(Columns(raw.table))
+    if mod is None:
+        if settings.mapping is not None:
+            return generic.normalize_mapped(raw, settings)  # says which named column is missing
+        return generic.normalize(raw, settings)  # says what is missing
+    return mod.normalize(raw, settings)

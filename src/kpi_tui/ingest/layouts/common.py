@@ -1,0 +1,213 @@
+"""Shared pieces of the layouts: header matching, statuses, customers, the final table."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from kpi_tui.ingest.parse import DOLLARS, parse_amounts, parse_dates
+from kpi_tui.ingest.schema import TXN_SCHEMA, Normalized, UnusableFile
+from kpi_tui.settings import Settings
+
+
+def key(header: str) -> str:
+    """Header -> matching key: lower-case, no accents, letters and digits only."""
+    t = unicodedata.normalize("NFKD", str(header).replace("ß", "ss"))
+    t = "".join(c for c in t if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9]", "", t.lower())
+
+
+class Columns:
+    """The table's columns, looked up by matching key."""
+
+    def __init__(self, table: pa.Table):
+        self.table = table
+        self.by_key: dict[str, str] = {}
+        for name in table.column_names:
+            self.by_key.setdefault(key(name), name)
+
+    def find(self, *candidates: str) -> str | None:
+        for c in candidates:
+            name = self.by_key.get(key(c))
+            if name is not None:
+                return name
+        return None
+
+    def has(self, *candidates: str) -> bool:
+        return self.find(*candidates) is not None
+
+    def col(self, name: str) -> pa.Array:
+        c = self.table.column(name)
+        return c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c
+
+
+# statuses that say the money never moved (METRICS.md), en/fr/de/es, matched on key()
+_NEVER_MOVED = """
+failed failure declined decline pending canceled cancelled cancel voided void expired abandoned unpaid
+notpaid denied uncaptured incomplete requirespaymentmethod onhold checkoutdraft draft authorized
+echoue echouee echec annule annulee enattente refuse refusee expire expiree abandonne abandonnee
+impaye impayee nonpaye nonpayee
+fehlgeschlagen storniert ausstehend abgelehnt abgebrochen abgelaufen unbezahlt nichtbezahlt
+fallido fallida cancelado cancelada pendiente rechazado rechazada anulado anulada expirado expirada
+caducado caducada abandonado abandonada impagado impagada nopagado nopagada
+""".split()
+NEVER_MOVED = frozenset(_NEVER_MOVED)
+
+
+def status_key(v: str) -> str:
+    k = key(v)
+    return k[2:] if k.startswith("wc") and k[2:] in NEVER_MOVED else k
+
+
+def clean_text(arr: pa.Array) -> pa.Array:
+    """Trim; empty -> null."""
+    t = pc.utf8_trim_whitespace(arr)
+    return pc.if_else(pc.equal(t, ""), pa.scalar(None, pa.string()), t)
+
+
+def clean_id(arr: pa.Array, zero_is_null: bool = False) -> pa.Array:
+    """An id: trimmed, `17850.0` -> `17850`, empty -> null (and `0` -> null for guest checkouts)."""
+    t = clean_text(arr)
+    t = pc.replace_substring_regex(t, r"^(\d+)\.0+$", r"\1")
+    if zero_is_null:
+        t = pc.if_else(pc.equal(t, "0"), pa.scalar(None, pa.string()), t)
+    return t
+
+
+def clean_email(arr: pa.Array) -> pa.Array:
+    return clean_text(pc.utf8_lower(arr))
+
+
+def customer_of(ids: pa.Array | None, emails: pa.Array | None, n: int) -> pa.Array:
+    """METRICS.md: the export's customer id; else the e-mail trimmed and lower-cased; else null."""
+    out = pa.nulls(n, pa.string())
+    if emails is not None:
+        out = clean_email(emails)
+    if ids is not None:
+        out = pc.coalesce(ids, out)
+    return out
+
+
+def dollar_for(settings: Settings) -> str:
+    cur = (settings.currency or "").upper()
+    return cur if cur in DOLLARS else "USD"
+
+
+class Builder:
+    """Collects the columns of one raw table and the rows dropped, then makes the Normalized."""
+
+    def __init__(self, raw, layout: str, settings: Settings):
+        self.name = raw.name
+        self.table = raw.table
+        self.n = raw.table.num_rows
+        self.cols = Columns(raw.table)
+        self.layout = layout
+        self.settings = settings
+        self.keep = np.ones(self.n, dtype=bool)
+        self.drops: Counter = Counter()
+        self.mapping: dict[str, str] = {}
+        self.notes: list[str] = []
+
+    # -- dropping rows
+    def drop(self, mask, reason: str) -> None:
+        m = np.asarray(mask, dtype=bool) & self.keep
+        k = int(m.sum())
+        if k:
+            self.drops[reason] += k
+            self.keep &= ~m
+
+    def drop_statuses(self, status: pa.Array | None) -> None:
+        """Drop rows whose status says the money never moved, counted per status value."""
+        if status is None:
+            return
+        enc = pc.dictionary_encode(clean_text(status))
+        idx = enc.indices.to_numpy(zero_copy_only=False)
+        for i, v in enumerate(enc.dictionary.to_pylist()):
+            if v is not None and status_key(v) in NEVER_MOVED:
+                self.drop(idx == i, f"status {v.lower()}")
+
+    # -- parsing
+    def amounts(self, name: str, currency_out: list | None = None) -> pa.Array:
+        m = self.settings.mapping
+        vals, cur = parse_amounts(self.cols.col(name), decimal=m.decimal if m else None,
+                                  dollar=dollar_for(self.settings))
+        if currency_out is not None:
+            currency_out.append(cur)
+        return vals
+
+    def dates(self, name: str, assume_utc: bool = False) -> pa.Array:
+        arr = self.cols.col(name)
+        tz = self.settings.timezone
+        if assume_utc and tz:  # a column documented as UTC: an offset that is not written
+            arr = clean_text(arr)
+            no_off = pc.invert(pc.fill_null(pc.match_substring_regex(arr, r"(Z|UTC|GMT|[+-]\d{2}:?\d{2})$"), True))
+            arr = pc.if_else(no_off, pc.binary_join_element_wise(arr, "Z", ""), arr)
+        m = self.settings.mapping
+        fmt = m.date_format if m and m.date else None
+        return parse_dates(arr, date_order=self.settings.date_order, timezone=tz, fmt=fmt, notes=self.notes)
+
+    def amount_column(self, name: str, refunded: str | None = None) -> tuple[pa.Array, pa.Array | None]:
+        """`name` (minus `refunded` where there is such a column); also the symbol currencies."""
+        cur: list = []
+        amount = self.amounts(name, cur)
+        self.mapping["amount"] = name
+        if refunded:
+            amount = pc.subtract(amount, pc.fill_null(pc.abs(self.amounts(refunded)), 0.0))
+            self.mapping["amount"] = f"{name} - {refunded}"
+        return amount, cur[0]
+
+    def currency(self, name: str | None, from_symbols: pa.Array | None) -> pa.Array | None:
+        """The currency column, else the currency named by symbols in the amounts, else None."""
+        if name:
+            self.mapping["currency"] = name
+            arr = pc.utf8_upper(clean_text(self.cols.col(name)))
+            return pc.coalesce(arr, from_symbols) if from_symbols is not None else arr
+        if from_symbols is not None:
+            self.mapping["currency"] = "symbol in the amounts"
+            return from_symbols
+        self.mapping["currency"] = "none (reporting currency)"
+        return None
+
+    # -- result
+    def finish(self, customer, date, amount, currency=None, txn_id=None) -> Normalized:
+        def null_mask(a):
+            return np.asarray(pc.is_null(a).to_numpy(zero_copy_only=False), dtype=bool)
+
+        self.drop(null_mask(date), "unreadable date")
+        self.drop(null_mask(amount), "unreadable amount")
+        n = self.n
+        if currency is not None:
+            currency = pc.utf8_upper(clean_text(currency))
+        cols = [
+            customer if customer is not None else pa.nulls(n, pa.string()),
+            date,
+            amount,
+            currency if currency is not None else pa.nulls(n, pa.string()),
+            txn_id if txn_id is not None else pa.nulls(n, pa.string()),
+        ]
+        table = pa.Table.from_arrays([pa.array(c) if not isinstance(c, pa.Array) else c for c in cols],
+                                     schema=TXN_SCHEMA)
+        if not self.keep.all():
+            table = table.filter(pa.array(self.keep))
+        return Normalized(table=table, layout=self.layout, mapping=self.mapping, rows_read=n,
+                          drops=dict(self.drops), notes=list(dict.fromkeys(self.notes)))
+
+    def unusable(self, what: str) -> UnusableFile:
+        return UnusableFile(f"{self.name}: {what}")
+
+
+def signed(amount: pa.Array, negative_mask) -> pa.Array:
+    """Force the rows of `negative_mask` negative (refund rows written with or without a sign)."""
+    neg = pa.array(np.asarray(negative_mask, dtype=bool))
+    return pc.if_else(neg, pc.negate(pc.abs(amount)), amount)
+
+
+def matches(arr: pa.Array, pattern: str) -> np.ndarray:
+    """Case-insensitive regex test -> numpy bool (nulls False)."""
+    m = pc.match_substring_regex(arr, pattern, ignore_case=True)
+    return np.asarray(pc.fill_null(m, False).to_numpy(zero_copy_only=False), dtype=bool)

@@ -1,0 +1,32 @@
+"""Line-item sales (UCI Online Retail I and II): amount = quantity x unit price per row."""
+
+from __future__ import annotations
+
+import pyarrow.compute as pc
+
+from kpi_tui.ingest.layouts.common import Builder, Columns, clean_id, clean_text, customer_of, matches, signed
+
+NAME = "line-items"
+INVOICE = ("InvoiceNo", "Invoice")
+PRICE = ("UnitPrice", "Price", "Unit Price")
+DATE = ("InvoiceDate", "Invoice Date")
+CUSTOMER = ("CustomerID", "Customer ID")
+
+
+def detect(c: Columns) -> int:
+    return 6 if c.has(*INVOICE) and c.has("Quantity") and c.has(*PRICE) and c.has(*DATE) else 0
+
+
+def normalize(raw, settings):
+    b = Builder(raw, NAME, settings)
+    c = b.cols
+    inv, qty, price, date, cid = c.find(*INVOICE), c.find("Quantity"), c.find(*PRICE), c.find(*DATE), c.find(*CUSTOMER)
+    q = b.amounts(qty)
+    p, sym = b.amount_column(price)
+    invoice = clean_text(c.col(inv))
+    amount = signed(pc.multiply(q, p), matches(invoice, r"^C"))  # C-invoices are cancellations
+    b.mapping["amount"] = f"{qty} x {price} (negative for C-invoices)"
+    currency = b.currency(c.find("Currency"), sym)
+    b.mapping.update(customer=cid or "none", date=date, txn_id=inv)
+    customer = customer_of(clean_id(c.col(cid)) if cid else None, None, b.n)
+    return b.finish(customer, b.dates(date), amount, currency, invoice)

@@ -1,0 +1,58 @@
+"""PayPal activity download (English and German headers): only rows that move money."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from kpi_tui.ingest.layouts.common import Builder, Columns, clean_email, clean_text, matches, signed
+
+NAME = "paypal-activity"
+IMPACT = ("Balance Impact", "Auswirkung auf Guthaben", "Impact sur le solde", "Impacto en el saldo")
+GROSS = ("Gross", "Brutto", "Brut", "Bruto")
+DATE = ("Date", "Datum", "Fecha")
+TYPE = ("Type", "Typ", "Tipo")
+CURRENCY = ("Currency", "Währung", "Devise", "Divisa", "Moneda")
+FROM = ("From Email Address", "Absender E-Mail-Adresse", "De l'adresse email", "Desde la dirección de correo electrónico")
+TO = ("To Email Address", "Empfänger E-Mail-Adresse", "À l'adresse email", "A la dirección de correo electrónico")
+TXN = ("Transaction ID", "Transaktionscode", "Numéro de transaction", "Id. de transacción")
+
+CREDIT = r"^\s*(credit|haben|cr[eé]dit|cr[eé]dito)\s*$"
+DEBIT = r"^\s*(debit|soll|d[eé]bit|d[eé]bito)\s*$"
+REFUND_TYPE = r"refund|reversal|chargeback|r[üu]ckzahlung|erstattung|r[üu]ckbuchung|remboursement|reembolso"
+NOT_SALE_TYPE = (r"conversion|deposit|transfer|withdrawal|hold|reserve|release|umrechnung|einzahlung|"
+                 r"[üu]berweisung|bankgutschrift|r[üu]ckbehalt|freigabe|abbuchung|virement|dep[oó]sito")
+
+
+def detect(c: Columns) -> int:
+    return 9 if c.has(*IMPACT) and c.has(*GROSS) and c.has(*DATE) else 0
+
+
+def normalize(raw, settings):
+    b = Builder(raw, NAME, settings)
+    c = b.cols
+    impact, gross, date, status = c.find(*IMPACT), c.find(*GROSS), c.find(*DATE), c.find("Status")
+    typ, frm, to, txn = c.find(*TYPE), c.find(*FROM), c.find(*TO), c.find(*TXN)
+    imp = c.col(impact)
+    credit, debit = matches(imp, CREDIT), matches(imp, DEBIT)
+    b.drop(~credit & ~debit, "no balance impact (memo)")
+    if status:
+        b.drop_statuses(c.col(status))
+    if typ:
+        t = c.col(typ)
+        b.drop(debit & ~matches(t, REFUND_TYPE), "money paid out (not a refund)")
+        b.drop(credit & matches(t, NOT_SALE_TYPE), "transfer, conversion or hold (not a sale)")
+    amount, sym = b.amount_column(gross)
+    amount = signed(amount, debit)
+    currency = b.currency(c.find(*CURRENCY), sym)
+    n = b.n
+    payer = clean_email(c.col(frm)) if frm else pa.nulls(n, pa.string())
+    refunded_to = clean_email(c.col(to)) if to else pa.nulls(n, pa.string())
+    customer = pc.if_else(pa.array(debit), refunded_to, payer)
+    b.mapping.update(
+        customer=f"{frm} (payments) / {to} (refunds), trimmed, lower-cased",
+        date=date, status=status or "none", txn_id=txn or "none",
+        rows=f"{impact} credit, and debit refunds",
+    )
+    b.mapping["amount"] = f"{gross} (negative for refunds)"
+    return b.finish(customer, b.dates(date), amount, currency, clean_text(c.col(txn)) if txn else None)

@@ -1,0 +1,35 @@
+"""Shopify orders export: one row per line item, order fields on each order's first row only."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from kpi_tui.ingest.layouts.common import Builder, Columns, clean_text, customer_of
+
+NAME = "shopify-orders"
+
+
+def detect(c: Columns) -> int:
+    need = ("Name", "Financial Status", "Total", "Created at", "Email")
+    return 10 if all(c.has(h) for h in need) else 0
+
+
+def first_rows_only(b: Builder, id_col: str) -> None:
+    """Order-level figures sit on an order's first row: later rows of the same id are not counted."""
+    ids = pd.Series(b.cols.col(id_col).to_pandas()).str.strip()
+    dup = ids.notna().to_numpy() & ids.duplicated().to_numpy()
+    b.drop(dup, "line-item row of an order counted on its first row")
+    b.mapping["rows"] = f"first row of each {id_col}"
+
+
+def normalize(raw, settings):
+    b = Builder(raw, NAME, settings)
+    c = b.cols
+    name, status, email, created = c.find("Name"), c.find("Financial Status"), c.find("Email"), c.find("Created at")
+    first_rows_only(b, name)
+    b.drop_statuses(c.col(status))
+    amount, sym = b.amount_column(c.find("Total"), c.find("Refunded Amount"))
+    currency = b.currency(c.find("Currency"), sym)
+    b.mapping.update(customer=f"{email} (trimmed, lower-cased)", date=created, status=status, txn_id=name)
+    return b.finish(customer_of(None, c.col(email), b.n), b.dates(created), amount, currency,
+                    clean_text(c.col(name)))

@@ -1,0 +1,44 @@
+"""WooCommerce order exports (the built-in CSV export and the common export plugins)."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from kpi_tui.ingest.layouts.common import Builder, Columns, clean_id, clean_text, customer_of, matches
+from kpi_tui.ingest.layouts.shopify import first_rows_only
+
+NAME = "woocommerce-orders"
+ORDER_ID = ("Order Number", "Order ID", "order_number_formatted")
+TOTAL = ("Order Total Amount", "Order Total", "Order Total Amount with Tax")
+DATE = ("Order Date", "Date Created", "Order Created")
+STATUS = ("Order Status", "Status")
+REFUND = ("Order Refund", "Order Refund Amount", "Refunded Total", "Order Refunded", "Total Refunded",
+          "Refund Amount", "Refunded Amount")
+CUSTOMER = ("Customer User ID", "Customer User", "Customer ID", "User ID")
+EMAIL = ("Billing Email", "Email (Billing)", "Billing Email Address", "Customer Email", "Customer User Email")
+CURRENCY = ("Order Currency", "Currency")
+
+
+def detect(c: Columns) -> int:
+    return 7 if c.has(*ORDER_ID) and c.has(*TOTAL) and c.has(*DATE) and c.has(*STATUS) else 0
+
+
+def normalize(raw, settings):
+    b = Builder(raw, NAME, settings)
+    c = b.cols
+    oid, date, status = c.find(*ORDER_ID), c.find(*DATE), c.find(*STATUS)
+    cid, email, refund = c.find(*CUSTOMER), c.find(*EMAIL), c.find(*REFUND)
+    first_rows_only(b, oid)  # one-row-per-item exports repeat the order total
+    st = c.col(status)
+    b.drop_statuses(st)
+    amount, sym = b.amount_column(c.find(*TOTAL), refund)
+    if not refund:  # no refunded amount: a refunded order has given all of its money back
+        amount = pc.if_else(pa.array(matches(st, r"^\s*(wc-)?refunded\s*$")), 0.0, amount)
+        b.mapping["amount"] += " (0 for refunded orders)"
+    currency = b.currency(c.find(*CURRENCY), sym)
+    who = [x for x in (cid, email and f"{email} (trimmed, lower-cased)") if x]
+    b.mapping.update(customer=" else ".join(who) or "none", date=date, status=status, txn_id=oid)
+    ids = clean_id(c.col(cid), zero_is_null=True) if cid else None  # 0 = guest checkout
+    customer = customer_of(ids, c.col(email) if email else None, b.n)
+    return b.finish(customer, b.dates(date), amount, currency, clean_text(c.col(oid)))
