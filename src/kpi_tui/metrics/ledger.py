@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -32,6 +33,7 @@ class Ledger:
     unattributed_micros: int
     first_day: int | None  # over all transactions, attributed or not
     last_day: int | None
+    _first_purchase: np.ndarray | None = None
 
     @property
     def customers(self) -> int:
@@ -39,15 +41,12 @@ class Ledger:
 
     def first_purchase_day(self) -> np.ndarray:
         """Per customer code: day of the earliest transaction with a positive amount."""
-        out = np.full(self.customers, NO_PURCHASE, dtype=np.int64)
-        pos = self.micros > 0
-        if pos.any():
-            codes, days = self.customer[pos], self.day[pos]
-            order = np.lexsort((days, codes))
-            codes, days = codes[order], days[order]
-            first = np.r_[True, codes[1:] != codes[:-1]]
-            out[codes[first]] = days[first]
-        return out
+        if self._first_purchase is None:
+            out = np.full(self.customers, NO_PURCHASE, dtype=np.int64)
+            pos = self.micros > 0
+            np.minimum.at(out, self.customer[pos], self.day[pos])
+            self._first_purchase = out
+        return self._first_purchase
 
 
 def ledger_from_transactions(table: pa.Table) -> Ledger:
@@ -111,7 +110,9 @@ def group_sum(customer: np.ndarray, p: np.ndarray, micros: np.ndarray, n: int):
         e = np.empty(0, dtype=np.int64)
         return e, e, e
     key = customer.astype(np.int64) * n + p
-    uniq, inv = np.unique(key, return_inverse=True)
+    inv, uniq = pd.factorize(key)  # hashing: much faster than sorting every row
     # float64 sums of whole micro-units are exact below 2**53 (9 billion units of money)
     sums = np.rint(np.bincount(inv, weights=micros, minlength=len(uniq))).astype(np.int64)
+    order = np.argsort(uniq)
+    uniq, sums = uniq[order], sums[order]
     return uniq // n, uniq % n, sums

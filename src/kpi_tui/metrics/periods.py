@@ -29,6 +29,14 @@ def period_index(days: np.ndarray, g: str) -> np.ndarray:
     days = np.asarray(days, dtype=np.int64)
     if g == "day":
         return days
+    if len(days) > 4096:  # many rows, few distinct days: look each day up in a small table
+        lo, hi = int(days.min()), int(days.max())
+        if hi - lo < 1_000_000:
+            return _period_index(np.arange(lo, hi + 1), g)[days - lo]
+    return _period_index(days, g)
+
+
+def _period_index(days: np.ndarray, g: str) -> np.ndarray:
     if g == "week":
         return (days - _MONDAY0) // 7
     months = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
