@@ -58,6 +58,9 @@ def parser() -> argparse.ArgumentParser:
                    help="with --format json: add the trailing windows ending on the as-of date")
     c = sub.add_parser("check", help="what each file is read as, and what is dropped")
     common(c, period=False)
+    from kpi_tui.cli_customers import add_parsers as customers_parsers
+
+    customers_parsers(sub, common, _date)
     return top
 
 
@@ -83,7 +86,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
     return s
 
 
-def warn_files(dataset, out=sys.stderr) -> None:
+def warn_files(dataset, out=None) -> None:
+    out = out or sys.stderr
     for f in dataset.skipped:
         print(f"kpi-tui: skipped {f.path}: {f.error}", file=out)
     for w in dataset.warnings:
@@ -157,4 +161,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def extra_commands() -> dict:
     """Commands added by other modules (watch, demo, customers, cohorts)."""
-    return {}
+    from kpi_tui.cli_customers import commands as customers_commands
+
+    return {**customers_commands()}

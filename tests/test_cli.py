@@ -1,0 +1,107 @@
+"""`kpi-tui report` and `check` end to end, as an analyst runs them."""
+
+import json
+import math
+import subprocess
+import sys
+
+import pytest
+
+from kpi_tui.cli import main
+from conftest import GOLDEN
+
+
+def run(capsys, *args):
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("g", ["month", "quarter"])
+def test_report_json_equals_golden(golden_dir, capsys, g):
+    code, out, err = run(capsys, "report", golden_dir, "--period", g, "--format", "json")
+    assert code == 0 and err == ""
+    got, want = json.loads(out), json.load(open(GOLDEN / f"expected-{g}.json"))
+    assert [k for k in got] == ["granularity", "currency", "unattributed_revenue", "periods"]
+    assert {k: got[k] for k in ("granularity", "currency", "unattributed_revenue")} == {
+        k: want[k] for k in ("granularity", "currency", "unattributed_revenue")}
+    assert len(got["periods"]) == len(want["periods"])
+    for g_row, w_row in zip(got["periods"], want["periods"]):
+        assert list(g_row) == list(w_row)
+        for k, v in w_row.items():
+            if isinstance(v, float) and not isinstance(v, bool):
+                assert math.isclose(g_row[k], v, rel_tol=1e-12), (w_row["start"], k)
+            else:
+                assert g_row[k] == v, (w_row["start"], k)
+
+
+def test_report_week_and_trailing(golden_dir, capsys):
+    code, out, _ = run(capsys, "report", golden_dir, "--period", "week", "--format", "json",
+                       "--trailing")
+    rep = json.loads(out)
+    assert rep["periods"][0]["start"] == "2026-01-05" and len(rep["periods"]) == 19
+    assert rep["trailing"]["current"] == {"start": "2026-05-05", "end": "2026-05-11"}
+    assert rep["trailing"]["vs_previous"]["acv"] == 90.0
+
+
+def test_report_as_of_marks_completeness(golden_dir, capsys):
+    code, out, _ = run(capsys, "report", golden_dir, "--format", "json", "--as-of", "2026-05-31")
+    assert json.loads(out)["periods"][-1]["complete"] is True
+
+
+def test_bad_file_is_named_and_rest_counts(golden_dir, capsys):
+    (golden_dir / "junk.csv").write_bytes(bytes(range(256)) * 20)
+    code, out, err = run(capsys, "report", golden_dir, "--format", "json")
+    assert code == 0
+    assert "junk.csv" in err and "skipped" in err
+    assert json.loads(out)["periods"][0]["revenue"] == 180.0
+
+
+def test_no_usable_file_exits_2(tmp_path, capsys):
+    (tmp_path / "empty.csv").write_text("")
+    code, out, err = run(capsys, "report", tmp_path)
+    assert code == 2 and "empty.csv" in err
+
+
+def test_missing_folder(tmp_path, capsys):
+    code, _, err = run(capsys, "report", tmp_path / "nope")
+    assert code == 2 and "no such folder" in err
+
+
+def test_csv_output_is_spreadsheet_safe(golden_dir, capsys):
+    code, out, _ = run(capsys, "report", golden_dir, "--format", "csv")
+    lines = out.splitlines()
+    assert lines[0].startswith("start,revenue,active_customers,acv,")
+    assert lines[2].startswith("2026-02-01,160.0,2,80.0,1,2,1,0,120.0,100.0,80.0,40.0,0.0,20.0,0.0,")
+    from kpi_tui.metrics.report import safe_cell
+    assert safe_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)" and safe_cell("-3.5") == "-3.5"
+    assert safe_cell("+33 6 12") == "'+33 6 12" and safe_cell("@SUM(A1)") == "'@SUM(A1)"
+
+
+def test_check_lists_layout_and_drops(golden_dir, capsys):
+    code, out, _ = run(capsys, "check", golden_dir)
+    assert code == 0
+    assert "1 status failed" in out and "1 id counted from a newer file" in out
+    assert "2 of 2 files used; 14 transactions; reporting currency: EUR" in out
+
+
+def test_table_is_default_and_nothing_written_to_data(golden_dir, capsys):
+    before = sorted((p.name, p.stat().st_mtime_ns) for p in golden_dir.iterdir())
+    code, out, _ = run(capsys, "report", golden_dir)
+    assert "2026-03-01" in out and "95.00" in out and "* in progress" in out
+    assert sorted((p.name, p.stat().st_mtime_ns) for p in golden_dir.iterdir()) == before
+
+
+def test_cache_gives_same_figures_and_lives_outside_data(golden_dir, capsys, tmp_path):
+    first = run(capsys, "report", golden_dir, "--format", "json")[1]
+    second = run(capsys, "report", golden_dir, "--format", "json")[1]
+    nocache = run(capsys, "report", golden_dir, "--format", "json", "--no-cache")[1]
+    assert first == second == nocache
+    assert sorted(p.name for p in golden_dir.iterdir()) == sorted(
+        ["orders-2026-02.csv", "orders-2026-05.csv"])
+
+
+def test_python_dash_m_and_version():
+    out = subprocess.run([sys.executable, "-m", "kpi_tui", "--version"], capture_output=True,
+                         text=True, check=True).stdout
+    assert out.startswith("kpi-tui ")
