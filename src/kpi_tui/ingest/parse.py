@@ -194,6 +194,8 @@ def _numeric_order(s: pa.Array, date_order: str | None, notes: list | None) -> s
         return "mdy"
     if date_order in ("dmy", "mdy"):
         return date_order
+    if not pc.any(pc.match_substring_regex(s, r"^\d{1,2}[/-]")).as_py():
+        return "dmy"  # dd.mm.yyyy: nobody writes the month first with dots
     if notes is not None:
         notes.append("day/month order is ambiguous in every date; read as dd/mm/yyyy (set date_order)")
     return "dmy"

@@ -25,6 +25,6 @@ def normalize(raw, settings):
     amount, sym = b.amount_column(c.find("Amount"), c.find("Amount Refunded"))
     currency = b.currency(c.find("Currency"), sym)
     who = [x for x in (cid, email and f"{email} (trimmed, lower-cased)") if x]
-    b.mapping.update(customer=" else ".join(who) or "none", date=f"{created} (UTC)", txn_id=txn)
+    b.mapping.update(customer=" else ".join(who) or "none", date=created, txn_id=txn)
     customer = customer_of(clean_id(c.col(cid)) if cid else None, c.col(email) if email else None, b.n)
     return b.finish(customer, b.dates(created, assume_utc=True), amount, currency, clean_text(c.col(txn)))

@@ -1,0 +1,341 @@
+"""One fixture per layout, written from the columns each system documents; exact rows asserted."""
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from kpi_tui.ingest.layouts import detect, normalize
+from kpi_tui.ingest.schema import TXN_SCHEMA, UnusableFile
+from kpi_tui.settings import Mapping, Settings
+
+FIX = Path(__file__).parent / "fixtures" / "layouts"
+try:  # the reader's own type when it exists
+    from kpi_tui.ingest.readers import RawTable
+except ImportError:  # pragma: no cover
+    from dataclasses import dataclass
+
+    @dataclass
+    class RawTable:
+        name: str
+        table: pa.Table
+        bad_rows: int = 0
+
+
+def raw_from_rows(name, header, rows):
+    cols = {h.strip(): pa.array([(r[i] if r[i] != "" else None) for r in rows], pa.string())
+            for i, h in enumerate(header)}
+    return RawTable(name=name, table=pa.table(cols))
+
+
+def load(path: Path) -> RawTable:
+    text = path.read_text(encoding="utf-8")
+    first = text.split("\n", 1)[0]
+    delim = ";" if first.count(";") > first.count(",") else ","
+    rows = list(csv.reader(text.splitlines(), delimiter=delim))
+    return raw_from_rows(path.name, rows[0], rows[1:])
+
+
+def run(name, **settings):
+    n = normalize(load(FIX / name), Settings(**settings))
+    assert n.table.schema == TXN_SCHEMA
+    return n
+
+
+def rows(n):
+    return [
+        (r["customer"], r["date"].isoformat(), pytest.approx(r["amount"]), r["currency"], r["txn_id"])
+        for r in n.table.to_pylist()
+    ]
+
+
+def R(customer, date, amount, currency, txn):
+    return (customer, date, amount, currency, txn)
+
+
+def test_shopify_orders():
+    n = run("shopify-orders.csv")
+    assert n.layout == "shopify-orders"
+    assert rows(n) == [
+        R("alice@example.com", "2026-01-05", 120.0, "EUR", "#1001"),
+        R("bob@example.com", "2026-01-31", 50.0, "EUR", "#1002"),  # 80 - 30 refunded
+        R("erin@example.com", "2026-02-04", 0.0, "EUR", "#1005"),  # fully refunded
+        R(None, "2026-02-06", 15.0, "EUR", "#1006"),  # no e-mail: unattributed
+    ]
+    assert n.rows_read == 8
+    assert n.drops == {
+        "line-item row of an order counted on its first row": 2,
+        "status pending": 1,
+        "status voided": 1,
+    }
+    assert n.mapping["amount"] == "Total - Refunded Amount"
+    assert n.mapping["txn_id"] == "Name"
+
+
+def test_shopify_offset_converted_with_timezone():
+    n = run("shopify-orders.csv", timezone="Europe/Paris")
+    # 2026-01-31 23:30 -0500 is 2026-02-01 05:30 in Paris
+    assert [r[1] for r in rows(n)] == ["2026-01-05", "2026-02-01", "2026-02-04", "2026-02-06"]
+
+
+def test_stripe_unified_payments():
+    n = run("stripe-unified_payments.csv")
+    assert n.layout == "stripe-payments"
+    assert rows(n) == [
+        R("cus_A", "2026-01-05", 22.5, "USD", "ch_1"),
+        R("cus_B", "2026-01-06", 60.0, "USD", "ch_2"),  # 100 - 40 refunded
+        R("dan@example.com", "2026-01-08", 0.0, "USD", "ch_4"),  # no customer id: e-mail
+        R(None, "2026-01-09", 10.0, "EUR", "ch_5"),
+    ]
+    assert n.drops == {"status failed": 1, "status canceled": 1}
+    assert n.mapping["amount"] == "Amount - Amount Refunded"
+
+
+def test_stripe_older_header_and_utc_conversion():
+    raw = load(FIX / "stripe-unified_payments.csv")
+    raw = RawTable(name="payments.csv", table=raw.table.rename_columns(
+        ["Created (UTC)" if c == "Created date (UTC)" else c for c in raw.table.column_names]))
+    n = normalize(raw, Settings(timezone="Asia/Tokyo"))
+    assert n.layout == "stripe-payments"
+    # 2026-01-05 23:30 UTC is already 2026-01-06 in Tokyo
+    assert [r[1] for r in rows(n)] == ["2026-01-06", "2026-01-06", "2026-01-08", "2026-01-09"]
+
+
+def test_woocommerce_builtin_export():
+    n = run("woocommerce-orders.csv")
+    assert n.layout == "woocommerce-orders"
+    assert rows(n) == [
+        R("7", "2026-01-05", 45.0, "USD", "101"),
+        R("guest@example.com", "2026-01-06", 30.0, "USD", "102"),  # customer_id 0 = guest
+        R("7", "2026-01-07", 0.0, "USD", "103"),
+        R("8", "2026-01-08", 45.0, "USD", "104"),  # 60 - 15 refunded
+    ]
+    assert n.drops == {"status failed": 1, "status cancelled": 1, "status pending": 1, "status on-hold": 1}
+
+
+def test_woocommerce_plugin_export_without_refund_column():
+    n = run("woocommerce-plugin-export.csv")
+    assert n.layout == "woocommerce-orders"
+    assert rows(n) == [
+        R("12", "2026-02-01", 1200.0, "EUR", "201"),
+        R("12", "2026-02-02", 0.0, "EUR", "202"),  # wc-refunded, no refunded amount column
+        R("zo@example.com", "2026-02-04", 19.9, "EUR", "204"),
+    ]
+    assert n.drops == {"status wc-cancelled": 1}
+
+
+def test_paypal_activity_english():
+    n = run("paypal-activity.csv")
+    assert n.layout == "paypal-activity"
+    assert rows(n) == [
+        R("buyer1@example.com", "2026-01-05", 1234.56, "USD", "1AA11111AA1111111"),
+        R("buyer2@example.com", "2026-01-13", 20.0, "USD", "2BB22222BB2222222"),
+        R("buyer2@example.com", "2026-01-14", -20.0, "USD", "3CC33333CC3333333"),  # refund: To address
+    ]
+    assert n.drops == {
+        "no balance impact (memo)": 1,
+        "status pending": 1,
+        "money paid out (not a refund)": 3,
+        "transfer, conversion or hold (not a sale)": 1,
+    }
+
+
+def test_paypal_activity_german():
+    n = run("paypal-aktivitaet.csv")
+    assert n.layout == "paypal-activity"
+    assert rows(n) == [
+        R("kaeufer1@example.de", "2026-01-05", 1234.56, "EUR", "1AB11111AB1111111"),
+        R("kaeufer2@example.de", "2026-01-13", 20.0, "EUR", "2AB22222AB2222222"),
+        R("kaeufer2@example.de", "2026-01-14", -20.0, "EUR", "3AB33333AB3333333"),
+    ]
+    assert n.drops == {"no balance impact (memo)": 1, "status ausstehend": 1, "money paid out (not a refund)": 1}
+    assert n.notes == []
+
+
+def test_square_transactions():
+    n = run("square-transactions.csv")
+    assert n.layout == "square-transactions"
+    assert rows(n) == [
+        R("CUST1", "2026-01-05", 22.5, "USD", "TX1"),
+        R(None, "2026-01-05", 11.0, "USD", "TX2"),
+        R("CUST1", "2026-01-06", -22.5, "USD", "TX1"),
+        R("CUST2", "2026-01-07", -5.0, "USD", "TX3"),  # Refund written without a sign
+        R("CUST2", "2026-01-08", 1000.0, "USD", "TX4"),
+    ]
+    assert n.drops == {}
+
+
+def test_square_dollar_follows_reporting_currency():
+    n = run("square-transactions.csv", currency="CAD")
+    assert {r[3] for r in rows(n)} == {"CAD"}
+
+
+def test_online_retail_line_items():
+    n = run("online-retail.csv")
+    assert n.layout == "line-items"
+    assert rows(n) == [
+        R("17850", "2010-12-01", 15.3, None, "536365"),  # "17850.0" -> "17850"
+        R("17850", "2010-12-01", 20.34, None, "536365"),  # same invoice: a separate row, never merged
+        R("14527", "2010-12-01", -27.5, None, "C536379"),  # negative quantity
+        R("15311", "2010-12-01", -4.65, None, "C536383"),  # C-invoice with positive quantity
+        R(None, "2010-12-01", 0.0, None, "536414"),
+        R("12583", "2010-12-13", 5.5, None, "536415"),  # 12/13: month first
+    ]
+    assert n.drops == {"unreadable amount": 1}
+
+
+def test_online_retail_ii():
+    n = run("online-retail-ii.csv")
+    assert n.layout == "line-items"
+    assert rows(n) == [
+        R("13085", "2009-12-01", 83.4, None, "489434"),
+        R("13085", "2009-12-01", 81.0, None, "489434"),
+        R("16321", "2009-12-01", -35.4, None, "C489449"),
+    ]
+
+
+def test_generic_french():
+    n = run("generic-fr.csv")
+    assert n.layout == "generic"
+    assert rows(n) == [
+        R("C001", "2026-01-05", 1234.56, "EUR", "F-1"),
+        R("C002", "2026-01-13", 20.0, "EUR", "F-2"),
+        R("C002", "2026-01-14", -20.0, "EUR", "F-3"),
+        R(None, "2026-01-18", 12.5, "EUR", "F-7"),
+    ]
+    assert n.drops == {"status échoué": 1, "status annulé": 1, "status en attente": 1}
+    assert n.mapping["customer"] == "Code client" and n.mapping["amount"] == "Montant TTC"
+
+
+def test_generic_german():
+    n = run("generic-de.csv")
+    assert rows(n) == [
+        R("K-1", "2026-01-05", 1234.56, "EUR", "B-1"),
+        R("K-2", "2026-01-10", 19.99, "EUR", "B-6"),
+    ]
+    assert n.drops == {"status storniert": 1, "status fehlgeschlagen": 1, "status ausstehend": 1,
+                       "status abgelehnt": 1}
+    assert n.notes == []  # dd.mm.yyyy is not ambiguous
+
+
+def test_generic_spanish():
+    n = run("generic-es.csv")
+    assert rows(n) == [
+        R("CL-1", "2026-01-05", 1234.56, "EUR", "P-1"),
+        R("CL-2", "2026-01-10", 15.5, "EUR", "P-6"),
+    ]
+    assert n.drops == {"status fallido": 1, "status cancelado": 1, "status pendiente": 1, "status rechazado": 1}
+
+
+def test_generic_email_only_and_refund_status():
+    raw = raw_from_rows("e.csv", ["E-mail", "Date", "Total", "Status"], [
+        ["  Ann@Example.COM ", "2026-01-05", "10.00", "paid"],
+        ["ann@example.com", "2026-01-06", "10.00", "refunded"],  # positive refund row -> negative
+        ["", "2026-01-07", "5.00", "paid"],
+        ["bo@example.com", "not a date", "5.00", "paid"],
+        ["bo@example.com", "2026-01-08", "n/a", "paid"],
+    ])
+    n = normalize(raw, Settings())
+    assert rows(n) == [
+        R("ann@example.com", "2026-01-05", 10.0, None, None),
+        R("ann@example.com", "2026-01-06", -10.0, None, None),
+        R(None, "2026-01-07", 5.0, None, None),
+    ]
+    assert n.drops == {"unreadable date": 1, "unreadable amount": 1}
+
+
+def test_golden_examples_normalise():
+    # copies of examples/golden/orders-*.csv
+    n = normalize(load(FIX / "golden-orders-2026-02.csv"), Settings())
+    assert n.layout == "generic"
+    assert rows(n) == [
+        R("alice", "2026-01-05", 100.0, "EUR", "1001"),
+        R("bob", "2026-01-09", 50.0, "EUR", "1002"),
+        R("carol", "2026-01-12", 10.0, "EUR", "1003"),
+        R("carol", "2026-01-28", 20.0, "EUR", "1004"),
+        R("alice", "2026-02-02", 120.0, "EUR", "1005"),
+        R("bob", "2026-02-03", 50.0, "EUR", "1006"),
+        R("bob", "2026-02-10", -50.0, "EUR", "1006-R"),
+        R("dave", "2026-02-20", 40.0, "EUR", "1008"),
+    ]
+    assert n.drops == {"status failed": 1}
+    n = normalize(load(FIX / "golden-orders-2026-05.csv"), Settings())
+    assert rows(n)[5] == R(None, "2026-03-22", 15.0, "EUR", "1013")
+    assert n.table.num_rows == 7 and n.drops == {}
+
+
+def test_mapping_overrides_detection():
+    raw = raw_from_rows("odd.csv", ["Kto", "Tag", "Wert", "Art", "Total"], [
+        ["A1", "05-01-2026", "1.234", "ok", "999"],
+        ["A2", "06-01-2026", "2,5", "void", "999"],
+    ])
+    m = Mapping(customer="Kto", date="Tag", amount="Wert", status="Art", date_format="%d-%m-%Y", decimal=",")
+    n = normalize(raw, Settings(mapping=m))
+    assert n.layout == "mapping"
+    assert rows(n) == [R("A1", "2026-01-05", 1234.0, None, None)]
+    assert n.drops == {"status void": 1}
+    assert n.mapping["amount"] == "Wert" and n.mapping["date"] == "Tag"
+
+
+def test_mapping_quantity_times_unit_price():
+    raw = raw_from_rows("q.csv", ["who", "when", "qty", "each"], [["x", "2026-01-05", "3", "2.50"]])
+    n = normalize(raw, Settings(mapping=Mapping(customer="who", date="when", quantity="qty", unit_price="each")))
+    assert rows(n) == [R("x", "2026-01-05", 7.5, None, None)]
+
+
+def test_mapping_not_matching_falls_back_to_detection():
+    n = normalize(load(FIX / "generic-de.csv"), Settings(mapping=Mapping(amount="Wert", date="Tag")))
+    assert n.layout == "generic"
+
+
+def test_mapping_missing_column_message():
+    raw = raw_from_rows("x.csv", ["a", "b"], [["1", "2"]])
+    with pytest.raises(UnusableFile, match=r"^x\.csv: the \[mapping\] columns amount = 'Wert' are not in the file$"):
+        normalize(raw, Settings(mapping=Mapping(amount="Wert", date="a")))
+
+
+def test_no_amount_column_message():
+    raw = raw_from_rows("notes.csv", ["Date", "Comment"], [["2026-01-05", "hello"]])
+    with pytest.raises(UnusableFile) as e:
+        normalize(raw, Settings())
+    assert str(e.value) == (
+        "notes.csv: no amount column found (looked for Total, Amount, Montant, Betrag, Importe ...)"
+    )
+
+
+def test_no_date_column_message():
+    raw = raw_from_rows("t.csv", ["Amount"], [["1"]])
+    with pytest.raises(UnusableFile, match="no date column found"):
+        normalize(raw, Settings())
+
+
+def test_header_only_is_unusable():
+    raw = raw_from_rows("h.csv", ["Date", "Amount"], [])
+    with pytest.raises(UnusableFile, match="h.csv: has a header but no rows"):
+        normalize(raw, Settings())
+
+
+@pytest.mark.parametrize(
+    "name,layout",
+    [
+        ("shopify-orders.csv", "shopify-orders"),
+        ("stripe-unified_payments.csv", "stripe-payments"),
+        ("woocommerce-orders.csv", "woocommerce-orders"),
+        ("paypal-activity.csv", "paypal-activity"),
+        ("paypal-aktivitaet.csv", "paypal-activity"),
+        ("square-transactions.csv", "square-transactions"),
+        ("online-retail.csv", "line-items"),
+        ("generic-fr.csv", "generic"),
+    ],
+)
+def test_detection_ignores_case_and_spaces(name, layout):
+    t = load(FIX / name).table
+    t = t.rename_columns([f"  {c.upper()} " for c in t.column_names])
+    assert detect(t) == layout
+
+
+def test_dates_are_date32():
+    n = run("generic-fr.csv")
+    assert n.table.column("date").to_pylist()[0] == dt.date(2026, 1, 5)
