@@ -75,6 +75,16 @@ class Cohorts:
                 for r in self.to_records() for cell in r["periods"]]
 
 
+SHADES = "░▒▓█"
+
+
+def shade(x: float) -> str:
+    """A density character for x in 0..1 (readable without colour): blank for 0 or less."""
+    if not x > 0:
+        return " "
+    return SHADES[min(int(x * 4), 3)]
+
+
 ROW_COLUMNS = ("cohort", "customers", "offset", "start", "active_customers", "active_share",
                "value_per_customer", "complete")
 

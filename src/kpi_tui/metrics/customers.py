@@ -216,7 +216,7 @@ class Drill:
             if extra:
                 r["days_since"] = extra["days_since"][i]
                 gap = extra["usual_gap"][i]
-                r["usual_gap"] = None if gap != gap else gap
+                r["usual_gap"] = None if gap != gap else round(gap, 2)
                 r["value_at_stake"] = extra["value_at_stake"][i] / MICROS
             out.append(r)
         return out

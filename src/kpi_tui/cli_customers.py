@@ -1,0 +1,175 @@
+"""`kpi-tui customers` (who is behind a movement) and `kpi-tui cohorts`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+
+from kpi_tui.metrics.at_risk import AtRisk
+from kpi_tui.metrics.cohorts import ROW_COLUMNS, Cohorts
+from kpi_tui.settings import ConfigError
+
+CLI_GROUPS = ("churned", "contracted", "expanded", "new", "reactivated", "retained", "refunded",
+              "at-risk")
+
+
+def add_parsers(sub, common, date_type) -> None:
+    c = sub.add_parser("customers", help="the customers behind a movement, or at risk")
+    common(c)
+    c.add_argument("--at", type=date_type, metavar="START",
+                   help="the period holding this date (default: the latest complete period)")
+    c.add_argument("--group", choices=CLI_GROUPS, default="churned")
+    c.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    k = sub.add_parser("cohorts", help="customers by period of first purchase, followed over time")
+    common(k)
+    k.add_argument("--format", choices=("table", "csv", "json"), default="table")
+
+
+def commands() -> dict:
+    return {"customers": cmd_customers, "cohorts": cmd_cohorts}
+
+
+def rule_from(settings) -> AtRisk:
+    """The at-risk rule from the settings (`[at_risk]` of kpi-tui.toml), else the defaults."""
+    r = getattr(settings, "at_risk", None)
+    if isinstance(r, AtRisk):
+        return r
+    try:
+        return AtRisk.from_config(r if isinstance(r, dict) else vars(r) if r else None)
+    except ValueError as e:
+        raise ConfigError(str(e)) from e
+
+
+def _ledger(args):
+    from kpi_tui.cli import load, warn_files
+    from kpi_tui.metrics.ledger import ledger_from_transactions
+
+    settings, ds = load(args)
+    warn_files(ds)
+    return settings, ds, ledger_from_transactions(ds.transactions)
+
+
+def cmd_customers(args: argparse.Namespace) -> int:
+    from kpi_tui.metrics import periods
+    from kpi_tui.metrics.customers import build_index, drill, period_at
+
+    settings, ds, ledger = _ledger(args)
+    g = settings.granularity
+    index = build_index(ledger, g, settings.as_of, rule_from(settings))
+    p = period_at(index, args.at)
+    if p is None:
+        print("kpi-tui: no transactions", file=sys.stderr)
+        return 2 if not ds.used else 0
+    if index.ps is not None and args.group != "at-risk" and not (
+            index.ps.first < p <= index.ps.last):
+        where = "the first period" if p == index.ps.first else "outside the data"
+        print(f"kpi-tui: {periods.label(p, g)} is {where}: no movement to list", file=sys.stderr)
+    d = drill(index, p, args.group)
+    rows = d.rows()
+    if args.format == "json":
+        print(json.dumps(rows, indent=2, ensure_ascii=False, allow_nan=False))
+    elif args.format == "csv":
+        from kpi_tui.metrics.report import to_csv
+
+        sys.stdout.write(to_csv(rows, d.columns()))
+    else:
+        sys.stdout.write(customers_table(d, rows, ds.currency))
+    return 0 if ds.used else 2
+
+
+def _money(v) -> str:
+    return "–" if v is None else f"{v:,.2f}"
+
+
+def customers_table(d, rows: list[dict], currency: str | None) -> str:
+    cols = list(d.columns())
+    head = [c.replace("_", " ") for c in cols]
+    money = {"previous", "current", "change", "value_at_stake"}
+
+    def cell(k, v):
+        if v is None:
+            return "–"
+        if k in money:
+            return _money(v)
+        if k == "usual_gap":
+            return f"{v:.1f}"
+        return str(v)
+
+    body = [[cell(k, r[k]) for k in cols] for r in rows]
+    t = d.totals()
+    total = ["total"] + [""] * (len(cols) - 1)
+    for k in ("previous", "current", "change", "value_at_stake"):
+        if k in cols:
+            total[cols.index(k)] = _money(t[k])
+    widths = [max(len(x) for x in col) for col in zip(head, total, *body)]
+
+    def line(cells):
+        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                         for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+
+    cur = currency or "no currency column"
+    out = [f"{d.title()} ({cur}): {len(rows):,} customers", "",
+           line(head), line(["-" * w for w in widths])]
+    out += [line(c) for c in body]
+    out += [line(["-" * w for w in widths]), line(total)]
+    return "\n".join(out) + "\n"
+
+
+def cmd_cohorts(args: argparse.Namespace) -> int:
+    from kpi_tui.metrics.cohorts import cohorts
+    from kpi_tui.metrics.figures import as_of_day
+    from kpi_tui.metrics.ledger import period_sums
+
+    settings, ds, ledger = _ledger(args)
+    g = settings.granularity
+    c = cohorts(period_sums(ledger, g), g, as_of_day(ledger, settings.as_of))
+    if c is None:
+        print("kpi-tui: no transactions", file=sys.stderr)
+        return 2 if not ds.used else 0
+    if args.format == "json":
+        print(json.dumps({"granularity": g, "currency": ds.currency,
+                          "cohorts": c.to_records()}, indent=2, ensure_ascii=False))
+    elif args.format == "csv":
+        from kpi_tui.metrics.report import to_csv
+
+        sys.stdout.write(to_csv(c.to_rows(), ROW_COLUMNS))
+    else:
+        sys.stdout.write(cohorts_table(c, ds.currency))
+    return 0 if ds.used else 2
+
+
+def cohorts_table(c: Cohorts, currency: str | None) -> str:
+    """Two shaded blocks: share still active, cumulative value per customer."""
+    from kpi_tui.metrics import periods
+    from kpi_tui.metrics.cohorts import shade
+
+    share, value = c.share(), c.per_customer()
+    rows = [i for i in range(len(c)) if c.size[i] > 0]
+    width = len(c) - rows[0] if rows else 0  # offsets of the oldest cohort
+    top = max((v for v in value[rows].ravel().tolist() if not math.isnan(v)), default=0.0)
+    labels = [periods.label(c.first + i, c.g) for i in rows]
+    lw = max([len("cohort")] + [len(s) for s in labels])
+    out = [f"Cohorts by {c.g} of first purchase ({currency or 'no currency column'})", ""]
+
+    def block(title, fmt, values, scale):
+        cells = [[("" if math.isnan(values[i, j]) else
+                   shade(values[i, j] / scale if scale else 0) + " " + fmt(values[i, j]))
+                  for j in range(width)] for i in rows]
+        cw = max([len(str(width - 1))] + [len(x) for r in cells for x in r])
+        out.append(title)
+        out.append("cohort".ljust(lw) + "  " + "customers".rjust(9) + "  "
+                   + "  ".join(f"+{j}".rjust(cw) for j in range(width)))
+        for i, lab, r in zip(rows, labels, cells):
+            line = lab.ljust(lw) + "  " + f"{int(c.size[i]):,}".rjust(9) + "  "
+            out.append((line + "  ".join(x.rjust(cw) for x in r)).rstrip())
+        out.append("")
+
+    block("Share of the cohort still active, periods after the first purchase",
+          lambda v: f"{v * 100:.0f}%", share, 1.0)
+    block("Cumulative net value per customer of the cohort", lambda v: f"{v:,.0f}", value, top)
+    out.append("Shading: ░ < 25%  ▒ < 50%  ▓ < 75%  █ ≥ 75% (of 100% active, or of the highest value)")
+    if c.complete_until is not None and c.complete_until < c.first + len(c) - 1:
+        out.append(f"Cells of {periods.label(c.first + len(c) - 1, c.g)} (the last diagonal) are in progress.")
+    return "\n".join(out) + "\n"
