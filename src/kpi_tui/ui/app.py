@@ -1,0 +1,400 @@
+"""The wall-screen monitor: `kpi-tui [DIR]`.
+
+Data work (reading the folder, engine.build) runs in thread workers or in the folder watcher;
+results come back to the UI thread, which only re-renders precomputed figures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Callable
+
+from rich.markup import escape
+from textual import work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Container, Horizontal, Vertical
+from textual.widgets import LoadingIndicator
+
+from kpi_tui.engine import Snapshot, build
+from kpi_tui.settings import GRANULARITIES, Settings
+from kpi_tui.ui import bridge
+from kpi_tui.ui.model import G_NAMES, Focus, default_pos, period_focus, trailing_focus
+from kpi_tui.ui.screens.alerts import AlertsScreen
+from kpi_tui.ui.screens.help import HelpScreen
+from kpi_tui.ui.widgets.base import Text
+from kpi_tui.ui.widgets.chart import HistoryChart
+from kpi_tui.ui.widgets.headline import Headline
+from kpi_tui.ui.widgets.panels import EffectBars, Movements, RecentTable
+
+MIN_W, MIN_H = 60, 16
+
+
+def load_snapshot(root: Path, settings: Settings) -> Snapshot:
+    from kpi_tui.ingest.folder import load_folder
+
+    return build(load_folder(root, settings), settings)
+
+
+class KpiApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "kpi-tui"
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        Binding("d", "granularity('day')", "Day", show=False),
+        Binding("w", "granularity('week')", "Week", show=False),
+        Binding("m", "granularity('month')", "Month", show=False),
+        Binding("q", "granularity('quarter')", "Quarter", show=False),
+        Binding("y", "granularity('year')", "Year", show=False),
+        Binding("left", "move(-1)", "Previous period", show=False),
+        Binding("right", "move(1)", "Next period", show=False),
+        Binding("home", "first", "First period", show=False),
+        Binding("end", "latest", "Latest period", show=False),
+        Binding("t", "trailing", "Trailing windows", show=False),
+        Binding("r", "reload", "Reload", show=False),
+        Binding("p", "pause", "Pause", show=False),
+        Binding("a", "alerts", "Alerts", show=False),
+        Binding("question_mark", "help", "Help", show=False),
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
+    ]
+
+    def __init__(
+        self,
+        root: Path,
+        settings: Settings | None = None,
+        poll: float | None = None,
+        *,
+        clock: Callable[[], dt.datetime] | None = None,
+        loader: Callable[[], Snapshot] | None = None,
+        watch: bool = True,
+    ) -> None:
+        super().__init__()
+        self.root = Path(root)
+        self.settings = settings or Settings()
+        self.poll = poll
+        self.clock = clock or dt.datetime.now
+        self.loader = loader or (lambda: load_snapshot(self.root, self.settings))
+        self.watch = watch and loader is None
+        self.g = self.settings.granularity if self.settings.granularity in GRANULARITIES else "month"
+        self.snapshot: Snapshot | None = None
+        self.pending: Snapshot | None = None
+        self.selected: dict[str, str | None] = {}  # granularity -> start of chosen period
+        self.trailing = False
+        self.paused = False
+        self.refreshed: dt.datetime | None = None
+        self.banners: list[str] = []
+        self.status_note = "reading the data folder…"
+        self.error: str | None = None
+        self.monitor = None
+        self.data_id = 0
+        history_cls = bridge.alert_history()
+        self.history = history_cls() if history_cls else None
+
+    # ---- layout --------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Container(id="main"):
+            yield Text(id="banners")
+            yield Text(id="titlebar")
+            with Vertical(id="loading"):
+                yield LoadingIndicator()
+                yield Text(id="load-msg")
+            with Vertical(id="body"):
+                yield Headline(id="headline")
+                yield Text(id="sentence")
+                with Horizontal(id="middle"):
+                    yield HistoryChart(self.settings.marker, id="chart")
+                    with Vertical(id="why"):
+                        yield EffectBars(id="bars")
+                with Horizontal(id="lower"):
+                    yield Movements(id="movements")
+                    yield RecentTable(id="recent")
+            yield Text(id="status")
+        yield Text(
+            f"The terminal is too small for kpi-tui.\nPlease make it at least {MIN_W}×{MIN_H}.",
+            id="too-small",
+        )
+
+    def on_mount(self) -> None:
+        self.query_one("#body").display = False
+        self._size_classes(self.size.width, self.size.height)
+        self._render_status()
+        self._render_titlebar()
+        monitor_cls = bridge.folder_monitor() if self.watch else None
+        if monitor_cls is not None:
+            try:
+                self.monitor = monitor_cls(
+                    self.root, self.settings,
+                    on_snapshot=lambda s: self.call_from_thread(self.apply_snapshot, s),
+                    on_status=lambda m: self.call_from_thread(self.set_note, m),
+                    on_error=lambda m: self.call_from_thread(self.show_error, m),
+                    poll=self.poll,
+                )
+                self.monitor.start()
+                return
+            except Exception as e:  # the watcher is optional: fall back to one load
+                self.monitor = None
+                self.set_note(f"not watching the folder ({e})")
+        self.load()
+
+    def on_unmount(self) -> None:
+        if self.monitor is not None:
+            try:
+                self.monitor.stop()
+            except Exception:
+                pass
+
+    def on_resize(self, event) -> None:
+        self._size_classes(event.size.width, event.size.height)
+
+    def _size_classes(self, w: int, h: int) -> None:
+        main = self.query_one("#main")
+        tiny = w < MIN_W or h < MIN_H
+        main.display = not tiny
+        self.query_one("#too-small").display = tiny
+        main.set_class(w < 100 or h < 30, "-compact")
+        main.set_class(w < 100, "-narrow")
+        main.set_class(w >= 160 and h >= 45, "-wide")
+
+    # ---- data ----------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="load")
+    def load(self) -> None:
+        try:
+            snap = self.loader()
+        except Exception as e:  # never crash the screen on bad data
+            self.call_from_thread(self.show_error, f"could not read {self.root}: {e}")
+            return
+        self.call_from_thread(self.apply_snapshot, snap)
+
+    def set_note(self, message: str) -> None:
+        self.status_note = message
+        if self.snapshot is None:
+            self.query_one("#load-msg", Text).show(escape(message))
+        self._render_status()
+
+    def show_error(self, message: str) -> None:
+        self.error = message
+        if self.snapshot is None:
+            self.query_one("#load-msg", Text).show(f"[b]⚠ {escape(message)}[/]")
+            self.query_one(LoadingIndicator).display = False
+        self._render_status()
+
+    def apply_snapshot(self, snap: Snapshot) -> None:
+        if self.paused and self.snapshot is not None:
+            self.pending = snap
+            self._render_status()
+            return
+        self.pending = None
+        self.error = None
+        self.snapshot = snap
+        self.data_id += 1
+        self.refreshed = self.clock()
+        self.status_note = ""
+        self.query_one("#loading").display = False
+        self.query_one("#body").display = True
+        self._update_alerts()
+        self.render_all()
+
+    def _update_alerts(self) -> None:
+        snap = self.snapshot
+        if snap is None:
+            return
+        now = self.clock()
+        try:
+            found = bridge.findings(snap, self.g, now)
+        except Exception as e:  # a rule bug must not take the screen down
+            self.banners = [f"⚠ Warning rules failed: {type(e).__name__}: {e}"]
+            return
+        if self.history is not None:
+            self.history.update(found, now, scope=self.g)
+        self.banners = [f.message for f in found]
+
+    # ---- rendering -----------------------------------------------------------------------
+
+    @property
+    def rows(self) -> list[dict]:
+        return [] if self.snapshot is None else self.snapshot.figures.get(self.g, [])
+
+    def position(self) -> int | None:
+        rows = self.rows
+        start = self.selected.get(self.g)
+        if start is not None:
+            for i in range(len(rows) - 1, -1, -1):
+                if rows[i]["start"] == start:
+                    return i
+        return default_pos(rows)
+
+    def focus_now(self) -> Focus | None:
+        snap = self.snapshot
+        if snap is None:
+            return None
+        loc = self.settings.locale
+        if self.trailing:
+            tr = snap.trailing.get(self.g)
+            return trailing_focus(tr, self.g, loc) if tr else None
+        pos = self.position()
+        return None if pos is None else period_focus(self.rows, pos, self.g, loc)
+
+    def render_all(self) -> None:
+        self._render_titlebar()
+        self._render_banners()
+        self._render_status()
+        snap = self.snapshot
+        if snap is None:
+            return
+        cur, loc = snap.currency, self.settings.locale
+        f = self.focus_now()
+        body = self.query_one("#body")
+        if f is None:
+            self.query_one("#headline").display = False
+            self.query_one("#middle").display = False
+            self.query_one("#lower").display = False
+            self.query_one("#sentence", Text).show(
+                f"No transactions found in {escape(str(self.root))} yet. Drop sales exports "
+                "(CSV, Excel) there; the screen updates by itself.")
+            return
+        for sel in ("#headline", "#middle", "#lower"):
+            self.query_one(sel).display = True
+        body.display = True
+        self.query_one(Headline).show(f, cur, loc)
+        sentence = bridge.why_sentence(f.row, f.prev, cur, loc, f.prev_label or "")
+        self.query_one("#sentence", Text).show(escape(sentence))
+        pos = None if self.trailing else self.position()
+        self.query_one(HistoryChart).show(self.rows, self.g, pos if pos is not None
+                                          else len(self.rows) - 1, self.data_id)
+        self.query_one(EffectBars).show(f, cur, loc)
+        self.query_one(Movements).show_focus(f, cur, loc)
+        self.query_one(RecentTable).show(self.rows, self.g, pos, cur, loc, self.data_id,
+                                         f if self.trailing else None)
+
+    def _render_titlebar(self) -> None:
+        tabs = " ".join(
+            f"[reverse] {G_NAMES[g]} [/]" if g == self.g else f"[dim]{G_NAMES[g]}[/]"
+            for g in GRANULARITIES)
+        mode = "  [b]trailing windows[/]" if self.trailing else ""
+        self.query_one("#titlebar", Text).show(
+            f"[b]kpi-tui[/]  {tabs}{mode}  [dim]d w m q y · ← → · t · ? help[/]")
+
+    def _render_banners(self) -> None:
+        w = self.query_one("#banners", Text)
+        w.display = bool(self.banners)
+        w.show("\n".join(escape(b) for b in self.banners))
+
+    def _render_status(self) -> None:
+        snap = self.snapshot
+        parts = [f"📁 {escape(str(self.root))}"]
+        if snap is not None:
+            ds = snap.dataset
+            parts.append(f"{len(ds.used)} file{'s' if len(ds.used) != 1 else ''}")
+            parts.append(f"{ds.transactions.num_rows:,} rows")
+            parts.append(f"as of {snap.as_of.isoformat() if snap.as_of else '–'}")
+        if self.refreshed is not None:
+            parts.append(f"refreshed {self.refreshed.strftime('%H:%M:%S')}")
+        if self.paused:
+            parts.append("[reverse] PAUSED [/]" + (" new data waiting" if self.pending else ""))
+        mon = getattr(self.monitor, "status", None)
+        if mon is not None and snap is not None:
+            parts.append("paused" if self.paused else f"watching ({mon.mode})")
+            if mon.waiting:
+                parts.append(f"{mon.waiting} being written")
+            if mon.problem:
+                parts.append(f"⚠ {escape(mon.problem)}")
+        elif self.status_note:
+            parts.append(escape(self.status_note))
+        if self.error and snap is not None:
+            parts.append(f"⚠ {escape(self.error)}")
+        if snap is not None:
+            for f in snap.dataset.skipped:
+                parts.append(f"skipped {escape(f.path.name)}: {escape(f.error or '')}")
+        self.query_one("#status", Text).show(" · ".join(parts))
+
+    # ---- actions -------------------------------------------------------------------------
+
+    def action_granularity(self, g: str) -> None:
+        if g == self.g:
+            return
+        self.g = g
+        self._update_alerts()
+        self.render_all()
+
+    def action_move(self, step: int) -> None:
+        rows = self.rows
+        pos = self.position()
+        if self.trailing or pos is None:
+            return
+        new = min(max(pos + step, 0), len(rows) - 1)
+        if new != pos:
+            self.selected[self.g] = rows[new]["start"]
+            self.render_all()
+
+    def action_first(self) -> None:
+        if self.rows and not self.trailing:
+            self.selected[self.g] = self.rows[0]["start"]
+            self.render_all()
+
+    def action_latest(self) -> None:
+        self.selected[self.g] = None
+        self.render_all()
+
+    def action_trailing(self) -> None:
+        self.trailing = not self.trailing
+        self.render_all()
+
+    def action_reload(self) -> None:
+        self.status_note = "reloading…"
+        self._render_status()
+        if self.monitor is not None:
+            self.monitor.reload()
+        else:
+            self.load()
+
+    def action_pause(self) -> None:
+        self.paused = not self.paused
+        if self.monitor is not None:
+            self.monitor.paused = self.paused
+        if not self.paused and self.pending is not None:
+            self.apply_snapshot(self.pending)
+        else:
+            self._render_status()
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_alerts(self) -> None:
+        h = self.history
+        self.push_screen(AlertsScreen([] if h is None else h.active() + h.past()))
+
+    def get_system_commands(self, screen):
+        yield from super().get_system_commands(screen)
+        for g in GRANULARITIES:
+            yield SystemCommand(f"Show by {g}", f"Granularity: {g} (key {g[0]})",
+                                lambda g=g: self.action_granularity(g))
+        yield SystemCommand("Previous period", "Move the selection back (←)",
+                            lambda: self.action_move(-1))
+        yield SystemCommand("Next period", "Move the selection forward (→)",
+                            lambda: self.action_move(1))
+        yield SystemCommand("Latest complete period", "Back to the latest (End)",
+                            self.action_latest)
+        yield SystemCommand("Trailing windows", "Toggle last 1/7/30/91/365 days view (t)",
+                            self.action_trailing)
+        yield SystemCommand("Reload data", "Read the data folder again (r)", self.action_reload)
+        yield SystemCommand("Pause / resume auto-refresh", "Hold new data (p)",
+                            self.action_pause)
+        yield SystemCommand("Alert history", "Past and current warnings (a)", self.action_alerts)
+        yield SystemCommand("Help", "Keys and what each figure means (?)", self.action_help)
+
+
+def run_monitor(root: Path, settings: Settings, poll: float | None = None) -> int:
+    root = Path(root)
+    if not root.is_dir():
+        print(f"kpi-tui: {root}: no such folder (give the folder holding your sales exports)",
+              file=sys.stderr)
+        return 2
+    app = KpiApp(root, settings, poll)
+    app.run()
+    return app.return_code or 0

@@ -1,0 +1,120 @@
+"""What the screen shows, as plain data: the selected period and its neighbours.
+
+Pure functions of a Snapshot; no Textual here, so switching period or granularity only
+re-renders figures engine.build computed off the UI thread.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+try:
+    from kpi_tui.fmt import period_name
+except ImportError:  # fallback labels below
+    period_name = None
+
+# periods in a year, per granularity (the "same period a year earlier")
+YEAR_BACK = {"day": 365, "week": 52, "month": 12, "quarter": 4, "year": 1}
+G_NAMES = {"day": "Day", "week": "Week", "month": "Month", "quarter": "Quarter", "year": "Year"}
+EFFECT_NAMES = (
+    ("churn_effect", "Customers who left"),
+    ("spend_effect", "Existing customers' spend"),
+    ("acquisition_effect", "New & returning customers"),
+    ("other_effect", "Refunds, inactive customers"),
+)
+
+
+def default_pos(rows: list[dict]) -> int | None:
+    """The latest complete period, else the last one."""
+    if not rows:
+        return None
+    for i in range(len(rows) - 1, -1, -1):
+        if rows[i]["complete"]:
+            return i
+    return len(rows) - 1
+
+
+def row_label(row: dict, g: str, loc: str = "en") -> str:
+    if period_name is not None:
+        return period_name(row["start"], g, loc)
+    d = dt.date.fromisoformat(row["start"])
+    if g == "day":
+        return d.strftime("%a %d %b %Y")
+    if g == "week":
+        y, w, _ = d.isocalendar()
+        return f"W{w:02d} {y}"
+    if g == "month":
+        return d.strftime("%b %Y")
+    if g == "quarter":
+        return f"Q{(d.month - 1) // 3 + 1} {d.year}"
+    return str(d.year)
+
+
+def short_label(row: dict, g: str) -> str:
+    d = dt.date.fromisoformat(row["start"])
+    if g == "day":
+        return d.strftime("%d %b")
+    if g == "week":
+        return f"W{d.isocalendar()[1]:02d}"
+    if g == "month":
+        return d.strftime("%b %y") if d.month == 1 else d.strftime("%b")
+    if g == "quarter":
+        return f"Q{(d.month - 1) // 3 + 1} {d.strftime('%y')}"
+    return str(d.year)
+
+
+@dataclass
+class Focus:
+    """One period (or trailing window) and the two it is compared with."""
+
+    g: str
+    row: dict  # METRICS.md fields of the focused period / window
+    label: str
+    prev: dict | None
+    prev_label: str | None
+    year: dict | None
+    year_label: str | None
+    complete: bool
+    trailing: bool = False
+
+
+def period_focus(rows: list[dict], pos: int, g: str, loc: str = "en") -> Focus:
+    row = rows[pos]
+    prev = rows[pos - 1] if pos >= 1 else None
+    yb = pos - YEAR_BACK[g]
+    year = rows[yb] if yb >= 0 else None
+    return Focus(
+        g, row, row_label(row, g, loc),
+        prev, row_label(prev, g, loc) if prev else None,
+        year, row_label(year, g, loc) if year else None,
+        bool(row["complete"]),
+    )
+
+
+def _span(w: dict) -> str:
+    a, b = dt.date.fromisoformat(w["start"]), dt.date.fromisoformat(w["end"])
+    if a == b:
+        return a.strftime("%d %b %Y")
+    if a.year == b.year:
+        return f"{a.strftime('%d %b')} – {b.strftime('%d %b %Y')}"
+    return f"{a.strftime('%d %b %Y')} – {b.strftime('%d %b %Y')}"
+
+
+def trailing_focus(tr: dict, g: str, loc: str = "en") -> Focus:
+    """The trailing-window view: last L days vs the L days before and a year earlier."""
+    row = dict(tr["vs_previous"])
+    n = tr["length"]
+    label = f"Last {n} day{'s' if n > 1 else ''} ({_span(tr['current'])})"
+    return Focus(
+        g, row, label,
+        tr["previous_figures"], _span(tr["previous"]),
+        tr["year_ago_figures"], _span(tr["year_ago"]),
+        True, trailing=True,
+    )
+
+
+def year_ago_series(rows: list[dict], g: str) -> list[float | None]:
+    """acv of the same period a year earlier, aligned with rows."""
+    k = YEAR_BACK[g]
+    return [rows[i - k]["acv"] if i >= k else None for i in range(len(rows))]

@@ -1,0 +1,1 @@
+"""Screens pushed over the main view (help, alert history; drill-downs elsewhere)."""

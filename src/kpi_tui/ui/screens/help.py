@@ -1,0 +1,62 @@
+"""`?`: every key, and what each figure means (METRICS.md in plain words)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+KEYS = (
+    ("d w m q y", "granularity: day, week, month, quarter, year"),
+    ("← →", "previous / next period"),
+    ("Home End", "first / latest complete period"),
+    ("t", "trailing windows: last 1/7/30/91/365 days vs the window before and a year ago"),
+    ("r", "reload the data folder now"),
+    ("p", "pause / resume auto-refresh"),
+    ("a", "alert history"),
+    ("?", "this help"),
+    ("ctrl+p", "command palette"),
+    ("ctrl+q ctrl+c", "quit"),
+)
+
+FIGURES = (
+    ("Average customer value", "revenue ÷ active customers in the period"),
+    ("Active customers", "customers whose net spend in the period is above zero"),
+    ("Revenue", "net amount of all identified customers in the period (refunds included)"),
+    ("Churn rate", "share of last period's active customers not active this period"),
+    ("Lifetime value", "average customer value × margin ÷ churn rate (— when nobody left)"),
+    ("Customers who left", "churn effect: how losing customers moved the average "
+     "(positive when those who left spent less than average)"),
+    ("Existing customers' spend", "spend effect: customers active in both periods buying "
+     "more or less"),
+    ("New & returning customers", "acquisition effect: new and reactivated customers "
+     "joining at their own level"),
+    ("Refunds, inactive customers", "other effect: refunds of customers not active in "
+     "either period"),
+    ("Retained / left / new / back", "customers active in both periods / only before / "
+     "first purchase now / returning after a break"),
+    ("Revenue bridge", "revenue change = new + reactivated + expansion + contraction − churned"
+     " (+ refunds of inactive customers)"),
+    ("in progress", "the period holding the as-of date is not over: shown, never judged"),
+)
+
+
+def help_text() -> str:
+    kw = max(len(k) for k, _ in KEYS)
+    fw = max(len(k) for k, _ in FIGURES)
+    lines = ["[b]Keys[/]"]
+    lines += [f"  [b]{k:<{kw}}[/]  {v}" for k, v in KEYS]
+    lines += ["", "[b]What the figures mean[/]"]
+    lines += [f"  [b]{k:<{fw}}[/]  {v}" for k, v in FIGURES]
+    lines += ["", "[dim]Press escape or ? to close.[/]"]
+    return "\n".join(lines)
+
+
+class HelpScreen(ModalScreen):
+    BINDINGS = [Binding("escape,question_mark,q", "app.pop_screen", "Close")]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-box"):
+            yield Static(help_text(), id="help-text")

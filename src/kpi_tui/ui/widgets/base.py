@@ -1,0 +1,17 @@
+"""A Static that repaints only when its text changes (cheap over a slow SSH link)."""
+
+from __future__ import annotations
+
+from textual.widgets import Static
+
+
+class Text(Static):
+    _shown: object = None
+
+    def show(self, content) -> bool:
+        """Update when `content` differs from what is on screen; True if it did."""
+        if content == self._shown:
+            return False
+        self._shown = content
+        self.update(content)
+        return True

@@ -1,0 +1,64 @@
+"""Headline: average customer value in big digits, its changes, and the other key figures."""
+
+from __future__ import annotations
+
+from rich.markup import escape
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Digits
+
+from kpi_tui.ui.model import Focus
+from kpi_tui.ui.text import DASH, arrow, money, pct, ratio, signed_money, signed_pct
+from kpi_tui.ui.widgets.base import Text
+
+_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " "})
+
+
+def change_line(new: float | None, old_row: dict | None, old_label: str | None, cur, loc) -> str:
+    """'▲ +€15.00 (+18.8%) vs Feb 2026', coloured; plain words when undefined."""
+    if old_label is None:
+        return "[dim]no earlier period[/]"
+    old = None if old_row is None else old_row.get("acv")
+    if new is None or old is None:
+        return f"[dim]{arrow(None)} no comparison vs {escape(old_label)}[/]"
+    d = new - old
+    colour = "$text-success" if d > 1e-9 else "$text-error" if d < -1e-9 else "$text-muted"
+    return (f"[{colour}]{arrow(d)} {escape(signed_money(d, cur, loc))} "
+            f"({escape(signed_pct(ratio(new, old), locale=loc))})[/] vs {escape(old_label)}")
+
+
+class Headline(Horizontal):
+    def compose(self) -> ComposeResult:
+        with Vertical(id="headline-left"):
+            yield Text(id="acv-title")
+            yield Digits("", id="acv-digits")
+            yield Text(id="vs-prev")
+            yield Text(id="vs-year")
+        yield Text(id="kpis")
+
+    def show(self, f: Focus, cur: str | None, loc: str) -> None:
+        r = f.row
+        acv = r["acv"]
+        state = "" if f.trailing else (" · [b]in progress[/]" if not f.complete else " · complete")
+        title = (f"[b]{escape(f.label)}[/]{state}\n"
+                 f"Average customer value [b]{escape(money(acv, cur, loc))}[/]")
+        self.query_one("#acv-title", Text).show(title)
+        digits = self.query_one("#acv-digits", Digits)
+        value = "--" if acv is None else money(acv, cur, loc).translate(_SPACES)
+        if digits.value != value:
+            digits.update(value)
+        self.query_one("#vs-prev", Text).show(change_line(acv, f.prev, f.prev_label, cur, loc))
+        self.query_one("#vs-year", Text).show(change_line(acv, f.year, f.year_label, cur, loc))
+        churn = r["churn_rate"]
+        clv = r["clv"]
+        clv_s = money(clv, cur, loc) if clv is not None else (
+            f"{DASH} (nobody left)" if churn == 0 else DASH)
+        rows = (
+            ("Active customers", f"{r['active_customers']:,}"),
+            ("Revenue", money(r["revenue"], cur, loc)),
+            ("Churn rate", pct(churn, locale=loc) if churn is not None else DASH),
+            ("Lifetime value", clv_s),
+        )
+        w = max(len(v) for _, v in rows)
+        text = "\n".join(f"{k:<17}[b]{escape(v):>{w}}[/]" for k, v in rows)
+        self.query_one("#kpis", Text).show(text)

@@ -1,0 +1,158 @@
+"""Why it moved (effect bars), movements and revenue bridge, recent periods table."""
+
+from __future__ import annotations
+
+from rich.markup import escape
+from rich.text import Text as RichText
+from textual.widget import Widget
+
+from kpi_tui.ui.model import EFFECT_NAMES, Focus, row_label
+from kpi_tui.ui.text import DASH, money, pct, signed_money, signed_pct
+from kpi_tui.ui.widgets.base import Text
+
+
+class EffectBars(Widget):
+    """The four effects of METRICS.md as signed horizontal bars, in money and % of before."""
+
+    DEFAULT_CSS = "EffectBars { height: auto; }"
+
+    def __init__(self, **kw) -> None:
+        super().__init__(**kw)
+        self._data: tuple | None = None
+
+    def show(self, f: Focus, cur, loc) -> None:
+        r = f.row
+        effects = tuple(r.get(k) for k, _ in EFFECT_NAMES)
+        prev_acv = None if f.prev is None else f.prev.get("acv")
+        data = (effects, prev_acv, r.get("acv_change"), f.prev_label, cur, loc)
+        if data != self._data:
+            self._data = data
+            self.refresh(layout=True)
+
+    def get_content_height(self, container, viewport, width) -> int:
+        return 6
+
+    def render(self) -> RichText:
+        out = RichText(no_wrap=True, overflow="ellipsis")
+        if self._data is None:
+            return out
+        effects, prev_acv, change, prev_label, cur, loc = self._data
+        title = f"vs {prev_label}: " if prev_label else ""
+        out.append("Why it moved ", style="bold")
+        out.append(f"{title}{signed_money(change, cur, loc) if change is not None else DASH}"
+                   f" per customer\n")
+        if any(e is None for e in effects):
+            out.append("The four effects need customers in both periods.", style="dim")
+            return out
+        vals = [(signed_money(e, cur, loc), signed_pct(e / prev_acv, locale=loc) if prev_acv else "")
+                for e in effects]
+        vw = max(len(v) for v, _ in vals)
+        pw = max(len(p) for _, p in vals)
+        name_w = 27
+        bar_w = max(6, self.size.width - name_w - vw - pw - 4)
+        half = bar_w // 2
+        big = max(abs(e) for e in effects) or 1.0
+        for (key, name), e, (v, p) in zip(EFFECT_NAMES, effects, vals):
+            n = round(abs(e) / big * half)
+            if abs(e) > 1e-9:
+                n = max(n, 1)
+            left = " " * (half - n) + ("█" * n if e < 0 else " " * n)
+            right = ("█" * n if e > 0 else " " * n) + " " * (half - n)
+            style = "green" if e > 0 else "red" if e < 0 else ""
+            out.append(f"{name:<{name_w}}")
+            out.append(left, style="red" if e < 0 else "")
+            out.append("│", style="dim")
+            out.append(right, style=style if e > 0 else "")
+            out.append(f" {v:>{vw}} {p:>{pw}}\n")
+        out.rstrip()
+        return out
+
+
+class Movements(Text):
+    def show_focus(self, f: Focus, cur, loc) -> None:
+        r = f.row
+        if r.get("retained_customers") is None:
+            self.show("[b]Movements[/]\n[dim]No earlier period to compare with.[/]")
+            return
+        vs = f" vs {escape(f.prev_label)}" if f.prev_label else ""
+        m = lambda x: escape(signed_money(x, cur, loc))  # noqa: E731
+        prev_rev = f.prev["revenue"] if f.prev else None
+        total = None if prev_rev is None else r["revenue"] - prev_rev
+        parts = (r["new_revenue"], r["reactivated_revenue"], r["expansion"], r["contraction"],
+                 -r["churned_revenue_prev"])
+        lines = [
+            f"[b]Customers[/]{vs}",
+            f" retained {r['retained_customers']:,}  left {r['churned_customers']:,}"
+            f"  new {r['new_customers']:,}  back {r['reactivated_customers']:,}",
+            "[b]Revenue bridge[/]",
+        ]
+        names = ("New", "Reactivated", "Expansion", "Contraction", "Churned")
+        items = list(zip(names, parts))
+        if total is not None:
+            other = total - sum(parts)
+            if abs(other) > 0.005:
+                items.append(("Other (inactive)", other))
+            items.append(("= Revenue change", total))
+        w = max(len(signed_money(v, cur, loc)) for _, v in items)
+        lines += [f" {k:<17}{m(v):>{w}}" for k, v in items]
+        self.show("\n".join(lines))
+
+
+COLUMNS = (("Period", 10), ("Active", 7), ("Revenue", 13), ("Avg value", 11), ("Churn", 7),
+           ("CLV", 12))
+
+
+class RecentTable(Widget):
+    """The last periods as plain text: start, active, revenue, acv, churn rate, CLV."""
+
+    def __init__(self, **kw) -> None:
+        super().__init__(**kw)
+        self._data: tuple | None = None
+
+    def show(self, rows: list[dict], g: str, pos: int | None, cur, loc, data_id: int,
+             trailing: Focus | None = None) -> None:
+        data = (id(rows), g, pos, cur, loc, data_id, None if trailing is None else trailing.label)
+        self._rows, self._trailing = rows, trailing
+        if data != self._data:
+            self._data = data
+            self.refresh()
+
+    def _cells(self, label: str, r: dict, cur, loc) -> list[str]:
+        return [label, f"{r['active_customers']:,}", money(r["revenue"], cur, loc),
+                money(r["acv"], cur, loc),
+                pct(r["churn_rate"], locale=loc) if r["churn_rate"] is not None else DASH,
+                money(r["clv"], cur, loc) if r["clv"] is not None else DASH]
+
+    def render(self) -> RichText:
+        out = RichText(no_wrap=True, overflow="ellipsis")
+        if self._data is None:
+            return out
+        _, g, pos, cur, loc, _, _ = self._data
+        rows = self._rows
+        if self._trailing is not None:
+            f = self._trailing
+            body = [("now", f.row, True), ("before", f.prev, False), ("year ago", f.year, False)]
+            body = [(k, r, s) for k, r, s in body if r is not None]
+            title = "Trailing windows"
+        else:
+            n = max(1, self.size.height - 2)
+            end = len(rows) - 1
+            if pos is not None and pos < end - n + 1:
+                end = pos + n // 2
+            start = max(0, end - n + 1)
+            body = [(row_label(rows[i], g) + ("" if rows[i]["complete"] else " …"), rows[i],
+                     i == pos) for i in range(end, start - 1, -1)]
+            title = "Recent periods"
+        cells = [self._cells(lbl, r, cur, loc) for lbl, r, _ in body]
+        widths = [max([w, len(h)] + [len(c[i]) for c in cells])
+                  for i, (h, w) in enumerate(COLUMNS)]
+        out.append(title + "\n", style="bold")
+        head = "  " + "  ".join(h.ljust(w) if i == 0 else h.rjust(w)
+                                for i, ((h, _), w) in enumerate(zip(COLUMNS, widths)))
+        out.append(head + "\n", style="dim")
+        for (lbl, r, sel), c in zip(body, cells):
+            line = ("▸ " if sel else "  ") + "  ".join(
+                v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(c, widths)))
+            out.append(line + "\n", style="reverse" if sel else "")
+        out.rstrip()
+        return out
