@@ -275,9 +275,12 @@ def _encoding(head: bytes, complete: bool) -> str:
 
 
 def _guess_8bit(sample: bytes) -> str:
+    """Encoding of non-UTF-8 bytes: a non-Latin script only when there is enough text to tell."""
     from charset_normalizer import from_bytes
 
-    best = from_bytes(sample).best()
+    lines = [ln for ln in sample.splitlines() if max(ln, default=0) >= 0x80]  # ASCII tells nothing
+    high = sum(1 for ln in lines for b in ln if b >= 0x80)
+    best = from_bytes(b"\n".join(lines)).best() if high >= 16 else None
     enc = best.encoding if best is not None and best.encoding in NON_LATIN else "cp1252"
     if enc == "cp1252":
         try:
@@ -300,11 +303,11 @@ def _field_counts(lines: list[str], delim: str) -> list[int]:
 
 
 def _consistent(counts: list[int]) -> tuple[float, int]:
-    """(share of data lines with the header's field count, that count) for one delimiter."""
+    """(share of lines with the most common field count, that count) for one delimiter."""
     if not counts:
         return 0.0, 0
-    header, data = counts[0], counts[1:] or counts[:1]
-    return sum(1 for c in data if c == header) / len(data), header
+    n, hits = Counter(counts).most_common(1)[0]
+    return hits / len(counts), n
 
 
 def _sniff_delimiter(lines: list[str]) -> str:
@@ -554,6 +557,7 @@ def _to_string(col: pa.ChunkedArray) -> pa.ChunkedArray:
         col = col.cast(t.value_type)
         t = col.type
     if pa.types.is_timestamp(t):
+        col = col.cast(pa.timestamp("s", t.tz), safe=False)  # whole seconds: no ".000000"
         if t.tz:
             out = pc.strftime(col, format="%Y-%m-%d %H:%M:%S%z")
             return pc.replace_substring_regex(out, r"([+-]\d\d)(\d\d)$", r"\1:\2")
@@ -644,5 +648,7 @@ def _read_json(name: str, raw, lines: bool) -> RawTable:
     if not flat and bad:
         raise UnusableFile(f"{name} holds no JSON objects (records).")
     keys = list(dict.fromkeys(k for rec in flat for k in rec))
+    # a key that is an object in some records and null in others: keep only its flattened fields
+    keys = [k for k in keys if not (any(o.startswith(k + ".") for o in keys) and all(r.get(k) is None for r in flat))]
     cols = [pa.array([rec.get(k) for rec in flat], pa.string()) for k in keys]
     return RawTable(name, _finish(keys, cols), bad_rows=bad)
