@@ -87,7 +87,7 @@ def _signed(text_abs: str, x: float, decimals: int, locale: str) -> str:
 
 
 def signed_money(x, currency: str | None, locale: str = "en", decimals: int = 2) -> str:
-    """Money with an explicit sign: `+€3.10`, `-€3.10`, `€0.00` (no sign when it rounds to 0)."""
+    """Money with an explicit sign: `+€3.10`, `-€3.10`; `€0.00` (no sign) when it rounds to 0."""
     if _bad(x):
         return NONE
     x = float(x)
@@ -137,7 +137,9 @@ def number(x, decimals: int = 2, locale: str = "en") -> str:
 
 
 def compact_money(x, currency: str | None, locale: str = "en", decimals: int = 1) -> str:
-    """Short money for big digits and axes: `€1.2M` (en), `1,2 M €` (fr); small amounts as money()."""
+    """Short money for big digits and axes: `€1.2M` (en), `1,2 M €` (fr).
+
+    Below 10,000 it is money() (no decimals from 1,000 on)."""
     if _bad(x):
         return NONE
     x = float(x)

@@ -101,7 +101,7 @@ def phrase(
         n = row.get("churned_customers") or 0
         kind = "below" if v > 0 else "above"
         if n == 1:
-            return f"1 customer left, who was an {kind}-average buyer ({m})"
+            return f"1 customer left, who was {'a' if v > 0 else 'an'} {kind}-average buyer ({m})"
         return f"{fmt.count(n, locale)} customers left, who were {kind}-average buyers ({m})"
     if name == "acquisition_effect":
         new, back = row.get("new_customers") or 0, row.get("reactivated_customers") or 0
@@ -149,7 +149,10 @@ def why_sentence(
     if row.get("acv") is None:
         left = row.get("churned_customers") or 0
         if left == 1:
-            return f"Nobody bought in this period: the only customer of {period_label_prev} stayed away."
+            return (
+                f"Nobody bought in this period: the only customer of {period_label_prev} "
+                "stayed away."
+            )
         if left:
             return (
                 f"Nobody bought in this period: all {_n(left, 'customer', 'customers', locale)} "
@@ -166,7 +169,8 @@ def why_sentence(
         who = (
             "the only customer of this period is new or returning"
             if n == 1
-            else f"the {_n(n, 'customer', 'customers', locale)} of this period are all new or returning"
+            else f"the {_n(n, 'customer', 'customers', locale)} of this period are all new or "
+            "returning"
         )
         return (
             f"None of the customers of {period_label_prev} bought again: {who}, so the change "
@@ -176,7 +180,7 @@ def why_sentence(
     if not names:
         return f"Average customer value is unchanged from {period_label_prev}."
     top = abs(row[names[0]])
-    keep = [n for n in names if abs(row[n]) >= SIGNIFICANT_SHARE * top]
+    keep = [n for n in names if abs(row[n]) >= SIGNIFICANT_SHARE * top - 1e-9]
     parts = [phrase(n, row, currency, locale) for n in keep]
     return _cap("; ".join(parts)) + "."
 
