@@ -89,6 +89,13 @@ def test_ranked_by_value_at_stake_and_as_of_cuts_history():
     assert list(at_risk(rows)) == ["small"]  # big's June purchase counts from D = 06-30
 
 
+def test_max_days_leaves_out_long_gone_customers():
+    rows = [("gone", day("2024-01-01"), 10.0), ("gone", day("2024-01-08"), 10.0),
+            ("late", day("2026-06-01"), 10.0), ("late", day("2026-06-08"), 10.0)]
+    assert sorted(at_risk(rows)) == ["gone", "late"]
+    assert list(at_risk(rows, rule=AtRisk(max_days=365))) == ["late"]
+
+
 def test_medians():
     g = np.array([0, 0, 0, 2, 2, 2, 2])
     v = np.array([5.0, 1.0, 3.0, 4.0, 1.0, 2.0, 9.0])

@@ -14,7 +14,9 @@ amount, on or before D):
   purchase to the period holding D, both included; never below 0. At-risk customers are ranked
   by it, largest first.
 
-Settings: `[at_risk]` in kpi-tui.toml, `k` and `percentile`.
+Settings: `[at_risk]` in kpi-tui.toml: `k`, `percentile`, and `max_days` (default 0: no limit;
+when set, customers silent for more than that many days count as lost, not at risk, so that
+long-gone customers do not fill the list).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from kpi_tui.metrics.periods import period_index
 class AtRisk:
     k: float = 2.0  # times the customer's own median gap between purchase days
     percentile: float = 80.0  # of the shop's first-to-second purchase gaps, for one-time buyers
+    max_days: float = 0.0  # > 0: silent longer than this = lost, not listed
 
     @classmethod
     def from_config(cls, table: dict | None) -> AtRisk:
@@ -41,8 +44,8 @@ class AtRisk:
             if k not in names:
                 raise ValueError(f"[at_risk]: unknown setting {key!r}")
             setattr(rule, k, float(value))
-        if rule.k <= 0 or not 0 <= rule.percentile <= 100:
-            raise ValueError("[at_risk]: k must be > 0 and percentile within 0..100")
+        if rule.k <= 0 or not 0 <= rule.percentile <= 100 or rule.max_days < 0:
+            raise ValueError("[at_risk]: k must be > 0, percentile within 0..100, max_days >= 0")
         return rule
 
 
@@ -113,6 +116,8 @@ def assess(codes: np.ndarray, days: np.ndarray, n_customers: int, d: int,
         usual = np.where(purchases == 1, one_time_gap, usual)
         limit = np.where(purchases == 1, one_time_gap, limit)
     flagged = (purchases > 0) & (days_since > limit)
+    if rule.max_days > 0:
+        flagged &= days_since <= rule.max_days
     # value at stake: net amount / periods from the first purchase's period to D's, both in
     has = purchases > 0
     periods_n = np.ones(n_customers, np.int64)

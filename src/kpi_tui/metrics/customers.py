@@ -101,9 +101,12 @@ class CustomerIndex:
             return np.zeros(len(codes), np.int64)
         if not self.ps.first <= p <= self.ps.last:
             return np.zeros(len(codes), np.int64)
-        key = codes.astype(np.int64) * self.stride + (p - self.ps.first + 1)
+        order = np.argsort(codes, kind="stable")
+        key = codes[order].astype(np.int64) * self.stride + (p - self.ps.first + 1)
         i = np.minimum(np.searchsorted(self.row_key, key), len(self.row_key) - 1)
-        return np.where(self.row_key[i] == key, self.ps.v[i], 0)
+        out = np.empty(len(codes), np.int64)
+        out[order] = np.where(self.row_key[i] == key, self.ps.v[i], 0)
+        return out
 
     def _pos(self, codes: np.ndarray, day: int, side: str) -> np.ndarray:
         f = self.ledger.first_day or 0
@@ -202,24 +205,25 @@ class Drill:
             out["value_at_stake"] = float(self.extra["value_at_stake"].sum()) / MICROS
         return out
 
-    def rows(self) -> list[dict]:
-        iso = _iso_days(np.r_[self.first_day, self.last_day])
-        n = len(self)
-        prev, cur, chg = self.previous.tolist(), self.current.tolist(), self.change.tolist()
-        orders = self.orders.tolist()
-        extra = {k: v.tolist() for k, v in self.extra.items()}
-        out = []
-        for i in range(n):
-            r = {"customer": self.names[i], "previous": prev[i] / MICROS,
-                 "current": cur[i] / MICROS, "change": chg[i] / MICROS,
-                 "first_purchase": iso[i], "last_purchase": iso[n + i], "orders": orders[i]}
-            if extra:
-                r["days_since"] = extra["days_since"][i]
-                gap = extra["usual_gap"][i]
-                r["usual_gap"] = None if gap != gap else round(gap, 2)
-                r["value_at_stake"] = extra["value_at_stake"][i] / MICROS
-            out.append(r)
-        return out
+    def rows(self, limit: int | None = None) -> list[dict]:
+        """The list as dicts, money in units (the first `limit` rows only, if given)."""
+        n = len(self) if limit is None else min(limit, len(self))
+        cols = {
+            "customer": self.names[:n].tolist(),
+            "previous": (self.previous[:n] / MICROS).tolist(),
+            "current": (self.current[:n] / MICROS).tolist(),
+            "change": (self.change[:n] / MICROS).tolist(),
+            "first_purchase": _iso_days(self.first_day[:n]),
+            "last_purchase": _iso_days(self.last_day[:n]),
+            "orders": self.orders[:n].tolist(),
+        }
+        if self.extra:
+            gap = np.round(self.extra["usual_gap"][:n], 2)
+            cols["days_since"] = self.extra["days_since"][:n].tolist()
+            cols["usual_gap"] = [None if x != x else x for x in gap.tolist()]
+            cols["value_at_stake"] = (self.extra["value_at_stake"][:n] / MICROS).tolist()
+        keys = tuple(cols)
+        return [dict(zip(keys, values)) for values in zip(*cols.values())]
 
 
 def _units(micros) -> float:
@@ -297,14 +301,15 @@ def _finish(index: CustomerIndex, p: int, group: str, codes, prev, cur, rank,
         order = np.lexsort((index.name_rank[codes], rank))
         codes, prev, cur = codes[order], prev[order], cur[order]
     g = index.g
-    if group == "churned":
-        orders = index.orders(codes, periods.start_day(p - 1, g), periods.end_day(p - 1, g))
-    else:
-        orders = index.orders(codes, periods.start_day(p, g), periods.end_day(p, g))
-    upto = periods.end_day(p, g)
-    if group == "at-risk" and index.d is not None:
-        upto = index.d
+    # look up in code order (searchsorted is much faster on sorted keys), then put back
+    order = np.argsort(codes, kind="stable")
+    back = np.empty_like(order)
+    back[order] = np.arange(len(order))
+    sc = codes[order]
+    q = p - 1 if group == "churned" else p
+    orders = index.orders(sc, periods.start_day(q, g), periods.end_day(q, g))[back]
+    upto = index.d if group == "at-risk" and index.d is not None else periods.end_day(p, g)
+    last = index.last_purchase(sc, upto)[back]
     fp = index.fp_day[codes] if len(index.fp_day) else np.zeros(0, np.int64)
     return Drill(group, g, p, codes, np.asarray(prev, np.int64), np.asarray(cur, np.int64), fp,
-                 index.last_purchase(codes, upto), orders, index.ledger.names[codes],
-                 extra or {}, index.d)
+                 last, orders, index.ledger.names[codes], extra or {}, index.d)
