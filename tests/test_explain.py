@@ -119,6 +119,8 @@ def test_significance_threshold_is_a_tenth_of_the_biggest():
         "Existing customers spent 10% less (-€3.10 per customer); "
         "1 customer left, who was a below-average buyer (+€0.31)."
     )
+    r["churn_effect"] = -0.31
+    assert why_sentence(r, PREV, "EUR").endswith("who was an above-average buyer (-€0.31).")
     r["churn_effect"] = 0.30
     assert why_sentence(r, PREV, "EUR") == (
         "Existing customers spent 10% less (-€3.10 per customer)."

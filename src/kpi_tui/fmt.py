@@ -87,7 +87,7 @@ def _signed(text_abs: str, x: float, decimals: int, locale: str) -> str:
 
 
 def signed_money(x, currency: str | None, locale: str = "en", decimals: int = 2) -> str:
-    """Money with an explicit sign: `+€3.10`, `-€3.10`; `€0.00` (no sign) when it rounds to 0."""
+    """Money with an explicit sign: `+€3.10`, `-€3.10`; `€0.00` when it rounds to 0."""
     if _bad(x):
         return NONE
     x = float(x)
