@@ -1,0 +1,135 @@
+"""What the watcher knows about its folder: one parsed Part + FileReport per file.
+
+`refresh()` lists the folder again (discover), parses only files whose size or mtime_ns changed,
+drops deleted ones, and reassembles the dataset. A file whose new version cannot be read keeps
+its previous figures and is retried when it changes again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kpi_tui.engine import Snapshot, build
+from kpi_tui.ingest.cache import ParseCache
+from kpi_tui.ingest.dedupe import Part
+from kpi_tui.ingest.discover import discover
+from kpi_tui.ingest.folder import Dataset, assemble, fingerprint, load_file
+from kpi_tui.ingest.schema import FileReport
+from kpi_tui.settings import Settings
+
+Sig = tuple[int, int]  # (size, mtime_ns)
+
+
+def signature(path: Path) -> Sig | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
+@dataclass
+class Entry:
+    sig: Sig  # the version the figures come from (or the failed version)
+    part: Part | None  # last good parse, None if the file never parsed
+    report: FileReport
+    failed: Sig | None = None  # a newer version that could not be read
+
+
+@dataclass
+class Refresh:
+    changed: bool = False  # figures must be recomputed
+    received: list[Path] = field(default_factory=list)  # new or changed files now counted
+    removed: list[Path] = field(default_factory=list)
+    failed: list[Path] = field(default_factory=list)  # could not be read (named in the reports)
+    waiting: list[Path] = field(default_factory=list)  # changed but not ready (being written)
+
+
+Ready = Callable[[Path, Sig], bool]
+
+
+class FolderState:
+    def __init__(self, root: Path, settings: Settings, cache: ParseCache | None = None):
+        self.root = Path(root)
+        self.settings = settings
+        if cache is None and settings.cache:
+            cache = ParseCache(fingerprint(settings))
+        self.cache = cache
+        self.entries: dict[Path, Entry] = {}
+        self.skipped: list[FileReport] = []  # from discover (unsupported, hidden...)
+
+    def refresh(self, ready: Ready | None = None) -> Refresh:
+        """Bring the state in line with the folder; `ready(path, sig)` may hold a file back."""
+        out = Refresh()
+        paths, skipped = discover(self.root)
+        if _keys(skipped) != _keys(self.skipped):
+            out.changed = True
+        self.skipped = list(skipped)
+        present = set()
+        for path in paths:
+            present.add(path)
+            sig = signature(path)
+            if sig is None:
+                continue  # gone between listing and stat: next refresh drops it
+            e = self.entries.get(path)
+            if e is not None and (e.sig == sig or e.failed == sig):
+                continue
+            if ready is not None and not ready(path, sig):
+                out.waiting.append(path)
+                continue
+            part, report = load_file(path, self.settings, self.cache)
+            out.changed = True
+            if part is not None:
+                self.entries[path] = Entry(sig, part, report)
+                out.received.append(path)
+            elif e is not None and e.part is not None:
+                # keep the previous figures of this file; retry when it changes again
+                note = f"latest version could not be read ({report.error}); showing the previous one"
+                rep = dataclasses.replace(e.report, notes=[*_own_notes(e.report), note])
+                self.entries[path] = Entry(e.sig, e.part, rep, failed=sig)
+                out.failed.append(path)
+            else:
+                self.entries[path] = Entry(sig, None, report, failed=sig)
+                out.failed.append(path)
+        for path in list(self.entries):
+            if path not in present:
+                del self.entries[path]
+                out.removed.append(path)
+                out.changed = True
+        return out
+
+    def forget(self) -> None:
+        """Parse everything again at the next refresh (settings changed)."""
+        self.entries.clear()
+        self.skipped = []
+        if self.settings.cache:
+            self.cache = ParseCache(fingerprint(self.settings))
+        else:
+            self.cache = None
+
+    def dataset(self) -> Dataset:
+        parts = [e.part for e in self.entries.values() if e.part is not None]
+        # assemble() adds dedupe drops to the reports it gets: give it copies
+        reports = [_copy(e.report) for e in self.entries.values()]
+        reports += [_copy(r) for r in self.skipped]
+        return assemble(self.root, parts, reports, self.settings)
+
+    def snapshot(self) -> Snapshot:
+        return build(self.dataset(), self.settings)
+
+
+def _keys(reports: list[FileReport]) -> list[tuple[str, str | None]]:
+    return sorted((str(r.path), r.error) for r in reports)
+
+
+def _own_notes(report: FileReport) -> list[str]:
+    return [n for n in report.notes if not n.startswith("latest version could not be read")]
+
+
+def _copy(r: FileReport) -> FileReport:
+    return dataclasses.replace(r, drops=dict(r.drops), notes=list(r.notes),
+                               mapping=dict(r.mapping), currencies=list(r.currencies))
+

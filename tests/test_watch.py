@@ -1,0 +1,259 @@
+"""The folder watcher with the real watchdog, in temporary folders."""
+
+from __future__ import annotations
+
+import gc
+import os
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from kpi_tui.settings import Settings
+from kpi_tui.watch.monitor import FolderMonitor
+from kpi_tui.watch.state import FolderState
+
+HEADER = "order_id,customer_id,created_at,amount,currency,status\n"
+FAST = dict(debounce=0.1, max_delay=0.5, settle=0.3, check=0.1)
+
+
+def rows(prefix: str, amounts, day: str = "2026-03-10") -> str:
+    return HEADER + "".join(
+        f"{prefix}{i},c{prefix}{i},{day} 10:00:00,{a:.2f},EUR,paid\n" for i, a in enumerate(amounts)
+    )
+
+
+def total(snap) -> float:
+    return round(sum(p["revenue"] for p in snap.figures["month"]), 2)
+
+
+@pytest.fixture(autouse=True)
+def cache_home(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+
+
+class Recorder:
+    def __init__(self):
+        self.cond = threading.Condition()
+        self.snaps, self.errors, self.status = [], [], []
+
+    def snap(self, s):
+        with self.cond:
+            self.snaps.append(s)
+            self.cond.notify_all()
+
+    def error(self, m):
+        with self.cond:
+            self.errors.append(m)
+            self.cond.notify_all()
+
+    def stat(self, m):
+        self.status.append(m)
+
+    def wait(self, pred, timeout=4.0):
+        with self.cond:
+            ok = self.cond.wait_for(pred, timeout)
+        assert ok, f"timed out; totals={[total(s) for s in self.snaps]} errors={self.errors}"
+
+    def wait_total(self, value, timeout=4.0):
+        self.wait(lambda: self.snaps and total(self.snaps[-1]) == value, timeout)
+
+
+@pytest.fixture
+def watch(tmp_path):
+    monitors = []
+
+    def start(root=None, **kw):
+        rec = Recorder()
+        opts = {**FAST, **kw}
+        m = FolderMonitor(root or tmp_path / "data", Settings(), rec.snap, rec.stat, rec.error,
+                          **opts)
+        m.start()
+        monitors.append(m)
+        return m, rec
+
+    yield start
+    for m in monitors:
+        m.stop()
+
+
+@pytest.fixture
+def data(tmp_path):
+    d = tmp_path / "data"
+    d.mkdir()
+    (d / "a.csv").write_text(rows("a", [10, 20, 30]))
+    return d
+
+
+def test_new_file(data, watch):
+    m, rec = watch()
+    rec.wait_total(60.0)
+    (data / "b.csv").write_text(rows("b", [100]))
+    rec.wait_total(160.0)
+    assert m.computes == 2
+    assert "last: b.csv" in rec.status[-1]
+    assert m.status.last_file == data / "b.csv"
+
+
+def test_burst_of_50_files_is_one_recompute(data, watch):
+    m, rec = watch(debounce=0.25, max_delay=1.0)
+    rec.wait_total(60.0)
+    for i in range(50):
+        (data / f"burst-{i:02}.csv").write_text(rows(f"x{i}-", [1]))
+    rec.wait_total(110.0)
+    time.sleep(0.6)
+    assert m.computes == 2
+    assert len(rec.snaps[-1].dataset.used) == 51
+
+
+def test_file_written_in_two_halves_is_never_half_read(data, watch):
+    m, rec = watch(settle=0.2)
+    rec.wait_total(60.0)
+    text = rows("h", [1000] * 20 + [5] * 20)
+    cut = len(text) // 2 + 7  # mid-line
+    with open(data / "half.csv", "w") as f:
+        f.write(text[:cut])
+        f.flush()
+        os.fsync(f.fileno())
+        time.sleep(1.5)
+        f.write(text[cut:])
+    rec.wait_total(60.0 + 20_100.0)
+    assert [total(s) for s in rec.snaps] == [60.0, 20_160.0]
+
+
+def test_atomic_rename(data, watch):
+    m, rec = watch()
+    rec.wait_total(60.0)
+    tmp = data / "export.csv.tmp"
+    tmp.write_text(rows("r", [7, 8]))
+    time.sleep(0.3)  # the .tmp file is ignored
+    assert m.computes == 1
+    os.replace(tmp, data / "export.csv")
+    rec.wait_total(75.0)
+    names = [f.path.name for f in rec.snaps[-1].dataset.files]
+    assert names == ["a.csv", "export.csv"]
+
+
+def test_deleted_file_leaves_the_figures(data, watch):
+    (data / "b.csv").write_text(rows("b", [100, 1]))
+    m, rec = watch()
+    rec.wait_total(161.0)
+    (data / "b.csv").unlink()
+    rec.wait_total(60.0)
+    assert [f.path.name for f in rec.snaps[-1].dataset.files] == ["a.csv"]
+
+
+def test_replaced_file_replaces_its_rows(data, watch):
+    (data / "b.csv").write_text(rows("b", [100]))
+    m, rec = watch()
+    rec.wait_total(160.0)
+    new = data / ".b.csv.swap"
+    new.write_text(rows("b", [250, 0.5]))
+    os.replace(new, data / "b.csv")
+    rec.wait_total(310.5)
+    (data / "b.csv").write_text(rows("z", [1]))  # rewritten in place
+    rec.wait_total(61.0)
+
+
+def test_broken_file_is_named_and_figures_kept(data, watch):
+    m, rec = watch()
+    rec.wait_total(60.0)
+    (data / "broken.csv").write_bytes(b"\x00\x01\x02 not an export \xff\xfe" * 50)
+    rec.wait(lambda: len(rec.snaps) == 2)
+    snap = rec.snaps[-1]
+    assert total(snap) == 60.0
+    assert [f.path.name for f in snap.dataset.skipped] == ["broken.csv"]
+    assert snap.dataset.skipped[0].error
+    assert "1 not readable" in rec.status[-1]
+    # a good file that turns bad keeps its previous figures, and is retried when it changes
+    (data / "a.csv").write_bytes(b"\x00\x01garbage\xff" * 50)
+    rec.wait(lambda: len(rec.snaps) == 3)
+    assert total(rec.snaps[-1]) == 60.0
+    rep = next(f for f in rec.snaps[-1].dataset.files if f.path.name == "a.csv")
+    assert rep.usable and "latest version could not be read" in rep.notes[-1]
+    (data / "a.csv").write_text(rows("a", [1, 2]))
+    rec.wait_total(3.0)
+
+
+def test_folder_deleted_and_recreated(data, watch):
+    m, rec = watch()
+    rec.wait_total(60.0)
+    shutil.rmtree(data)
+    rec.wait(lambda: any("folder not found" in e for e in rec.errors))
+    assert total(rec.snaps[-1]) == 60.0  # figures kept while the folder is away
+    data.mkdir()
+    (data / "c.csv").write_text(rows("c", [7]))
+    rec.wait_total(7.0)
+    (data / "d.csv").write_text(rows("d", [3]))  # events flow again
+    rec.wait_total(10.0)
+    assert m.status.problem is None
+
+
+def test_folder_replaced_between_checks(data, tmp_path, watch):
+    m, rec = watch(check=0.5)
+    rec.wait_total(60.0)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "e.csv").write_text(rows("e", [4]))
+    shutil.rmtree(data)
+    os.rename(other, data)
+    rec.wait_total(4.0)
+    (data / "f.csv").write_text(rows("f", [1]))
+    rec.wait_total(5.0)
+
+
+def test_polling_observer(data, watch):
+    m, rec = watch(poll=0.2, settle=0.25)
+    rec.wait_total(60.0)
+    assert "polling every 0.2 s" in rec.status[-1]
+    (data / "sub").mkdir()
+    (data / "sub" / "p.csv").write_text(rows("p", [40]))
+    rec.wait_total(100.0)
+    (data / "a.csv").unlink()
+    rec.wait_total(40.0)
+
+
+def test_pause_and_reload(data, watch):
+    m, rec = watch()
+    rec.wait_total(60.0)
+    m.paused = True
+    (data / "b.csv").write_text(rows("b", [5]))
+    time.sleep(0.5)
+    assert m.computes == 1
+    m.paused = False
+    rec.wait_total(65.0)
+    s = Settings()
+    s.margin = 0.5
+    m.reload(s)
+    rec.wait(lambda: rec.snaps[-1].settings.margin == 0.5)
+    assert total(rec.snaps[-1]) == 65.0
+
+
+def test_memory_bounded_over_120_exports(tmp_path):
+    """120 exports through FolderState (a rolling window of 20 files): no growth after warm-up."""
+    d = tmp_path / "roll"
+    d.mkdir()
+    state = FolderState(d, Settings())
+    sizes = []
+    for i in range(120):
+        (d / f"e{i:04}.csv").write_text(rows(f"e{i}-", [1.0] * 30, f"2026-03-{1 + i % 28:02}"))
+        old = d / f"e{i - 20:04}.csv"
+        if old.exists():
+            old.unlink()
+        res = state.refresh()
+        assert res.received == [d / f"e{i:04}.csv"]
+        snap = state.snapshot()
+        assert total(snap) == 30.0 * min(i + 1, 20)
+        del snap
+        if i in (40, 119):
+            gc.collect()
+            sizes.append(rss())
+    assert sizes[1] - sizes[0] < 20_000_000, sizes
+
+
+def rss() -> int:
+    """Resident memory in bytes (Linux)."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
