@@ -113,10 +113,7 @@ class KpiApp(App):
                     yield Movements(id="movements")
                     yield RecentTable(id="recent")
             yield Text(id="status")
-        yield Text(
-            f"The terminal is too small for kpi-tui.\nPlease make it at least {MIN_W}×{MIN_H}.",
-            id="too-small",
-        )
+        yield Text(id="too-small")
 
     def on_mount(self) -> None:
         self.query_one("#body").display = False
@@ -154,9 +151,14 @@ class KpiApp(App):
         main = self.query_one("#main")
         tiny = w < MIN_W or h < MIN_H
         main.display = not tiny
-        self.query_one("#too-small").display = tiny
+        small = self.query_one("#too-small", Text)
+        small.display = tiny
+        if tiny:
+            small.show(f"The terminal is too small for kpi-tui ({w}×{h}).\n"
+                       f"Please make it at least {MIN_W}×{MIN_H}.")
         main.set_class(w < 100 or h < 30, "-compact")
         main.set_class(w < 100, "-narrow")
+        main.set_class(h < 40, "-short")
         main.set_class(w >= 160 and h >= 45, "-wide")
 
     # ---- data ----------------------------------------------------------------------------
@@ -249,17 +251,12 @@ class KpiApp(App):
         cur, loc = snap.currency, self.settings.locale
         f = self.focus_now()
         body = self.query_one("#body")
+        body.set_class(f is None, "-empty")
         if f is None:
-            self.query_one("#headline").display = False
-            self.query_one("#middle").display = False
-            self.query_one("#lower").display = False
             self.query_one("#sentence", Text).show(
                 f"No transactions found in {escape(str(self.root))} yet. Drop sales exports "
                 "(CSV, Excel) there; the screen updates by itself.")
             return
-        for sel in ("#headline", "#middle", "#lower"):
-            self.query_one(sel).display = True
-        body.display = True
         self.query_one(Headline).show(f, cur, loc)
         sentence = bridge.why_sentence(f.row, f.prev, cur, loc, f.prev_label or "")
         self.query_one("#sentence", Text).show(escape(sentence))

@@ -19,10 +19,16 @@ YEAR_BACK = {"day": 365, "week": 52, "month": 12, "quarter": 4, "year": 1}
 G_NAMES = {"day": "Day", "week": "Week", "month": "Month", "quarter": "Quarter", "year": "Year"}
 EFFECT_NAMES = (
     ("churn_effect", "Customers who left"),
-    ("spend_effect", "Existing customers' spend"),
-    ("acquisition_effect", "New & returning customers"),
-    ("other_effect", "Refunds, inactive customers"),
+    ("spend_effect", "Existing customers' spending"),
+    ("acquisition_effect", "New and returning customers"),
+    ("other_effect", "Refunds without purchases"),
 )
+try:  # the names used by the sentences and banners
+    from kpi_tui.alerts.explain import effect_label
+
+    EFFECT_NAMES = tuple((k, effect_label(k)) for k, _ in EFFECT_NAMES)
+except ImportError:
+    pass
 
 
 def default_pos(rows: list[dict]) -> int | None:
@@ -41,6 +47,21 @@ def row_label(row: dict, g: str, loc: str = "en") -> str:
     d = dt.date.fromisoformat(row["start"])
     if g == "day":
         return d.strftime("%a %d %b %Y")
+    if g == "week":
+        y, w, _ = d.isocalendar()
+        return f"W{w:02d} {y}"
+    if g == "month":
+        return d.strftime("%b %Y")
+    if g == "quarter":
+        return f"Q{(d.month - 1) // 3 + 1} {d.year}"
+    return str(d.year)
+
+
+def table_label(row: dict, g: str) -> str:
+    """Compact period name for tables: 2026-03-02, W10 2026, Mar 2026, Q1 2026, 2026."""
+    d = dt.date.fromisoformat(row["start"])
+    if g == "day":
+        return d.isoformat()
     if g == "week":
         y, w, _ = d.isocalendar()
         return f"W{w:02d} {y}"

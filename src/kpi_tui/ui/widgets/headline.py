@@ -14,10 +14,11 @@ from kpi_tui.ui.widgets.base import Text
 _SPACES = str.maketrans({"\u00a0": " ", "\u202f": " "})
 
 
-def change_line(new: float | None, old_row: dict | None, old_label: str | None, cur, loc) -> str:
+def change_line(new: float | None, old_row: dict | None, old_label: str | None, cur, loc,
+                missing: str = "no earlier period") -> str:
     """'▲ +€15.00 (+18.8%) vs Feb 2026', coloured; plain words when undefined."""
     if old_label is None:
-        return "[dim]no earlier period[/]"
+        return f"[dim]{missing}[/]"
     old = None if old_row is None else old_row.get("acv")
     if new is None or old is None:
         return f"[dim]{arrow(None)} no comparison vs {escape(old_label)}[/]"
@@ -48,7 +49,8 @@ class Headline(Horizontal):
         if digits.value != value:
             digits.update(value)
         self.query_one("#vs-prev", Text).show(change_line(acv, f.prev, f.prev_label, cur, loc))
-        self.query_one("#vs-year", Text).show(change_line(acv, f.year, f.year_label, cur, loc))
+        self.query_one("#vs-year", Text).show(change_line(acv, f.year, f.year_label, cur, loc,
+                                                             "no data a year earlier"))
         churn = r["churn_rate"]
         clv = r["clv"]
         clv_s = money(clv, cur, loc) if clv is not None else (

@@ -6,9 +6,12 @@ from rich.markup import escape
 from rich.text import Text as RichText
 from textual.widget import Widget
 
-from kpi_tui.ui.model import EFFECT_NAMES, Focus, row_label
+from kpi_tui.ui.model import EFFECT_NAMES, Focus, table_label
 from kpi_tui.ui.text import DASH, money, pct, signed_money, signed_pct
 from kpi_tui.ui.widgets.base import Text
+
+
+SHORT_NAMES = ("Left", "Spending", "Joined", "Refunds")
 
 
 class EffectBars(Widget):
@@ -48,11 +51,12 @@ class EffectBars(Widget):
                 for e in effects]
         vw = max(len(v) for v, _ in vals)
         pw = max(len(p) for _, p in vals)
-        name_w = 27
+        names = [n for _, n in EFFECT_NAMES] if self.size.width >= 62 else SHORT_NAMES
+        name_w = max(len(n) for n in names) + 1
         bar_w = max(6, self.size.width - name_w - vw - pw - 4)
         half = bar_w // 2
         big = max(abs(e) for e in effects) or 1.0
-        for (key, name), e, (v, p) in zip(EFFECT_NAMES, effects, vals):
+        for name, e, (v, p) in zip(names, effects, vals):
             n = round(abs(e) / big * half)
             if abs(e) > 1e-9:
                 n = max(n, 1)
@@ -98,8 +102,8 @@ class Movements(Text):
         self.show("\n".join(lines))
 
 
-COLUMNS = (("Period", 10), ("Active", 7), ("Revenue", 13), ("Avg value", 11), ("Churn", 7),
-           ("CLV", 12))
+COLUMNS = (("Period", 0), ("Active", 0), ("Revenue", 0), ("Avg value", 0), ("Churn", 0),
+           ("CLV", 0))
 
 
 class RecentTable(Widget):
@@ -140,7 +144,7 @@ class RecentTable(Widget):
             if pos is not None and pos < end - n + 1:
                 end = pos + n // 2
             start = max(0, end - n + 1)
-            body = [(row_label(rows[i], g) + ("" if rows[i]["complete"] else " …"), rows[i],
+            body = [(table_label(rows[i], g) + ("" if rows[i]["complete"] else " …"), rows[i],
                      i == pos) for i in range(end, start - 1, -1)]
             title = "Recent periods"
         cells = [self._cells(lbl, r, cur, loc) for lbl, r, _ in body]

