@@ -552,3 +552,34 @@ def test_zip_with_nothing_readable(tmp_path):
 def test_not_a_zip(tmp_path):
     with pytest.raises(UnusableFile, match=r"^z\.zip is not a valid zip archive\.$"):
         read_raw(write(tmp_path, "z.zip", b"PK\x03\x04" + bytes(64)))
+
+
+def test_file_removed_while_being_read(tmp_path, monkeypatch):
+    from kpi_tui.ingest import readers
+
+    p = write(tmp_path, "going.csv", ORDERS_TEXT)
+    real_kind = readers._kind
+
+    def kind_then_remove(fname, head):
+        p.unlink()  # gone after its first bytes were read
+        return real_kind(fname, head)
+
+    monkeypatch.setattr(readers, "_kind", kind_then_remove)
+    with pytest.raises(UnusableFile, match=r"^going\.csv was removed before it could be read\.$"):
+        read_raw(p)
+
+
+def test_xls_that_is_a_web_page(tmp_path):
+    p = write(tmp_path, "report.xls", "<html><body><table><tr><td>a</td></tr></table></body></html>")
+    with pytest.raises(UnusableFile, match=r"^report\.xls is a web page or XML document, not a table"):
+        read_raw(p)
+
+
+def test_zip_header_lying_about_size_message(tmp_path):
+    data = bytearray(_zip({"a.csv": b"a,b\n" + b"1,2\n" * 1000}))
+    cd = data.rfind(b"PK\x01\x02")
+    data[cd + 24 : cd + 28] = (10).to_bytes(4, "little")
+    lh = data.find(b"PK\x03\x04")
+    data[lh + 22 : lh + 26] = (10).to_bytes(4, "little")
+    with pytest.raises(UnusableFile, match=r"^liar\.zip:a\.csv could not be unpacked \(Bad CRC-32 for file 'a\.csv'\)\.$"):
+        read_raw(write(tmp_path, "liar.zip", bytes(data)))

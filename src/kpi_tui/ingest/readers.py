@@ -134,6 +134,8 @@ def _kind(fname: str, head: bytes) -> str:
         # a damaged known format gets its own reader's message; anything else is not a table
         return by_ext if by_ext not in ("", "text") else "binary"
     stripped = _decode_head(head).lstrip("\ufeff \t\r\n")
+    if stripped[:1] == "<":
+        return "markup"
     return "json" if stripped[:1] in ("{", "[") else "csv"
 
 
@@ -162,6 +164,10 @@ def _read(name: str, fname: str, path: Path | None, data, head: bytes, budget: _
         return _read(name, inner_name, None, inner, bytes(inner[:SAMPLE]), budget)
     if kind == "zip":
         return _read_zip(name, path, data, budget)
+    if kind == "markup":
+        raise UnusableFile(
+            f"{name} is a web page or XML document, not a table; save it as .xlsx or .csv to use it."
+        )
     raise UnusableFile(f"{name} is not a table file that kpi-tui can read (binary content).")
 
 
@@ -387,14 +393,19 @@ def _read_delimited(name: str, path: Path | None, data, head: bytes) -> RawTable
 
 
 def _invalid_utf8_window(path: Path | None, data) -> bytes:
-    raw = _read_bytes(path, data)
-    try:
-        bytes(raw).decode("utf-8")
-        pos = 0
-    except UnicodeDecodeError as exc:
-        pos = exc.start
-    start = max(0, pos - SAMPLE // 2)
-    return bytes(raw[start : start + SAMPLE])
+    """Bytes around the first invalid UTF-8 sequence, found in chunks (no whole-file copy)."""
+    fh = _open(path, data)
+    with fh:
+        decoder, offset = codecs.getincrementaldecoder("utf-8")(), 0
+        while chunk := fh.read(1 << 20):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                fh.seek(max(0, offset + exc.start - SAMPLE // 2))
+                return fh.read(SAMPLE)
+            offset += len(chunk)
+        fh.seek(0)
+        return fh.read(SAMPLE)
 
 
 def _pyarrow_csv(path, data, enc: str, delim: str, skip: int, multiline: bool) -> tuple[pa.Table, int]:
