@@ -54,6 +54,16 @@ TITLES = {
     "refunded": "Refunded: a negative net amount in {prev} or {cur}",
     "at-risk": "At risk on {asof}: silent for much longer than usual",
 }
+# what each list adds up to on the main screen: (total, METRICS.md field)
+FIGURE_OF = {
+    "churned": (("customers", "churned_customers"), ("previous", "churned_revenue_prev")),
+    "retained": (("customers", "retained_customers"), ("previous", "retained_revenue_prev"),
+                 ("current", "retained_revenue")),
+    "contracted": (("change", "contraction"),),
+    "expanded": (("change", "expansion"),),
+    "new": (("customers", "new_customers"), ("current", "new_revenue")),
+    "reactivated": (("customers", "reactivated_customers"), ("current", "reactivated_revenue")),
+}
 COLUMNS = ("customer", "previous", "current", "change", "first_purchase", "last_purchase",
            "orders")
 AT_RISK_COLUMNS = ("days_since", "usual_gap", "value_at_stake")
@@ -205,23 +215,24 @@ class Drill:
             out["value_at_stake"] = float(self.extra["value_at_stake"].sum()) / MICROS
         return out
 
-    def rows(self, limit: int | None = None) -> list[dict]:
-        """The list as dicts, money in units (the first `limit` rows only, if given)."""
-        n = len(self) if limit is None else min(limit, len(self))
+    def rows(self, limit: int | None = None, take: np.ndarray | None = None) -> list[dict]:
+        """The list as dicts, money in units: the first `limit` rows, or rows `take`."""
+        t = np.arange(len(self) if limit is None else min(limit, len(self))) if take is None \
+            else np.asarray(take, np.int64)
         cols = {
-            "customer": self.names[:n].tolist(),
-            "previous": (self.previous[:n] / MICROS).tolist(),
-            "current": (self.current[:n] / MICROS).tolist(),
-            "change": (self.change[:n] / MICROS).tolist(),
-            "first_purchase": _iso_days(self.first_day[:n]),
-            "last_purchase": _iso_days(self.last_day[:n]),
-            "orders": self.orders[:n].tolist(),
+            "customer": self.names[t].tolist(),
+            "previous": (self.previous[t] / MICROS).tolist(),
+            "current": (self.current[t] / MICROS).tolist(),
+            "change": ((self.current[t] - self.previous[t]) / MICROS).tolist(),
+            "first_purchase": _iso_days(self.first_day[t]),
+            "last_purchase": _iso_days(self.last_day[t]),
+            "orders": self.orders[t].tolist(),
         }
         if self.extra:
-            gap = np.round(self.extra["usual_gap"][:n], 2)
-            cols["days_since"] = self.extra["days_since"][:n].tolist()
+            gap = np.round(self.extra["usual_gap"][t], 2)
+            cols["days_since"] = self.extra["days_since"][t].tolist()
             cols["usual_gap"] = [None if x != x else x for x in gap.tolist()]
-            cols["value_at_stake"] = (self.extra["value_at_stake"][:n] / MICROS).tolist()
+            cols["value_at_stake"] = (self.extra["value_at_stake"][t] / MICROS).tolist()
         keys = tuple(cols)
         return [dict(zip(keys, values)) for values in zip(*cols.values())]
 

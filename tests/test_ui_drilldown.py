@@ -1,0 +1,164 @@
+"""Drill-down and cohort screens: Pilot tests for the keys, and a snapshot of each screen."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from textual.app import App
+from textual.widgets import DataTable, Input
+
+from kpi_tui.metrics import periods
+from kpi_tui.metrics.cohorts import cohorts
+from kpi_tui.metrics.customers import build_index
+from kpi_tui.metrics.figures import period_figures
+from kpi_tui.metrics.ledger import ledger_from_transactions
+from kpi_tui.ui.screens.cohorts import CohortsScreen
+from kpi_tui.ui.screens.drilldown import DrilldownScreen
+
+from test_customers import golden_rows
+
+
+def pidx(d: str) -> int:
+    return int(periods.period_index(np.array([periods.to_day(dt.date.fromisoformat(d))]),
+                                    "month")[0])
+
+
+@pytest.fixture(scope="module")
+def golden():
+    t = golden_rows()
+    cust, date, amount = zip(*t)
+    ledger = ledger_from_transactions(pa.table({
+        "customer": pa.array(list(cust), pa.string()),
+        "date": pa.array(list(date), pa.date32()),
+        "amount": pa.array(list(amount), pa.float64())}))
+    figures = {r["start"]: r for r in period_figures(ledger, "month")}
+    return build_index(ledger, "month"), figures
+
+
+class Host(App):
+    def __init__(self, screen_factory):
+        super().__init__()
+        self.factory = screen_factory
+
+    def on_mount(self) -> None:
+        self.push_screen(self.factory())
+
+
+def drill_app(golden, start="2026-03-01", groups=("retained", "contracted", "expanded"),
+              group=None):
+    index, figures = golden
+    return Host(lambda: DrilldownScreen(index, pidx(start), groups, figures[start], "EUR",
+                                        "en", group))
+
+
+def table_rows(app) -> list[list[str]]:
+    t = app.screen.query_one(DataTable)
+    return [[str(getattr(c, "plain", c)) for c in t.get_row_at(i)] for i in range(t.row_count)]
+
+
+def text(app, selector) -> str:
+    r = app.screen.query_one(selector).render()
+    return " ".join(str(getattr(r, "plain", r)).split())
+
+
+async def test_drilldown_lists_and_totals(golden):
+    app = drill_app(golden)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        rows = table_rows(app)
+        assert [r[0] for r in rows] == ["alice", "dave"]
+        assert rows[0][1:] == ["€120.00", "€80.00", "-€40.00", "2026-01-05", "2026-03-03", "1"]
+        totals = text(app, "#dd-totals")
+        assert "Total 2 customers" in totals
+        assert "retained revenue €120.00 ✓" in totals and "retained (before) €160.00 ✓" in totals
+        await pilot.press("g")  # next list: contracted
+        assert app.screen.group == "contracted"
+        assert [r[0] for r in table_rows(app)] == ["alice"]
+        assert "contraction -€40.00 ✓" in text(app, "#dd-totals")
+        await pilot.press("g", "g")  # expanded (empty), then back to retained
+        assert app.screen.group == "retained"
+
+
+async def test_drilldown_sort_and_search(golden):
+    app = drill_app(golden, "2026-04-01", ("churned",))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        assert [r[0] for r in table_rows(app)] == ["erin", "alice", "carol", "dave"]
+        assert "churned revenue (before) €380.00 ✓" in text(app, "#dd-totals")
+        await pilot.press("s")  # sort by customer
+        assert [r[0] for r in table_rows(app)] == ["alice", "carol", "dave", "erin"]
+        await pilot.press("S")  # reversed
+        assert [r[0] for r in table_rows(app)] == ["erin", "dave", "carol", "alice"]
+        await pilot.press("s")  # by previous spend, smallest first
+        assert [r[0] for r in table_rows(app)] == ["dave", "carol", "alice", "erin"]
+        await pilot.press("slash")
+        assert isinstance(app.focused, Input)
+        await pilot.press("a", "r")
+        assert [r[0] for r in table_rows(app)] == ["carol"]
+        assert "1 match “ar”" in text(app, "#dd-totals")
+        assert "Total 4 customers" in text(app, "#dd-totals")  # totals stay the whole list
+        await pilot.press("enter")
+        assert isinstance(app.focused, DataTable)
+        await pilot.press("slash", "backspace", "backspace", "enter")
+        assert len(table_rows(app)) == 4
+        await pilot.press("escape")
+        assert not isinstance(app.screen, DrilldownScreen)
+
+
+async def test_header_click_sorts(golden):
+    app = drill_app(golden, "2026-04-01", ("churned",))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        t = app.screen.query_one(DataTable)
+        t.post_message(DataTable.HeaderSelected(t, t.ordered_columns[3].key, 3,
+                                                 t.ordered_columns[3].label))
+        await pilot.pause()
+        assert app.screen.sort_col == "change" and app.screen.reverse
+        assert [r[0] for r in table_rows(app)] == ["dave", "carol", "alice", "erin"]
+
+
+async def test_at_risk_list(golden):
+    index, figures = golden
+    app = Host(lambda: DrilldownScreen(index, pidx("2026-04-01"), ("at-risk",), None, "EUR"))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        rows = table_rows(app)
+        assert [r[0] for r in rows] == ["erin", "dave", "carol", "bob"]
+        assert rows[0][-3:] == ["51 d", "26.2 d", "€66.67"]
+        assert "value at stake €114.67 per month" in text(app, "#dd-totals")
+
+
+async def test_cohorts_screen_toggle(golden):
+    index, _ = golden
+    c = cohorts(index.ps, "month", index.d)
+    app = Host(lambda: CohortsScreen(c, "EUR"))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        rows = table_rows(app)
+        assert [r[:2] for r in rows] == [["Jan 2026", "3"], ["Feb 2026", "1"], ["Mar 2026", "1"]]
+        assert rows[0][2:] == ["█ 100%", "▒ 33%", "▓ 67%", "  0%", "▒ 33%"]
+        await pilot.press("v")
+        rows = table_rows(app)
+        assert rows[0][2] == "▒ €60.00" and rows[0][6] == "█ €176.67"
+        assert rows[2][2:5] == ["█ €200.00", "█ €200.00", "█ €200.00"]
+        await pilot.press("escape")
+        assert not isinstance(app.screen, CohortsScreen)
+
+
+def test_snapshot_drilldown(golden, snap_compare):
+    assert snap_compare(drill_app(golden, "2026-04-01", ("churned",)), terminal_size=(110, 20))
+
+
+def test_snapshot_at_risk(golden, snap_compare):
+    index, _ = golden
+    app = Host(lambda: DrilldownScreen(index, pidx("2026-04-01"), ("at-risk",), None, "EUR"))
+    assert snap_compare(app, terminal_size=(130, 20))
+
+
+def test_snapshot_cohorts(golden, snap_compare):
+    index, _ = golden
+    c = cohorts(index.ps, "month", index.d)
+    assert snap_compare(Host(lambda: CohortsScreen(c, "EUR")), terminal_size=(100, 16))
