@@ -29,11 +29,6 @@ def total(snap) -> float:
     return round(sum(p["revenue"] for p in snap.figures["month"]), 2)
 
 
-@pytest.fixture(autouse=True)
-def cache_home(tmp_path_factory, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
-
-
 class Recorder:
     def __init__(self):
         self.cond = threading.Condition()

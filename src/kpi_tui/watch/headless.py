@@ -1,0 +1,169 @@
+"""`kpi-tui watch DIR --headless`: the watcher and the alert rules without a screen.
+
+Each alert that starts firing is printed as one JSON line on stdout (nothing else goes to
+stdout); `--on-alert CMD` also runs CMD (split like a shell would, never run by a shell) with
+that JSON on stdin. Watcher problems and command failures go to stderr. The alert history is
+kept in the user state folder, so a restart (or `--once` from cron) does not repeat alerts that
+are still firing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import queue
+import shlex
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import TextIO
+
+from kpi_tui.alerts.history import AlertHistory, default_path
+from kpi_tui.alerts.rules import Finding, evaluate
+from kpi_tui.engine import Snapshot
+
+REEVALUATE = 60.0  # seconds: stale-data alerts fire without new data
+
+
+def findings(snap: Snapshot, now: dt.datetime) -> list[Finding]:
+    """The alert rules on the snapshot's `settings.granularity` figures."""
+    s = snap.settings
+    g = s.granularity
+    ds = snap.dataset
+    live = s.as_of is None  # a hand-set as-of date looks at the past: no stale check
+    mtimes = [f.mtime for f in ds.used if f.mtime]
+    return evaluate(
+        snap.figures.get(g) or [], g, s.thresholds, locale=s.locale, currency=snap.currency,
+        newest_txn=snap.as_of if live else None,
+        newest_file_mtime=max(mtimes) if mtimes and live else None,
+        now=now, skipped=[(f.path.name, f.error) for f in ds.skipped], warnings=ds.warnings,
+    )  # fmt: skip
+
+
+def alert_json(alert, root: Path) -> str:
+    f = alert.finding
+    return json.dumps({
+        "rule": f.rule, "key": f.key, "severity": f.severity, "message": f.message,
+        "detail": f.detail, "period": f.period, "granularity": alert.scope,
+        "folder": str(root), "started_at": alert.started_at.isoformat(timespec="seconds"),
+    }, ensure_ascii=False)  # fmt: skip
+
+
+def history_path(root: Path) -> Path:
+    tag = hashlib.sha256(str(Path(root).absolute()).encode()).hexdigest()[:16]
+    return default_path().with_name(f"headless-{tag}.json")
+
+
+def run_command(cmd: str, payload: str, timeout: float, err: TextIO) -> bool:
+    """Run `cmd` with `payload` on stdin; failures are reported on `err`, never raised."""
+    try:
+        argv = shlex.split(cmd)
+    except ValueError as e:
+        print(f"kpi-tui: --on-alert: cannot split the command: {e}", file=err)
+        return False
+    if not argv:
+        return False
+    try:
+        p = subprocess.run(argv, input=payload + "\n", capture_output=True, text=True,
+                           timeout=timeout)
+    except subprocess.TimeoutExpired:
+        print(f"kpi-tui: --on-alert command timed out after {timeout:g} s: {cmd}", file=err)
+        return False
+    except OSError as e:
+        print(f"kpi-tui: --on-alert command could not run: {argv[0]}: {e.strerror or e}", file=err)
+        return False
+    for line in (p.stdout + p.stderr).splitlines()[-20:]:
+        print(f"kpi-tui: --on-alert: {line}", file=err)
+    if p.returncode != 0:
+        print(f"kpi-tui: --on-alert command exited with status {p.returncode}: {cmd}", file=err)
+        return False
+    return True
+
+
+def run_headless(root: Path, settings, *, poll: float | None = None, on_alert: str | None = None,
+                 alert_timeout: float = 30.0, once: bool = False, out: TextIO | None = None,
+                 err: TextIO | None = None, stop: threading.Event | None = None,
+                 history: AlertHistory | None = None, clock=dt.datetime.now,
+                 monitor_options: dict | None = None) -> int:
+    """Watch `root` until `stop` is set (or after the first figures with `once`)."""
+    from kpi_tui.watch.monitor import FolderMonitor
+
+    out = out or sys.stdout
+    err = err or sys.stderr
+    stop = stop or threading.Event()
+    root = Path(root).absolute()
+    if history is None:
+        history = AlertHistory.load(history_path(root))
+    snaps: queue.Queue[Snapshot] = queue.Queue()
+
+    def on_error(msg: str) -> None:
+        print(f"kpi-tui: {msg}", file=err, flush=True)
+
+    mon = FolderMonitor(root, settings, snaps.put, None, on_error, poll,
+                        **(monitor_options or {}))
+    mon.start()
+    latest: Snapshot | None = None
+    last_eval = 0.0
+    try:
+        while not stop.is_set():
+            try:
+                item = snaps.get(timeout=0.2)
+            except queue.Empty:
+                item = None
+            if item is not None:
+                latest = item
+                while not snaps.empty():  # only the newest figures matter
+                    latest = snaps.get_nowait()
+            elif latest is None or time.monotonic() - last_eval < REEVALUATE:
+                continue
+            last_eval = time.monotonic()
+            now = clock()
+            scope = settings.granularity
+            started = history.update(findings(latest, now), now, scope)
+            for alert in started:
+                line = alert_json(alert, root)
+                print(line, file=out, flush=True)
+                if on_alert:
+                    run_command(on_alert, line, alert_timeout, err)
+            if started or once:
+                history.save()
+            if once:
+                break
+    finally:
+        mon.stop()
+    return 0
+
+
+def cmd_watch(args) -> int:
+    """`kpi-tui watch DIR`: the monitor, or with --headless the alerts as JSON lines."""
+    from kpi_tui.cli import settings_from
+    from kpi_tui.settings import ConfigError
+
+    settings = settings_from(args)
+    if not args.headless:
+        from kpi_tui.cli import cmd_monitor
+
+        return cmd_monitor(args)
+    if not args.dir.is_dir() and not args.once:
+        print(f"kpi-tui: {args.dir}: no such folder yet; waiting for it", file=sys.stderr)
+    elif not args.dir.is_dir():
+        raise ConfigError(f"{args.dir}: no such folder")
+    stop = threading.Event()
+    _on_sigterm(stop)
+    return run_headless(args.dir, settings, poll=args.poll, on_alert=args.on_alert,
+                        alert_timeout=args.alert_timeout, once=args.once, stop=stop)
+
+
+def _on_sigterm(stop: threading.Event) -> None:
+    import signal
+
+    def handler(_sig, _frame):
+        stop.set()
+
+    try:
+        signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread
+        pass
