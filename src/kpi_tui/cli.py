@@ -61,6 +61,9 @@ def parser() -> argparse.ArgumentParser:
     from kpi_tui.cli_customers import add_parsers as customers_parsers
 
     customers_parsers(sub, common, _date)
+    from kpi_tui.watch.commands import add_parsers as watch_parsers
+
+    watch_parsers(sub, common)
     return top
 
 
@@ -163,4 +166,6 @@ def extra_commands() -> dict:
     """Commands added by other modules (watch, demo, customers, cohorts)."""
     from kpi_tui.cli_customers import commands as customers_commands
 
-    return {**customers_commands()}
+    from kpi_tui.watch.commands import commands as watch_commands
+
+    return {**customers_commands(), **watch_commands()}
