@@ -584,3 +584,16 @@ def test_zip_header_lying_about_size_message(tmp_path):
     data[lh + 22 : lh + 26] = (10).to_bytes(4, "little")
     with pytest.raises(UnusableFile, match=r"^liar\.zip:a\.csv could not be unpacked \(Bad CRC-32 for file 'a\.csv'\)\.$"):
         read_raw(write(tmp_path, "liar.zip", bytes(data)))
+
+
+def test_quoted_newlines_after_the_sample_across_blocks(tmp_path, monkeypatch):
+    from kpi_tui.ingest import readers
+
+    monkeypatch.setattr(readers, "BLOCK", 4096)  # many block boundaries
+    plain = "".join(f"{i},plain,{i}.5\n" for i in range(5000))  # > 64 KB sample, no quotes
+    quoted = "".join(f'{i},"two\nlines",{i}.5\n' for i in range(5000, 6000))
+    raw = only(write(tmp_path, "late-quotes.csv", "id,note,amount\n" + plain + quoted))
+    assert raw.table.num_rows == 6000
+    assert raw.bad_rows == 0
+    assert rows(raw)[-1] == {"id": "5999", "note": "two\nlines", "amount": "5999.5"}
+    assert raw.table.column("note").to_pylist().count("two\nlines") == 1000

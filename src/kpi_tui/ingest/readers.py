@@ -369,20 +369,23 @@ def _read_delimited(name: str, path: Path | None, data, head: bytes) -> RawTable
     lines = [ln for ln in lines if ln.strip()]
     # A quoted field spanning lines in the sample: let pyarrow split blocks quote-aware (slower).
     multiline = any('"' in ln for ln in lines) and len(lines) > len(_field_counts(lines, delim))
-    try:
-        table, bad = _pyarrow_csv(path, data, enc, delim, skip, multiline)
-        if bad and not multiline:  # maybe a quoted newline fell between blocks: try quote-aware
-            table2, bad2 = _pyarrow_csv(path, data, enc, delim, skip, True)
+    while True:
+        try:
+            table, bad, split = _pyarrow_csv(path, data, enc, delim, skip, multiline)
+        except pa.ArrowInvalid as exc:
+            msg = str(exc)
+            if "newlines_in_values" in msg and not multiline:
+                multiline = True  # a quoted newline after the sample: read quote-aware
+            elif "UTF8" in msg and enc.startswith("utf-8"):
+                enc = _guess_8bit(_invalid_utf8_window(path, data))
+            else:
+                raise UnusableFile(f"{name} could not be parsed as a delimited text table.") from None
+            continue
+        if split and not multiline:  # a quoted newline fell between blocks: read quote-aware
+            table2, bad2, _ = _pyarrow_csv(path, data, enc, delim, skip, True)
             if bad2 < bad:
                 table, bad = table2, bad2
-    except pa.ArrowInvalid as exc:
-        if "UTF8" not in str(exc) or not enc.startswith("utf-8"):
-            raise UnusableFile(f"{name} could not be parsed as a delimited text table.") from None
-        enc = _guess_8bit(_invalid_utf8_window(path, data))
-        try:
-            table, bad = _pyarrow_csv(path, data, enc, delim, skip, multiline)
-        except pa.ArrowInvalid:
-            raise UnusableFile(f"{name} could not be parsed as a delimited text table.") from None
+        break
     if table.num_rows == 0:
         raise UnusableFile(f"{name} is empty.")
     header = [v for v in table.slice(0, 1).to_pylist()[0].values()]
@@ -408,12 +411,14 @@ def _invalid_utf8_window(path: Path | None, data) -> bytes:
         return fh.read(SAMPLE)
 
 
-def _pyarrow_csv(path, data, enc: str, delim: str, skip: int, multiline: bool) -> tuple[pa.Table, int]:
-    bad = 0
+def _pyarrow_csv(path, data, enc: str, delim: str, skip: int, multiline: bool) -> tuple[pa.Table, int, bool]:
+    """(table with the header as row 0, malformed rows skipped, whether one had an open quote)."""
+    bad, split = 0, False
 
     def on_bad(row) -> str:
-        nonlocal bad
+        nonlocal bad, split
         bad += 1
+        split = split or (row.text or "").count('"') % 2 == 1
         return "skip"
 
     # Header read as data row 0, so each column is typed string by position (f0, f1, ...).
@@ -435,7 +440,7 @@ def _pyarrow_csv(path, data, enc: str, delim: str, skip: int, multiline: bool) -
     if path is None:
         source = pa.BufferReader(source)
     table = pacsv.read_csv(source, read_options=read, parse_options=parse, convert_options=convert)
-    return table, bad
+    return table, bad, split
 
 
 # ---------------------------------------------------------------- building tables
