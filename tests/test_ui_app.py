@@ -14,9 +14,9 @@ from kpi_tui.ui.app import KpiApp
 from kpi_tui.ui.screens.alerts import AlertsScreen
 from kpi_tui.ui.screens.help import HelpScreen
 
-GOLDEN = Path(__file__).resolve().parents[1] / "examples" / "golden"
-if not GOLDEN.is_dir():
-    GOLDEN = Path("/work/shared/examples/golden")
+GOLDEN = Path(__file__).resolve().parents[2] / "shared" / "examples" / "golden"
+if not GOLDEN.is_dir():  # CI lays shared/ beside the clone
+    GOLDEN = Path(__file__).resolve().parents[1].parent / "shared" / "examples" / "golden"
 NOW = dt.datetime(2026, 5, 12, 9, 30, 0)
 MTIMES = {"orders-2026-02.csv": dt.datetime(2026, 2, 28), "orders-2026-05.csv": dt.datetime(2026, 5, 31)}
 
@@ -72,7 +72,7 @@ async def test_default_is_latest_complete_month(golden):
         assert "Churn rate 100.0%" in h
         assert "Nobody bought in this period" in plain(app, "#sentence")
         status = plain(app, "#status")
-        assert "2 files · 14 rows · as of 2026-05-11 · refreshed 09:30:00" in status
+        assert "as of 2026-05-11 · 2 files · 14 rows · refreshed 09:30:00" in status
         assert app.query_one("#banners").display is False
 
 
@@ -94,7 +94,7 @@ async def test_left_right_end_home(golden):
         assert "Why it moved vs February 2026: +€15.00 per customer" in bars
         assert "-€20.00 -25.0%" in bars and "+€35.00 +43.8%" in bars
         mv = plain(app, "#movements")
-        assert "retained 2 left 0 new 1 back 1" in mv
+        assert "retained 2 left 0\nnew 1 back 1" in mv
         assert "New +€200.00" in mv
         assert "Contraction -€40.00" in mv
         assert "= Revenue change +€220.00" in mv
@@ -245,7 +245,6 @@ async def test_compact_hides_lower_panels(golden):
         await ready(app, pilot)
         assert app.query_one("#lower").display is False
         assert app.query_one("#why").display is False
-        assert "Existing customers" not in plain(app, "#sentence") or True
         assert app.query_one("#chart").size.height >= 6
 
 

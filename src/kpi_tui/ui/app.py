@@ -21,6 +21,7 @@ from textual.widgets import LoadingIndicator
 from kpi_tui.engine import Snapshot, build
 from kpi_tui.settings import GRANULARITIES, Settings
 from kpi_tui.ui import bridge
+from kpi_tui.ui.customers_nav import CustomersNav
 from kpi_tui.ui.model import G_NAMES, Focus, default_pos, period_focus, trailing_focus
 from kpi_tui.ui.screens.alerts import AlertsScreen
 from kpi_tui.ui.screens.help import HelpScreen
@@ -38,7 +39,7 @@ def load_snapshot(root: Path, settings: Settings) -> Snapshot:
     return build(load_folder(root, settings), settings)
 
 
-class KpiApp(App):
+class KpiApp(CustomersNav, App):
     CSS_PATH = "app.tcss"
     TITLE = "kpi-tui"
     ENABLE_COMMAND_PALETTE = True
@@ -58,6 +59,13 @@ class KpiApp(App):
         Binding("p", "pause", "Pause", show=False),
         Binding("a", "alerts", "Alerts", show=False),
         Binding("question_mark", "help", "Help", show=False),
+        Binding("1", "drill('churn_effect')", "Customers who left", show=False),
+        Binding("2", "drill('spend_effect')", "Existing customers' spend", show=False),
+        Binding("3", "drill('acquisition_effect')", "New & returning", show=False),
+        Binding("4", "drill('other_effect')", "Refunds", show=False),
+        Binding("enter", "drill('largest')", "Customers behind the largest effect", show=False),
+        Binding("c", "cohorts", "Cohorts", show=False),
+        Binding("k", "at_risk", "At-risk customers", show=False),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
     ]
 
@@ -70,11 +78,13 @@ class KpiApp(App):
         clock: Callable[[], dt.datetime] | None = None,
         loader: Callable[[], Snapshot] | None = None,
         watch: bool = True,
+        folder_label: str | None = None,
     ) -> None:
         super().__init__()
         self.root = Path(root)
         self.settings = settings or Settings()
         self.poll = poll
+        self.folder_label = folder_label or str(root)
         self.clock = clock or dt.datetime.now
         self.loader = loader or (lambda: load_snapshot(self.root, self.settings))
         self.watch = watch and loader is None
@@ -200,6 +210,7 @@ class KpiApp(App):
         self.query_one("#body").display = True
         self._update_alerts()
         self.render_all()
+        self.prefetch_customers()
 
     def _update_alerts(self) -> None:
         snap = self.snapshot
@@ -282,20 +293,22 @@ class KpiApp(App):
         w.show("\n".join(escape(b) for b in self.banners))
 
     def _render_status(self) -> None:
+        """as of · files · rows · refreshed · watch state · skipped files · folder (last)."""
         snap = self.snapshot
-        parts = [f"📁 {escape(str(self.root))}"]
+        parts = []
         if snap is not None:
             ds = snap.dataset
+            parts.append(f"as of {snap.as_of.isoformat() if snap.as_of else '–'}")
             parts.append(f"{len(ds.used)} file{'s' if len(ds.used) != 1 else ''}")
             parts.append(f"{ds.transactions.num_rows:,} rows")
-            parts.append(f"as of {snap.as_of.isoformat() if snap.as_of else '–'}")
         if self.refreshed is not None:
             parts.append(f"refreshed {self.refreshed.strftime('%H:%M:%S')}")
         if self.paused:
             parts.append("[reverse] PAUSED [/]" + (" new data waiting" if self.pending else ""))
         mon = getattr(self.monitor, "status", None)
         if mon is not None and snap is not None:
-            parts.append("paused" if self.paused else f"watching ({mon.mode})")
+            if not self.paused:
+                parts.append(f"watching ({mon.mode})")
             if mon.waiting:
                 parts.append(f"{mon.waiting} being written")
             if mon.problem:
@@ -307,6 +320,7 @@ class KpiApp(App):
         if snap is not None:
             for f in snap.dataset.skipped:
                 parts.append(f"skipped {escape(f.path.name)}: {escape(f.error or '')}")
+        parts.append(f"📁 {escape(self.folder_label)}")
         self.query_one("#status", Text).show(" · ".join(parts))
 
     # ---- actions -------------------------------------------------------------------------

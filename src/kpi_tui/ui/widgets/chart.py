@@ -55,7 +55,7 @@ class HistoryChart(PlotextPlot):
         plt.clear_figure()
         xs = list(range(len(shown)))
 
-        def draw(vals, color, label) -> bool:
+        def draw(vals, color, label, marker) -> bool:
             """One line per run of defined values: no line drawn across empty periods."""
             runs, run = [], []
             for x, v in zip(xs, vals):
@@ -66,12 +66,13 @@ class HistoryChart(PlotextPlot):
                         runs.append(run)
                     run.append((x, v))
             for k, r in enumerate(runs):
-                plt.plot([p[0] for p in r], [p[1] for p in r], marker=self.marker, color=color,
+                plt.plot([p[0] for p in r], [p[1] for p in r], marker=marker, color=color,
                          label=label if k == 0 else None)
             return bool(runs)
 
-        yy = draw(year, "gray", "same period a year earlier")
-        ay = draw([r["acv"] for r in shown], "cyan", "average customer value")
+        fine = self.marker in ("braille", "hd", "fhd", "sd")
+        yy = draw(year, "gray", "same period a year earlier", "·" if fine else "-")
+        ay = draw([r["acv"] for r in shown], "cyan", "average customer value", self.marker)
         if begin <= pos <= end:
             sx = pos - begin
             plt.vline(sx, "orange")

@@ -53,20 +53,20 @@ class EffectBars(Widget):
         pw = max(len(p) for _, p in vals)
         names = [n for _, n in EFFECT_NAMES] if self.size.width >= 62 else SHORT_NAMES
         name_w = max(len(n) for n in names) + 1
-        bar_w = max(6, self.size.width - name_w - vw - pw - 4)
+        bar_w = min(50, max(6, self.size.width - name_w - vw - pw - 4))
         half = bar_w // 2
         big = max(abs(e) for e in effects) or 1.0
+        mono = getattr(self.app, "no_color", False)  # NO_COLOR: the side of the axis says it
         for name, e, (v, p) in zip(names, effects, vals):
             n = round(abs(e) / big * half)
             if abs(e) > 1e-9:
                 n = max(n, 1)
             left = " " * (half - n) + ("█" * n if e < 0 else " " * n)
             right = ("█" * n if e > 0 else " " * n) + " " * (half - n)
-            style = "green" if e > 0 else "red" if e < 0 else ""
             out.append(f"{name:<{name_w}}")
-            out.append(left, style="red" if e < 0 else "")
+            out.append(left, style="" if mono else "red")
             out.append("│", style="dim")
-            out.append(right, style=style if e > 0 else "")
+            out.append(right, style="" if mono else "green")
             out.append(f" {v:>{vw}} {p:>{pw}}\n")
         out.rstrip()
         return out
@@ -86,8 +86,8 @@ class Movements(Text):
                  -r["churned_revenue_prev"])
         lines = [
             f"[b]Customers[/]{vs}",
-            f" retained {r['retained_customers']:,}  left {r['churned_customers']:,}"
-            f"  new {r['new_customers']:,}  back {r['reactivated_customers']:,}",
+            f" retained {r['retained_customers']:,}  left {r['churned_customers']:,}",
+            f" new {r['new_customers']:,}  back {r['reactivated_customers']:,}",
             "[b]Revenue bridge[/]",
         ]
         names = ("New", "Reactivated", "Expansion", "Contraction", "Churned")

@@ -1,0 +1,109 @@
+"""The monitor's way to the customers: keys 1-4 / Enter (drill-down), c (cohorts), k (at risk).
+
+Mixed into KpiApp. The per-customer aggregates of a granularity (metrics.customers.build_index)
+are built in a thread worker, once per snapshot and granularity, and warmed up as soon as a
+snapshot arrives, so the screens open without a pause.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+from textual import work
+
+from kpi_tui.metrics import periods
+from kpi_tui.metrics.customers import EFFECT_GROUPS, CustomerIndex, build_index
+from kpi_tui.metrics.movements import EFFECTS
+
+KEY_EFFECTS = dict(zip("1234", EFFECTS))
+
+
+class CustomersNav:
+    """Needs from the app: snapshot, g, settings, trailing, rows, position(), notify()."""
+
+    _customer_indexes: dict | None = None
+
+    def _index_key(self, g: str) -> tuple:
+        return (id(self.snapshot), g)
+
+    def customer_index(self, g: str) -> CustomerIndex | None:
+        """Build (or reuse) the index of granularity `g`; call from a worker thread."""
+        snap = self.snapshot
+        if snap is None:
+            return None
+        if self._customer_indexes is None:
+            self._customer_indexes = {}
+        key = self._index_key(g)
+        idx = self._customer_indexes.get(key)
+        if idx is None:
+            from kpi_tui.cli_customers import rule_from
+
+            idx = build_index(snap.ledger, g, snap.settings.as_of, rule_from(snap.settings))
+            idx.assessment()
+            self._customer_indexes = {k: v for k, v in self._customer_indexes.items()
+                                      if k[0] == key[0]}
+            self._customer_indexes[key] = idx
+        return idx
+
+    @work(thread=True, exclusive=True, group="customers")
+    def prefetch_customers(self) -> None:
+        self.customer_index(self.g)
+
+    @work(thread=True, group="customers-open")
+    def _with_index(self, g: str, then) -> None:
+        idx = self.customer_index(g)
+        if idx is not None:
+            self.call_from_thread(then, idx)
+
+    def _selected(self) -> tuple[int, dict] | None:
+        """(period index, figures row) of the selected calendar period."""
+        if self.snapshot is None:
+            return None
+        if self.trailing:
+            self.notify("The customer lists follow calendar periods: press t to leave the "
+                        "trailing view.", timeout=4)
+            return None
+        pos = self.position()
+        if pos is None:
+            return None
+        row = self.rows[pos]
+        day = periods.to_day(dt.date.fromisoformat(row["start"]))
+        return int(periods.period_index(np.array([day]), self.g)[0]), row
+
+    def action_drill(self, effect: str) -> None:
+        from kpi_tui.ui.screens.drilldown import DrilldownScreen
+
+        sel = self._selected()
+        if sel is None:
+            return
+        p, row = sel
+        if effect == "largest":  # Enter: the effect that moved the average most
+            known = [(abs(row[e]), e) for e in EFFECTS if row.get(e) is not None]
+            effect = max(known)[1] if known else "churn_effect"
+        groups = EFFECT_GROUPS[effect]
+        cur, loc = self.snapshot.currency, self.settings.locale
+        self._with_index(self.g, lambda idx: self.push_screen(
+            DrilldownScreen(idx, p, groups, row, cur, loc)))
+
+    def action_at_risk(self) -> None:
+        from kpi_tui.ui.screens.drilldown import DrilldownScreen
+
+        sel = self._selected()
+        if sel is None:
+            return
+        p, row = sel
+        cur, loc = self.snapshot.currency, self.settings.locale
+        self._with_index(self.g, lambda idx: self.push_screen(
+            DrilldownScreen(idx, p, ("at-risk",), row, cur, loc)))
+
+    def action_cohorts(self) -> None:
+        from kpi_tui.metrics.cohorts import cohorts
+        from kpi_tui.ui.screens.cohorts import CohortsScreen
+
+        if self.snapshot is None:
+            return
+        cur, loc = self.snapshot.currency, self.settings.locale
+        self._with_index(self.g, lambda idx: self.push_screen(
+            CohortsScreen(cohorts(idx.ps, idx.g, idx.d), cur, loc)) if idx.ps is not None
+            else self.notify("No transactions yet."))

@@ -1,0 +1,59 @@
+"""Screenshots of the monitor on the golden example (frozen clock), at 80x24 and 160x48.
+
+Update after a deliberate change of the screen: pytest tests/test_ui_snapshots.py --snapshot-update
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from kpi_tui.settings import Settings
+from kpi_tui.ui.app import KpiApp
+from test_ui_app import NOW, golden_copy
+
+
+@pytest.fixture
+def app(tmp_path):
+    folder = golden_copy(tmp_path / "data")
+    return KpiApp(folder, Settings(cache=False, marker="braille"), clock=lambda: NOW,
+                  watch=False, folder_label="golden")
+
+
+async def _loaded(pilot):
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+def test_month_march(snap_compare, app, size):
+    async def run_before(pilot):
+        await _loaded(pilot)
+        await pilot.press("left")
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+def test_quarter(snap_compare, app, size):
+    async def run_before(pilot):
+        await _loaded(pilot)
+        await pilot.press("q")
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+def test_trailing_160(snap_compare, app):
+    async def run_before(pilot):
+        await _loaded(pilot)
+        await pilot.press("t")
+
+    assert snap_compare(app, terminal_size=(160, 48), run_before=run_before)
+
+
+def test_help_80(snap_compare, app):
+    async def run_before(pilot):
+        await _loaded(pilot)
+        await pilot.press("question_mark")
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
