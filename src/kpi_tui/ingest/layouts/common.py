@@ -43,7 +43,9 @@ class Columns:
 
     def col(self, name: str) -> pa.Array:
         c = self.table.column(name)
-        return c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c
+        if isinstance(c, pa.ChunkedArray):
+            c = c.chunk(0) if c.num_chunks == 1 else c.combine_chunks()
+        return c
 
 
 # statuses that say the money never moved (METRICS.md), en/fr/de/es, matched on key()
@@ -64,16 +66,25 @@ def status_key(v: str) -> str:
     return k[2:] if k.startswith("wc") and k[2:] in NEVER_MOVED else k
 
 
+def _any(mask) -> bool:
+    return bool(pc.any(mask).as_py())
+
+
 def clean_text(arr: pa.Array) -> pa.Array:
-    """Trim; empty -> null."""
-    t = pc.utf8_trim_whitespace(arr)
-    return pc.if_else(pc.equal(t, ""), pa.scalar(None, pa.string()), t)
+    """Trim; empty -> null (each step only when some value needs it: these columns are long)."""
+    if _any(pc.starts_with(arr, " ")) or _any(pc.ends_with(arr, " ")):
+        arr = pc.utf8_trim_whitespace(arr)
+    empty = pc.equal(arr, "")
+    if _any(empty):
+        arr = pc.if_else(empty, pa.scalar(None, pa.string()), arr)
+    return arr
 
 
 def clean_id(arr: pa.Array, zero_is_null: bool = False) -> pa.Array:
     """An id: trimmed, `17850.0` -> `17850`, empty -> null (and `0` -> null for guest checkouts)."""
     t = clean_text(arr)
-    t = pc.replace_substring_regex(t, r"^(\d+)\.0+$", r"\1")
+    if _any(pc.ends_with(t, ".0")):
+        t = pc.replace_substring_regex(t, r"^(\d+)\.0+$", r"\1")
     if zero_is_null:
         t = pc.if_else(pc.equal(t, "0"), pa.scalar(None, pa.string()), t)
     return t
@@ -112,6 +123,7 @@ class Builder:
         self.drops: Counter = Counter()
         self.mapping: dict[str, str] = {}
         self.notes: list[str] = []
+        self._codes: dict = {}
 
     # -- dropping rows
     def drop(self, mask, reason: str) -> None:
@@ -121,15 +133,28 @@ class Builder:
             self.drops[reason] += k
             self.keep &= ~m
 
-    def drop_statuses(self, status: pa.Array | None) -> None:
+    def codes(self, name: str) -> tuple[list, np.ndarray]:
+        """Distinct values of a short-vocabulary column (status, type...) and each row's index."""
+        if name not in self._codes:
+            enc = pc.dictionary_encode(self.cols.col(name))
+            idx = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False)
+            self._codes[name] = (enc.dictionary.to_pylist(), idx)
+        return self._codes[name]
+
+    def mask(self, name: str, pattern: str) -> np.ndarray:
+        """Rows whose value in `name` matches `pattern` (case-insensitive regex)."""
+        values, idx = self.codes(name)
+        hit = np.array([bool(v is not None and re.search(pattern, v, re.I)) for v in values] + [False])
+        return hit[idx]  # idx -1 (null) picks the trailing False
+
+    def drop_statuses(self, name: str | None) -> None:
         """Drop rows whose status says the money never moved, counted per status value."""
-        if status is None:
+        if name is None:
             return
-        enc = pc.dictionary_encode(clean_text(status))
-        idx = enc.indices.to_numpy(zero_copy_only=False)
-        for i, v in enumerate(enc.dictionary.to_pylist()):
-            if v is not None and status_key(v) in NEVER_MOVED:
-                self.drop(idx == i, f"status {v.lower()}")
+        values, idx = self.codes(name)
+        for i, v in enumerate(values):
+            if v is not None and v.strip() and status_key(v) in NEVER_MOVED:
+                self.drop(idx == i, f"status {v.strip().lower()}")
 
     # -- parsing
     def amounts(self, name: str, currency_out: list | None = None) -> pa.Array:
@@ -165,7 +190,10 @@ class Builder:
         """The currency column, else the currency named by symbols in the amounts, else None."""
         if name:
             self.mapping["currency"] = name
-            arr = pc.utf8_upper(clean_text(self.cols.col(name)))
+            values, idx = self.codes(name)
+            clean = [(v.strip().upper() or None) if v is not None else None for v in values]
+            arr = self.cols.col(name) if clean == values else pc.take(pa.array(clean + [None], pa.string()),
+                                                                      pa.array(idx))
             return pc.coalesce(arr, from_symbols) if from_symbols is not None else arr
         if from_symbols is not None:
             self.mapping["currency"] = "symbol in the amounts"
@@ -175,14 +203,10 @@ class Builder:
 
     # -- result
     def finish(self, customer, date, amount, currency=None, txn_id=None) -> Normalized:
-        def null_mask(a):
-            return np.asarray(pc.is_null(a).to_numpy(zero_copy_only=False), dtype=bool)
-
-        self.drop(null_mask(date), "unreadable date")
-        self.drop(null_mask(amount), "unreadable amount")
+        for arr, reason in ((date, "unreadable date"), (amount, "unreadable amount")):
+            if arr.null_count:
+                self.drop(np.asarray(pc.is_null(arr).to_numpy(zero_copy_only=False), dtype=bool), reason)
         n = self.n
-        if currency is not None:
-            currency = pc.utf8_upper(clean_text(currency))
         cols = [
             customer if customer is not None else pa.nulls(n, pa.string()),
             date,
@@ -194,7 +218,9 @@ class Builder:
                                      schema=TXN_SCHEMA)
         if not self.keep.all():
             table = table.filter(pa.array(self.keep))
-        return Normalized(table=table, layout=self.layout, mapping=self.mapping, rows_read=n,
+        order = ["customer", "date", "amount", "currency", "status", "txn_id", "rows"]
+        mapping = dict(sorted(self.mapping.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99))
+        return Normalized(table=table, layout=self.layout, mapping=mapping, rows_read=n,
                           drops=dict(self.drops), notes=list(dict.fromkeys(self.notes)))
 
     def unusable(self, what: str) -> UnusableFile:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyarrow.compute as pc
 
-from kpi_tui.ingest.layouts.common import Builder, Columns, clean_id, clean_text, customer_of, matches, signed
+from kpi_tui.ingest.layouts.common import Builder, Columns, clean_id, clean_text, customer_of, signed
 
 NAME = "generic"
 
@@ -77,7 +77,7 @@ def normalize_mapped(raw, settings):
 def _build(b: Builder, f: dict):
     c = b.cols
     if f.get("status"):
-        b.drop_statuses(c.col(f["status"]))
+        b.drop_statuses(f["status"])
         b.mapping["status"] = f["status"]
     if f.get("amount"):
         amount, sym = b.amount_column(f["amount"], f.get("refunded"))
@@ -87,7 +87,7 @@ def _build(b: Builder, f: dict):
         amount = pc.multiply(q, p)
         b.mapping["amount"] = f"{f['quantity']} x {f['unit_price']}"
     if f.get("status"):  # a refund row written with a positive amount
-        refund = matches(c.col(f["status"]), r"^\s*(refund|refunded|rembours[ée]e?|erstattet|r[üu]ckerstattet|reembolsad[oa])\s*$")
+        refund = b.mask(f["status"], r"^\s*(refund|refunded|rembours[ée]e?|erstattet|r[üu]ckerstattet|reembolsad[oa])\s*$")
         if not f.get("refunded"):
             amount = signed(amount, refund)
     currency = b.currency(f.get("currency"), sym)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from kpi_tui.ingest.layouts.common import Builder, Columns, clean_email, clean_text, matches, signed
+from kpi_tui.ingest.layouts.common import Builder, Columns, clean_email, clean_text, signed
 
 NAME = "paypal-activity"
 IMPACT = ("Balance Impact", "Auswirkung auf Guthaben", "Impact sur le solde", "Impacto en el saldo")
@@ -33,15 +33,13 @@ def normalize(raw, settings):
     c = b.cols
     impact, gross, date, status = c.find(*IMPACT), c.find(*GROSS), c.find(*DATE), c.find("Status")
     typ, frm, to, txn = c.find(*TYPE), c.find(*FROM), c.find(*TO), c.find(*TXN)
-    imp = c.col(impact)
-    credit, debit = matches(imp, CREDIT), matches(imp, DEBIT)
+    credit, debit = b.mask(impact, CREDIT), b.mask(impact, DEBIT)
     b.drop(~credit & ~debit, "no balance impact (memo)")
     if status:
-        b.drop_statuses(c.col(status))
+        b.drop_statuses(status)
     if typ:
-        t = c.col(typ)
-        b.drop(debit & ~matches(t, REFUND_TYPE), "money paid out (not a refund)")
-        b.drop(credit & matches(t, NOT_SALE_TYPE), "transfer, conversion or hold (not a sale)")
+        b.drop(debit & ~b.mask(typ, REFUND_TYPE), "money paid out (not a refund)")
+        b.drop(credit & b.mask(typ, NOT_SALE_TYPE), "transfer, conversion or hold (not a sale)")
     amount, sym = b.amount_column(gross)
     amount = signed(amount, debit)
     currency = b.currency(c.find(*CURRENCY), sym)

@@ -27,7 +27,7 @@ def normalize(raw, settings):
     c = b.cols
     name, status, email, created = c.find("Name"), c.find("Financial Status"), c.find("Email"), c.find("Created at")
     first_rows_only(b, name)
-    b.drop_statuses(c.col(status))
+    b.drop_statuses(status)
     amount, sym = b.amount_column(c.find("Total"), c.find("Refunded Amount"))
     currency = b.currency(c.find("Currency"), sym)
     b.mapping.update(customer=f"{email} (trimmed, lower-cased)", date=created, status=status, txn_id=name)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kpi_tui.ingest.layouts.common import Builder, Columns, clean_id, clean_text, customer_of, matches, signed
+from kpi_tui.ingest.layouts.common import Builder, Columns, clean_id, clean_text, customer_of, signed
 
 NAME = "square-transactions"
 AMOUNT = ("Total Collected", "Net Total")
@@ -18,10 +18,10 @@ def normalize(raw, settings):
     event, date, txn, cid = c.find("Event Type"), c.find("Date"), c.find("Transaction ID"), c.find("Customer ID")
     status = c.find("Transaction Status")
     if status:
-        b.drop_statuses(c.col(status))
+        b.drop_statuses(status)
         b.mapping["status"] = status
     amount, sym = b.amount_column(c.find(*AMOUNT))
-    amount = signed(amount, matches(c.col(event), r"refund"))
+    amount = signed(amount, b.mask(event, r"refund"))
     b.mapping["amount"] += f" (negative when {event} is Refund)"
     currency = b.currency(c.find("Currency"), sym)
     b.mapping.update(customer=cid or "none", date=date, txn_id=txn)

@@ -19,7 +19,7 @@ def normalize(raw, settings):
     txn, created, status = c.find("id"), c.find(*CREATED), c.find("Status")
     cid, email = c.find("Customer ID"), c.find("Customer Email")
     if status:
-        b.drop_statuses(c.col(status))
+        b.drop_statuses(status)
         b.mapping["status"] = status
     # Amount + Currency as charged; Converted Amount / Converted Currency are not used
     amount, sym = b.amount_column(c.find("Amount"), c.find("Amount Refunded"))

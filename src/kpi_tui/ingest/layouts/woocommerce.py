@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from kpi_tui.ingest.layouts.common import Builder, Columns, clean_id, clean_text, customer_of, matches
+from kpi_tui.ingest.layouts.common import Builder, Columns, clean_id, clean_text, customer_of
 from kpi_tui.ingest.layouts.shopify import first_rows_only
 
 NAME = "woocommerce-orders"
@@ -30,11 +30,10 @@ def normalize(raw, settings):
     oid, date, status = c.find(*ORDER_ID), c.find(*DATE), c.find(*STATUS)
     cid, email, refund = c.find(*CUSTOMER), c.find(*EMAIL), c.find(*REFUND)
     first_rows_only(b, oid)  # one-row-per-item exports repeat the order total
-    st = c.col(status)
-    b.drop_statuses(st)
+    b.drop_statuses(status)
     amount, sym = b.amount_column(c.find(*TOTAL), refund)
     if not refund:  # no refunded amount: a refunded order has given all of its money back
-        amount = pc.if_else(pa.array(matches(st, r"^\s*(wc-)?refunded\s*$")), 0.0, amount)
+        amount = pc.if_else(pa.array(b.mask(status, r"^\s*(wc-)?refunded\s*$")), 0.0, amount)
         b.mapping["amount"] += " (0 for refunded orders)"
     currency = b.currency(c.find(*CURRENCY), sym)
     who = [x for x in (cid, email and f"{email} (trimmed, lower-cased)") if x]
