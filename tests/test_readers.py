@@ -597,3 +597,12 @@ def test_quoted_newlines_after_the_sample_across_blocks(tmp_path, monkeypatch):
     assert raw.bad_rows == 0
     assert rows(raw)[-1] == {"id": "5999", "note": "two\nlines", "amount": "5999.5"}
     assert raw.table.column("note").to_pylist().count("two\nlines") == 1000
+
+
+def test_cp1252_undefined_byte_far_after_the_first_accent(tmp_path):
+    filler = b"x,1\n" * 30_000
+    data = b"a,b\n" + filler + b"caf\xe9,2\n" + filler + b"\x81,3\n"
+    raw = only(write(tmp_path, "mixed.csv", data))
+    assert raw.table.num_rows == 60_002
+    assert rows(raw)[30_000] == {"a": "café", "b": "2"}
+    assert rows(raw)[-1] == {"a": "\x81", "b": "3"}

@@ -62,7 +62,7 @@ class _Budget:
     def __init__(self, cap: int, name: str):
         self.left, self.cap, self.name = cap, cap, name
 
-    def read_all(self, stream, name: str) -> bytearray:
+    def read_all(self, stream) -> bytearray:
         buf = bytearray()
         while chunk := stream.read(1 << 20):
             buf += chunk
@@ -155,7 +155,7 @@ def _read(name: str, fname: str, path: Path | None, data, head: bytes, budget: _
     if kind == "gzip":
         with _open(path, data) as fh, gzip.GzipFile(fileobj=fh) as gz:
             try:
-                inner = budget.read_all(gz, name)
+                inner = budget.read_all(gz)
             except (EOFError, OSError, zlib.error) as exc:
                 raise UnusableFile(f"{name} is a damaged gzip file ({exc}).") from None
         if not inner.strip():
@@ -202,7 +202,7 @@ def _read_zip(name: str, path: Path | None, data, budget: _Budget) -> list[RawTa
                 continue
             try:
                 with zf.open(info) as fh:
-                    content = budget.read_all(fh, member)
+                    content = budget.read_all(fh)
                 if not content.strip():
                     notes.append(f"{member} is empty.")
                     continue
@@ -380,6 +380,11 @@ def _read_delimited(name: str, path: Path | None, data, head: bytes) -> RawTable
                 enc = _guess_8bit(_invalid_utf8_window(path, data))
             else:
                 raise UnusableFile(f"{name} could not be parsed as a delimited text table.") from None
+            continue
+        except UnicodeDecodeError:
+            if enc != "cp1252":
+                raise UnusableFile(f"{name} holds bytes that are not valid {enc} text.") from None
+            enc = "latin-1"  # bytes cp1252 leaves undefined, after the sample
             continue
         if split and not multiline:  # a quoted newline fell between blocks: read quote-aware
             table2, bad2, _ = _pyarrow_csv(path, data, enc, delim, skip, True)
