@@ -56,6 +56,10 @@ class RawTable:
     notes: list[str] = field(default_factory=list)  # e.g. archive members that could not be read
 
 
+class TooLarge(UnusableFile):
+    """More uncompressed bytes than allowed: the whole archive is refused, not one member."""
+
+
 class _Budget:
     """Uncompressed bytes an archive may still produce (shared by nested members)."""
 
@@ -67,7 +71,7 @@ class _Budget:
         while chunk := stream.read(1 << 20):
             buf += chunk
             if len(buf) > self.left:
-                raise UnusableFile(
+                raise TooLarge(
                     f"{self.name} is larger than {_size(self.cap)} when uncompressed "
                     "(possible zip bomb)."
                 )
@@ -207,9 +211,9 @@ def _read_zip(name: str, path: Path | None, data, budget: _Budget) -> list[RawTa
                     notes.append(f"{member} is empty.")
                     continue
                 tables += _read(member, inner, None, content, bytes(content[:SAMPLE]), budget)
+            except TooLarge:
+                raise
             except UnusableFile as exc:
-                if "zip bomb" in str(exc):
-                    raise
                 notes.append(str(exc))
             except (zipfile.BadZipFile, NotImplementedError, EOFError, zlib.error, OSError) as exc:
                 notes.append(f"{member} could not be unpacked ({exc}).")
@@ -231,7 +235,7 @@ def _check_zip_size(name: str, path: Path | None, data, budget: _Budget) -> None
                     while chunk := fh.read(1 << 20):
                         left -= len(chunk)
                         if left < 0:
-                            raise UnusableFile(
+                            raise TooLarge(
                                 f"{name} is larger than {_size(budget.cap)} when uncompressed "
                                 "(possible zip bomb)."
                             )
