@@ -90,7 +90,7 @@ def test_stripe_unified_payments():
         R(None, "2026-01-09", 10.0, "EUR", "ch_5"),
     ]
     assert n.drops == {"status failed": 1, "status canceled": 1}
-    assert n.mapping["amount"] == "Amount - Amount Refunded"
+    assert n.mapping["amount"] == "Amount - Amount Refunded (Converted Amount not used)"
 
 
 def test_stripe_older_header_and_utc_conversion():
@@ -339,3 +339,29 @@ def test_detection_ignores_case_and_spaces(name, layout):
 def test_dates_are_date32():
     n = run("generic-fr.csv")
     assert n.table.column("date").to_pylist()[0] == dt.date(2026, 1, 5)
+
+
+def test_paypal_us_timezone_settles_ambiguous_dates():
+    header = ["Date", "Time", "TimeZone", "Name", "Type", "Status", "Currency", "Gross", "Fee", "Net",
+              "From Email Address", "To Email Address", "Transaction ID", "Balance Impact"]
+    row = ["01/05/2026", "10:00:00", "PST", "B", "Website Payment", "Completed", "USD", "10.00", "-0.59", "9.41",
+           "b@example.com", "shop@example.com", "T1", "Credit"]
+    n = normalize(raw_from_rows("us.csv", header, [row]), Settings())
+    assert rows(n) == [R("b@example.com", "2026-01-05", 10.0, "USD", "T1")]
+    uk = raw_from_rows("uk.csv", header, [row[:2] + ["GMT"] + row[3:]])
+    n = normalize(uk, Settings())
+    assert rows(n)[0][1] == "2026-05-01" and len(n.notes) == 1  # dd/mm, with a note
+    assert rows(normalize(uk, Settings(date_order="mdy")))[0][1] == "2026-01-05"
+
+
+def test_online_retail_ambiguous_dates_read_month_first():
+    raw = raw_from_rows("r.csv", ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice",
+                                  "CustomerID", "Country"],
+                        [["536365", "85123A", "X", "2", "12/1/2010 8:26", "2.50", "17850.0", "United Kingdom"]])
+    assert rows(normalize(raw, Settings())) == [R("17850", "2010-12-01", 5.0, None, "536365")]
+
+
+def test_mapping_decimal_applies_only_to_mapped_files():
+    s = Settings(mapping=Mapping(amount="Wert", date="Tag", decimal=","))
+    raw = raw_from_rows("g.csv", ["Date", "Amount"], [["2026-01-05", "1.50"]])
+    assert rows(normalize(raw, s)) == [R(None, "2026-01-05", 1.5, None, None)]

@@ -158,23 +158,26 @@ class Builder:
 
     # -- parsing
     def amounts(self, name: str, currency_out: list | None = None) -> pa.Array:
-        m = self.settings.mapping
+        m = self.settings.mapping if self.layout == "mapping" else None
         vals, cur = parse_amounts(self.cols.col(name), decimal=m.decimal if m else None,
                                   dollar=dollar_for(self.settings))
         if currency_out is not None:
             currency_out.append(cur)
         return vals
 
-    def dates(self, name: str, assume_utc: bool = False) -> pa.Array:
+    def dates(self, name: str, assume_utc: bool = False, order_hint: str | None = None) -> pa.Array:
+        """Parse a date column; `order_hint` settles dd/mm vs mm/dd when the values cannot
+        (after the date_order setting)."""
         arr = self.cols.col(name)
         tz = self.settings.timezone
         if assume_utc and tz:  # a column documented as UTC: an offset that is not written
             arr = clean_text(arr)
             no_off = pc.invert(pc.fill_null(pc.match_substring_regex(arr, r"(Z|UTC|GMT|[+-]\d{2}:?\d{2})$"), True))
             arr = pc.if_else(no_off, pc.binary_join_element_wise(arr, "Z", ""), arr)
-        m = self.settings.mapping
-        fmt = m.date_format if m and m.date else None
-        return parse_dates(arr, date_order=self.settings.date_order, timezone=tz, fmt=fmt, notes=self.notes)
+        m = self.settings.mapping if self.layout == "mapping" else None
+        fmt = m.date_format if m else None
+        order = self.settings.date_order or order_hint
+        return parse_dates(arr, date_order=order, timezone=tz, fmt=fmt, notes=self.notes)
 
     def amount_column(self, name: str, refunded: str | None = None) -> tuple[pa.Array, pa.Array | None]:
         """`name` (minus `refunded` where there is such a column); also the symbol currencies."""

@@ -30,4 +30,5 @@ def normalize(raw, settings):
     currency = b.currency(c.find("Currency"), sym)
     b.mapping.update(customer=cid or "none", date=date, txn_id=inv)
     customer = customer_of(clean_id(c.col(cid)) if cid else None, None, b.n)
-    return b.finish(customer, b.dates(date), amount, currency, invoice)
+    dates = b.dates(date, order_hint="mdy")  # the UCI files write m/d/yyyy H:MM
+    return b.finish(customer, dates, amount, currency, invoice)

@@ -53,4 +53,9 @@ def normalize(raw, settings):
         rows=f"{impact} credit, and debit refunds",
     )
     b.mapping["amount"] = f"{gross} (negative for refunds)"
-    return b.finish(customer, b.dates(date), amount, currency, clean_text(c.col(txn)) if txn else None)
+    # US accounts write mm/dd/yyyy: their TimeZone column settles files where every day is <= 12
+    hint = None
+    tzcol = c.find("TimeZone", "Time Zone", "Zeitzone")
+    if tzcol and b.mask(tzcol, r"^\s*(P|M|C|E|AK|H)[SD]T\s*$").any():
+        hint = "mdy"
+    return b.finish(customer, b.dates(date, order_hint=hint), amount, currency, clean_text(c.col(txn)) if txn else None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow.compute as pc
 
 from kpi_tui.ingest.layouts.common import Builder, Columns, clean_text, customer_of
 
@@ -16,8 +17,9 @@ def detect(c: Columns) -> int:
 
 def first_rows_only(b: Builder, id_col: str) -> None:
     """Order-level figures sit on an order's first row: later rows of the same id are not counted."""
-    ids = pd.Series(b.cols.col(id_col).to_pandas()).str.strip()
-    dup = ids.notna().to_numpy() & ids.duplicated().to_numpy()
+    enc = pc.dictionary_encode(clean_text(b.cols.col(id_col)))
+    idx = pd.Series(pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False))
+    dup = (idx >= 0).to_numpy() & idx.duplicated().to_numpy()
     b.drop(dup, "line-item row of an order counted on its first row")
     b.mapping["rows"] = f"first row of each {id_col}"
 

@@ -24,6 +24,8 @@ def normalize(raw, settings):
     # Amount + Currency as charged; Converted Amount / Converted Currency are not used
     amount, sym = b.amount_column(c.find("Amount"), c.find("Amount Refunded"))
     currency = b.currency(c.find("Currency"), sym)
+    if c.has("Converted Amount"):
+        b.mapping["amount"] += " (Converted Amount not used)"
     who = [x for x in (cid, email and f"{email} (trimmed, lower-cased)") if x]
     b.mapping.update(customer=" else ".join(who) or "none", date=created, txn_id=txn)
     customer = customer_of(clean_id(c.col(cid)) if cid else None, c.col(email) if email else None, b.n)
