@@ -162,3 +162,53 @@ def test_snapshot_cohorts(golden, snap_compare):
     index, _ = golden
     c = cohorts(index.ps, "month", index.d)
     assert snap_compare(Host(lambda: CohortsScreen(c, "EUR")), terminal_size=(100, 16))
+
+
+# ---- the monitor's keys ----------------------------------------------------------------
+
+async def _settle(app, pilot):
+    for _ in range(3):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def test_monitor_keys_open_the_lists(golden_dir):
+    from kpi_tui.settings import Settings
+    from kpi_tui.ui.app import KpiApp
+
+    app = KpiApp(golden_dir, Settings(cache=False), clock=lambda: dt.datetime(2026, 5, 12, 9),
+                 watch=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _settle(app, pilot)
+        await pilot.press("1")  # latest complete period: April, everybody left
+        await _settle(app, pilot)
+        s = app.screen
+        assert isinstance(s, DrilldownScreen) and s.group == "churned"
+        assert s.drill.title() == "Churned: active in Mar 2026, not in Apr 2026"
+        assert "churned revenue (before) €380.00 ✓" in text(app, "#dd-totals")
+        await pilot.press("escape", "left")  # back to the monitor, March
+        await pilot.press("2")
+        await _settle(app, pilot)
+        assert app.screen.groups == ("retained", "contracted", "expanded")
+        assert [r[0] for r in table_rows(app)] == ["alice", "dave"]
+        assert "retained revenue €120.00 ✓" in text(app, "#dd-totals")
+        await pilot.press("escape", "3")
+        await _settle(app, pilot)
+        assert app.screen.group == "new" and [r[0] for r in table_rows(app)] == ["erin"]
+        await pilot.press("g")
+        assert app.screen.group == "reactivated" and [r[0] for r in table_rows(app)] == ["carol"]
+        await pilot.press("escape", "4")
+        await _settle(app, pilot)
+        assert app.screen.group == "refunded" and table_rows(app) == []
+        await pilot.press("escape", "enter")  # March: the acquisition effect (+35) is largest
+        await _settle(app, pilot)
+        assert app.screen.group == "new"
+        await pilot.press("escape", "k")
+        await _settle(app, pilot)
+        assert app.screen.group == "at-risk"
+        assert [r[0] for r in table_rows(app)] == ["erin", "dave", "carol", "bob"]
+        await pilot.press("escape", "c")
+        await _settle(app, pilot)
+        assert isinstance(app.screen, CohortsScreen)
+        await pilot.press("c")
+        assert not isinstance(app.screen, CohortsScreen)
