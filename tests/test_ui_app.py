@@ -266,3 +266,37 @@ async def test_no_redraw_when_nothing_changed(golden):
         key = chart._key
         app.render_all()
         assert chart._key == key
+
+
+async def test_wall_screen_big_number_and_palette(golden):
+    app = make_app(golden)
+    async with app.run_test(size=(240, 70)) as pilot:
+        await ready(app, pilot)
+        await pilot.press("left")
+        big = app.query_one("#acv-big")
+        assert big.display and big.value == "€95.00"
+        assert app.query_one("#acv-digits").styles.display == "none"
+        assert "Average customer value €95.00" in headline(app)  # the plain text too
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for t in ("Show by quarter", "Previous period", "Trailing windows", "Reload data",
+                  "Pause / resume auto-refresh", "Alert history", "Help"):
+            assert t in titles
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        from textual.command import CommandPalette
+
+        assert isinstance(app.screen, CommandPalette)
+
+
+def test_marker_and_big_font():
+    from kpi_tui.ui.widgets.bignum import big_lines
+    from kpi_tui.ui.widgets.chart import marker_for
+
+    assert marker_for(None) == "braille"
+    assert marker_for("dot") == "dot"
+    assert marker_for("ascii") == "*"
+    assert marker_for("+") == "+"
+    lines = big_lines("-1.5")
+    assert len(lines) == 5
+    assert lines[2].startswith("██████")
+    assert big_lines("CHF 12") is None  # no glyph: the 3-row digits are used

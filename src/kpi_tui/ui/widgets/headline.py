@@ -10,6 +10,7 @@ from textual.widgets import Digits
 from kpi_tui.ui.model import Focus
 from kpi_tui.ui.text import DASH, arrow, money, pct, ratio, signed_money, signed_pct
 from kpi_tui.ui.widgets.base import Text
+from kpi_tui.ui.widgets.bignum import BigNumber
 
 _SPACES = str.maketrans({"\u00a0": " ", "\u202f": " "})
 
@@ -33,6 +34,7 @@ class Headline(Horizontal):
         with Vertical(id="headline-left"):
             yield Text(id="acv-title")
             yield Digits("", id="acv-digits")
+            yield BigNumber(id="acv-big")
             yield Text(id="vs-prev")
             yield Text(id="vs-year")
         yield Text(id="kpis")
@@ -48,6 +50,7 @@ class Headline(Horizontal):
         value = "--" if acv is None else money(acv, cur, loc).translate(_SPACES)
         if digits.value != value:
             digits.update(value)
+        self.set_class(not self.query_one(BigNumber).show(value), "-nobig")
         self.query_one("#vs-prev", Text).show(change_line(acv, f.prev, f.prev_label, cur, loc))
         self.query_one("#vs-year", Text).show(change_line(acv, f.year, f.year_label, cur, loc,
                                                              "no data a year earlier"))

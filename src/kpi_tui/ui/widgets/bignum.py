@@ -1,0 +1,58 @@
+"""A 5-row block font for the wall screen (Textual's Digits is 3 rows at every size)."""
+
+from __future__ import annotations
+
+from textual.widgets import Static
+
+FONT = {
+    "0": ("###", "#.#", "#.#", "#.#", "###"),
+    "1": (".#.", "##.", ".#.", ".#.", "###"),
+    "2": ("###", "..#", "###", "#..", "###"),
+    "3": ("###", "..#", "###", "..#", "###"),
+    "4": ("#.#", "#.#", "###", "..#", "..#"),
+    "5": ("###", "#..", "###", "..#", "###"),
+    "6": ("###", "#..", "###", "#.#", "###"),
+    "7": ("###", "..#", "..#", "..#", "..#"),
+    "8": ("###", "#.#", "###", "#.#", "###"),
+    "9": ("###", "#.#", "###", "..#", "###"),
+    "-": ("...", "...", "###", "...", "..."),
+    "–": ("...", "...", "###", "...", "..."),
+    "+": ("...", ".#.", "###", ".#.", "..."),
+    ".": (".", ".", ".", ".", "#"),
+    ",": (".", ".", ".", "#", "#"),
+    "'": ("#", "#", ".", ".", "."),
+    " ": ("..", "..", "..", "..", ".."),
+    "€": (".##", "#..", "###", "#..", ".##"),
+    "£": (".##", "#..", "##.", "#..", "###"),
+    "$": (".##.", "##..", ".##.", "..##", ".##."),
+    "¥": ("#.#", ".#.", "###", ".#.", ".#."),
+}
+_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " "})
+
+
+def big_lines(text: str) -> list[str] | None:
+    """Five lines of block characters, or None when a character has no glyph."""
+    text = text.translate(_SPACES)
+    if any(c not in FONT for c in text):
+        return None
+    rows = ["", "", "", "", ""]
+    for c in text:
+        for i, line in enumerate(FONT[c]):
+            rows[i] += line.replace("#", "██").replace(".", "  ") + " "
+    return [r.rstrip() for r in rows]
+
+
+class BigNumber(Static):
+    def __init__(self, **kw) -> None:
+        super().__init__(**kw)
+        self.value: str | None = None
+        self.ok = False
+
+    def show(self, value: str) -> bool:
+        """Show `value`; False when it cannot be drawn (the 3-row digits are used instead)."""
+        if value != self.value:
+            self.value = value
+            lines = big_lines(value)
+            self.ok = lines is not None
+            self.update("\n".join(lines) if lines else "")
+        return self.ok
