@@ -326,7 +326,22 @@ class FolderMonitor:
                 self.on_snapshot(snap)
             except Exception as e:
                 self._error(f"screen update failed: {type(e).__name__}: {e}")
-        self._emit_status()
+            self._emit_status()
+            self._fill(snap)
+        else:
+            self._emit_status()
+
+    def _fill(self, snap: Snapshot) -> None:
+        """Compute the other granularities now, unless new events or a stop come first."""
+        def busy() -> bool:
+            return self._stop.is_set() or self.events.pending()[0] is not None
+
+        try:
+            for table in (snap.figures, snap.trailing):
+                if hasattr(table, "fill") and not table.fill(busy):
+                    return
+        except Exception as e:  # computed again on first use
+            self._error(f"figures could not be computed: {type(e).__name__}: {e}")
 
     def _emit_status(self) -> None:
         try:

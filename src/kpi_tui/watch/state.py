@@ -8,17 +8,21 @@ its previous figures and is retried when it changes again.
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from kpi_tui.engine import Snapshot, build
+from kpi_tui.metrics.figures import period_figures, window_figures
+from kpi_tui.metrics.periods import GRANULARITIES
 from kpi_tui.ingest.cache import ParseCache
 from kpi_tui.ingest.dedupe import Part
 from kpi_tui.ingest.discover import discover
-from kpi_tui.ingest.folder import Dataset, assemble, fingerprint, load_file
+from kpi_tui.ingest.folder import Dataset, fingerprint, load_file
 from kpi_tui.ingest.schema import FileReport
 from kpi_tui.settings import Settings
+from kpi_tui.watch.incremental import IncrementalDedupe, finish
 
 Sig = tuple[int, int]  # (size, mtime_ns)
 
@@ -60,6 +64,7 @@ class FolderState:
         self.cache = cache
         self.entries: dict[Path, Entry] = {}
         self.skipped: list[FileReport] = []  # from discover (unsupported, hidden...)
+        self._dedupe = IncrementalDedupe()
 
     def refresh(self, ready: Ready | None = None) -> Refresh:
         """Bring the state in line with the folder; `ready(path, sig)` may hold a file back."""
@@ -105,20 +110,85 @@ class FolderState:
         """Parse everything again at the next refresh (settings changed)."""
         self.entries.clear()
         self.skipped = []
+        self._dedupe = IncrementalDedupe()
         if self.settings.cache:
             self.cache = ParseCache(fingerprint(self.settings))
         else:
             self.cache = None
 
     def dataset(self) -> Dataset:
-        parts = [e.part for e in self.entries.values() if e.part is not None]
-        # assemble() adds dedupe drops to the reports it gets: give it copies
-        reports = [_copy(e.report) for e in self.entries.values()]
-        reports += [_copy(r) for r in self.skipped]
-        return assemble(self.root, parts, reports, self.settings)
+        """What folder.assemble makes of the files, with dedupe kept up to date incrementally."""
+        entries = [self.entries[p] for p in sorted(self.entries)]
+        parts = [e.part for e in entries if e.part is not None]
+        # dedupe drops are added to the reports: work on copies
+        reports = [_copy(e.report) for e in entries] + [_copy(r) for r in self.skipped]
+        tables, drops = self._dedupe(parts)
+        return finish(self.root, tables, drops, reports, self.settings)
 
-    def snapshot(self) -> Snapshot:
-        return build(self.dataset(), self.settings)
+    def snapshot(self, eager: tuple[str, ...] | None = None) -> Snapshot:
+        """engine.build, computing only the `eager` granularities (default: the settings' one)
+        now; the others are computed on first use (`snap.figures.fill()` does them all)."""
+        s = self.settings
+        eager = eager or (s.granularity,)
+        snap = build(self.dataset(), s, eager)
+        ledger = snap.ledger
+        snap.figures = LazyFigures(lambda g: period_figures(ledger, g, s.as_of, s.margin),
+                                   snap.figures)
+        snap.trailing = LazyFigures(lambda g: window_figures(ledger, g, s.as_of, s.margin),
+                                    snap.trailing)
+        return snap
+
+
+class LazyFigures(dict):
+    """Figures by granularity (every one of GRANULARITIES), each computed on first use."""
+
+    def __init__(self, compute: Callable[[str], object], done: dict | None = None):
+        super().__init__(done or {})
+        self._compute = compute
+        self._lock = threading.Lock()
+
+    def __missing__(self, g: str):
+        if g not in GRANULARITIES:
+            raise KeyError(g)
+        with self._lock:
+            if not dict.__contains__(self, g):
+                dict.__setitem__(self, g, self._compute(g))
+            return dict.__getitem__(self, g)
+
+    def get(self, g, default=None):
+        try:
+            return self[g]
+        except KeyError:
+            return default
+
+    def __contains__(self, g) -> bool:
+        return g in GRANULARITIES
+
+    def __iter__(self):
+        return iter(GRANULARITIES)
+
+    def __len__(self) -> int:
+        return len(GRANULARITIES)
+
+    def keys(self):
+        return list(GRANULARITIES)
+
+    def values(self):
+        return [self[g] for g in GRANULARITIES]
+
+    def items(self):
+        return [(g, self[g]) for g in GRANULARITIES]
+
+    def computed(self) -> list[str]:
+        return [g for g in GRANULARITIES if dict.__contains__(self, g)]
+
+    def fill(self, stop: Callable[[], bool] | None = None) -> bool:
+        """Compute every granularity (until `stop()` says so); True when all are done."""
+        for g in GRANULARITIES:
+            if stop is not None and stop():
+                return False
+            self[g]
+        return True
 
 
 def _keys(reports: list[FileReport]) -> list[tuple[str, str | None]]:
