@@ -26,7 +26,7 @@ def tmux(*args: str) -> str:
     return subprocess.run([TMUX, *args], check=True, capture_output=True, text=True).stdout
 
 
-def wait_for(session: str, text: str, timeout: float = 20.0) -> str:
+def wait_for(session: str, text: str, timeout: float = 40.0) -> str:
     end = time.monotonic() + timeout
     screen = ""
     while time.monotonic() < end:
