@@ -21,7 +21,7 @@ from kpi_tui.metrics import periods
 from kpi_tui.metrics.customers import FIGURE_OF, CustomerIndex, Drill, drill
 from kpi_tui.ui.text import money, signed_money
 
-ROW_LIMIT = 1000  # rows put in the table; sorting, search and totals use the whole list
+ROW_LIMIT = 200  # rows put in the table; sorting, search and totals use the whole list
 LABELS = {
     "customer": "Customer", "previous": "Previous", "current": "Current", "change": "Change",
     "first_purchase": "First purchase", "last_purchase": "Last purchase", "orders": "Orders",
