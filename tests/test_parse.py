@@ -2,6 +2,8 @@ import datetime as dt
 
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kpi_tui.ingest.parse import parse_amounts, parse_dates
 
@@ -127,6 +129,8 @@ def test_truly_ambiguous_order_uses_setting_and_notes():
         ("Jan 5, 2026 10:15 AM", "2026-01-05"),
         ("12/13/2010 8:26", "2010-12-13"),
         ("13/5/26", "2026-05-13"),
+        ("2026-1-5", "2026-01-05"),
+        ("05-01-2026", "2026-01-05"),
     ],
 )
 def test_date_quirks(text, iso):
@@ -148,3 +152,13 @@ def test_chunked_input():
     assert parse_dates(arr).to_pylist() == [dt.date(2026, 1, 5), dt.date(2026, 1, 5)]
     v, _ = parse_amounts(pa.chunked_array([["1.5"], ["2,5"]]))
     assert v.to_pylist() == [1.5, 2.5]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(max_size=25)), max_size=8))
+def test_any_strings_never_raise(values):
+    vals, cur = parse_amounts(pa.array(values, pa.string()))
+    assert len(vals) == len(values) and vals.type == pa.float64()
+    d = parse_dates(pa.array(values, pa.string()), timezone="Europe/Paris")
+    assert len(d) == len(values) and d.type == pa.date32()
+    assert len(parse_dates(pa.array(values, pa.string()))) == len(values)

@@ -228,7 +228,7 @@ def _parse_words(vals: list, timezone: str | None) -> list:
                 if timezone and x.tzinfo is not None:
                     x = pd.Timestamp(x).tz_convert(timezone)
                 d = x.date()
-            except (ValueError, OverflowError):
+            except Exception:  # noqa: BLE001 - an odd string is an unreadable date, never a crash
                 d = None
         out.append(d)
     return out
@@ -251,9 +251,9 @@ def _parse_unique_dates(s: pa.Array, date_order, timezone, notes) -> pa.Array:
         sub = pc.if_else(iso, s, pa.scalar(None, pa.string()))
         fill(iso, _iso_with_tz(sub, timezone) if timezone else _iso_dates(sub))
 
-    ymd_sl = pc.and_(todo, pc.fill_null(pc.match_substring_regex(s, r"^\d{4}[/.]\d{1,2}[/.]\d{1,2}"), False))
+    ymd_sl = pc.and_(todo, pc.fill_null(pc.match_substring_regex(s, r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"), False))
     if pc.any(ymd_sl).as_py():
-        head = pc.extract_regex(s, r"^(?P<y>\d{4})[/.](?P<m>\d{1,2})[/.](?P<d>\d{1,2})")
+        head = pc.extract_regex(s, r"^(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})")
         fill(ymd_sl, _from_parts(head, "y", "m", "d", ymd_sl))
 
     numeric = pc.and_(todo, pc.fill_null(pc.match_substring_regex(s, _NUM_RE), False))

@@ -45,6 +45,8 @@ class Columns:
         c = self.table.column(name)
         if isinstance(c, pa.ChunkedArray):
             c = c.chunk(0) if c.num_chunks == 1 else c.combine_chunks()
+        if not pa.types.is_string(c.type):  # readers give strings; be lenient with others
+            c = pc.cast(c, pa.string())
         return c
 
 
