@@ -12,6 +12,8 @@ pending rows dropped. Timed, best of --repeat runs:
                the first SCREEN_ROWS rows as dicts: what the screen shows when it opens); `all`:
                every row as dicts too (what `kpi-tui customers` prints), for information
   cohorts      the cohort table from the index's period sums
+  --screens    also time opening each Textual screen headless (160x48: data + first paint of
+               the table; Textual's cell rendering depends on the terminal size, not on N)
 Target (issue 5): each drill-down and the cohorts under 300 ms once the figures are loaded.
 Also checks that each list adds up to its figure in the monthly series.
 """
@@ -69,6 +71,7 @@ def main() -> int:
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--period", default="month")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--screens", action="store_true")
     a = ap.parse_args()
     g = a.period
     table = transactions(a.rows)
@@ -106,7 +109,30 @@ def main() -> int:
     print(f"\nperiod {periods.label(p, g)}; slowest drill-down/cohorts {worst:.1f} ms "
           f"(target {TARGET_MS:.0f} ms: {'met' if worst <= TARGET_MS else 'NOT met'}); "
           f"totals {'match' if ok else 'DO NOT match'} the series")
+    if a.screens:
+        import asyncio
+
+        asyncio.run(screens(index, p, c))
     return 0 if ok and worst <= TARGET_MS else 1
+
+
+async def screens(index, p, c) -> None:
+    from textual.app import App
+
+    from kpi_tui.ui.screens.cohorts import CohortsScreen
+    from kpi_tui.ui.screens.drilldown import DrilldownScreen
+
+    app = App()
+    async with app.run_test(size=(160, 48)) as pilot:
+        for name, make in [(g, lambda g=g: DrilldownScreen(index, p, (g,), None, "EUR"))
+                           for g in ("churned", "retained", "new", "at-risk")] + [
+                ("cohorts", lambda: CohortsScreen(c, "EUR"))]:
+            t0 = time.perf_counter()
+            await app.push_screen(make())
+            await pilot.pause()
+            print(f"{'screen ' + name:<22}{(time.perf_counter() - t0) * 1000:9.1f}")
+            await app.pop_screen()
+            await pilot.pause()
 
 
 if __name__ == "__main__":
