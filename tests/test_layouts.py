@@ -232,7 +232,8 @@ def test_generic_spanish():
 def test_generic_email_only_and_refund_status():
     raw = raw_from_rows("e.csv", ["E-mail", "Date", "Total", "Status"], [
         ["  Ann@Example.COM ", "2026-01-05", "10.00", "paid"],
-        ["ann@example.com", "2026-01-06", "10.00", "refunded"],  # positive refund row -> negative
+        ["ann@example.com", "2026-01-06", "10.00", "refund"],  # a refund row written positive -> negative
+        ["ann@example.com", "2026-01-06", "7.00", "refunded"],  # an order marked refunded: as written
         ["", "2026-01-07", "5.00", "paid"],
         ["bo@example.com", "not a date", "5.00", "paid"],
         ["bo@example.com", "2026-01-08", "n/a", "paid"],
@@ -241,6 +242,7 @@ def test_generic_email_only_and_refund_status():
     assert rows(n) == [
         R("ann@example.com", "2026-01-05", 10.0, None, None),
         R("ann@example.com", "2026-01-06", -10.0, None, None),
+        R("ann@example.com", "2026-01-06", 7.0, None, None),
         R(None, "2026-01-07", 5.0, None, None),
     ]
     assert n.drops == {"unreadable date": 1, "unreadable amount": 1}

@@ -63,9 +63,18 @@ caducado caducada abandonado abandonada impagado impagada nopagado nopagada
 NEVER_MOVED = frozenset(_NEVER_MOVED)
 
 
-def status_key(v: str) -> str:
-    k = key(v)
-    return k[2:] if k.startswith("wc") and k[2:] in NEVER_MOVED else k
+def never_moved(status: str) -> bool:
+    """True when a status (any of en/fr/de/es, `wc-` prefix, several words) says no money moved."""
+    k = key(status)
+    if k in NEVER_MOVED or (k.startswith("wc") and k[2:] in NEVER_MOVED):
+        return True
+    words = [key(w) for w in re.split(r"[\s_\-/,.;:()]+", status) if w]
+    pairs = [a + b for a, b in zip(words, words[1:])]
+    return any(w in NEVER_MOVED or w in _WORDS for w in words + pairs)
+
+
+# single words of longer statuses ("Pending payment", "Zahlung ausstehend", "En espera"...)
+_WORDS = frozenset("attente wartestellung espera".split())
 
 
 def _any(mask) -> bool:
@@ -155,7 +164,7 @@ class Builder:
             return
         values, idx = self.codes(name)
         for i, v in enumerate(values):
-            if v is not None and v.strip() and status_key(v) in NEVER_MOVED:
+            if v is not None and v.strip() and never_moved(v):
                 self.drop(idx == i, f"status {v.strip().lower()}")
 
     # -- parsing
