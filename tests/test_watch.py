@@ -226,13 +226,13 @@ def test_pause_and_reload(data, watch):
     assert total(rec.snaps[-1]) == 65.0
 
 
-def test_memory_bounded_over_120_exports(tmp_path):
-    """120 exports through FolderState (a rolling window of 20 files): no growth after warm-up."""
+def test_memory_bounded_over_100_exports(tmp_path):
+    """100 exports through FolderState (a rolling window of 20 files): no growth after warm-up."""
     d = tmp_path / "roll"
     d.mkdir()
     state = FolderState(d, Settings())
     sizes = []
-    for i in range(120):
+    for i in range(100):
         (d / f"e{i:04}.csv").write_text(rows(f"e{i}-", [1.0] * 30, f"2026-03-{1 + i % 28:02}"))
         old = d / f"e{i - 20:04}.csv"
         if old.exists():
@@ -242,7 +242,7 @@ def test_memory_bounded_over_120_exports(tmp_path):
         snap = state.snapshot()
         assert total(snap) == 30.0 * min(i + 1, 20)
         del snap
-        if i in (40, 119):
+        if i in (30, 99):
             gc.collect()
             sizes.append(rss())
     assert sizes[1] - sizes[0] < 20_000_000, sizes
@@ -252,3 +252,14 @@ def rss() -> int:
     """Resident memory in bytes (Linux)."""
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def test_polling_folder_deleted_and_recreated(data, watch):
+    m, rec = watch(poll=0.2, settle=0.25)
+    rec.wait_total(60.0)
+    shutil.rmtree(data)
+    rec.wait(lambda: any("folder not found" in e for e in rec.errors))
+    data.mkdir()
+    (data / "c.csv").write_text(rows("c", [7]))
+    rec.wait_total(7.0)
+    assert m.alive

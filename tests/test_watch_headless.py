@@ -19,7 +19,8 @@ from kpi_tui.watch.headless import run_command, run_headless
 from kpi_tui.watch.state import FolderState
 
 HEADER = "order_id,customer_id,created_at,amount,currency,status\n"
-GOOD = HEADER + "1,ann,2026-03-02 10:00:00,10.00,EUR,paid\n2,bob,2026-04-02 10:00:00,20.00,EUR,paid\n"
+GOOD = (HEADER + "1,ann,2026-03-02 10:00:00,10.00,EUR,paid\n"
+        "2,bob,2026-04-02 10:00:00,20.00,EUR,paid\n")
 NOW = dt.datetime(2026, 4, 2, 12, 0)  # same day as the newest row: no stale-data alert
 FAST = dict(debounce=0.1, max_delay=0.5, settle=0.3, check=0.1)
 

@@ -147,9 +147,7 @@ def cmd_watch(args) -> int:
         from kpi_tui.cli import cmd_monitor
 
         return cmd_monitor(args)
-    if not args.dir.is_dir() and not args.once:
-        print(f"kpi-tui: {args.dir}: no such folder yet; waiting for it", file=sys.stderr)
-    elif not args.dir.is_dir():
+    if args.once and not args.dir.is_dir():
         raise ConfigError(f"{args.dir}: no such folder")
     stop = threading.Event()
     _on_sigterm(stop)

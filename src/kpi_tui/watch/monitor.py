@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -25,7 +26,8 @@ from pathlib import Path
 
 from kpi_tui.engine import Snapshot
 from kpi_tui.settings import Settings
-from kpi_tui.watch.observer import DONE, WRITING, Events, Mark, healthy, make_observer, stop_observer
+from kpi_tui.watch.observer import (DONE, WRITING, Events, Mark, healthy, make_observer,
+                                    stop_observer)
 from kpi_tui.watch.state import FolderState, Sig
 
 FALLBACK_POLL = 5.0  # seconds, when inotify runs out of watches
@@ -199,12 +201,13 @@ class FolderMonitor:
                 self._missing = True
                 stop_observer(self._observer)
                 self._observer = None
-                self._error(f"{self.root}: folder not found; figures kept, waiting for it to come back")
+                self._error(f"{self.root}: folder not found; figures kept, "
+                            "waiting for it to come back")
             return
         root_id = (st.st_dev, st.st_ino)
         if self._missing or root_id != self._root_id or not healthy(self._observer):
-            was = "missing" if self._missing else ("replaced" if self._root_id not in (None, root_id)
-                                                    else None)
+            replaced = self._root_id not in (None, root_id)
+            was = "missing" if self._missing else ("replaced" if replaced else None)
             if self._observer is not None and was is None:
                 self._error("the folder watcher stopped; restarting it")
             self._missing = False
@@ -283,6 +286,13 @@ class FolderMonitor:
             self.settings = self.state.settings = reload
             self.state.forget()
             self._initial = True  # files already there are read at once
+        try:  # an unreadable folder keeps the figures (discover would see it empty)
+            with os.scandir(self.root):
+                pass
+        except OSError as e:
+            self._error(f"cannot read {self.root}: {e.strerror or e}; figures kept, retrying")
+            self._want(now + max(self.check, 1.0))
+            return
         marks = self.events.take()
         try:
             res = self.state.refresh(lambda p, s: self._ready(p, s, marks, time.monotonic()))

@@ -112,7 +112,7 @@ class Events(FileSystemEventHandler):
 
 
     def _watched(self, path: Path) -> bool:
-        """False for names discover never reads (hidden, temporary, lock files; in hidden folders)."""
+        """False for what discover never reads: hidden, temporary, lock files, hidden folders."""
         try:
             parts = path.relative_to(self.root).parts
         except ValueError:

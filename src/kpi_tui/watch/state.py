@@ -92,7 +92,8 @@ class FolderState:
                 out.received.append(path)
             elif e is not None and e.part is not None:
                 # keep the previous figures of this file; retry when it changes again
-                note = f"latest version could not be read ({report.error}); showing the previous one"
+                note = (f"latest version could not be read ({report.error}); "
+                        "showing the previous one")
                 rep = dataclasses.replace(e.report, notes=[*_own_notes(e.report), note])
                 self.entries[path] = Entry(e.sig, e.part, rep, failed=sig)
                 out.failed.append(path)
