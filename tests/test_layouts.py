@@ -367,3 +367,25 @@ def test_mapping_decimal_applies_only_to_mapped_files():
     s = Settings(mapping=Mapping(amount="Wert", date="Tag", decimal=","))
     raw = raw_from_rows("g.csv", ["Date", "Amount"], [["2026-01-05", "1.50"]])
     assert rows(normalize(raw, s)) == [R(None, "2026-01-05", 1.5, None, None)]
+
+
+@pytest.mark.parametrize("status", [
+    "failed", "Declined", "pending", "canceled", "Cancelled", "voided", "expired", "abandoned", "unpaid",
+    "wc-on-hold", "Pending payment", "échoué", "Annulée", "en attente", "refusé", "impayé", "fehlgeschlagen",
+    "Storniert", "Zahlung ausstehend", "abgelehnt", "fallido", "Cancelado", "pendiente de pago", "rechazado",
+    "Payment failed",
+])
+def test_statuses_where_money_never_moved(status):
+    from kpi_tui.ingest.layouts.common import never_moved
+
+    assert never_moved(status)
+
+
+@pytest.mark.parametrize("status", [
+    "paid", "Completed", "wc-completed", "refunded", "partially_refunded", "Processing", "payée", "remboursé",
+    "Terminée", "bezahlt", "Abgeschlossen", "Rückerstattet", "pagado", "Reembolsado", "Completado",
+])
+def test_statuses_that_count(status):
+    from kpi_tui.ingest.layouts.common import never_moved
+
+    assert not never_moved(status)
