@@ -53,9 +53,8 @@ txn AS (
   SELECT customer_id AS c, CAST(date_trunc('month', created_at) AS DATE) AS m, amount
   FROM dedup WHERE status NOT IN {dropped} AND customer_id IS NOT NULL AND customer_id <> ''
 ),
-v AS (SELECT c, m, sum(amount) AS v FROM txn GROUP BY ALL),
-first_buy AS (SELECT c, CAST(date_trunc('month', min(m)) AS DATE) AS fm
-              FROM txn WHERE amount > 0 GROUP BY c),
+v AS (SELECT c, m, sum(amount) AS v, min(m) FILTER (WHERE amount > 0) AS pos FROM txn GROUP BY ALL),
+first_buy AS (SELECT c, min(pos) AS fm FROM v GROUP BY c),  -- month of the first purchase
 per AS (SELECT m, sum(v) AS revenue, count(*) FILTER (WHERE v > 0) AS active FROM v GROUP BY m),
 a AS (SELECT c, m, v FROM v WHERE v > 0),
 pairs AS (
@@ -84,7 +83,7 @@ mov AS (
   GROUP BY p.m
 ),
 months AS (
-  SELECT CAST(unnest(generate_series(min(m), max(m), INTERVAL 1 MONTH)) AS DATE) AS m FROM txn
+  SELECT CAST(unnest(generate_series(min(m), max(m), INTERVAL 1 MONTH)) AS DATE) AS m FROM per
 )
 SELECT strftime(months.m, '%Y-%m-%d') AS start,
   coalesce(per.revenue, 0) AS revenue, coalesce(per.active, 0) AS active_customers,
