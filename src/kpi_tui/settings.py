@@ -53,6 +53,7 @@ class Settings:
     cache: bool = True
     mapping: Mapping | None = None
     thresholds: Thresholds = field(default_factory=Thresholds)
+    at_risk: dict = field(default_factory=dict)  # [at_risk] k, percentile, max_days
 
 
 class ConfigError(Exception):
@@ -79,6 +80,7 @@ def load_config(path: Path, settings: Settings | None = None) -> Settings:
     mapping = data.pop("mapping", None)
     thresholds = data.pop("thresholds", None)
     rates = data.pop("rates", None)
+    at_risk = data.pop("at_risk", None) or data.pop("at-risk", None)
     if "as_of" in data or "as-of" in data:
         v = data.pop("as_of", None) or data.pop("as-of")
         data["as_of"] = v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v))
@@ -88,6 +90,8 @@ def load_config(path: Path, settings: Settings | None = None) -> Settings:
         _fill(s.mapping, mapping, f"{path} [mapping]")
     if thresholds is not None:
         _fill(s.thresholds, thresholds, f"{path} [thresholds]")
+    if at_risk is not None:
+        s.at_risk = {str(k).replace("-", "_"): v for k, v in at_risk.items()}
     if rates is not None:
         s.rates = {str(k).upper(): float(v) for k, v in rates.items()}
     if s.granularity not in GRANULARITIES:
