@@ -30,6 +30,7 @@ def test_month_march(snap_compare, app, size):
     async def run_before(pilot):
         await _loaded(pilot)
         await pilot.press("left")
+        await _loaded(pilot)  # the chart is drawn in a worker
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
 
@@ -39,6 +40,7 @@ def test_quarter(snap_compare, app, size):
     async def run_before(pilot):
         await _loaded(pilot)
         await pilot.press("q")
+        await _loaded(pilot)  # the chart is drawn in a worker
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
 
@@ -47,6 +49,7 @@ def test_trailing_160(snap_compare, app):
     async def run_before(pilot):
         await _loaded(pilot)
         await pilot.press("t")
+        await _loaded(pilot)  # the chart is drawn in a worker
 
     assert snap_compare(app, terminal_size=(160, 48), run_before=run_before)
 
@@ -55,5 +58,6 @@ def test_help_80(snap_compare, app):
     async def run_before(pilot):
         await _loaded(pilot)
         await pilot.press("question_mark")
+        await _loaded(pilot)  # the chart is drawn in a worker
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

@@ -1,8 +1,17 @@
-"""History chart: average customer value per period, the same periods a year earlier."""
+"""History chart: average customer value per period, the same periods a year earlier.
+
+plotext takes tens of milliseconds to draw a wall-sized chart, so the drawing runs in a thread
+worker and the finished text is swapped in; the rest of the screen never waits for it.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import work
 from textual_plotext import PlotextPlot
+from textual_plotext.plot import Plot
 
 from kpi_tui.ui.model import short_label, year_ago_series
 
@@ -17,14 +26,70 @@ def marker_for(name: str | None) -> str:
     return MARKERS.get(name.lower(), name[:1])
 
 
+@dataclass(frozen=True)
+class ChartSpec:
+    """Everything one drawing needs (plain data, safe to hand to a thread)."""
+
+    values: tuple  # acv per shown period (None = no active customer)
+    year: tuple  # acv of the same period a year earlier
+    ticks: tuple  # (x, label)
+    selected: int | None  # x of the selected period
+    width: int
+    height: int
+    theme: str
+    marker: str
+
+
+def runs(values) -> list[list[tuple[int, float]]]:
+    """Runs of defined values: no line is drawn across empty periods."""
+    out, run = [], []
+    for x, v in enumerate(values):
+        if v is None:
+            run = []
+        else:
+            if not run:
+                out.append(run)
+            run.append((x, v))
+    return out
+
+
+def draw(spec: ChartSpec) -> Text:
+    plt = Plot()
+    plt.plotsize(spec.width, spec.height)
+    plt._set_size(spec.width, spec.height)
+    plt.theme(spec.theme)
+    fine = spec.marker in ("braille", "hd", "fhd", "sd")
+    lines = (
+        (spec.year, "gray", "same period a year earlier", "·" if fine else "-"),
+        (spec.values, "cyan", "average customer value", spec.marker),
+    )
+    drawn = False
+    for values, color, label, marker in lines:
+        for k, r in enumerate(runs(values)):
+            drawn = True
+            plt.plot([p[0] for p in r], [p[1] for p in r], marker=marker, color=color,
+                     label=label if k == 0 else None)
+    sx = spec.selected
+    if sx is not None:
+        plt.vline(sx, "orange")
+        if spec.values[sx] is not None:
+            plt.scatter([sx], [spec.values[sx]], marker="●", color="orange")
+    if spec.ticks:
+        plt.xticks([t[0] for t in spec.ticks], [t[1] for t in spec.ticks])
+    if not drawn:
+        plt.title("no data yet")
+    return Text.from_ansi(plt.build())
+
+
 class HistoryChart(PlotextPlot):
-    """Replots only when what it shows changes (data, selection, width)."""
+    """Replots only when what it shows changes (data, selection, size)."""
 
     def __init__(self, marker: str | None = None, **kw) -> None:
         super().__init__(**kw)
         self.marker = marker_for(marker)
         self._data: tuple | None = None
         self._key: tuple | None = None
+        self._text = Text("")
 
     def show(self, rows: list[dict], g: str, pos: int | None, data_id: int) -> None:
         self._data = (rows, g, pos, data_id)
@@ -33,54 +98,46 @@ class HistoryChart(PlotextPlot):
     def on_resize(self) -> None:
         self._replot()
 
+    def _register_theme(self, app_theme_name: str) -> None:
+        super()._register_theme(app_theme_name)
+        self._key = None
+        self._replot()
+
+    def render(self) -> Text:
+        return self._text
+
     def _replot(self) -> None:
-        if self._data is None:
+        if self._data is None or not self.size.width or not self.size.height:
             return
         rows, g, pos, data_id = self._data
-        width = self.size.width or 60
+        width, height = self.size.width, self.size.height
+        theme = self._get_plotext_theme_name(self.app.theme)
         n = max(4, min(len(rows), (width - 12) // 3))
         last = len(rows) - 1
         if pos is None:
             pos = last
         end = last if pos >= last - n + 1 else min(last, pos + n // 2)
         begin = max(0, end - n + 1)
-        key = (data_id, g, pos, begin, end, width, self.size.height)
+        key = (data_id, g, pos, begin, end, width, height, theme, self.marker)
         if key == self._key:
             return
         self._key = key
         shown = rows[begin:end + 1]
-        year = year_ago_series(rows, g)[begin:end + 1]
-        plt = self.plt
-        plt.clear_data()
-        plt.clear_figure()
-        xs = list(range(len(shown)))
-
-        def draw(vals, color, label, marker) -> bool:
-            """One line per run of defined values: no line drawn across empty periods."""
-            runs, run = [], []
-            for x, v in zip(xs, vals):
-                if v is None:
-                    run = []
-                else:
-                    if not run:
-                        runs.append(run)
-                    run.append((x, v))
-            for k, r in enumerate(runs):
-                plt.plot([p[0] for p in r], [p[1] for p in r], marker=marker, color=color,
-                         label=label if k == 0 else None)
-            return bool(runs)
-
-        fine = self.marker in ("braille", "hd", "fhd", "sd")
-        yy = draw(year, "gray", "same period a year earlier", "·" if fine else "-")
-        ay = draw([r["acv"] for r in shown], "cyan", "average customer value", self.marker)
-        if begin <= pos <= end:
-            sx = pos - begin
-            plt.vline(sx, "orange")
-            if shown[sx]["acv"] is not None:
-                plt.scatter([sx], [shown[sx]["acv"]], marker="●", color="orange")
         step = max(1, len(shown) * 8 // max(width - 10, 8))
-        ticks = [x for x in xs if (len(xs) - 1 - x) % step == 0]
-        plt.xticks(ticks, [short_label(shown[x], g) for x in ticks])
-        if not ay and not yy:
-            plt.title("no data yet")
-        self.refresh()
+        ticks = tuple((x, short_label(shown[x], g)) for x in range(len(shown))
+                      if (len(shown) - 1 - x) % step == 0)
+        spec = ChartSpec(
+            tuple(r["acv"] for r in shown), tuple(year_ago_series(rows, g)[begin:end + 1]),
+            ticks, pos - begin if begin <= pos <= end else None, width, height, theme,
+            self.marker)
+        self._draw(spec, key)
+
+    @work(thread=True, exclusive=True, group="chart")
+    def _draw(self, spec: ChartSpec, key: tuple) -> None:
+        text = draw(spec)
+        self.app.call_from_thread(self._drawn, key, text)
+
+    def _drawn(self, key: tuple, text: Text) -> None:
+        if key == self._key:  # a newer drawing may be on its way
+            self._text = text
+            self.refresh()
