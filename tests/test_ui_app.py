@@ -300,3 +300,43 @@ def test_marker_and_big_font():
     assert len(lines) == 5
     assert lines[2].startswith("██████")
     assert big_lines("CHF 12") is None  # no glyph: the 3-row digits are used
+
+
+async def test_reload_with_same_data_redraws_nothing(golden):
+    app = make_app(golden)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await ready(app, pilot)
+        data_id, key = app.data_id, app.query_one("#chart")._key
+        shown = app.query_one("#kpis")._shown
+        await pilot.press("r")
+        await ready(app, pilot)
+        assert app.data_id == data_id
+        assert app.query_one("#chart")._key == key
+        assert app.query_one("#kpis")._shown is shown  # not even re-set
+
+
+async def test_live_folder_watcher_updates_the_screen(golden):
+    import asyncio
+
+    from kpi_tui.ui import bridge
+
+    if bridge.folder_monitor() is None:
+        pytest.skip("kpi_tui.watch.FolderMonitor not available")
+    app = KpiApp(golden, Settings(cache=False), clock=lambda: NOW)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(100):
+            await asyncio.sleep(0.1)
+            if app.snapshot is not None:
+                break
+        assert app.monitor is not None
+        assert "April 2026 · complete" in headline(app)
+        (golden / "orders-2026-06.csv").write_text(
+            "order_id,customer_id,created_at,amount,currency,status\n"
+            "2001,alice,2026-06-02 10:00:00,50.00,EUR,paid\n", encoding="utf-8")
+        for _ in range(150):
+            await asyncio.sleep(0.1)
+            if "May 2026 · complete" in headline(app):
+                break
+        h = headline(app)
+        assert "May 2026 · complete" in h and "Average customer value €90.00" in h
+        assert "as of 2026-06-02 · 3 files · 15 rows" in plain(app, "#status")

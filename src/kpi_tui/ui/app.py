@@ -39,6 +39,16 @@ def load_snapshot(root: Path, settings: Settings) -> Snapshot:
     return build(load_folder(root, settings), settings)
 
 
+def same_figures(a: Snapshot | None, b: Snapshot) -> bool:
+    """True when a new snapshot shows exactly what the old one did."""
+    if a is None:
+        return False
+    files = lambda s: [(str(f.path), f.error, f.rows_kept) for f in s.dataset.files]  # noqa: E731
+    return (a.as_of == b.as_of and a.currency == b.currency and a.figures == b.figures
+            and a.trailing == b.trailing and files(a) == files(b)
+            and a.dataset.warnings == b.dataset.warnings)
+
+
 class KpiApp(CustomersNav, App):
     CSS_PATH = "app.tcss"
     TITLE = "kpi-tui"
@@ -130,6 +140,7 @@ class KpiApp(CustomersNav, App):
         self._size_classes(self.size.width, self.size.height)
         self._render_status()
         self._render_titlebar()
+        self.set_interval(60, self._tick)
         monitor_cls = bridge.folder_monitor() if self.watch else None
         if monitor_cls is not None:
             try:
@@ -146,6 +157,12 @@ class KpiApp(CustomersNav, App):
                 self.monitor = None
                 self.set_note(f"not watching the folder ({e})")
         self.load()
+
+    def _tick(self) -> None:
+        """Time passes without new data: the stale-data rule may start firing."""
+        if self.snapshot is not None:
+            self._update_alerts()
+            self._render_banners()
 
     def on_unmount(self) -> None:
         if self.monitor is not None:
@@ -184,6 +201,7 @@ class KpiApp(CustomersNav, App):
 
     def set_note(self, message: str) -> None:
         self.status_note = message
+        self.error = None  # a watcher problem is shown until the next status
         if self.snapshot is None:
             self.query_one("#load-msg", Text).show(escape(message))
         self._render_status()
@@ -202,8 +220,9 @@ class KpiApp(CustomersNav, App):
             return
         self.pending = None
         self.error = None
+        if not same_figures(self.snapshot, snap):
+            self.data_id += 1  # otherwise every panel keeps what it shows: nothing redraws
         self.snapshot = snap
-        self.data_id += 1
         self.refreshed = self.clock()
         self.status_note = ""
         self.query_one("#loading").display = False

@@ -115,7 +115,7 @@ class RecentTable(Widget):
 
     def show(self, rows: list[dict], g: str, pos: int | None, cur, loc, data_id: int,
              trailing: Focus | None = None) -> None:
-        data = (id(rows), g, pos, cur, loc, data_id, None if trailing is None else trailing.label)
+        data = (g, pos, cur, loc, data_id, None if trailing is None else trailing.label)
         self._rows, self._trailing = rows, trailing
         if data != self._data:
             self._data = data
@@ -131,7 +131,7 @@ class RecentTable(Widget):
         out = RichText(no_wrap=True, overflow="ellipsis")
         if self._data is None:
             return out
-        _, g, pos, cur, loc, _, _ = self._data
+        g, pos, cur, loc, _, _ = self._data
         rows = self._rows
         if self._trailing is not None:
             f = self._trailing
