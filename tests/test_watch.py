@@ -263,3 +263,15 @@ def test_polling_folder_deleted_and_recreated(data, watch):
     (data / "c.csv").write_text(rows("c", [7]))
     rec.wait_total(7.0)
     assert m.alive
+
+
+def test_moved_in_and_out_of_the_folder(data, tmp_path, watch):
+    m, rec = watch()
+    rec.wait_total(60.0)
+    outside = tmp_path / "outside.csv"
+    outside.write_text(rows("m", [9]))
+    os.rename(outside, data / "moved.csv")  # no close event for a file moved in
+    rec.wait_total(69.0)
+    (data / "a.csv").touch()  # attributes only: same figures, nothing breaks
+    os.rename(data / "moved.csv", tmp_path / "gone.csv")
+    rec.wait_total(60.0)

@@ -262,7 +262,7 @@ class FolderMonitor:
                 self._want(m.at + self.open_timeout)
                 return False  # still open for writing: wait for its close event
         elif m is None and self._initial:
-            return True
+            return True  # first look at the folder: files already there are read at once
         seen = self._pending.get(path)
         if seen is not None and seen[0] == sig:
             if now - seen[1] >= self.settle:

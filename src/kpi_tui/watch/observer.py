@@ -20,12 +20,14 @@ from watchdog.observers.polling import PollingObserver
 
 from kpi_tui.ingest.discover import ignored
 
-WRITING, DONE = "writing", "done"
+# NEW: created (or moved in from outside the folder, which inotify reports alike): read once its
+# size is stable. WRITING: written to and not closed yet. DONE: closed after writing, renamed in.
+NEW, WRITING, DONE = "new", "writing", "done"
 
 
 @dataclass
 class Mark:
-    state: str  # WRITING or DONE
+    state: str  # NEW, WRITING or DONE
     at: float  # monotonic time of the last event
 
 
@@ -58,13 +60,17 @@ class Events(FileSystemEventHandler):
         dest = Path(os.fsdecode(event.dest_path)) if event.dest_path else None
         with self.lock:
             if event.is_directory:
-                if kind != "modified":  # folder created, moved, deleted: rescan all
-                    self._touch(now)
+                self._touch(now)  # entries added, removed or renamed: look again
             else:
                 relevant = False
-                if kind in ("created", "modified") and self._watched(src):
+                if kind == "created" and self._watched(src):
+                    self.marks[src] = Mark(NEW, now)
+                    relevant = True
+                elif kind == "modified" and self._watched(src):
                     self.marks[src] = Mark(WRITING, now)
                     relevant = True
+                elif kind == "attrib" and self._watched(src):
+                    relevant = True  # e.g. touched: a stable-size check decides
                 elif kind == "closed" and self._watched(src):
                     self.marks[src] = Mark(DONE, now)
                     relevant = True
