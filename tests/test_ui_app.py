@@ -48,7 +48,14 @@ def plain(app, selector: str) -> str:
     except NoMatches:
         w = app.query_one(selector)
     r = w.render()
-    text = getattr(r, "plain", str(r))
+    if hasattr(r, "plain"):
+        text = r.plain
+    else:  # a Rich renderable (tables of the help screen)
+        from rich.console import Console
+
+        console = Console(width=200, record=True, file=open(os.devnull, "w"))
+        console.print(getattr(r, "_renderable", r))
+        text = console.export_text()
     return "\n".join(" ".join(line.split()) for line in text.splitlines())  # spacing aside
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text as RichText
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -47,15 +50,22 @@ FIGURES = (
 )
 
 
-def help_text() -> str:
-    kw = max(len(k) for k, _ in KEYS)
-    fw = max(len(k) for k, _ in FIGURES)
-    lines = ["[b]Keys[/]"]
-    lines += [f"  [b]{k:<{kw}}[/]  {v}" for k, v in KEYS]
-    lines += ["", "[b]What the figures mean[/]"]
-    lines += [f"  [b]{k:<{fw}}[/]  {v}" for k, v in FIGURES]
-    lines += ["", "[dim]Press escape or ? to close.[/]"]
-    return "\n".join(lines)
+def help_text() -> Group:
+    """Two tables (keys, figures) whose second column wraps on narrow screens."""
+
+    def table(rows) -> Table:
+        t = Table(box=None, show_header=False, padding=(0, 2, 0, 0), expand=True)
+        t.add_column(style="bold", no_wrap=True)
+        t.add_column(ratio=1)
+        for k, v in rows:
+            t.add_row(k, v)
+        return t
+
+    return Group(
+        RichText("Keys", style="bold underline"), table(KEYS), RichText(""),
+        RichText("What the figures mean", style="bold underline"), table(FIGURES),
+        RichText(""), RichText("Press escape or ? to close.", style="dim"),
+    )
 
 
 class HelpScreen(ModalScreen):
