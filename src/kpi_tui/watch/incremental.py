@@ -74,11 +74,14 @@ class IncrementalDedupe:
                 drops[k] = {f"same content as {newest[p.content_hash]}": p.table.num_rows}
                 out[k] = p.table.slice(0, 0)
         ids = [pc.unique(pc.drop_null(p.table.column("txn_id"))) for p in new if _has_ids(p.table)]
-        if ids:
+        old = [k for k, p in prev.parts.items() if _has_ids(p.table) and out[k].num_rows]
+        if ids and old:
             value_set = pc.unique(pa.concat_arrays(ids)) if len(ids) > 1 else ids[0]
-            for k, p in prev.parts.items():
-                if not _has_ids(p.table):
-                    continue
+            every = pa.chunked_array([c for k in old for c in out[k].column("txn_id").chunks],
+                                     pa.string())
+            if not pc.any(pc.is_in(every, value_set=value_set)).as_py():
+                old = []  # the usual case: only ids never seen before (one look, not one per file)
+            for k in old:
                 t = out[k]
                 drop = pc.fill_null(pc.is_in(t.column("txn_id"), value_set=value_set), False)
                 n = pc.sum(drop).as_py() or 0
@@ -96,24 +99,18 @@ class IncrementalDedupe:
 
 def finish(root, tables: list[pa.Table], drops: dict[str, dict[str, int]],
            reports: list[FileReport], settings: Settings) -> Dataset:
-    """folder.assemble after its dedupe step (same code; tests compare both)."""
+    """folder.assemble after its dedupe step (same result; tests compare both)."""
     by_key = {str(r.path): r for r in reports}
     for key, d in drops.items():
         r = by_key[key]
         for reason, n in d.items():
             r.drops[reason] = r.drops.get(reason, 0) + n
             r.rows_kept -= n
-    currency = reporting_currency(tables, settings.currency)
-    warnings: list[str] = []
-    out = []
-    left_total: dict[str, int] = {}
-    for t in tables:
-        t, left_out, _ = convert(t, currency, settings.rates)
-        for c, n in left_out.items():
-            left_total[c] = left_total.get(c, 0) + n
-        out.append(t)
-    for c, n in sorted(left_total.items()):
-        warnings.append(f"{n} rows in {c} left out: no rate to {currency} (give one with --rates)")
-    txns = pa.concat_tables(out) if out else empty_transactions()
+    # one table for all files (zero-copy): the same rows, one conversion instead of one per file
+    txns = pa.concat_tables(tables) if tables else empty_transactions()
+    currency = reporting_currency([txns], settings.currency)
+    txns, left_out, _ = convert(txns, currency, settings.rates)
+    warnings = [f"{n} rows in {c} left out: no rate to {currency} (give one with --rates)"
+                for c, n in sorted(left_out.items())]
     reports.sort(key=lambda r: str(r.path))
     return Dataset(root, txns, currency, reports, warnings)
