@@ -187,6 +187,8 @@ class KpiApp(CustomersNav, App):
         main.set_class(w < 100, "-narrow")
         main.set_class(h < 40, "-short")
         main.set_class(w >= 160 and h >= 45, "-wide")
+        if self.snapshot is not None:
+            self._render_banners()
 
     # ---- data ----------------------------------------------------------------------------
 
@@ -307,9 +309,16 @@ class KpiApp(CustomersNav, App):
             f"[b]kpi-tui[/]  {tabs}{mode}  [dim]d w m q y · ← → · t · ? help[/]")
 
     def _render_banners(self) -> None:
+        """One line per warning (the alert history `a` has them in full), as many as fit."""
         w = self.query_one("#banners", Text)
-        w.display = bool(self.banners)
-        w.show("\n".join(escape(b) for b in self.banners))
+        main = self.query_one("#main")
+        room = 2 if main.has_class("-compact") else 6 if main.has_class("-wide") else 4
+        shown = list(self.banners)
+        if len(shown) > room:
+            more = len(shown) - room + 1
+            shown = shown[:room - 1] + [f"⚠ {more} more warnings: press a for all of them"]
+        w.display = bool(shown)
+        w.show("\n".join(escape(b) for b in shown))
 
     def _render_status(self) -> None:
         """as of · files · rows · refreshed · watch state · skipped files · folder (last)."""

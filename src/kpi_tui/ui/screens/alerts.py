@@ -19,7 +19,7 @@ def _when(t) -> str:
 def history_text(entries) -> str:
     lines = ["[b]Alert history[/]", ""]
     if not entries:
-        lines.append("No warnings so far.")
+        lines += ["No warnings so far.", ""]
     for e in entries:  # kpi_tui.alerts.history.Alert
         state = f"until {_when(e.ended_at)}" if e.ended_at else "[b]firing now[/]"
         scope = f" · {e.scope}" if e.scope else ""
@@ -27,7 +27,8 @@ def history_text(entries) -> str:
         lines.append(f"  {escape(e.finding.message)}")
         if e.finding.detail:
             lines.append(f"  [dim]{escape(e.finding.detail)}[/]")
-    lines += ["", "[dim]Press escape or a to close.[/]"]
+        lines.append("")
+    lines += ["[dim]Press escape or a to close.[/]"]
     return "\n".join(lines)
 
 
