@@ -347,3 +347,36 @@ async def test_live_folder_watcher_updates_the_screen(golden):
         h = headline(app)
         assert "May 2026 · complete" in h and "Average customer value €90.00" in h
         assert "as of 2026-06-02 · 3 files · 15 rows" in plain(app, "#status")
+
+
+async def test_loading_indicator_and_ui_responsive_while_loading(golden):
+    import threading
+
+    from kpi_tui.ui.app import load_snapshot
+    from textual.widgets import LoadingIndicator
+
+    gate = threading.Event()
+
+    def slow_loader():
+        gate.wait(10)
+        return load_snapshot(golden, Settings(cache=False))
+
+    app = KpiApp(golden, Settings(cache=False), clock=lambda: NOW, loader=slow_loader)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert app.query_one(LoadingIndicator).display
+        assert app.query_one("#body").display is False
+        await pilot.press("m", "question_mark")  # keys work while the data loads
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        gate.set()
+        await ready(app, pilot)
+        assert app.query_one("#loading").display is False
+        assert "April 2026 · complete" in headline(app)
+
+
+def test_run_monitor_missing_folder(tmp_path, capsys):
+    from kpi_tui.ui.app import run_monitor
+
+    assert run_monitor(tmp_path / "nope", Settings()) == 2
+    assert "no such folder" in capsys.readouterr().err
