@@ -275,3 +275,35 @@ def test_moved_in_and_out_of_the_folder(data, tmp_path, watch):
     (data / "a.csv").touch()  # attributes only: same figures, nothing breaks
     os.rename(data / "moved.csv", tmp_path / "gone.csv")
     rec.wait_total(60.0)
+
+
+def test_inotify_watch_limit_falls_back_to_polling(data, watch, monkeypatch):
+    import errno
+
+    from kpi_tui.watch import monitor as mon_mod
+
+    real = mon_mod.make_observer
+
+    def limited(root, handler, poll):
+        if not poll:
+            raise OSError(errno.ENOSPC, "inotify watch limit reached")
+        return real(root, handler, poll)
+
+    monkeypatch.setattr(mon_mod, "make_observer", limited)
+    monkeypatch.setattr(mon_mod, "FALLBACK_POLL", 0.2)  # poll fast in the test
+    m, rec = watch()
+    rec.wait_total(60.0)
+    assert any("inotify watch limit reached" in e and "polling every 0.2 s instead" in e
+               for e in rec.errors)
+    (data / "b.csv").write_text(rows("b", [1]))
+    rec.wait_total(61.0)
+
+
+def test_dead_observer_is_restarted(data, watch):
+    m, rec = watch()
+    rec.wait_total(60.0)
+    m._observer.stop()  # the watcher thread dies under us
+    rec.wait(lambda: any("watcher stopped; restarting" in e for e in rec.errors))
+    time.sleep(0.2)
+    (data / "b.csv").write_text(rows("b", [2]))
+    rec.wait_total(62.0)
