@@ -132,3 +132,18 @@ def test_demo_exports_are_new_orders_on_later_days(golden_dir, tmp_path):
     finally:
         shutil.rmtree(folder)
     assert {p.name: p.read_bytes() for p in src.iterdir()} == before  # source untouched
+
+
+def test_once_prints_an_alert_again_after_it_ended(golden_dir, capsys):
+    d = golden_dir
+
+    def rules():
+        assert main(["watch", str(d), "--headless", "--once"]) == 0
+        return [json.loads(x)["rule"] for x in capsys.readouterr().out.splitlines()]
+
+    (d / "broken.csv").write_bytes(b"\x00\x01\x02\xff" * 40)
+    assert rules() == ["stale_data", "files_skipped"]
+    (d / "broken.csv").unlink()
+    assert rules() == []
+    (d / "broken.csv").write_bytes(b"\x00\x01\x02\xff" * 40)
+    assert rules() == ["files_skipped"]

@@ -122,14 +122,15 @@ def run_headless(root: Path, settings, *, poll: float | None = None, on_alert: s
             last_eval = time.monotonic()
             now = clock()
             scope = settings.granularity
+            before = {a.key for a in history.active(scope)}
             started = history.update(findings(latest, now), now, scope)
             for alert in started:
                 line = alert_json(alert, root)
                 print(line, file=out, flush=True)
                 if on_alert:
                     run_command(on_alert, line, alert_timeout, err)
-            if started or once:
-                history.save()
+            if once or {a.key for a in history.active(scope)} != before:
+                history.save()  # also when alerts ended: a restart must not miss their return
             if once:
                 break
     finally:
