@@ -380,3 +380,14 @@ def test_run_monitor_missing_folder(tmp_path, capsys):
 
     assert run_monitor(tmp_path / "nope", Settings()) == 2
     assert "no such folder" in capsys.readouterr().err
+
+
+async def test_alert_history_persisted_per_folder(golden, tmp_path):
+    (golden / "broken.csv").write_bytes(b"\x00\x01\x02 not a table")
+    path = tmp_path / "state" / "alerts.json"
+    app = make_app(golden, history_path=path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(app, pilot)
+    assert "broken.csv" in path.read_text(encoding="utf-8")
+    app2 = make_app(golden, history_path=path)
+    assert any("broken.csv" in a.finding.message for a in app2.history.active())

@@ -89,6 +89,7 @@ class KpiApp(CustomersNav, App):
         loader: Callable[[], Snapshot] | None = None,
         watch: bool = True,
         folder_label: str | None = None,
+        history_path: Path | None = None,
     ) -> None:
         super().__init__()
         self.root = Path(root)
@@ -111,7 +112,10 @@ class KpiApp(CustomersNav, App):
         self.monitor = None
         self.data_id = 0
         history_cls = bridge.alert_history()
-        self.history = history_cls() if history_cls else None
+        self.history_path = history_path
+        self.history = None
+        if history_cls is not None:
+            self.history = history_cls.load(history_path) if history_path else history_cls()
 
     # ---- layout --------------------------------------------------------------------------
 
@@ -137,6 +141,7 @@ class KpiApp(CustomersNav, App):
 
     def on_mount(self) -> None:
         self.query_one("#body").display = False
+        self.query_one("#load-msg", Text).show(f"Reading {escape(self.folder_label)}…")
         self._size_classes(self.size.width, self.size.height)
         self._render_status()
         self._render_titlebar()
@@ -244,7 +249,11 @@ class KpiApp(CustomersNav, App):
             self.banners = [f"⚠ Warning rules failed: {type(e).__name__}: {e}"]
             return
         if self.history is not None:
-            self.history.update(found, now, scope=self.g)
+            before = (len(self.history.active()), len(self.history.past()))
+            started = self.history.update(found, now, scope=self.g)
+            after = (len(self.history.active()), len(self.history.past()))
+            if self.history_path and (started or before != after):
+                self.history.save(self.history_path)
         self.banners = [f.message for f in found]
 
     # ---- rendering -----------------------------------------------------------------------
@@ -428,12 +437,24 @@ class KpiApp(CustomersNav, App):
         yield SystemCommand("Help", "Keys and what each figure means (?)", self.action_help)
 
 
+def history_file(root: Path) -> Path | None:
+    """Where the monitor keeps the alert history of a folder (user state dir, never the data)."""
+    import hashlib
+
+    try:
+        from platformdirs import user_state_dir
+    except ImportError:
+        return None
+    key = hashlib.sha1(str(root.resolve()).encode()).hexdigest()[:12]
+    return Path(user_state_dir("kpi-tui")) / f"monitor-alerts-{key}.json"
+
+
 def run_monitor(root: Path, settings: Settings, poll: float | None = None) -> int:
     root = Path(root)
     if not root.is_dir():
         print(f"kpi-tui: {root}: no such folder (give the folder holding your sales exports)",
               file=sys.stderr)
         return 2
-    app = KpiApp(root, settings, poll)
+    app = KpiApp(root, settings, poll, history_path=history_file(root))
     app.run()
     return app.return_code or 0
