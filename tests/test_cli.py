@@ -105,3 +105,20 @@ def test_python_dash_m_and_version():
     out = subprocess.run([sys.executable, "-m", "kpi_tui", "--version"], capture_output=True,
                          text=True, check=True).stdout
     assert out.startswith("kpi-tui ")
+
+
+def test_order_cancelled_in_newer_export_does_not_count(tmp_path, capsys):
+    """METRICS.md: an id in several files counts only from the newest file, all of its rows
+    there: paid in the old export, cancelled in the new one -> not counted."""
+    import os
+    old, new = tmp_path / "a.csv", tmp_path / "b.csv"
+    old.write_text("order_id,customer_id,created_at,amount,status\n"
+                   "1,ann,2026-01-05,100.00,paid\n2,bob,2026-01-06,40.00,paid\n")
+    new.write_text("order_id,customer_id,created_at,amount,status\n"
+                   "1,ann,2026-01-05,100.00,cancelled\n3,cy,2026-01-07,10.00,paid\n")
+    os.utime(old, (1_000_000, 1_000_000))
+    os.utime(new, (2_000_000, 2_000_000))
+    for extra in ([], ["--no-cache"], []):  # cold, uncached, warm from the cache
+        code, out, _ = run(capsys, "report", tmp_path, "--format", "json", *extra)
+        (jan,) = json.loads(out)["periods"]
+        assert (jan["revenue"], jan["active_customers"]) == (50.0, 2)

@@ -40,32 +40,45 @@ class ParseCache:
         base = self.root / f"{prefix}-{key}"
         return prefix, base.with_suffix(".arrow"), base.with_suffix(".json")
 
-    def get(self, path: Path, st: os.stat_result) -> tuple[pa.Table, FileReport, str | None] | None:
+    def get(self, path: Path, st: os.stat_result):
+        """(table, report, content_hash, other_ids) or None."""
         _, data, meta = self._paths(path, st)
         try:
             info = json.loads(meta.read_text())
             table = pa.ipc.open_file(pa.memory_map(str(data))).read_all()
-        except (OSError, ValueError, pa.ArrowInvalid):
+            other_ids = None
+            if info.get("other_ids"):
+                ids_file = data.with_suffix(".ids.arrow")
+                other_ids = pa.ipc.open_file(pa.memory_map(str(ids_file))).read_all().column(0)
+                other_ids = other_ids.combine_chunks()
+        except (OSError, ValueError, KeyError, pa.ArrowInvalid):
             return None
         if table.schema != TXN_SCHEMA:
             return None
         rep = info["report"]
         rep["path"] = path
-        return table, FileReport(**rep), info.get("content_hash")
+        return table, FileReport(**rep), info.get("content_hash"), other_ids
 
     def put(self, path: Path, st: os.stat_result, table: pa.Table, report: FileReport,
-            content_hash: str | None) -> None:
+            content_hash: str | None, other_ids: pa.Array | None = None) -> None:
         prefix, data, meta = self._paths(path, st)
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             for old in self.root.glob(f"{prefix}-*"):  # older versions of this file
                 old.unlink(missing_ok=True)
-            tmp = data.with_suffix(f".tmp{os.getpid()}")
-            with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, TXN_SCHEMA) as w:
-                w.write_table(table.cast(TXN_SCHEMA))
-            os.replace(tmp, data)
+            _write(data, table.cast(TXN_SCHEMA))
+            if other_ids is not None:
+                _write(data.with_suffix(".ids.arrow"), pa.table({"id": other_ids}))
             rep = asdict(report)
             rep["path"] = str(report.path)
-            meta.write_text(json.dumps({"report": rep, "content_hash": content_hash}))
+            meta.write_text(json.dumps({"report": rep, "content_hash": content_hash,
+                                        "other_ids": other_ids is not None}))
         except OSError:
             pass  # a cache that cannot be written only costs time
+
+
+def _write(dest: Path, table: pa.Table) -> None:
+    tmp = dest.with_suffix(f".tmp{os.getpid()}")
+    with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as w:
+        w.write_table(table)
+    os.replace(tmp, dest)

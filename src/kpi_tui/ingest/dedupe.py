@@ -1,7 +1,8 @@
 """Overlapping exports (METRICS.md, Duplicates).
 
 An order/transaction id found in several files counts only from the most recently modified of
-them (all of its rows there). Files without ids count once per distinct content.
+them (all of its rows there, counted or not: an order paid in an old export and cancelled in a
+newer one does not count). Files without ids count once per distinct content.
 Rows inside one file are never merged.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -21,20 +23,27 @@ class Part:
     mtime: float
     table: pa.Table  # TXN_SCHEMA
     content_hash: str | None = None
+    other_ids: pa.Array | None = None  # ids of the file's rows that are not counted
+
+    def has_ids(self) -> bool:
+        t = self.table
+        return t.column("txn_id").null_count < t.num_rows or bool(self.other_ids is not None
+                                                                    and len(self.other_ids))
 
 
 def dedupe(parts: list[Part]) -> tuple[list[pa.Table], dict[str, dict[str, int]]]:
     """Tables to count, in the order of `parts`, and per file key the rows dropped, by reason."""
     order = sorted(range(len(parts)), key=lambda i: (parts[i].mtime, parts[i].key))
-    rank = {i: r for r, i in enumerate(order)}
+    rank = np.empty(len(parts), np.int64)
+    rank[order] = np.arange(len(parts))
     drops: dict[str, dict[str, int]] = {}
-    out: list[pa.Table | None] = [p.table for p in parts]
+    out: list[pa.Table] = [p.table for p in parts]
 
     # identical files without ids: keep the most recent copy
     seen: dict[str, int] = {}
     for i in reversed(order):
         p = parts[i]
-        if p.content_hash is None or p.table.column("txn_id").null_count < p.table.num_rows:
+        if p.content_hash is None or p.has_ids():
             continue
         if p.content_hash in seen:
             other = parts[seen[p.content_hash]].key
@@ -43,27 +52,28 @@ def dedupe(parts: list[Part]) -> tuple[list[pa.Table], dict[str, dict[str, int]]
         else:
             seen[p.content_hash] = i
 
-    with_ids = [i for i in range(len(parts)) if parts[i].table.column("txn_id").null_count
-                < parts[i].table.num_rows]
-    if len(with_ids) > 1:
-        ids = pa.concat_tables(
-            [_unique_ids(parts[i].table, rank[i]) for i in with_ids]
-        )
-        g = ids.group_by("id").aggregate([("rank", "max"), ("rank", "count")])
-        shared = g.filter(pc.greater(g.column("rank_count"), 1))
-        if shared.num_rows:
-            for i in with_ids:
-                lost = shared.filter(pc.not_equal(shared.column("rank_max"), rank[i])).column("id")
-                t = out[i]
-                drop = pc.fill_null(pc.is_in(t.column("txn_id"), value_set=lost.combine_chunks()),
-                                    False)
-                n = pc.sum(drop).as_py() or 0
-                if n:
-                    out[i] = t.filter(pc.invert(drop))
-                    drops.setdefault(parts[i].key, {})["id counted from a newer file"] = n
+    with_ids = [i for i in range(len(parts)) if parts[i].has_ids()]
+    if len(with_ids) < 2:
+        return out, drops
+    # one hash pass over every id of every file; the newest file holding an id wins it
+    chunks, sizes = [], []
+    for i in with_ids:
+        col = parts[i].table.column("txn_id")
+        extra = parts[i].other_ids if parts[i].other_ids is not None else pa.array([], pa.string())
+        chunks += [*col.chunks, extra.cast(pa.string())]
+        sizes.append((len(col), len(extra)))
+    enc = pc.dictionary_encode(pa.chunked_array(chunks, pa.string())).combine_chunks()
+    valid = pc.is_valid(enc.indices).to_numpy(zero_copy_only=False)
+    code = pc.fill_null(enc.indices, 0).to_numpy(zero_copy_only=False)
+    row_rank = np.repeat(np.repeat(rank[with_ids], 2), [n for pair in sizes for n in pair])
+    newest = np.full(len(enc.dictionary), -1, np.int64)
+    np.maximum.at(newest, code[valid], row_rank[valid])
+    off = 0
+    for i, (n, extra) in zip(with_ids, sizes):
+        keep = ~valid[off:off + n] | (row_rank[off:off + n] == newest[code[off:off + n]])
+        off += n + extra
+        lost = n - int(keep.sum())
+        if lost:
+            out[i] = out[i].filter(pa.array(keep))
+            drops.setdefault(parts[i].key, {})["id counted from a newer file"] = lost
     return out, drops
-
-
-def _unique_ids(table: pa.Table, rank: int) -> pa.Table:
-    u = pc.unique(pc.drop_null(table.column("txn_id")))
-    return pa.table({"id": u, "rank": pa.nulls(len(u), pa.int32()).fill_null(rank)})

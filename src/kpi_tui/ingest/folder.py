@@ -43,10 +43,11 @@ def fingerprint(settings: Settings) -> str:
     return json.dumps([settings.timezone, settings.date_order, m], sort_keys=True, default=str)
 
 
-def parse_file(path: Path, settings: Settings) -> tuple[pa.Table, FileReport]:
-    """Read and normalise one file; raises UnusableFile."""
+def parse_file(path: Path, settings: Settings) -> tuple[pa.Table, FileReport, pa.Array | None]:
+    """Read and normalise one file: (transactions, report, ids of rows not counted).
+    Raises UnusableFile."""
     report = FileReport(path=path)
-    tables, layouts, mappings = [], [], {}
+    tables, layouts, mappings, other_ids = [], [], {}, []
     raws = read_raw(path)
     errors = []
     for raw in raws:
@@ -56,6 +57,8 @@ def parse_file(path: Path, settings: Settings) -> tuple[pa.Table, FileReport]:
             errors.append(str(e))
             continue
         tables.append(norm.table.cast(TXN_SCHEMA))
+        if norm.dropped_ids is not None:
+            other_ids.append(norm.dropped_ids.cast(pa.string()))
         layouts.append(norm.layout)
         mappings.update(norm.mapping)
         report.rows_read += norm.rows_read + getattr(raw, "bad_rows", 0)
@@ -64,6 +67,8 @@ def parse_file(path: Path, settings: Settings) -> tuple[pa.Table, FileReport]:
         if getattr(raw, "bad_rows", 0):
             report.drops["malformed line"] = report.drops.get("malformed line", 0) + raw.bad_rows
         report.notes.extend(norm.notes)
+    for raw in raws:
+        report.notes.extend(getattr(raw, "notes", []))
     if not tables:
         raise UnusableFile(errors[0] if errors else f"{path.name}: no table found in the file")
     if errors:
@@ -72,7 +77,7 @@ def parse_file(path: Path, settings: Settings) -> tuple[pa.Table, FileReport]:
     report.layout = ", ".join(dict.fromkeys(layouts))
     report.mapping = mappings
     describe(report, table)
-    return table, report
+    return table, report, pa.concat_arrays(other_ids) if other_ids else None
 
 
 def describe(report: FileReport, table: pa.Table) -> None:
@@ -100,10 +105,10 @@ def load_file(path: Path, settings: Settings, cache: ParseCache | None):
         return None, FileReport(path=path, error=f"{path.name}: cannot be read ({e.strerror})")
     hit = cache.get(path, st) if cache else None
     if hit:
-        table, report, chash = hit
+        table, report, chash, other_ids = hit
     else:
         try:
-            table, report = parse_file(path, settings)
+            table, report, other_ids = parse_file(path, settings)
         except UnusableFile as e:
             return None, FileReport(path=path, size=st.st_size, mtime=st.st_mtime, error=str(e))
         except (OSError, MemoryError) as e:
@@ -114,8 +119,8 @@ def load_file(path: Path, settings: Settings, cache: ParseCache | None):
         no_ids = table.column("txn_id").null_count == table.num_rows
         chash = _content_hash(path) if no_ids else None
         if cache:
-            cache.put(path, st, table, report, chash)
-    return Part(str(path), st.st_mtime, table, chash), report
+            cache.put(path, st, table, report, chash, other_ids)
+    return Part(str(path), st.st_mtime, table, chash, other_ids), report
 
 
 def load_folder(root: Path, settings: Settings | None = None, use_cache: bool | None = None,

@@ -35,6 +35,7 @@ class Normalized:
     rows_read: int
     drops: dict[str, int] = field(default_factory=dict)  # reason -> rows dropped
     notes: list[str] = field(default_factory=list)
+    dropped_ids: pa.Array | None = None  # ids of rows not counted (e.g. cancelled), for dedupe
 
 
 @dataclass

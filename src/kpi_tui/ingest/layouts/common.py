@@ -230,12 +230,18 @@ class Builder:
         ]
         table = pa.Table.from_arrays([pa.array(c) if not isinstance(c, pa.Array) else c for c in cols],
                                      schema=TXN_SCHEMA)
+        dropped_ids = None
         if not self.keep.all():
+            if txn_id is not None:  # dedupe must see every id of the file, counted or not
+                arr = txn_id.combine_chunks() if isinstance(txn_id, pa.ChunkedArray) else pa.array(txn_id)
+                ids = pc.drop_null(arr.filter(pa.array(~self.keep)))
+                dropped_ids = pc.unique(ids) if len(ids) else None
             table = table.filter(pa.array(self.keep))
         order = ["customer", "date", "amount", "currency", "status", "txn_id", "rows"]
         mapping = dict(sorted(self.mapping.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99))
         return Normalized(table=table, layout=self.layout, mapping=mapping, rows_read=n,
-                          drops=dict(self.drops), notes=list(dict.fromkeys(self.notes)))
+                          drops=dict(self.drops), notes=list(dict.fromkeys(self.notes)),
+                          dropped_ids=dropped_ids)
 
     def unusable(self, what: str) -> UnusableFile:
         return UnusableFile(f"{self.name}: {what}")
