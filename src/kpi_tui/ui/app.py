@@ -25,6 +25,7 @@ from kpi_tui.ui.customers_nav import CustomersNav
 from kpi_tui.ui.model import G_NAMES, Focus, default_pos, period_focus, trailing_focus
 from kpi_tui.ui.screens.alerts import AlertsScreen
 from kpi_tui.ui.screens.help import HelpScreen
+from kpi_tui.ui.text import count
 from kpi_tui.ui.widgets.base import Text
 from kpi_tui.ui.widgets.chart import HistoryChart
 from kpi_tui.ui.widgets.headline import Headline
@@ -337,7 +338,7 @@ class KpiApp(CustomersNav, App):
             ds = snap.dataset
             parts.append(f"as of {snap.as_of.isoformat() if snap.as_of else '–'}")
             parts.append(f"{len(ds.used)} file{'s' if len(ds.used) != 1 else ''}")
-            parts.append(f"{ds.transactions.num_rows:,} rows")
+            parts.append(f"{count(ds.transactions.num_rows, self.settings.locale)} rows")
         if self.refreshed is not None:
             parts.append(f"refreshed {self.refreshed.strftime('%H:%M:%S')}")
         if self.paused:

@@ -57,9 +57,21 @@ def row_label(row: dict, g: str, loc: str = "en") -> str:
     return str(d.year)
 
 
-def table_label(row: dict, g: str) -> str:
+def _month(d: dt.date, pattern: str, loc: str) -> str:
+    """Abbreviated month in the locale (babel), e.g. `Mar 2026`, fr `mars 2026`."""
+    try:
+        from babel.dates import format_date
+
+        return format_date(d, pattern, locale=(loc or "en").replace("-", "_"))
+    except Exception:
+        return d.strftime("%b %Y" if "y" in pattern else "%b")
+
+
+def table_label(row: dict, g: str, loc: str = "en") -> str:
     """Compact period name for tables: 2026-03-02, W10 2026, Mar 2026, Q1 2026, 2026."""
     d = dt.date.fromisoformat(row["start"])
+    if g == "month":
+        return _month(d, "LLL y", loc)
     if g == "day":
         return d.isoformat()
     if g == "week":

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 try:  # the shared formatter (money per currency and locale)
     from kpi_tui.fmt import NONE as DASH
-    from kpi_tui.fmt import money, pct, signed_money, signed_pct  # noqa: F401
+    from kpi_tui.fmt import count, money, pct, signed_money, signed_pct  # noqa: F401
 except ImportError:  # fallback until kpi_tui.fmt lands
     DASH = "–"
+
+    def count(n, locale="en"):
+        return f"{n:,}"
     _SYM = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥"}
 
     def money(x, currency=None, locale="en"):

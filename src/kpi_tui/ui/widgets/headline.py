@@ -8,7 +8,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Digits
 
 from kpi_tui.ui.model import Focus
-from kpi_tui.ui.text import DASH, arrow, money, pct, ratio, signed_money, signed_pct
+from kpi_tui.ui.text import DASH, arrow, count, money, pct, ratio, signed_money, signed_pct
 from kpi_tui.ui.widgets.base import Text
 from kpi_tui.ui.widgets.bignum import BigNumber
 
@@ -59,7 +59,7 @@ class Headline(Horizontal):
         clv_s = money(clv, cur, loc) if clv is not None else (
             f"{DASH} (nobody left)" if churn == 0 else DASH)
         rows = (
-            ("Active customers", f"{r['active_customers']:,}"),
+            ("Active customers", count(r["active_customers"], loc)),
             ("Revenue", money(r["revenue"], cur, loc)),
             ("Churn rate", pct(churn, locale=loc) if churn is not None else DASH),
             ("Lifetime value", clv_s),

@@ -7,7 +7,7 @@ from rich.text import Text as RichText
 from textual.widget import Widget
 
 from kpi_tui.ui.model import EFFECT_NAMES, Focus, table_label
-from kpi_tui.ui.text import DASH, money, pct, signed_money, signed_pct
+from kpi_tui.ui.text import DASH, count, money, pct, signed_money, signed_pct
 from kpi_tui.ui.widgets.base import Text
 
 
@@ -86,8 +86,10 @@ class Movements(Text):
                  -r["churned_revenue_prev"])
         lines = [
             f"[b]Customers[/]{vs}",
-            f" retained {r['retained_customers']:,}  left {r['churned_customers']:,}",
-            f" new {r['new_customers']:,}  back {r['reactivated_customers']:,}",
+            f" retained {count(r['retained_customers'], loc)}"
+            f"  left {count(r['churned_customers'], loc)}",
+            f" new {count(r['new_customers'], loc)}"
+            f"  back {count(r['reactivated_customers'], loc)}",
             "[b]Revenue bridge[/]",
         ]
         names = ("New", "Reactivated", "Expansion", "Contraction", "Churned")
@@ -122,7 +124,7 @@ class RecentTable(Widget):
             self.refresh()
 
     def _cells(self, label: str, r: dict, cur, loc) -> list[str]:
-        return [label, f"{r['active_customers']:,}", money(r["revenue"], cur, loc),
+        return [label, count(r["active_customers"], loc), money(r["revenue"], cur, loc),
                 money(r["acv"], cur, loc),
                 pct(r["churn_rate"], locale=loc) if r["churn_rate"] is not None else DASH,
                 money(r["clv"], cur, loc) if r["clv"] is not None else DASH]
@@ -144,7 +146,7 @@ class RecentTable(Widget):
             if pos is not None and pos < end - n + 1:
                 end = pos + n // 2
             start = max(0, end - n + 1)
-            body = [(table_label(rows[i], g) + ("" if rows[i]["complete"] else " …"), rows[i],
+            body = [(table_label(rows[i], g, loc) + ("" if rows[i]["complete"] else " …"), rows[i],
                      i == pos) for i in range(end, start - 1, -1)]
             title = "Recent periods"
         cells = [self._cells(lbl, r, cur, loc) for lbl, r, _ in body]
