@@ -162,3 +162,19 @@ def test_any_strings_never_raise(values):
     d = parse_dates(pa.array(values, pa.string()), timezone="Europe/Paris")
     assert len(d) == len(values) and d.type == pa.date32()
     assert len(parse_dates(pa.array(values, pa.string()))) == len(values)
+
+
+def test_long_columns_of_distinct_values():
+    # > 1000 distinct values take the no-dictionary path
+    n = 3000
+    base = dt.datetime(2026, 1, 1)
+    stamps = [base + dt.timedelta(minutes=37 * i) for i in range(n)]
+    got = parse_dates(pa.array([t.strftime("%d/%m/%Y %H:%M:%S") for t in stamps])).to_pylist()
+    assert got == [t.date() for t in stamps]
+    got = parse_dates(pa.array([t.strftime("%b %d, %Y %I:%M:%S %p") for t in stamps])).to_pylist()
+    assert got == [t.date() for t in stamps]
+    got = parse_dates(pa.array([t.strftime("%Y-%m-%dT%H:%M:%S-05:00") for t in stamps]), timezone="UTC").to_pylist()
+    assert got == [(t + dt.timedelta(hours=5)).date() for t in stamps]
+    vals, cur = parse_amounts(pa.array([f"${i / 100:,.2f}" for i in range(n)] + ["(1,234.50)"]))
+    assert vals.to_pylist() == [i / 100 for i in range(n)] + [-1234.5]
+    assert set(cur.to_pylist()) == {"USD", None}

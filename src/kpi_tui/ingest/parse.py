@@ -33,6 +33,29 @@ def _one_chunk(arr) -> pa.Array:
     return arr
 
 
+def _sample(arr: pa.Array, n: int = 1000) -> pa.Array:
+    """A few values from the start, middle and end (a failing cast on 10M rows costs seconds)."""
+    if len(arr) <= 3 * n:
+        return arr
+    mid = len(arr) // 2
+    return pa.concat_arrays([arr.slice(0, n), arr.slice(mid, n), arr.slice(len(arr) - n, n)])
+
+
+def _try_cast(arr: pa.Array, typ) -> pa.Array | None:
+    """`arr` cast to `typ`, or None when some value does not convert (sample checked first)."""
+    try:
+        pc.cast(_sample(arr), typ)
+        return pc.cast(arr, typ)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+
+
+def _mostly_distinct(arr: pa.Array) -> bool:
+    """True when encoding distinct values would not save work (e.g. timestamps to the second)."""
+    smp = _sample(arr, 60000)
+    return len(smp) > 1000 and pc.count_distinct(smp).as_py() > 0.5 * len(smp)
+
+
 def _nan_to_null(x: pa.Array) -> pa.Array:
     return pc.if_else(pc.is_nan(x), pa.scalar(None, pa.float64()), x)
 
@@ -42,9 +65,8 @@ def _to_float(s: pa.Array, valid) -> pa.Array:
     return pc.cast(s, pa.float64())
 
 
-def _decide_decimal(num: pa.Array) -> str:
+def _decide_decimal(own: pa.Array) -> str:
     """'.' or ',' for the column: the majority of the values that show it unambiguously."""
-    own = _own_decimal_is_comma(num)
     comma = pc.sum(pc.cast(pc.fill_null(own, False), pa.int64())).as_py() or 0
     dot = pc.sum(pc.cast(pc.fill_null(pc.invert(own), False), pa.int64())).as_py() or 0
     return "," if comma > dot else "."
@@ -66,15 +88,9 @@ def _own_decimal_is_comma(num: pa.Array) -> pa.Array:
 
 
 def _symbol_currency(sym: pa.Array, dollar: str) -> pa.Array:
-    out = []
-    for s in sym.to_pylist():
-        if not s:
-            out.append(None)
-        elif s == "$":
-            out.append(dollar)
-        else:
-            out.append(SYMBOLS.get(s, s.upper()))
-    return pa.array(out, pa.string())
+    enc = pc.dictionary_encode(sym)
+    codes = [None if not v else dollar if v == "$" else SYMBOLS.get(v, v.upper()) for v in enc.dictionary.to_pylist()]
+    return pc.take(pa.array(codes, pa.string()), enc.indices)
 
 
 def _parse_unique(vals: pa.Array, decimal: str | None, dollar: str):
@@ -85,11 +101,11 @@ def _parse_unique(vals: pa.Array, decimal: str | None, dollar: str):
     num = pc.struct_field(m, "num")
     for ch in _SEP_CHARS:
         num = pc.replace_substring(num, ch, "")
-    dec = decimal or _decide_decimal(pc.filter(num, valid) if len(num) else num)
     if decimal:
-        use_com = pa.array(np.full(len(num), dec == ","))
+        use_com = pa.array(np.full(len(num), decimal == ","))
     else:  # a value that names its decimal itself keeps it; ambiguous ones follow the column
-        use_com = pc.fill_null(_own_decimal_is_comma(num), dec == ",")
+        own = _own_decimal_is_comma(num)
+        use_com = pc.fill_null(own, _decide_decimal(own) == ",")
     as_dot = pc.replace_substring(num, ",", "")
     as_com = pc.replace_substring(pc.replace_substring(num, ".", ""), ",", ".")
     cand = pc.if_else(use_com, as_com, as_dot)
@@ -113,14 +129,16 @@ def parse_amounts(arr, decimal: str | None = None, dollar: str = "USD"):
     """
     arr = _one_chunk(arr)
     if decimal in (None, "."):
-        try:
-            return _nan_to_null(pc.cast(arr, pa.float64())), None
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            pass
+        fast = _try_cast(arr, pa.float64())
+        if fast is not None:
+            return _nan_to_null(fast), None
+    if _mostly_distinct(arr):
+        vals, cur = _parse_unique(arr, decimal, dollar)
+        return vals, (cur if cur.null_count < len(cur) else None)
     enc = pc.dictionary_encode(arr)
     vals, cur = _parse_unique(enc.dictionary, decimal, dollar)
     out = pc.take(vals, enc.indices)
-    currency = pc.take(cur, enc.indices) if pc.any(pc.is_valid(cur)).as_py() else None
+    currency = pc.take(cur, enc.indices) if cur.null_count < len(cur) else None
     return out, currency
 
 
@@ -168,18 +186,42 @@ def _iso_dates(s: pa.Array) -> pa.Array:
         return _dates_from_ts(pd.to_datetime(pd.Series(head.to_pylist(), dtype=object), format="%Y-%m-%d", errors="coerce"))
 
 
-def _iso_with_tz(s: pa.Array, timezone: str) -> pa.Array:
+def _may_have_offsets(s: pa.Array) -> bool:
+    """Cheap test (no regex) for values that might end in a UTC offset."""
+    tail = pc.utf8_slice_codeunits(s, 10)
+    return any(pc.any(x).as_py() for x in (
+        pc.ends_with(s, "Z"), pc.match_substring(tail, "+"), pc.match_substring(tail, "-"),
+        pc.match_substring(tail, "UTC"), pc.match_substring(tail, "GMT")))
+
+
+def _iso_with_tz(s: pa.Array, timezone: str, plain: pa.Array | None = None) -> pa.Array:
     """ISO strings -> dates; those carrying an offset are converted to `timezone` first."""
+    if plain is None:
+        plain = _iso_dates(s)
+    every = _try_cast(s, pa.timestamp("us", tz="UTC"))  # works when every value has an offset
+    if every is not None:
+        return pc.cast(pc.cast(every, pa.timestamp("us", tz=timezone)), pa.date32())
+    if not _may_have_offsets(s):
+        return plain
     has_off = pc.fill_null(pc.match_substring_regex(s, _OFFSET_RE), False)
-    plain = _iso_dates(s)
     if not pc.any(has_off).as_py():
         return plain
-    t = pc.replace_substring_regex(s, r"[ ]?(UTC|GMT)$", "+00:00")
-    t = pc.replace_substring_regex(t, r"[ ]([+-]\d{2}:?\d{2})$", r"\1")
-    ser = pd.Series(pc.if_else(has_off, t, pa.scalar(None, pa.string())).to_pylist(), dtype=object)
-    ts = pd.to_datetime(ser, format="ISO8601", utc=True, errors="coerce").dt.tz_convert(timezone)
-    conv = _dates_from_ts(ts)
+    t = pc.if_else(has_off, s, pa.scalar(None, pa.string()))
+    if pc.any(pc.match_substring_regex(t, "UTC|GMT")).as_py():
+        t = pc.replace_substring_regex(t, r"[ ]?(UTC|GMT)$", "Z")
+    if pc.any(pc.match_substring_regex(t, r" [+-]\d")).as_py():
+        t = pc.replace_substring_regex(t, r"[ ]([+-]\d{2}:?\d{2})$", r"\1")
+    try:
+        ts = pc.cast(t, pa.timestamp("us", tz="UTC"))
+        conv = pc.cast(pc.cast(ts, pa.timestamp("us", tz=timezone)), pa.date32())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # odd values: pandas, which coerces
+        ser = pd.Series(t.to_pylist(), dtype=object)
+        tsp = pd.to_datetime(ser, format="ISO8601", utc=True, errors="coerce").dt.tz_convert(timezone)
+        conv = _dates_from_ts(tsp)
     return pc.if_else(has_off, conv, plain)
+
+
+_TIME_TAIL = r"(?i)[ T,]+\d{1,2}[:h.]\d{2}.*$"
 
 
 def _numeric_order(s: pa.Array, date_order: str | None, notes: list | None) -> str:
@@ -315,16 +357,16 @@ def parse_dates(arr, date_order: str | None = None, timezone: str | None = None,
         if getattr(ts.dt, "tz", None) is not None:
             ts = ts.dt.tz_convert(timezone) if timezone else ts.dt.tz_localize(None)
         return pc.take(_dates_from_ts(ts), enc.indices)
-    if timezone is None:
-        try:  # fast path: ISO dates, with or without time / offset
-            return pc.cast(pc.utf8_slice_codeunits(arr, 0, 10), pa.date32())
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            pass
-    else:
-        try:  # fast path: ISO without offsets
-            return pc.cast(pc.cast(arr, pa.timestamp("us")), pa.date32())
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            pass
+    # fast path: ISO dates, with or without time / offset
+    dates = _try_cast(pc.utf8_slice_codeunits(arr, 0, 10), pa.date32())
+    if dates is not None:
+        return _iso_with_tz(arr, timezone, dates) if timezone else dates
+    if not timezone and _mostly_distinct(arr):  # times make values distinct: the date part is enough
+        arr = pc.replace_substring_regex(arr, _TIME_TAIL, "")
+    if _mostly_distinct(arr):
+        uniq = pc.utf8_trim_whitespace(arr)
+        uniq = pc.if_else(pc.equal(uniq, ""), pa.scalar(None, pa.string()), uniq)
+        return _parse_unique_dates(uniq, date_order, timezone, notes)
     enc = pc.dictionary_encode(arr)
     uniq = pc.utf8_trim_whitespace(enc.dictionary)
     uniq = pc.if_else(pc.equal(uniq, ""), pa.scalar(None, pa.string()), uniq)
