@@ -389,3 +389,17 @@ def test_statuses_that_count(status):
     from kpi_tui.ingest.layouts.common import never_moved
 
     assert not never_moved(status)
+
+
+def test_paypal_older_download_without_balance_impact():
+    raw = load(FIX / "paypal-activity.csv")
+    raw = RawTable(name="old.csv", table=raw.table.drop_columns(["Balance Impact"]))
+    n = normalize(raw, Settings())
+    assert n.layout == "paypal-activity"
+    assert [r[:3] for r in rows(n)] == [
+        ("buyer1@example.com", "2026-01-05", 1234.56),
+        ("buyer2@example.com", "2026-01-13", 20.0),
+        ("buyer2@example.com", "2026-01-14", -20.0),
+    ]
+    assert n.drops == {"status pending": 2, "money paid out (not a refund)": 3,
+                       "transfer, conversion or hold (not a sale)": 1}

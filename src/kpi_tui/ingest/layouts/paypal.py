@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -25,7 +26,11 @@ NOT_SALE_TYPE = (r"conversion|deposit|transfer|withdrawal|hold|reserve|release|u
 
 
 def detect(c: Columns) -> int:
-    return 9 if c.has(*IMPACT) and c.has(*GROSS) and c.has(*DATE) else 0
+    if not (c.has(*GROSS) and c.has(*DATE)):
+        return 0
+    if c.has(*IMPACT):
+        return 9
+    return 8 if c.has(*TXN) and c.has(*FROM) and c.has(*TYPE) else 0  # older downloads
 
 
 def normalize(raw, settings):
@@ -33,8 +38,14 @@ def normalize(raw, settings):
     c = b.cols
     impact, gross, date, status = c.find(*IMPACT), c.find(*GROSS), c.find(*DATE), c.find("Status")
     typ, frm, to, txn = c.find(*TYPE), c.find(*FROM), c.find(*TO), c.find(*TXN)
-    credit, debit = b.mask(impact, CREDIT), b.mask(impact, DEBIT)
-    b.drop(~credit & ~debit, "no balance impact (memo)")
+    if impact:
+        credit, debit = b.mask(impact, CREDIT), b.mask(impact, DEBIT)
+        b.drop(~credit & ~debit, "no balance impact (memo)")
+        rows = f"{impact} credit, and debit refunds"
+    else:  # no Balance Impact column: the sign of Gross says which way the money went
+        g = b.amounts(gross).to_numpy(zero_copy_only=False)
+        credit, debit = np.nan_to_num(g) > 0, np.nan_to_num(g) < 0
+        rows = f"{gross} > 0, and refunds (< 0)"
     if status:
         b.drop_statuses(status)
     if typ:
@@ -50,7 +61,7 @@ def normalize(raw, settings):
     b.mapping.update(
         customer=f"{frm} (payments) / {to} (refunds), trimmed, lower-cased",
         date=date, status=status or "none", txn_id=txn or "none",
-        rows=f"{impact} credit, and debit refunds",
+        rows=rows,
     )
     b.mapping["amount"] = f"{gross} (negative for refunds)"
     # US accounts write mm/dd/yyyy: their TimeZone column settles files where every day is <= 12
