@@ -28,8 +28,10 @@ class Columns:
     def __init__(self, table: pa.Table):
         self.table = table
         self.by_key: dict[str, str] = {}
-        for name in table.column_names:
+        self.index: dict[str, int] = {}  # first column of a name (exports may repeat one)
+        for i, name in enumerate(table.column_names):
             self.by_key.setdefault(key(name), name)
+            self.index.setdefault(name, i)
 
     def find(self, *candidates: str) -> str | None:
         for c in candidates:
@@ -42,7 +44,7 @@ class Columns:
         return self.find(*candidates) is not None
 
     def col(self, name: str) -> pa.Array:
-        c = self.table.column(name)
+        c = self.table.column(self.index[name])
         if isinstance(c, pa.ChunkedArray):
             c = c.chunk(0) if c.num_chunks == 1 else c.combine_chunks()
         if not pa.types.is_string(c.type):  # readers give strings; be lenient with others
@@ -251,9 +253,3 @@ def signed(amount: pa.Array, negative_mask) -> pa.Array:
     """Force the rows of `negative_mask` negative (refund rows written with or without a sign)."""
     neg = pa.array(np.asarray(negative_mask, dtype=bool))
     return pc.if_else(neg, pc.negate(pc.abs(amount)), amount)
-
-
-def matches(arr: pa.Array, pattern: str) -> np.ndarray:
-    """Case-insensitive regex test -> numpy bool (nulls False)."""
-    m = pc.match_substring_regex(arr, pattern, ignore_case=True)
-    return np.asarray(pc.fill_null(m, False).to_numpy(zero_copy_only=False), dtype=bool)
