@@ -303,8 +303,7 @@ class KpiApp(CustomersNav, App):
         sentence = bridge.why_sentence(f.row, f.prev, cur, loc, f.prev_label or "")
         self.query_one("#sentence", Text).show(escape(sentence))
         pos = None if self.trailing else self.position()
-        self.query_one(HistoryChart).show(self.rows, self.g, pos if pos is not None
-                                          else len(self.rows) - 1, self.data_id)
+        self.query_one(HistoryChart).show(self.rows, self.g, pos, self.data_id)
         self.query_one(EffectBars).show(f, cur, loc)
         self.query_one(Movements).show_focus(f, cur, loc)
         self.query_one(RecentTable).show(self.rows, self.g, pos, cur, loc, self.data_id,
@@ -358,7 +357,7 @@ class KpiApp(CustomersNav, App):
         if snap is not None:
             for f in snap.dataset.skipped:
                 parts.append(f"skipped {escape(f.path.name)}: {escape(f.error or '')}")
-        parts.append(f"📁 {escape(self.folder_label)}")
+        parts.append(f"folder {escape(self.folder_label)}")
         self.query_one("#status", Text).show(" · ".join(parts))
 
     # ---- actions -------------------------------------------------------------------------

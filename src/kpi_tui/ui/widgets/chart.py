@@ -114,11 +114,12 @@ class HistoryChart(PlotextPlot):
         theme = self._get_plotext_theme_name(self.app.theme)
         n = max(4, min(len(rows), (width - 12) // 3))
         last = len(rows) - 1
+        sel = pos  # None: nothing selected (trailing windows): the latest periods are shown
         if pos is None:
             pos = last
         end = last if pos >= last - n + 1 else min(last, pos + n // 2)
         begin = max(0, end - n + 1)
-        key = (data_id, g, pos, begin, end, width, height, theme, self.marker)
+        key = (data_id, g, sel, begin, end, width, height, theme, self.marker)
         if key == self._key:
             return
         self._key = key
@@ -128,7 +129,8 @@ class HistoryChart(PlotextPlot):
                       if (len(shown) - 1 - x) % step == 0)
         spec = ChartSpec(
             tuple(r["acv"] for r in shown), tuple(year_ago_series(rows, g)[begin:end + 1]),
-            ticks, pos - begin if begin <= pos <= end else None, width, height, theme,
+            ticks, sel - begin if sel is not None and begin <= sel <= end else None, width, height,
+            theme,
             self.marker)
         self._draw(spec, key)
 

@@ -40,10 +40,14 @@ class EffectBars(Widget):
         if self._data is None:
             return out
         effects, prev_acv, change, prev_label, cur, loc = self._data
-        title = f"vs {prev_label}: " if prev_label else ""
         out.append("Why it moved ", style="bold")
-        out.append(f"{title}{signed_money(change, cur, loc) if change is not None else DASH}"
-                   f" per customer\n")
+        if prev_label is None:
+            out.append("\nThere is no earlier period to compare with.", style="dim")
+            return out
+        if change is None:
+            out.append(f"vs {prev_label}\n")
+        else:
+            out.append(f"vs {prev_label}: {signed_money(change, cur, loc)} per customer\n")
         if any(e is None for e in effects):
             out.append("The four effects need customers in both periods.", style="dim")
             return out
