@@ -16,13 +16,14 @@ from kpi_tui.watch.incremental import IncrementalDedupe
 from kpi_tui.watch.state import FolderState
 
 
-def part(key: str, mtime: float, ids: list[str | None], chash: str | None = None) -> Part:
+def part(key: str, mtime: float, ids: list[str | None], chash: str | None = None,
+         other: list[str] | None = None) -> Part:
     n = len(ids)
     t = pa.table({"customer": [f"c{i % 3}" for i in range(n)],
                   "date": pa.array([0] * n, pa.int32()).cast(pa.date32()),
                   "amount": [float(i + 1) for i in range(n)], "currency": ["EUR"] * n,
                   "txn_id": ids}, schema=TXN_SCHEMA)
-    return Part(key, mtime, t, chash)
+    return Part(key, mtime, t, chash, None if other is None else pa.array(other, pa.string()))
 
 
 def same(a, b):
@@ -42,7 +43,8 @@ def test_additions_match_full_dedupe():
             parts.append(part(f"f{step:02}", step, [None] * 3, h))
         else:
             ids = [f"o{rng.randint(0, 60)}" for _ in range(rng.randint(1, 8))] + [None]
-            parts.append(part(f"f{step:02}", step, ids))
+            other = [f"o{rng.randint(0, 60)}"] if rng.random() < 0.3 else None  # cancelled rows
+            parts.append(part(f"f{step:02}", step, ids, other=other))
         if step % 7 == 6:  # sometimes two at once
             parts.append(part(f"f{step:02}b", step + 0.5, [f"o{rng.randint(0, 60)}"]))
         same(inc(parts), dedupe(parts))
@@ -75,6 +77,7 @@ def test_folder_state_dataset_equals_assemble(tmp_path):
         "1,ann,2026-01-05,10.00,EUR,paid\n2,bob,2026-01-06,20.00,EUR,paid\n",
         "2,bob,2026-01-06,25.00,EUR,paid\n3,cy,2026-02-01,5.00,USD,paid\n",
         "4,dan,2026-02-03,7.50,EUR,paid\n1,ann,2026-01-05,11.00,EUR,paid\n",
+        "5,eve,2026-02-04,3.00,EUR,paid\n4,dan,2026-02-03,7.50,EUR,cancelled\n",
     ]
     for i, body in enumerate(texts):
         p = d / f"e{i}.csv"
@@ -88,6 +91,7 @@ def test_folder_state_dataset_equals_assemble(tmp_path):
         assert got.transactions.to_pylist() == want.transactions.to_pylist()
         assert (got.currency, got.warnings) == (want.currency, want.warnings)
         assert got.files == want.files
-    assert state._dedupe.incremental == 2
+    assert state._dedupe.incremental == 3
     assert got.warnings == ["1 rows in USD left out: no rate to EUR (give one with --rates)"]
-    assert sorted(got.transactions.column("amount").to_pylist()) == [7.5, 11.0, 25.0]
+    # order 4 was cancelled in the newest export: it no longer counts
+    assert sorted(got.transactions.column("amount").to_pylist()) == [3.0, 11.0, 25.0]

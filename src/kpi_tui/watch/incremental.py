@@ -22,12 +22,16 @@ from kpi_tui.settings import Settings
 NEWER_ID = "id counted from a newer file"  # the reason dedupe() gives
 
 
-def _has_ids(t: pa.Table) -> bool:
-    return t.column("txn_id").null_count < t.num_rows
-
-
 def _idless(p: Part) -> bool:
-    return p.content_hash is not None and not _has_ids(p.table)
+    return p.content_hash is not None and not p.has_ids()
+
+
+def _ids(p: Part) -> pa.Array:
+    """Every id of the file, counted or not (dedupe() looks at both)."""
+    ids = [c for c in pc.drop_null(p.table.column("txn_id")).chunks]
+    if p.other_ids is not None:
+        ids.append(pc.drop_null(p.other_ids.cast(pa.string())))
+    return pc.unique(pa.chunked_array(ids, pa.string()))
 
 
 @dataclass
@@ -73,8 +77,8 @@ class IncrementalDedupe:
             if _idless(p) and p.content_hash in newest:
                 drops[k] = {f"same content as {newest[p.content_hash]}": p.table.num_rows}
                 out[k] = p.table.slice(0, 0)
-        ids = [pc.unique(pc.drop_null(p.table.column("txn_id"))) for p in new if _has_ids(p.table)]
-        old = [k for k, p in prev.parts.items() if _has_ids(p.table) and out[k].num_rows]
+        ids = [_ids(p) for p in new if p.has_ids()]
+        old = [k for k, p in prev.parts.items() if p.has_ids() and out[k].num_rows]
         if ids and old:
             value_set = pc.unique(pa.concat_arrays(ids)) if len(ids) > 1 else ids[0]
             every = pa.chunked_array([c for k in old for c in out[k].column("txn_id").chunks],
