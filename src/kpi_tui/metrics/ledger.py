@@ -27,7 +27,7 @@ def to_micros(amount: np.ndarray) -> np.ndarray:
 @dataclass
 class Ledger:
     customer: np.ndarray  # int32 code per attributed transaction
-    day: np.ndarray  # int64 day number
+    day: np.ndarray  # int32 day number (days since 1970-01-01)
     micros: np.ndarray  # int64 signed amount
     names: np.ndarray  # customer name by code (object array)
     unattributed_micros: int
@@ -52,27 +52,51 @@ class Ledger:
 def ledger_from_transactions(table: pa.Table) -> Ledger:
     """`table` has customer (string, null = unattributed), date (date32), amount (float64,
     already in the reporting currency)."""
-    n = table.num_rows
-    if n == 0:
+    return ledger_from_batches(table.select(["customer", "date", "amount"]).to_batches())
+
+
+def ledger_from_batches(batches) -> Ledger:
+    """The ledger of record batches (customer, date, amount), one batch at a time: customers
+    are encoded per batch, then the batches' dictionaries are unified (no copy of all rows)."""
+    codes, days, micros, dicts = [], [], [], []
+    unattributed, first, last = 0, None, None
+    for b in batches:
+        if b.num_rows == 0:
+            continue
+        day = b.column("date").cast(pa.int32()).to_numpy(zero_copy_only=False)
+        mic = to_micros(b.column("amount").to_numpy(zero_copy_only=False))
+        cust = b.column("customer")
+        lo, hi = int(day.min()), int(day.max())
+        first = lo if first is None else min(first, lo)
+        last = hi if last is None else max(last, hi)
+        if cust.null_count:
+            valid = pc.is_valid(cust).to_numpy(zero_copy_only=False)
+            unattributed += int(mic[~valid].sum())
+            cust, day, mic = cust.filter(pa.array(valid)), day[valid], mic[valid]
+        enc = pc.dictionary_encode(cust)
+        codes.append(enc.indices.to_numpy(zero_copy_only=False))
+        dicts.append(enc.dictionary)
+        days.append(day.astype(np.int32))
+        micros.append(mic)
+    if not codes:
         e = np.empty(0, dtype=np.int64)
-        return Ledger(e.astype(np.int32), e, e, np.empty(0, dtype=object), 0, None, None)
-    days_all = table.column("date").cast(pa.int32()).to_numpy().astype(np.int64)
-    micros_all = to_micros(table.column("amount").to_numpy())
-    cust = table.column("customer")
-    if isinstance(cust, pa.ChunkedArray):
-        cust = cust.combine_chunks() if cust.num_chunks != 1 else cust.chunk(0)
-    attributed = pc.is_valid(cust).to_numpy(zero_copy_only=False)
-    enc = pc.dictionary_encode(cust.filter(pa.array(attributed)))
-    codes = enc.indices.to_numpy().astype(np.int32)
-    names = enc.dictionary.to_numpy(zero_copy_only=False).astype(object)
+        return Ledger(e.astype(np.int32), e.astype(np.int32), e, np.empty(0, dtype=object),
+                      unattributed, first, last)
+    # one code per distinct customer across batches
+    glob = pc.dictionary_encode(pa.concat_arrays(dicts))
+    remap = glob.indices.to_numpy(zero_copy_only=False).astype(np.int32)
+    out, off = [], 0
+    for c, d in zip(codes, dicts):
+        out.append(remap[off:off + len(d)][c])
+        off += len(d)
     return Ledger(
-        customer=codes,
-        day=days_all[attributed],
-        micros=micros_all[attributed],
-        names=names,
-        unattributed_micros=int(micros_all[~attributed].sum()),
-        first_day=int(days_all.min()),
-        last_day=int(days_all.max()),
+        customer=np.concatenate(out),
+        day=np.concatenate(days),
+        micros=np.concatenate(micros),
+        names=glob.dictionary.to_numpy(zero_copy_only=False).astype(object),
+        unattributed_micros=unattributed,
+        first_day=first,
+        last_day=last,
     )
 
 
