@@ -391,3 +391,13 @@ async def test_alert_history_persisted_per_folder(golden, tmp_path):
     assert "broken.csv" in path.read_text(encoding="utf-8")
     app2 = make_app(golden, history_path=path)
     assert any("broken.csv" in a.finding.message for a in app2.history.active())
+
+
+async def test_ctrl_q_quits(golden):
+    app = make_app(golden)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app, pilot)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert app.return_code == 0
+    assert not app.is_running

@@ -61,3 +61,18 @@ def test_help_80(snap_compare, app):
         await _loaded(pilot)  # the chart is drawn in a worker
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_no_color_80(snap_compare, tmp_path, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")  # read by Textual when the app is created
+    folder = golden_copy(tmp_path / "data")
+    app = KpiApp(folder, Settings(cache=False, marker="dot"), clock=lambda: NOW, watch=False,
+                 folder_label="golden")
+    assert app.no_color
+
+    async def run_before(pilot):
+        await _loaded(pilot)
+        await pilot.press("left")
+        await _loaded(pilot)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
