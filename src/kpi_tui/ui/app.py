@@ -191,6 +191,11 @@ class KpiApp(CustomersNav, App):
                        f"Please make it at least {MIN_W}×{MIN_H}.")
         main.set_class(w < 100 or h < 30, "-compact")
         main.set_class(w < 100, "-narrow")
+        tight = w < 80
+        if tight != main.has_class("-tight"):
+            main.set_class(tight, "-tight")
+            if self.snapshot is not None:
+                self.render_all()
         main.set_class(h < 40, "-short")
         main.set_class(w >= 160 and h >= 45, "-wide")
         if self.snapshot is not None:

@@ -58,12 +58,17 @@ class Headline(Horizontal):
         clv = r["clv"]
         clv_s = money(clv, cur, loc) if clv is not None else (
             f"{DASH} (nobody left)" if churn == 0 else DASH)
+        tight = self.app.query_one("#main").has_class("-tight")
+        if tight and clv is None:
+            clv_s = DASH
         rows = (
-            ("Active customers", count(r["active_customers"], loc)),
+            ("Active" if tight else "Active customers", count(r["active_customers"], loc)),
             ("Revenue", money(r["revenue"], cur, loc)),
-            ("Churn rate", pct(churn, locale=loc) if churn is not None else DASH),
-            ("Lifetime value", clv_s),
+            ("Churn" if tight else "Churn rate",
+             pct(churn, locale=loc) if churn is not None else DASH),
+            ("CLV" if tight else "Lifetime value", clv_s),
         )
         w = max(len(v) for _, v in rows)
-        text = "\n".join(f"{k:<17}[b]{escape(v):>{w}}[/]" for k, v in rows)
+        kw = max(len(k) for k, _ in rows) + 1
+        text = "\n".join(f"{k:<{kw}}[b]{escape(v):>{w}}[/]" for k, v in rows)
         self.query_one("#kpis", Text).show(text)
