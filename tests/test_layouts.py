@@ -111,8 +111,9 @@ def test_woocommerce_builtin_export():
         R("guest@example.com", "2026-01-06", 30.0, "USD", "102"),  # customer_id 0 = guest
         R("7", "2026-01-07", 0.0, "USD", "103"),
         R("8", "2026-01-08", 45.0, "USD", "104"),  # 60 - 15 refunded
+        R("8", "2026-01-12", 10.0, "USD", "108"),  # on-hold is not in METRICS.md's list: counts
     ]
-    assert n.drops == {"status failed": 1, "status cancelled": 1, "status pending": 1, "status on-hold": 1}
+    assert n.drops == {"status failed": 1, "status cancelled": 1, "status pending": 1}
 
 
 def test_woocommerce_plugin_export_without_refund_column():
@@ -120,7 +121,7 @@ def test_woocommerce_plugin_export_without_refund_column():
     assert n.layout == "woocommerce-orders"
     assert rows(n) == [
         R("12", "2026-02-01", 1200.0, "EUR", "201"),
-        R("12", "2026-02-02", 0.0, "EUR", "202"),  # wc-refunded, no refunded amount column
+        R("12", "2026-02-02", 50.0, "EUR", "202"),  # wc-refunded, no refunded column: as signed
         R("zo@example.com", "2026-02-04", 19.9, "EUR", "204"),
     ]
     assert n.drops == {"status wc-cancelled": 1}
@@ -232,7 +233,7 @@ def test_generic_spanish():
 def test_generic_email_only_and_refund_status():
     raw = raw_from_rows("e.csv", ["E-mail", "Date", "Total", "Status"], [
         ["  Ann@Example.COM ", "2026-01-05", "10.00", "paid"],
-        ["ann@example.com", "2026-01-06", "10.00", "refund"],  # a refund row written positive -> negative
+        ["ann@example.com", "2026-01-06", "10.00", "refund"],  # positive: counts as signed (METRICS.md)
         ["ann@example.com", "2026-01-06", "7.00", "refunded"],  # an order marked refunded: as written
         ["", "2026-01-07", "5.00", "paid"],
         ["bo@example.com", "not a date", "5.00", "paid"],
@@ -241,7 +242,7 @@ def test_generic_email_only_and_refund_status():
     n = normalize(raw, Settings())
     assert rows(n) == [
         R("ann@example.com", "2026-01-05", 10.0, None, None),
-        R("ann@example.com", "2026-01-06", -10.0, None, None),
+        R("ann@example.com", "2026-01-06", 10.0, None, None),
         R("ann@example.com", "2026-01-06", 7.0, None, None),
         R(None, "2026-01-07", 5.0, None, None),
     ]
@@ -371,7 +372,7 @@ def test_mapping_decimal_applies_only_to_mapped_files():
 
 @pytest.mark.parametrize("status", [
     "failed", "Declined", "pending", "canceled", "Cancelled", "voided", "expired", "abandoned", "unpaid",
-    "wc-on-hold", "Pending payment", "échoué", "Annulée", "en attente", "refusé", "impayé", "fehlgeschlagen",
+    "wc-pending", "Pending payment", "échoué", "Annulée", "en attente", "refusé", "impayé", "fehlgeschlagen",
     "Storniert", "Zahlung ausstehend", "abgelehnt", "fallido", "Cancelado", "pendiente de pago", "rechazado",
     "Payment failed",
 ])
@@ -384,6 +385,7 @@ def test_statuses_where_money_never_moved(status):
 @pytest.mark.parametrize("status", [
     "paid", "Completed", "wc-completed", "refunded", "partially_refunded", "Processing", "payée", "remboursé",
     "Terminée", "bezahlt", "Abgeschlossen", "Rückerstattet", "pagado", "Reembolsado", "Completado",
+    "authorized", "wc-on-hold", "Uncaptured",  # not in METRICS.md's list
 ])
 def test_statuses_that_count(status):
     from kpi_tui.ingest.layouts.common import never_moved

@@ -52,10 +52,12 @@ class Columns:
         return c
 
 
-# statuses that say the money never moved (METRICS.md), en/fr/de/es, matched on key()
+# statuses that say the money never moved: exactly METRICS.md's list (failed, declined, pending,
+# canceled/cancelled, voided, expired, abandoned, unpaid), with spelling variants and the same
+# words in fr/de/es, matched on key(). Other statuses (authorized, on-hold...) count.
 _NEVER_MOVED = """
-failed failure declined decline pending canceled cancelled cancel voided void expired abandoned unpaid
-notpaid denied uncaptured incomplete requirespaymentmethod onhold checkoutdraft draft authorized
+failed failure declined decline denied pending canceled cancelled cancel voided void expired abandoned
+unpaid notpaid
 echoue echouee echec annule annulee enattente refuse refusee expire expiree abandonne abandonnee
 impaye impayee nonpaye nonpayee
 fehlgeschlagen storniert ausstehend abgelehnt abgebrochen abgelaufen unbezahlt nichtbezahlt

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyarrow.compute as pc
 
-from kpi_tui.ingest.layouts.common import Builder, Columns, clean_id, clean_text, customer_of, signed
+from kpi_tui.ingest.layouts.common import Builder, Columns, clean_id, clean_text, customer_of
 
 NAME = "generic"
 
@@ -86,13 +86,6 @@ def _build(b: Builder, f: dict):
         p, sym = b.amount_column(f["unit_price"])
         amount = pc.multiply(q, p)
         b.mapping["amount"] = f"{f['quantity']} x {f['unit_price']}"
-    if f.get("status") and not f.get("refunded"):
-        # a row that IS a refund, written without its minus sign (an order whose status is
-        # "refunded" keeps its signed amount, as METRICS.md says)
-        refund = b.mask(f["status"], r"^\s*(refund|remboursement|erstattung|r[üu]ckerstattung|reembolso|devoluci[oó]n)\s*$")
-        if refund.any():
-            amount = signed(amount, refund)
-            b.mapping["amount"] += " (negative for refund rows)"
     currency = b.currency(f.get("currency"), sym)
     cid, email, oid = f.get("customer"), f.get("email"), f.get("order_id")
     who = [x for x in (cid, email and f"{email} (trimmed, lower-cased)") if x]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from kpi_tui.ingest.layouts.common import Builder, Columns, clean_id, clean_text, customer_of
 from kpi_tui.ingest.layouts.shopify import first_rows_only
@@ -32,9 +30,6 @@ def normalize(raw, settings):
     first_rows_only(b, oid)  # one-row-per-item exports repeat the order total
     b.drop_statuses(status)
     amount, sym = b.amount_column(c.find(*TOTAL), refund)
-    if not refund:  # no refunded amount: a refunded order has given all of its money back
-        amount = pc.if_else(pa.array(b.mask(status, r"^\s*(wc-)?refunded\s*$")), 0.0, amount)
-        b.mapping["amount"] += " (0 for refunded orders)"
     currency = b.currency(c.find(*CURRENCY), sym)
     who = [x for x in (cid, email and f"{email} (trimmed, lower-cased)") if x]
     b.mapping.update(customer=" else ".join(who) or "none", date=date, status=status, txn_id=oid)
