@@ -6,6 +6,7 @@ it holds the file's transactions (Arrow IPC, memory-mapped on read) and its File
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -18,7 +19,18 @@ import pyarrow as pa
 from kpi_tui import __version__
 from kpi_tui.ingest.schema import TXN_SCHEMA, FileReport
 
-FORMAT = 1  # bump when parsing changes what a file yields
+FORMAT = 2  # bump when the cache layout changes
+
+
+@functools.lru_cache(maxsize=1)
+def code_version() -> str:
+    """A hash of the ingest code: a change of parsing never reuses old cached results."""
+    h = hashlib.sha256(__version__.encode())
+    here = Path(__file__).resolve().parent
+    for f in sorted(here.rglob("*.py")):
+        h.update(str(f.relative_to(here)).encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()[:16]
 
 
 def cache_dir() -> Path:
@@ -32,7 +44,7 @@ def _h(text: str) -> str:
 class ParseCache:
     def __init__(self, fingerprint: str, root: Path | None = None):
         self.root = root or cache_dir()
-        self.fingerprint = f"{__version__}/{FORMAT}/{fingerprint}"
+        self.fingerprint = f"{code_version()}/{FORMAT}/{fingerprint}"
 
     def _paths(self, path: Path, st: os.stat_result) -> tuple[str, Path, Path]:
         prefix = _h(str(path.resolve()))
