@@ -143,12 +143,12 @@ def cmd_demo(args) -> int:
           f"{args.interval:g} s", file=sys.stderr)
     dropper = Dropper(folder, Exporter(template), args.interval)
     dropper.start()
+    _exit_on_hangup()  # so the temporary folder is removed when the terminal goes away
     try:
         if args.headless:
-            from kpi_tui.watch.headless import _on_sigterm, run_headless
+            from kpi_tui.watch.headless import run_headless
 
             stop = threading.Event()
-            _on_sigterm(stop)
             return run_headless(folder, settings, poll=args.poll, stop=stop,
                                 history=_fresh_history())
         from kpi_tui.ui.app import run_monitor
@@ -159,6 +159,19 @@ def cmd_demo(args) -> int:
         dropper.join(2)
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def _exit_on_hangup() -> None:
+    import signal
+
+    def bye(sig, _frame):
+        raise SystemExit(128 + sig)
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        try:
+            signal.signal(sig, bye)
+        except (ValueError, OSError):  # not the main thread, or no such signal here
+            pass
 
 
 def _fresh_history():

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import os
+import stat
 import threading
 import time
 from collections.abc import Callable
@@ -193,7 +194,7 @@ class FolderMonitor:
         self._next_check = now + self.check
         try:
             st = self.root.stat()
-            is_dir = st.st_mode & 0o170000 == 0o040000
+            is_dir = stat.S_ISDIR(st.st_mode)
         except OSError:
             is_dir = False
         if not is_dir:
