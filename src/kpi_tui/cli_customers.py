@@ -7,9 +7,13 @@ import json
 import math
 import sys
 
-from kpi_tui.metrics.at_risk import AtRisk
-from kpi_tui.metrics.cohorts import ROW_COLUMNS, Cohorts
+from typing import TYPE_CHECKING
+
 from kpi_tui.settings import ConfigError
+
+if TYPE_CHECKING:  # numpy and pandas load only when a command runs, not for --help
+    from kpi_tui.metrics.at_risk import AtRisk
+    from kpi_tui.metrics.cohorts import Cohorts
 
 CLI_GROUPS = ("churned", "contracted", "expanded", "new", "reactivated", "retained", "refunded",
               "at-risk")
@@ -33,6 +37,8 @@ def commands() -> dict:
 
 def rule_from(settings) -> AtRisk:
     """The at-risk rule from the settings (`[at_risk]` of kpi-tui.toml), else the defaults."""
+    from kpi_tui.metrics.at_risk import AtRisk
+
     r = getattr(settings, "at_risk", None)
     if isinstance(r, AtRisk):
         return r
@@ -133,6 +139,8 @@ def cmd_cohorts(args: argparse.Namespace) -> int:
                           "cohorts": c.to_records()}, indent=2, ensure_ascii=False))
     elif args.format == "csv":
         from kpi_tui.metrics.report import to_csv
+
+        from kpi_tui.metrics.cohorts import ROW_COLUMNS
 
         sys.stdout.write(to_csv(c.to_rows(), ROW_COLUMNS))
     else:
