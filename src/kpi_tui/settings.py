@@ -19,6 +19,7 @@ class Thresholds:
     churn_spike_points: float = 5.0  # churn above the mean of previous periods by this many points
     churn_spike_periods: int = 6
     stale_hours: float = 26.0
+    at_risk_jump_pct: float = 20.0  # value at stake of at-risk customers up more than this
 
 
 @dataclass

@@ -21,6 +21,10 @@ The period rules judge the LATEST COMPLETE period only; the period in progress i
 - stale_data: the newest transaction (taken as made at the END of its day, in `now`'s clock) or
   the newest file modification is more than `stale_hours` before `now`. Pass None to skip a check
   (e.g. when the as-of date is set by hand for a look at the past).
+- at_risk_jump: the value at stake of the at-risk customers (kpi_tui.metrics.at_risk: their
+  average spend per period, summed) as of the as-of date is more than `at_risk_jump_pct` % above
+  its value as of the last day of the period before the as-of date's (exactly 20.0% does not
+  fire; nothing when the earlier value is 0 or unknown).
 - files_skipped: one finding naming every skipped file with its reason.
 - currency_left_out: one per warning of the dataset about rows left out (no conversion rate);
   any other dataset warning becomes a `data_warning` finding.
@@ -41,7 +45,7 @@ from kpi_tui.alerts import explain
 from kpi_tui.settings import Thresholds
 
 RULES = (
-    "decline", "flattening", "churn_spike", "stale_data", "files_skipped", "currency_left_out",
+    "decline", "flattening", "churn_spike", "at_risk_jump", "stale_data", "files_skipped", "currency_left_out",
     "data_warning",
 )  # fmt: skip
 ALPHA = 0.05  # Mann-Kendall one-sided significance level
@@ -56,6 +60,17 @@ class Finding:
     message: str  # one line, starts with "⚠ "
     detail: str = ""  # longer plain text (help / history screen)
     period: str | None = None  # `start` of the period judged, for period rules
+
+
+@dataclass(frozen=True)
+class AtRiskStake:
+    """Value at stake of the at-risk customers (units per period of the granularity) as of the
+    as-of date, and as of `since` (ISO date: last day of the period before the as-of date's)."""
+
+    current: float | None
+    previous: float | None
+    customers: int
+    since: str | None = None
 
 
 # ---- statistics -----------------------------------------------------------------------------
@@ -286,6 +301,34 @@ def _stale(th, newest_txn, newest_file_mtime, now, locale) -> list[Finding]:
     return [Finding("stale_data", "stale_data", "warning", msg, detail)]
 
 
+def at_risk_jump(
+    current_value: float | None,
+    previous_value: float | None,
+    *,
+    threshold_pct: float = 20.0,
+    customers: int = 0,
+    g: str = "month",
+    since: str | None = None,
+    currency: str | None = None,
+    locale: str = "en",
+) -> Finding | None:
+    """A finding when the value at stake rose by more than `threshold_pct` % (see module doc)."""
+    if current_value is None or previous_value is None or previous_value <= 0:
+        return None
+    rise = (current_value - previous_value) / previous_value * 100
+    if not _beyond(rise, threshold_pct):
+        return None
+    unit = g if g in UNITS else "period"
+    now, was = fmt.money(current_value, currency, locale), fmt.money(previous_value, currency, locale)
+    who = ("1 customer is" if customers == 1 else f"{fmt.count(customers, locale)} customers are")
+    msg = (f"⚠ Value at stake from at-risk customers up {fmt.number(rise, 1, locale)}% "
+           f"({now} per {unit}, was {was}): {who} past their usual buying rhythm")
+    when = f" on {fmt.period_name(since, 'day', locale)}" if since else ""
+    detail = (f"The at-risk customers' average spend per {unit}, summed: {now} now, {was}{when}. "
+              f"Warns when it rises more than {threshold_pct:g}% (at_risk_jump_pct).")
+    return Finding("at_risk_jump", f"at_risk_jump:{g}:{since or ''}", "warning", msg, detail)
+
+
 def _files(skipped, warnings) -> list[Finding]:
     out = []
     skipped = list(skipped or ())
@@ -317,12 +360,14 @@ def evaluate(
     now: dt.datetime | None = None,
     skipped: Iterable[tuple[str, str]] = (),
     warnings: Iterable[str] = (),
+    at_risk: AtRiskStake | None = None,
 ) -> list[Finding]:
     """Every finding for granularity `g`, in banner order (most pressing first).
 
     `figures`: the period dicts of METRICS.md for `g` (oldest first). `period_label(start)` names
     a period (default fmt.period_name). `year_ago_row` overrides the look-up of the period a
     year before. `now` is needed for stale_data only. `skipped`: (file name, reason) pairs.
+    `at_risk`: the value at stake now and before, for at_risk_jump (None: not judged).
     """
     th = thresholds or Thresholds()
     label = period_label or (lambda s: fmt.period_name(s, g, locale))
@@ -336,6 +381,11 @@ def evaluate(
         out += _decline(figures, i, g, th, label, money, currency, locale, year_ago_row)
         out += _churn_spike(figures, i, g, th, label, locale)
         out += _flattening(figures, i, g, th, label, money, locale)
+    if at_risk is not None:
+        jump = at_risk_jump(at_risk.current, at_risk.previous,
+                            threshold_pct=th.at_risk_jump_pct, customers=at_risk.customers, g=g,
+                            since=at_risk.since, currency=currency, locale=locale)
+        out += [jump] if jump else []
     out += _stale(th, newest_txn, newest_file_mtime, now, locale)
     out += _files(skipped, warnings)
     return out

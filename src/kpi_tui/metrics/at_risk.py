@@ -61,6 +61,10 @@ class Assessment:
     value_at_stake: np.ndarray  # float64 micros per period, >= 0
     one_time_gap: float | None  # the shop's percentile of first-to-second gaps
 
+    def stake(self) -> float:
+        """Value at stake of all the at-risk customers together, micros per period."""
+        return float(self.value_at_stake[self.at_risk].sum())
+
     def ranked(self) -> np.ndarray:
         """Codes of the at-risk customers, largest value at stake first (ties: by code)."""
         codes = np.flatnonzero(self.at_risk)

@@ -91,18 +91,23 @@ class CustomerIndex:
     def stride(self) -> int:
         return 0 if self.ps is None else self.ps.last - self.ps.first + 3
 
-    def assessment(self) -> Assessment | None:
+    def assessment(self, day: int | None = None) -> Assessment | None:
+        """The at-risk rule as of the as-of day (kept), or as of another `day`."""
+        if day is not None and day != self.d:
+            return self._assess(day)
         if self._assessment is None and self.d is not None:
-            L = self.ledger
-            f = L.first_day or 0
-            pos = self.pos_key % self.day_stride <= self.d - f
-            codes = self.pos_key[pos] // self.day_stride
-            days = self.pos_key[pos] % self.day_stride + f
-            upto = L.day <= self.d
-            net = np.bincount(L.customer[upto], weights=L.micros[upto], minlength=L.customers)
-            self._assessment = assess(codes, days, L.customers, self.d, net, self.fp_day,
-                                      self.g, self.rule)
+            self._assessment = self._assess(self.d)
         return self._assessment
+
+    def _assess(self, d: int) -> Assessment:
+        L = self.ledger
+        f = L.first_day or 0
+        pos = self.pos_key % self.day_stride <= d - f
+        codes = self.pos_key[pos] // self.day_stride
+        days = self.pos_key[pos] % self.day_stride + f
+        upto = L.day <= d
+        net = np.bincount(L.customer[upto], weights=L.micros[upto], minlength=L.customers)
+        return assess(codes, days, L.customers, d, net, self.fp_day, self.g, self.rule)
 
     # -- lookups for a set of customer codes -------------------------------------------
     def v_at(self, codes: np.ndarray, p: int) -> np.ndarray:
@@ -143,6 +148,31 @@ class CustomerIndex:
         f = self.ledger.first_day or 0
         out[ok] = self.pos_key[j[ok]] % self.day_stride + f
         return out
+
+
+@dataclass(frozen=True)
+class AtRiskTotals:
+    """How many customers are at risk and their value at stake (units per period of `g`), as
+    of the as-of date and as of `since`, the last day of the period before the as-of date's."""
+
+    g: str
+    as_of: dt.date
+    customers: int
+    stake: float
+    since: dt.date
+    since_customers: int
+    since_stake: float
+
+
+def at_risk_totals(index: CustomerIndex) -> AtRiskTotals | None:
+    a = index.assessment()
+    if a is None:
+        return None
+    d, g = index.d, index.g
+    since = periods.end_day(int(periods.period_index(np.array([d]), g)[0]) - 1, g)
+    b = index.assessment(since)
+    return AtRiskTotals(g, periods.from_day(d), int(a.at_risk.sum()), a.stake() / MICROS,
+                        periods.from_day(since), int(b.at_risk.sum()), b.stake() / MICROS)
 
 
 def build_index(ledger: Ledger, g: str, as_of: dt.date | None = None,

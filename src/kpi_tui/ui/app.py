@@ -108,6 +108,8 @@ class KpiApp(CustomersNav, App):
         self.paused = False
         self.refreshed: dt.datetime | None = None
         self.banners: list[str] = []
+        # granularity -> (data_id, AtRiskTotals | None | False) of the at-risk card
+        self.at_risk: dict[str, tuple] = {}
         self.status_note = "reading the data folder…"
         self.error: str | None = None
         self.monitor = None
@@ -249,11 +251,16 @@ class KpiApp(CustomersNav, App):
         if snap is None:
             return
         now = self.clock()
+        entry = self.at_risk.get(self.g)  # possibly of the data before: replaced when ready
+        totals = (entry[1] or None) if entry else None
         try:
-            found = bridge.findings(snap, self.g, now)
+            found = bridge.findings(snap, self.g, now, totals)
         except Exception as e:  # a rule bug must not take the screen down
             self.banners = [f"⚠ Warning rules failed: {type(e).__name__}: {e}"]
             return
+        if entry is None and self.history is not None:  # not computed yet: keep what fired
+            found += [a.finding for a in self.history.active(self.g)
+                      if a.finding.rule == "at_risk_jump"]
         if self.history is not None:
             before = (len(self.history.active()), len(self.history.past()))
             started = self.history.update(found, now, scope=self.g)
@@ -305,6 +312,7 @@ class KpiApp(CustomersNav, App):
                 "(CSV, Excel) there; the screen updates by itself.")
             return
         self.query_one(Headline).show(f, cur, loc)
+        self._render_at_risk()
         sentence = bridge.why_sentence(f.row, f.prev, cur, loc, f.prev_label or "")
         self.query_one("#sentence", Text).show(escape(sentence))
         pos = None if self.trailing else self.position()
@@ -313,6 +321,25 @@ class KpiApp(CustomersNav, App):
         self.query_one(Movements).show_focus(f, cur, loc)
         self.query_one(RecentTable).show(self.rows, self.g, pos, cur, loc, self.data_id,
                                          f if self.trailing else None)
+
+    def at_risk_ready(self, snap: Snapshot, g: str, totals) -> None:
+        """The at-risk totals of granularity g, computed in prefetch_customers."""
+        if snap is not self.snapshot:
+            return  # newer data arrived meanwhile: its own computation follows
+        self.at_risk[g] = (self.data_id, totals)
+        if g == self.g:
+            self._update_alerts()
+            self._render_banners()
+            self._render_at_risk()
+
+    def _render_at_risk(self) -> None:
+        snap = self.snapshot
+        if snap is None:
+            return
+        entry = self.at_risk.get(self.g)
+        ready = entry is not None and entry[0] == self.data_id
+        self.query_one(Headline).show_at_risk(entry[1] if ready else None, snap.currency,
+                                              self.settings.locale)
 
     def _render_titlebar(self) -> None:
         tabs = " ".join(
@@ -373,6 +400,7 @@ class KpiApp(CustomersNav, App):
         self.g = g
         self._update_alerts()
         self.render_all()
+        self.prefetch_customers()  # the at-risk card's value is per period of g
 
     def action_move(self, step: int) -> None:
         rows = self.rows

@@ -30,12 +30,18 @@ def _why_fallback(row, prev, currency, locale, prev_label) -> str:
             f"biggest driver: {words} ({'+' if v >= 0 else ''}{money(v, currency, locale)}).")
 
 
-def findings(snapshot, g: str, now) -> list:
-    """Findings of kpi_tui.alerts.rules for the latest complete period of granularity g."""
+def findings(snapshot, g: str, now, at_risk=None) -> list:
+    """Findings of kpi_tui.alerts.rules for the latest complete period of granularity g.
+
+    `at_risk`: kpi_tui.metrics.customers.AtRiskTotals of granularity g (None: not judged)."""
     try:
-        from kpi_tui.alerts.rules import evaluate
+        from kpi_tui.alerts.rules import AtRiskStake, evaluate
     except ImportError:
         return _skipped_fallback(snapshot)
+    stake = None
+    if at_risk is not None and at_risk.g == g:
+        stake = AtRiskStake(at_risk.stake, at_risk.since_stake, at_risk.customers,
+                            at_risk.since.isoformat())
     from kpi_tui.metrics.periods import from_day
 
     ds, st = snapshot.dataset, snapshot.settings
@@ -47,6 +53,7 @@ def findings(snapshot, g: str, now) -> list:
         locale=st.locale, currency=snapshot.currency,
         newest_txn=newest, newest_file_mtime=max(mtimes) if mtimes else None, now=now,
         skipped=[(f.path.name, f.error or "") for f in ds.skipped], warnings=ds.warnings,
+        at_risk=stake,
     )
 
 

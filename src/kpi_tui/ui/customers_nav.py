@@ -8,12 +8,13 @@ snapshot arrives, so the screens open without a pause.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import numpy as np
 from textual import work
 
 from kpi_tui.metrics import periods
-from kpi_tui.metrics.customers import EFFECT_GROUPS, CustomerIndex, build_index
+from kpi_tui.metrics.customers import EFFECT_GROUPS, CustomerIndex, at_risk_totals, build_index
 from kpi_tui.metrics.movements import EFFECTS
 
 KEY_EFFECTS = dict(zip("1234", EFFECTS))
@@ -23,32 +24,38 @@ class CustomersNav:
     """Needs from the app: snapshot, g, settings, trailing, rows, position(), notify()."""
 
     _customer_indexes: dict | None = None
+    _index_lock = threading.Lock()  # one build at a time (prefetch and a key press may race)
 
-    def _index_key(self, g: str) -> tuple:
-        return (id(self.snapshot), g)
-
-    def customer_index(self, g: str) -> CustomerIndex | None:
+    def customer_index(self, g: str, snap=None) -> CustomerIndex | None:
         """Build (or reuse) the index of granularity `g`; call from a worker thread."""
-        snap = self.snapshot
+        snap = snap or self.snapshot
         if snap is None:
             return None
-        if self._customer_indexes is None:
-            self._customer_indexes = {}
-        key = self._index_key(g)
-        idx = self._customer_indexes.get(key)
-        if idx is None:
-            from kpi_tui.cli_customers import rule_from
+        with self._index_lock:
+            if self._customer_indexes is None:
+                self._customer_indexes = {}
+            key = (id(snap), g)
+            idx = self._customer_indexes.get(key)
+            if idx is None:
+                from kpi_tui.cli_customers import rule_from
 
-            idx = build_index(snap.ledger, g, snap.settings.as_of, rule_from(snap.settings))
-            idx.assessment()
-            self._customer_indexes = {k: v for k, v in self._customer_indexes.items()
-                                      if k[0] == key[0]}
-            self._customer_indexes[key] = idx
+                idx = build_index(snap.ledger, g, snap.settings.as_of, rule_from(snap.settings))
+                idx.assessment()
+                self._customer_indexes = {k: v for k, v in self._customer_indexes.items()
+                                          if k[0] == key[0]}
+                self._customer_indexes[key] = idx
         return idx
 
     @work(thread=True, exclusive=True, group="customers")
     def prefetch_customers(self) -> None:
-        self.customer_index(self.g)
+        """The index of the shown granularity, and the at-risk card's totals from it."""
+        snap, g = self.snapshot, self.g
+        try:
+            idx = self.customer_index(g, snap)
+            totals = None if idx is None else at_risk_totals(idx)
+        except Exception:  # e.g. a bad [at_risk] setting: the card says so, the screen stays
+            totals = False
+        self.call_from_thread(self.at_risk_ready, snap, g, totals)
 
     @work(thread=True, group="customers-open")
     def _with_index(self, g: str, then) -> None:

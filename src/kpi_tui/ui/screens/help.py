@@ -34,6 +34,8 @@ FIGURES = (
     ("Revenue", "net amount of all identified customers in the period (refunds included)"),
     ("Churn rate", "share of last period's active customers not active this period"),
     ("Lifetime value", "average customer value × margin ÷ churn rate (— when nobody left)"),
+    ("At risk / at stake", "customers silent for much longer than their usual rhythm, as of "
+     "the as-of date, and their average spend per period added up (k lists them)"),
     ("Customers who left", "churn effect: how losing customers moved the average "
      "(positive when those who left spent less than average)"),
     ("Existing customers' spend", "spend effect: customers active in both periods buying "

@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Digits
 
+from kpi_tui.settings import GRANULARITIES
 from kpi_tui.ui.model import Focus
 from kpi_tui.ui.text import DASH, arrow, count, money, pct, ratio, signed_money, signed_pct
 from kpi_tui.ui.widgets.base import Text
@@ -29,7 +30,23 @@ def change_line(new: float | None, old_row: dict | None, old_label: str | None, 
             f"({escape(signed_pct(ratio(new, old), locale=loc))})[/] vs {escape(old_label)}")
 
 
+def at_risk_rows(totals, cur, loc, tight: bool = False) -> tuple[tuple[str, str], ...]:
+    """The at-risk card as (label, value) rows: `At risk …` until the figures are ready."""
+    if totals is None:
+        return (("At risk", "…"),)
+    if totals is False:  # the computation failed
+        return (("At risk", DASH),)
+    per = totals.g if totals.g in GRANULARITIES else "period"
+    n, stake = count(totals.customers, loc), money(totals.stake, cur, loc)
+    if tight:  # labels no wider than "Revenue": every figure stays visible at 60 columns
+        return (("At risk", n), ("Stake", stake))
+    return (("At risk (k: list)", n), (f"At stake/{per}", stake))
+
+
 class Headline(Horizontal):
+    _base: tuple = ()
+    _risk: tuple = (("At risk", "…"),)
+
     def compose(self) -> ComposeResult:
         with Vertical(id="headline-left"):
             yield Text(id="acv-title")
@@ -68,7 +85,25 @@ class Headline(Horizontal):
              pct(churn, locale=loc) if churn is not None else DASH),
             ("CLV" if tight else "Lifetime value", clv_s),
         )
+        self._base = rows
+        self._render_kpis()
+
+    def show_at_risk(self, totals, cur: str | None, loc: str) -> None:
+        """The at-risk card (kpi_tui.metrics.customers.AtRiskTotals; None: not ready yet)."""
+        tight = self.app.query_one("#main").has_class("-tight")
+        self._risk = at_risk_rows(totals, cur, loc, tight)
+        self._render_kpis()
+
+    def _render_kpis(self) -> None:
+        rows = self._base + self._risk
         w = max(len(v) for _, v in rows)
         kw = max(len(k) for k, _ in rows) + 1
-        text = "\n".join(f"{k:<{kw}}[b]{escape(v):>{w}}[/]" for k, v in rows)
+        text = "\n".join(f"{_label(k):<{kw + len(_label(k)) - len(k)}}[b]{escape(v):>{w}}[/]"
+                         for k, v in rows)
         self.query_one("#kpis", Text).show(text)
+
+
+def _label(k: str) -> str:
+    """The key hint of a label, dimmed: `At risk [dim](k: list)[/]`."""
+    head, sep, hint = k.partition(" (")
+    return f"{head} [dim]({escape(hint)}[/]" if sep else k
