@@ -307,3 +307,17 @@ def test_dead_observer_is_restarted(data, watch):
     time.sleep(0.2)
     (data / "b.csv").write_text(rows("b", [2]))
     rec.wait_total(62.0)
+
+
+def test_burst_of_50_renamed_files_is_one_recompute(data, watch):
+    m, rec = watch(debounce=0.25, max_delay=1.0)
+    rec.wait_total(60.0)
+    for i in range(50):
+        (data / f".r{i:02}.csv.tmp").write_text(rows(f"r{i}-", [2]))
+    time.sleep(0.4)
+    assert m.computes == 1  # temporary files are ignored
+    for i in range(50):
+        os.replace(data / f".r{i:02}.csv.tmp", data / f"r{i:02}.csv")
+    rec.wait_total(160.0)
+    time.sleep(0.5)
+    assert m.computes == 2

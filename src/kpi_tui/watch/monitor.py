@@ -8,9 +8,10 @@ on_snapshot(Snapshot), on_status(str) one line for the status bar (`m.status` ha
 details), on_error(str) one sentence for a watcher problem (shown until the next status).
 
 A change is picked up from watchdog events (inotify, or `poll` seconds of polling for network
-mounts), debounced (quiet `debounce` s, at most `max_delay` s after the first event), and a
-full rescan runs every `rescan` s. A file still open for writing is read after its close event,
-or once its size and mtime stay the same over two checks `settle` s apart.
+mounts) and debounced: quiet for `debounce` s (`debounce_done` s when every file of the burst
+was closed or renamed in), at most `max_delay` s after the first event. A full rescan runs every
+`rescan` s. A file still open for writing is read after its close event, or once its size and
+mtime stay the same over two checks `settle` s apart.
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ class FolderMonitor:
         poll: float | None = None,
         *,
         debounce: float = 0.25,
+        debounce_done: float = 0.1,
         max_delay: float = 1.0,
         rescan: float = 60.0,
         settle: float | None = None,
@@ -89,6 +91,7 @@ class FolderMonitor:
         self.on_error = on_error or _noop
         self.poll = poll
         self.debounce, self.max_delay, self.rescan = debounce, max_delay, rescan
+        self.debounce_done = min(debounce_done, debounce)
         self.settle = settle if settle is not None else max(poll or 1.0, debounce)
         self.open_timeout, self.check = open_timeout, check
         self.state = FolderState(self.root, settings)
@@ -175,8 +178,9 @@ class FolderMonitor:
             return True
         if self._recheck is not None and now >= self._recheck:
             return True
-        first, last = self.events.pending()
-        return first is not None and (now - last >= self.debounce or now - first >= self.max_delay)
+        first, last, settled = self.events.pending()
+        quiet = self.debounce_done if settled else self.debounce
+        return first is not None and (now - last >= quiet or now - first >= self.max_delay)
 
     def _wait(self, now: float) -> float:
         times = [self._next_check]
@@ -184,9 +188,10 @@ class FolderMonitor:
             times.append(self._next_rescan)
             if self._recheck is not None:
                 times.append(self._recheck)
-            first, last = self.events.pending()
+            first, last, settled = self.events.pending()
             if first is not None:
-                times.append(min(last + self.debounce, first + self.max_delay))
+                quiet = self.debounce_done if settled else self.debounce
+                times.append(min(last + quiet, first + self.max_delay))
         return max(0.005, min(times) - now)
 
     # --- observer health ----------------------------------------------------------------

@@ -40,6 +40,7 @@ class Events(FileSystemEventHandler):
         self.marks: dict[Path, Mark] = {}
         self.first: float | None = None  # first event of the pending burst
         self.last: float | None = None  # latest event of the pending burst
+        self.settled = True  # the burst holds only finished changes (closed, renamed in, deleted)
         self.count = 0  # events seen (tests, status)
         self.wake = wake or threading.Event()
 
@@ -59,10 +60,11 @@ class Events(FileSystemEventHandler):
         src = Path(os.fsdecode(event.src_path))
         dest = Path(os.fsdecode(event.dest_path)) if event.dest_path else None
         with self.lock:
-            if event.is_directory:
-                self._touch(now)  # entries added, removed or renamed: look again
+            if event.is_directory:  # entries added, removed or renamed: look again
+                self._touch(now, settled=kind == "modified")
             else:
                 relevant = False
+                settled = kind in ("closed", "moved", "deleted")
                 if kind == "created" and self._watched(src):
                     self.marks[src] = Mark(NEW, now)
                     relevant = True
@@ -85,18 +87,23 @@ class Events(FileSystemEventHandler):
                     self.marks.pop(src, None)
                     relevant = True
                 if relevant:
-                    self._touch(now)
+                    self._touch(now, settled)
         self.wake.set()
 
-    def _touch(self, now: float) -> None:
+    def _touch(self, now: float, settled: bool = False) -> None:
         self.count += 1
         if self.first is None:
             self.first = now
+            self.settled = settled
+        else:
+            self.settled = self.settled and settled
         self.last = now
 
-    def pending(self) -> tuple[float | None, float | None]:
+    def pending(self) -> tuple[float | None, float | None, bool]:
+        """(first, last) event times of the pending burst (None: none), and whether it holds
+        only finished changes."""
         with self.lock:
-            return self.first, self.last
+            return self.first, self.last, self.settled
 
     def take(self) -> dict[Path, Mark]:
         """The current marks (a copy); the burst timer restarts."""
@@ -113,7 +120,7 @@ class Events(FileSystemEventHandler):
     def poke(self) -> None:
         """Ask for a recompute as if an event arrived (rescan, reload)."""
         with self.lock:
-            self._touch(time.monotonic())
+            self._touch(time.monotonic(), settled=True)
         self.wake.set()
 
 
