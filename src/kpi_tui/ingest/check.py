@@ -27,7 +27,7 @@ def check_text(ds: Dataset) -> str:
             lines.append(f"    note:     {note}")
         out.append("\n".join(lines) + "\n")
     used = len(ds.used)
-    summary = [f"{used} of {len(ds.files)} files used; {ds.transactions.num_rows:,} transactions; "
+    summary = [f"{used} of {len(ds.files)} files used; {ds.rows:,} transactions; "
                f"reporting currency: {ds.currency or 'none given'}"]
     summary += [f"warning: {w}" for w in ds.warnings]
     return "\n".join(out + summary) + "\n"

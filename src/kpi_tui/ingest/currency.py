@@ -4,47 +4,79 @@ from __future__ import annotations
 
 from collections import Counter
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 
-def reporting_currency(tables: list[pa.Table], setting: str | None) -> str | None:
-    """The `currency` setting, or else the currency of most rows (None when no row names one)."""
+def _codes(table: pa.Table) -> tuple[list, np.ndarray] | None:
+    """Distinct currencies of a table and each row's index in them (-1: none); None: no column."""
+    cur = table.column("currency")
+    if cur.null_count == table.num_rows:
+        return None
+    enc = pc.dictionary_encode(cur.combine_chunks())
+    return enc.dictionary.to_pylist(), pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False)
+
+
+def reporting_currency(tables: list[pa.Table], setting: str | None,
+                       keeps: list[np.ndarray | None] | None = None) -> str | None:
+    """The `currency` setting, or else the currency of most rows counted (None when no row
+    names one). `keeps`: per table, the rows that count (None: all)."""
     if setting:
         return setting.upper()
     counts: Counter = Counter()
-    for t in tables:
-        if t.num_rows:
-            for item in pc.value_counts(pc.drop_null(t.column("currency"))).to_pylist():
-                counts[item["values"]] += item["counts"]
+    for t, keep in zip(tables, keeps or [None] * len(tables)):
+        got = _codes(t) if t.num_rows else None
+        if got is None:
+            continue
+        values, idx = got
+        if keep is not None:
+            idx = idx[keep]
+        for i, n in enumerate(np.bincount(idx[idx >= 0], minlength=len(values))):
+            if n:
+                counts[values[i]] += int(n)
     if not counts:
         return None
     best = max(counts.values())
     return sorted(c for c, n in counts.items() if n == best)[0]
 
 
-def convert(table: pa.Table, currency: str | None, rates: dict[str, float]):
-    """Amounts in the reporting currency. Rows in other currencies are converted with `rates`
-    (1 unit of X = rates[X] reporting units) or left out. Returns (table, {currency: rows left
-    out}, {currency: rows converted})."""
-    cur = table.column("currency")
-    if currency is None or cur.null_count == table.num_rows:
-        return table, {}, {}
-    other = pc.fill_null(pc.not_equal(cur, currency), False)
-    if not pc.any(other).as_py():
-        return table, {}, {}
+def convert_rows(table: pa.Table, keep: np.ndarray | None, currency: str | None,
+                 rates: dict[str, float]):
+    """Rows in other currencies than `currency` converted with `rates` (1 unit of X = rates[X]
+    reporting units) or left out. Returns (amount array or None when unchanged, keep mask or
+    None for all, {currency: rows left out}, {currency: rows converted}); counts are of the rows
+    in `keep`."""
+    got = _codes(table) if currency is not None and table.num_rows else None
+    if got is None:
+        return None, keep, {}, {}
+    values, idx = got
     left_out, converted = {}, {}
-    amount = table.column("amount")
-    keep = pc.invert(other)
-    for code in pc.unique(pc.filter(cur, other)).to_pylist():
-        mask = pc.fill_null(pc.equal(cur, code), False)
-        n = pc.sum(mask).as_py()
+    amount = None
+    for i, code in enumerate(values):
+        if code == currency:
+            continue
+        mask = idx == i
+        n = int((mask & keep).sum()) if keep is not None else int(mask.sum())
         rate = rates.get(code)
         if rate is None:
-            left_out[code] = n
+            keep = ~mask if keep is None else keep & ~mask
+            if n:
+                left_out[code] = n
             continue
-        converted[code] = n
-        keep = pc.or_(keep, mask)
-        amount = pc.if_else(mask, pc.multiply(amount, rate), amount)
-    out = table.set_column(table.schema.get_field_index("amount"), "amount", amount)
-    return out.filter(keep), left_out, converted
+        if n:
+            converted[code] = n
+        if amount is None:
+            amount = table.column("amount").to_numpy().copy()
+        amount[mask] *= rate
+    return (None if amount is None else pa.array(amount)), keep, left_out, converted
+
+
+def convert(table: pa.Table, currency: str | None, rates: dict[str, float]):
+    """`convert_rows` applied to a table: (table, left out, converted)."""
+    amount, keep, left_out, converted = convert_rows(table, None, currency, rates)
+    if amount is not None:
+        table = table.set_column(table.schema.get_field_index("amount"), "amount", amount)
+    if keep is not None:
+        table = table.filter(pa.array(keep))
+    return table, left_out, converted

@@ -33,11 +33,18 @@ class Part:
 
 def dedupe(parts: list[Part]) -> tuple[list[pa.Table], dict[str, dict[str, int]]]:
     """Tables to count, in the order of `parts`, and per file key the rows dropped, by reason."""
+    masks, drops = dedupe_masks(parts)
+    return [p.table if m is None else p.table.filter(pa.array(m))
+            for p, m in zip(parts, masks)], drops
+
+
+def dedupe_masks(parts: list[Part]) -> tuple[list[np.ndarray | None], dict[str, dict[str, int]]]:
+    """Per part, the rows to count (None: all), and per file key the rows dropped, by reason."""
     order = sorted(range(len(parts)), key=lambda i: (parts[i].mtime, parts[i].key))
-    rank = np.empty(len(parts), np.int64)
+    rank = np.empty(len(parts), np.int32)
     rank[order] = np.arange(len(parts))
     drops: dict[str, dict[str, int]] = {}
-    out: list[pa.Table] = [p.table for p in parts]
+    out: list[np.ndarray | None] = [None] * len(parts)
 
     # identical files without ids: keep the most recent copy
     seen: dict[str, int] = {}
@@ -48,7 +55,7 @@ def dedupe(parts: list[Part]) -> tuple[list[pa.Table], dict[str, dict[str, int]]
         if p.content_hash in seen:
             other = parts[seen[p.content_hash]].key
             drops.setdefault(p.key, {})[f"same content as {other}"] = p.table.num_rows
-            out[i] = p.table.slice(0, 0)
+            out[i] = np.zeros(p.table.num_rows, bool)
         else:
             seen[p.content_hash] = i
 
@@ -56,24 +63,30 @@ def dedupe(parts: list[Part]) -> tuple[list[pa.Table], dict[str, dict[str, int]]
     if len(with_ids) < 2:
         return out, drops
     # one hash pass over every id of every file; the newest file holding an id wins it
-    chunks, sizes = [], []
+    chunks, owner = [], []  # owner: (part, counted rows?) of each chunk
     for i in with_ids:
-        col = parts[i].table.column("txn_id")
-        extra = parts[i].other_ids if parts[i].other_ids is not None else pa.array([], pa.string())
-        chunks += [*col.chunks, extra.cast(pa.string())]
-        sizes.append((len(col), len(extra)))
-    enc = pc.dictionary_encode(pa.chunked_array(chunks, pa.string())).combine_chunks()
-    valid = pc.is_valid(enc.indices).to_numpy(zero_copy_only=False)
-    code = pc.fill_null(enc.indices, 0).to_numpy(zero_copy_only=False)
-    row_rank = np.repeat(np.repeat(rank[with_ids], 2), [n for pair in sizes for n in pair])
-    newest = np.full(len(enc.dictionary), -1, np.int64)
-    np.maximum.at(newest, code[valid], row_rank[valid])
-    off = 0
-    for i, (n, extra) in zip(with_ids, sizes):
-        keep = ~valid[off:off + n] | (row_rank[off:off + n] == newest[code[off:off + n]])
-        off += n + extra
-        lost = n - int(keep.sum())
+        for c in parts[i].table.column("txn_id").chunks:
+            chunks.append(c)
+            owner.append((i, True))
+        if parts[i].other_ids is not None and len(parts[i].other_ids):
+            chunks.append(parts[i].other_ids.cast(pa.string()))
+            owner.append((i, False))
+    enc = pc.dictionary_encode(pa.chunked_array(chunks, pa.string()))  # one shared dictionary
+    size = max((len(c.dictionary) for c in enc.chunks), default=0)
+    codes = [pc.fill_null(c.indices, -1).to_numpy(zero_copy_only=False) for c in enc.chunks]
+    del enc
+    newest = np.full(size + 1, -1, np.int32)  # the last slot takes the null ids
+    for (i, _), code in zip(owner, codes):
+        np.maximum.at(newest, code, rank[i])
+    newest[size] = -1
+    counted: dict[int, list[np.ndarray]] = {}
+    for (i, is_rows), code in zip(owner, codes):
+        if is_rows:
+            counted.setdefault(i, []).append((code < 0) | (newest[code] == rank[i]))
+    for i, masks in counted.items():
+        keep = np.concatenate(masks) if len(masks) > 1 else masks[0]
+        lost = len(keep) - int(keep.sum())
         if lost:
-            out[i] = out[i].filter(pa.array(keep))
+            out[i] = keep
             drops.setdefault(parts[i].key, {})["id counted from a newer file"] = lost
     return out, drops

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from kpi_tui.ingest.cache import ParseCache
-from kpi_tui.ingest.currency import convert, reporting_currency
-from kpi_tui.ingest.dedupe import Part, dedupe
+from kpi_tui.ingest.currency import convert_rows, reporting_currency
+from kpi_tui.ingest.dedupe import Part, dedupe_masks
 from kpi_tui.ingest.discover import discover
 from kpi_tui.ingest.layouts import normalize
 from kpi_tui.ingest.readers import read_raw
@@ -22,12 +22,64 @@ from kpi_tui.settings import Settings
 
 
 @dataclass
+class Selection:
+    """One file's table and what of it counts: rows to keep, amounts after conversion."""
+
+    table: pa.Table
+    keep: np.ndarray | None = None  # None: every row
+    amount: pa.Array | None = None  # None: the table's own amounts
+
+    def batches(self, columns=("customer", "date", "amount")):
+        t = self.table.select(list(columns))
+        if self.amount is not None and "amount" in columns:
+            t = t.set_column(t.schema.get_field_index("amount"), "amount", self.amount)
+        off = 0
+        for b in t.to_batches():
+            n = b.num_rows
+            if self.keep is not None:
+                k = self.keep[off:off + n]
+                if not k.all():
+                    b = b.filter(pa.array(k))
+            off += n
+            if b.num_rows:
+                yield b
+
+
+@dataclass
 class Dataset:
+    """The folder's transactions: TXN_SCHEMA rows, deduplicated, in the reporting currency.
+
+    Built either from one table, or (the folder loader, to save memory) from each file's table
+    with the rows that count; `transactions` then joins them only when asked for."""
+
     root: Path
-    transactions: pa.Table  # TXN_SCHEMA, deduplicated, amounts in the reporting currency
+    _transactions: pa.Table | None
     currency: str | None
     files: list[FileReport]
     warnings: list[str] = field(default_factory=list)
+    selections: list[Selection] | None = None
+
+    def batches(self, columns=("customer", "date", "amount")):
+        """Record batches of the counted rows, one file at a time."""
+        if self.selections is None:
+            yield from self._transactions.select(list(columns)).to_batches()
+        else:
+            for s in self.selections:
+                yield from s.batches(columns)
+
+    @property
+    def transactions(self) -> pa.Table:
+        if self._transactions is None:
+            b = list(self.batches(TXN_SCHEMA.names))
+            self._transactions = pa.Table.from_batches(b, TXN_SCHEMA) if b else empty_transactions()
+        return self._transactions
+
+    @property
+    def rows(self) -> int:
+        if self.selections is None:
+            return self._transactions.num_rows
+        return sum(s.table.num_rows if s.keep is None else int(s.keep.sum())
+                   for s in self.selections)
 
     @property
     def used(self) -> list[FileReport]:
@@ -144,24 +196,24 @@ def load_folder(root: Path, settings: Settings | None = None, use_cache: bool | 
 def assemble(root: Path, parts: list[Part], reports: list[FileReport],
              settings: Settings) -> Dataset:
     """Dedupe and convert currencies: the folder's transactions from its parsed files."""
-    tables, drops = dedupe(parts)
+    keeps, drops = dedupe_masks(parts)
     by_key = {str(r.path): r for r in reports}
     for key, d in drops.items():
         r = by_key[key]
         for reason, n in d.items():
             r.drops[reason] = r.drops.get(reason, 0) + n
             r.rows_kept -= n
-    currency = reporting_currency(tables, settings.currency)
+    tables = [p.table for p in parts]
+    currency = reporting_currency(tables, settings.currency, keeps)
     warnings: list[str] = []
-    out = []
+    selections = []
     left_total: dict[str, int] = {}
-    for t in tables:
-        t, left_out, _ = convert(t, currency, settings.rates)
+    for t, keep in zip(tables, keeps):
+        amount, keep, left_out, _ = convert_rows(t, keep, currency, settings.rates)
         for c, n in left_out.items():
             left_total[c] = left_total.get(c, 0) + n
-        out.append(t)
+        selections.append(Selection(t, keep, amount))
     for c, n in sorted(left_total.items()):
         warnings.append(f"{n} rows in {c} left out: no rate to {currency} (give one with --rates)")
-    txns = pa.concat_tables(out) if out else empty_transactions()
     reports.sort(key=lambda r: str(r.path))
-    return Dataset(root, txns, currency, reports, warnings)
+    return Dataset(root, None, currency, reports, warnings, selections)

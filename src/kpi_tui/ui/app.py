@@ -369,7 +369,7 @@ class KpiApp(CustomersNav, App):
             ds = snap.dataset
             parts.append(f"as of {snap.as_of.isoformat() if snap.as_of else '–'}")
             parts.append(f"{len(ds.used)} file{'s' if len(ds.used) != 1 else ''}")
-            parts.append(f"{count(ds.transactions.num_rows, self.settings.locale)} rows")
+            parts.append(f"{count(ds.rows, self.settings.locale)} rows")
         if self.refreshed is not None:
             parts.append(f"refreshed {self.refreshed.strftime('%H:%M:%S')}")
         if self.paused:
