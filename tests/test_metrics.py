@@ -152,3 +152,14 @@ def test_row_order_changes_nothing(rows, rnd):
     a = period_figures(ledger_from_transactions(table(rows)), "month")
     b = period_figures(ledger_from_transactions(table(shuffled)), "month")
     assert a == b
+
+
+def test_repo_copy_of_golden_matches_contract():
+    """tests/fixtures/golden is a copy of shared/examples/golden for checkouts without shared/."""
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parent / "fixtures" / "golden"
+    if GOLDEN == here:
+        pytest.skip("shared/ is not beside this checkout")
+    for f in GOLDEN.iterdir():
+        assert (here / f.name).read_bytes() == f.read_bytes(), f.name
