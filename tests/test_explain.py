@@ -11,11 +11,7 @@ from kpi_tui.metrics.figures import period_figures
 from kpi_tui.metrics.ledger import ledger_from_transactions
 
 HERE = Path(__file__).resolve()
-GOLDEN = next(
-    (p for p in (HERE.parents[2] / "shared/examples/golden", HERE.parents[1].parent /
-                 "shared/examples/golden") if p.is_dir()),
-    None,
-)  # fmt: skip
+from conftest import GOLDEN  # noqa: E402
 
 
 @pytest.fixture(scope="module")

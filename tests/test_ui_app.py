@@ -14,9 +14,7 @@ from kpi_tui.ui.app import KpiApp
 from kpi_tui.ui.screens.alerts import AlertsScreen
 from kpi_tui.ui.screens.help import HelpScreen
 
-GOLDEN = Path(__file__).resolve().parents[2] / "shared" / "examples" / "golden"
-if not GOLDEN.is_dir():  # CI lays shared/ beside the clone
-    GOLDEN = Path(__file__).resolve().parents[1].parent / "shared" / "examples" / "golden"
+from conftest import GOLDEN  # noqa: E402
 NOW = dt.datetime(2026, 5, 12, 9, 30, 0)
 MTIMES = {"orders-2026-02.csv": dt.datetime(2026, 2, 28), "orders-2026-05.csv": dt.datetime(2026, 5, 31)}
 
