@@ -30,8 +30,10 @@ DROP = {"failed", "declined", "pending", "canceled", "cancelled", "voided", "exp
 # ---- reading exports independently ------------------------------------------------------
 
 def dedupe(files):
-    """files: [(mtime, [(id, txn or None when dropped), ...])]. An id counts only from its
-    newest file, whatever the status there (a newer export may say an order was voided)."""
+    """files: [(version, [(id, txn or None when dropped), ...])]. An id counts only from its
+    newest file, whatever the status there (a newer export may say an order was voided).
+    version = (mtime, path): files modified at the same time are ordered by path, as kpi-tui's
+    README says (a fresh git clone gives every file the same mtime)."""
     newest = {}
     for mtime, rows in files:
         for i, _ in rows:
@@ -52,7 +54,7 @@ def read_golden_layout(folder):
                 cust = r["customer_id"].strip() or None
                 day = dt.date.fromisoformat(r["created_at"][:10])
                 rows.append((r["order_id"], (cust, day, Decimal(r["amount"]))))
-        files.append((p.stat().st_mtime, rows))
+        files.append(((p.stat().st_mtime, str(p)), rows))
     return dedupe(files)
 
 
@@ -72,7 +74,7 @@ def read_sample(folder):
                 day = dt.date.fromisoformat(r["Created at"][:10])
                 amount = Decimal(r["Total"]) - Decimal(r["Refunded Amount"] or "0")
                 rows.append((r["Name"], (email, day, amount)))
-        files.append((p.stat().st_mtime, rows))
+        files.append(((p.stat().st_mtime, str(p)), rows))
     for p in sorted(Path(folder).glob("stripe/*.csv")):  # Stripe
         rows = []
         with open(p, newline="", encoding="utf-8-sig") as f:
@@ -84,7 +86,7 @@ def read_sample(folder):
                 day = dt.date.fromisoformat(r["Created date (UTC)"][:10])
                 amount = Decimal(r["Amount"]) - Decimal(r["Amount Refunded"] or "0")
                 rows.append((r["id"], (cust, day, amount)))
-        files.append((p.stat().st_mtime, rows))
+        files.append(((p.stat().st_mtime, str(p)), rows))
     return dedupe(files)
 
 
