@@ -69,8 +69,10 @@ class Headline(Horizontal):
             digits.update(value)
         self.set_class(not self.query_one(BigNumber).show(value), "-nobig")
         self.query_one("#vs-prev", Text).show(change_line(acv, f.prev, f.prev_label, cur, loc))
-        self.query_one("#vs-year", Text).show(change_line(acv, f.year, f.year_label, cur, loc,
-                                                             "no data a year earlier"))
+        same = f.year is not None and f.year is f.prev  # years: the previous period is a year ago
+        self.query_one("#vs-year", Text).show(
+            "" if same else change_line(acv, f.year, f.year_label, cur, loc,
+                                        "no data a year earlier"))
         churn = r["churn_rate"]
         clv = r["clv"]
         clv_s = money(clv, cur, loc) if clv is not None else (
