@@ -85,7 +85,8 @@ async def soak(a, folder: Path) -> None:
     if a.ui:
         from kpi_tui.ui.app import KpiApp
 
-        app = KpiApp(folder, settings, loader=lambda: snap)
+        first_snap = snap
+        app = KpiApp(folder, settings, loader=lambda: first_snap)
         ctx = app.run_test(size=(160, 48))
         pilot = await ctx.__aenter__()
         await pilot.pause()

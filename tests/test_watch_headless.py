@@ -9,7 +9,6 @@ import shutil
 import sys
 import threading
 import time
-from pathlib import Path
 
 from kpi_tui.alerts.history import AlertHistory
 from kpi_tui.cli import main
