@@ -57,3 +57,33 @@ def test_reporting_currency_and_conversion():
     assert out.column("customer").to_pylist() == ["a", "b", "d"] and left == {"USD": 1}
     out, left, conv = convert(t, "EUR", {"USD": 0.5})
     assert out.column("amount").to_pylist() == [10.0, 10.0, 5.0, 4.0] and conv == {"USD": 1}
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.lists(st.one_of(st.none(), st.sampled_from(
+    ["1", "2", "9", "10", "99", "100", "a", "A-1", "#1001", "1001", "z"])), max_size=8),
+    st.lists(st.sampled_from(["1", "10", "z", "#1001"]), max_size=2),
+    st.integers(0, 3)), min_size=1, max_size=5))
+def test_dedupe_equals_naive_rule(files):
+    """Against the rule as METRICS.md words it: an id counts from its newest file only."""
+    parts = []
+    for n, (ids, other, mtime) in enumerate(files):
+        t = txns([("c", D, 1.0, None, i) for i in ids])
+        other_ids = pa.array(other, pa.string()) if other else None
+        parts.append(Part(f"f{n}.csv", float(mtime), t, None, other_ids))
+    version = {p.key: (p.mtime, p.key) for p in parts}
+    newest = {}
+    for p in parts:
+        for i in p.table.column("txn_id").to_pylist() + (p.other_ids.to_pylist()
+                                                         if p.other_ids is not None else []):
+            if i is not None:
+                newest[i] = max(newest.get(i, version[p.key]), version[p.key])
+    out, _ = dedupe(parts)
+    for p, t in zip(parts, out):
+        want = [i for i in p.table.column("txn_id").to_pylist()
+                if i is None or newest[i] == version[p.key]]
+        assert t.column("txn_id").to_pylist() == want
