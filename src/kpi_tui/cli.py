@@ -109,11 +109,11 @@ def load(args):
 def cmd_report(args) -> int:
     from kpi_tui.metrics import report as fmt
     from kpi_tui.metrics.figures import period_figures, window_figures
-    from kpi_tui.metrics.ledger import MICROS, ledger_from_batches
+    from kpi_tui.metrics.ledger import MICROS
 
     settings, ds = load(args)
     warn_files(ds)
-    ledger = ledger_from_batches(ds.batches())
+    ledger = ds.ledger()
     g = settings.granularity
     rows = period_figures(ledger, g, settings.as_of, settings.margin)
     rep = fmt.report_dict(g, ds.currency, ledger.unattributed_micros / MICROS, rows)

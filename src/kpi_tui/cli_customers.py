@@ -50,11 +50,10 @@ def rule_from(settings) -> AtRisk:
 
 def _ledger(args):
     from kpi_tui.cli import load, warn_files
-    from kpi_tui.metrics.ledger import ledger_from_batches
 
     settings, ds = load(args)
     warn_files(ds)
-    return settings, ds, ledger_from_batches(ds.batches())
+    return settings, ds, ds.ledger()
 
 
 def cmd_customers(args: argparse.Namespace) -> int:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from kpi_tui.ingest.folder import Dataset
 from kpi_tui.metrics.figures import as_of_day, period_figures, window_figures
-from kpi_tui.metrics.ledger import MICROS, Ledger, ledger_from_batches
+from kpi_tui.metrics.ledger import MICROS, Ledger
 from kpi_tui.metrics.periods import GRANULARITIES, from_day
 from kpi_tui.metrics.report import report_dict
 from kpi_tui.settings import Settings
@@ -40,7 +40,7 @@ class Snapshot:
 
 def build(dataset: Dataset, settings: Settings,
           granularities: tuple[str, ...] = GRANULARITIES) -> Snapshot:
-    ledger = ledger_from_batches(dataset.batches())
+    ledger = dataset.ledger()
     d = as_of_day(ledger, settings.as_of)
     snap = Snapshot(dataset, ledger, settings, None if d is None else from_day(d))
     for g in granularities:

@@ -65,27 +65,16 @@ def dedupe_masks(parts: list[Part]) -> tuple[list[np.ndarray | None], dict[str, 
     # Each file's ids: its rows' (null where none), then those of rows it does not count.
     ids = {i: _ids(parts[i]) for i in with_ids}
     lost = {i: np.zeros(len(a), bool) for i, a in ids.items()}
-    # ids written as plain whole numbers hash fast as integers; the others are strings
+    # ids written as plain whole numbers compare and hash as integers, the others as strings;
+    # a number and a string are never the same id
     num = {i: _as_int(a) for i, a in ids.items()}
-    sel = [i for i in with_ids if num[i][0].any()]
-    if sel:
-        vals = np.concatenate([num[i][1][num[i][0]] for i in sel])
-        who = np.repeat(rank[sel], [int(num[i][0].sum()) for i in sel])
-        _newest_wins(vals, who, sel, [num[i][0] for i in sel], rank, lost)
-    strs = {i: a.filter(pa.array(~num[i][0])) for i, a in ids.items()}
-    pos = {i: np.flatnonzero(~num[i][0]) for i in with_ids}
-    cand = _candidates(strs)
-    if cand:
-        order_c = list(cand)
-        enc = pc.dictionary_encode(pa.chunked_array(
-            [strs[i].filter(pa.array(cand[i])) for i in order_c], pa.string()))
-        codes = np.concatenate([pc.fill_null(c.indices, -1).to_numpy(zero_copy_only=False)
-                                for c in enc.chunks])
-        who = np.repeat(rank[order_c], [int(cand[i].sum()) for i in order_c])
-        where = [np.zeros(len(lost[i]), bool) for i in order_c]
-        for w, i in zip(where, order_c):
-            w[pos[i][cand[i]]] = True
-        _newest_wins(codes, who, order_c, where, rank, lost)
+    keys = {i: num[i][1] for i in with_ids}
+    where = {i: np.flatnonzero(num[i][0]) for i in with_ids}
+    _newest_wins(keys, where, rank, lost)
+    keys = {i: ids[i].filter(pa.array(~num[i][0])) for i in with_ids}
+    where = {i: np.flatnonzero(~num[i][0]) for i in with_ids}
+    del ids, num
+    _newest_wins(keys, where, rank, lost)
     for i in with_ids:
         rows = lost[i][:parts[i].table.num_rows]  # the rows, not the ids of uncounted rows
         k = int(rows.sum())
@@ -93,77 +82,51 @@ def dedupe_masks(parts: list[Part]) -> tuple[list[np.ndarray | None], dict[str, 
             out[i] = ~rows
             drops.setdefault(parts[i].key, {})["id counted from a newer file"] = k
     return out, drops
-    # one hash pass over the candidates; the newest file holding an id wins it
-    order_c = list(cand)
-    enc = pc.dictionary_encode(pa.chunked_array(
-        [ids[i].filter(pa.array(cand[i])) for i in order_c], pa.string()))
-    size = max((len(c.dictionary) for c in enc.chunks), default=0)
-    codes = [pc.fill_null(c.indices, -1).to_numpy(zero_copy_only=False) for c in enc.chunks]
-    del enc
-    newest = np.full(size + 1, -1, np.int32)  # the last slot takes the null ids
-    for i, code in zip(order_c, codes):
-        np.maximum.at(newest, code, rank[i])
-    newest[size] = -1
-    for i, code in zip(order_c, codes):
-        n = parts[i].table.num_rows
-        lost_c = (code >= 0) & (newest[code] != rank[i])
-        lost = np.zeros(len(cand[i]), bool)
-        lost[np.flatnonzero(cand[i])] = lost_c
-        lost = lost[:n]  # the rows, not the ids of rows the file does not count
-        k = int(lost.sum())
-        if k:
-            out[i] = ~lost
-            drops.setdefault(parts[i].key, {})["id counted from a newer file"] = k
-    return out, drops
 
 
-def _ids(p: Part) -> pa.Array:
-    """The file's ids: one per row (null where none), then the ids of rows it does not count."""
-    col = p.table.column("txn_id")
-    arr = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
-    if p.other_ids is not None and len(p.other_ids):
-        arr = pa.concat_arrays([arr, p.other_ids.cast(pa.string())])
-    return arr
+def _newest_wins(keys: dict, where: dict, rank: np.ndarray, lost: dict) -> None:
+    """keys[i]: ids of file i (int64 numpy, or strings), found at positions where[i] of its
+    ids; marks in lost[i] each one that a newer file also holds.
 
-
-def _as_int(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """Which ids are plain whole numbers (digits, no leading zero, at most 18 digits: the same
-    string for the same number), and their values (0 elsewhere)."""
-    digits = pc.and_(pc.ascii_is_decimal(arr), pc.less_equal(pc.binary_length(arr), 18))
-    zero_led = pc.and_(pc.starts_with(arr, "0"), pc.greater(pc.binary_length(arr), 1))
-    ok = pc.fill_null(pc.and_(digits, pc.invert(zero_led)), False)
-    mask = np.asarray(ok.to_numpy(zero_copy_only=False), bool)
-    if not mask.any():
-        return mask, np.zeros(len(arr), np.int64)
-    vals = pc.cast(pc.if_else(ok, arr, "0"), pa.int64()).to_numpy(zero_copy_only=False)
-    return mask, vals
-
-
-def _newest_wins(keys: np.ndarray, who: np.ndarray, files: list[int], where: list[np.ndarray],
-                 rank: np.ndarray, lost: dict[int, np.ndarray]) -> None:
-    """keys: the ids (integers or codes; -1 = none) of `files` in turn, at the positions
-    `where` of each; marks in `lost` those a newer file also holds."""
+    Only an id within another file's range of ids can be in that file: the others need no
+    hashing. Exports overlap at their edges, so the candidates are few."""
     import pandas as pd
 
-    codes, uniq = pd.factorize(keys)
-    newest = np.full(len(uniq), -1, np.int32)
+    cand = _candidates(keys)
+    if not cand:
+        return
+    files = list(cand)
+    picked = [keys[i].filter(pa.array(cand[i])) if isinstance(keys[i], pa.ChunkedArray)
+              else keys[i][cand[i]] for i in files]
+    if isinstance(picked[0], np.ndarray):
+        codes = pd.factorize(np.concatenate(picked))[0]
+    else:
+        enc = pc.dictionary_encode(pa.chunked_array([c for x in picked for c in x.chunks],
+                                                    pa.string()))
+        codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in enc.chunks])
+    sizes = [int(cand[i].sum()) for i in files]
+    who = np.repeat(rank[files], sizes)
+    newest = np.full(int(codes.max()) + 1, -1, np.int32)
     np.maximum.at(newest, codes, who)
     off = 0
-    for i, w in zip(files, where):
-        n = int(w.sum())
-        c, k = codes[off:off + n], keys[off:off + n]
+    for i, n in zip(files, sizes):
+        c = codes[off:off + n]
         off += n
-        lost[i][np.flatnonzero(w)] |= (newest[c] != rank[i]) & (k != -1)
+        lost[i][where[i][cand[i]]] |= newest[c] != rank[i]
 
 
-def _candidates(strs: dict[int, pa.Array]) -> dict[int, np.ndarray]:
-    """Per file, its ids that lie within another file's range of ids (string order): only
-    those can be in another file. Exports overlap at their edges, so they are few."""
+def _candidates(keys: dict) -> dict[int, np.ndarray]:
+    """Per file, which of its ids lie within another file's range (min to max) of ids."""
     span = {}
-    for i, arr in strs.items():
-        mm = pc.min_max(arr).as_py() if len(arr) else {"min": None}
-        if mm["min"] is not None:
-            span[i] = (mm["min"], mm["max"])
+    for i, k in keys.items():
+        if len(k) == 0:
+            continue
+        if isinstance(k, np.ndarray):
+            span[i] = (k.min(), k.max())
+        else:
+            mm = pc.min_max(k).as_py()
+            if mm["min"] is not None:
+                span[i] = (mm["min"], mm["max"])
     cand = {}
     for i, (lo_i, hi_i) in span.items():
         m = None
@@ -171,9 +134,36 @@ def _candidates(strs: dict[int, pa.Array]) -> dict[int, np.ndarray]:
             lo, hi = max(lo_i, lo_j), min(hi_i, hi_j)
             if j == i or lo > hi:
                 continue
-            inside = pc.and_(pc.greater_equal(strs[i], lo), pc.less_equal(strs[i], hi))
-            inside = np.asarray(pc.fill_null(inside, False).to_numpy(zero_copy_only=False), bool)
+            k = keys[i]
+            if isinstance(k, np.ndarray):
+                inside = (k >= lo) & (k <= hi)
+            else:
+                inside = pc.fill_null(pc.and_(pc.greater_equal(k, lo), pc.less_equal(k, hi)),
+                                      False)
+                inside = np.asarray(inside.to_numpy(zero_copy_only=False), bool)
             m = inside if m is None else m | inside
         if m is not None and m.any():
             cand[i] = m
     return cand
+
+
+def _ids(p: Part) -> pa.ChunkedArray:
+    """The file's ids: one per row (null where none), then the ids of rows it does not count."""
+    chunks = list(p.table.column("txn_id").chunks)
+    if p.other_ids is not None and len(p.other_ids):
+        chunks.append(p.other_ids.cast(pa.string()))
+    return pa.chunked_array(chunks, pa.string())
+
+
+def _as_int(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Which ids are plain whole numbers (digits, no leading zero, at most 18 digits: the same
+    string for the same number), and the values of those."""
+    digits = pc.and_(pc.ascii_is_decimal(arr), pc.less_equal(pc.binary_length(arr), 18))
+    zero_led = pc.and_(pc.starts_with(arr, "0"), pc.greater(pc.binary_length(arr), 1))
+    ok = pc.fill_null(pc.and_(digits, pc.invert(zero_led)), False)
+    mask = np.asarray(ok.to_numpy(zero_copy_only=False), bool)
+    if not mask.any():
+        return mask, np.zeros(0, np.int64)
+    return mask, pc.cast(arr.filter(ok), pa.int64()).to_numpy(zero_copy_only=False)
+
+

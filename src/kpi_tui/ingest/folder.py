@@ -31,6 +31,8 @@ class Selection:
 
     def batches(self, columns=("customer", "date", "amount")):
         t = self.table.select(list(columns))
+        if t.column(0).num_chunks > 1:  # one batch a file: one customer dictionary a file
+            t = t.combine_chunks()
         if self.amount is not None and "amount" in columns:
             t = t.set_column(t.schema.get_field_index("amount"), "amount", self.amount)
         off = 0
@@ -61,6 +63,8 @@ class Dataset:
 
     def batches(self, columns=("customer", "date", "amount")):
         """Record batches of the counted rows, one file at a time."""
+        if self._released:
+            raise RuntimeError("the rows were let go when the ledger was built")
         if self.selections is None:
             yield from self._transactions.select(list(columns)).to_batches()
         else:
@@ -74,12 +78,38 @@ class Dataset:
             self._transactions = pa.Table.from_batches(b, TXN_SCHEMA) if b else empty_transactions()
         return self._transactions
 
+    _rows: int | None = None
+    _released: bool = False
+
     @property
     def rows(self) -> int:
-        if self.selections is None:
-            return self._transactions.num_rows
-        return sum(s.table.num_rows if s.keep is None else int(s.keep.sum())
-                   for s in self.selections)
+        if self._rows is None:
+            if self.selections is None:
+                self._rows = self._transactions.num_rows
+            else:
+                self._rows = sum(s.table.num_rows if s.keep is None else int(s.keep.sum())
+                                 for s in self.selections)
+        return self._rows
+
+    def ledger(self):
+        """The metrics' ledger of these transactions. The rows themselves are let go (memory):
+        afterwards only the files' reports, currency, warnings and row count remain."""
+        from kpi_tui.metrics.ledger import ledger_from_batches
+
+        rows = self.rows
+
+        def consume():  # each file's rows are let go as soon as they are in the ledger
+            if self.selections is None:
+                yield from self.batches()
+                return
+            while self.selections:
+                yield from self.selections.pop(0).batches()
+                pa.default_memory_pool().release_unused()
+
+        ledger = ledger_from_batches(consume(), rows)
+        self.selections, self._transactions, self._released = [], None, True
+        pa.default_memory_pool().release_unused()
+        return ledger
 
     @property
     def used(self) -> list[FileReport]:
@@ -172,6 +202,7 @@ def load_file(path: Path, settings: Settings, cache: ParseCache | None):
         chash = _content_hash(path) if no_ids else None
         if cache:
             cache.put(path, st, table, report, chash, other_ids)
+        pa.default_memory_pool().release_unused()  # what parsing freed goes back to the OS
     return Part(str(path), st.st_mtime, table, chash, other_ids), report
 
 
@@ -216,4 +247,5 @@ def assemble(root: Path, parts: list[Part], reports: list[FileReport],
     for c, n in sorted(left_total.items()):
         warnings.append(f"{n} rows in {c} left out: no rate to {currency} (give one with --rates)")
     reports.sort(key=lambda r: str(r.path))
+    pa.default_memory_pool().release_unused()
     return Dataset(root, None, currency, reports, warnings, selections)

@@ -65,8 +65,12 @@ def window_pair(ledger: Ledger, a: Window, b: Window, margin: float = 1.0) -> li
     p = np.r_[np.zeros(in_a.sum(), np.int64), np.ones(in_b.sum(), np.int64)]
     micros = np.r_[ledger.micros[in_a], ledger.micros[in_b]]
     customer, period, v = group_sum(cust, p, micros, 2)
-    fp_day = ledger.first_purchase_day()
-    fp = np.where((fp_day >= b0) & (fp_day <= b1), 1, NO_PURCHASE)
+    # first purchase in b: a positive transaction in b, none before it
+    pos = ledger.micros > 0
+    n = ledger.customers
+    before = np.bincount(ledger.customer[pos & (ledger.day < b0)], minlength=n) > 0
+    within = np.bincount(ledger.customer[pos & in_b], minlength=n) > 0
+    fp = np.where(within & ~before, 1, NO_PURCHASE)
     ps = PeriodSums(0, 1, customer, period, v, fp)
     return series(ps, margin)
 

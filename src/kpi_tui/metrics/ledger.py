@@ -52,14 +52,22 @@ class Ledger:
 def ledger_from_transactions(table: pa.Table) -> Ledger:
     """`table` has customer (string, null = unattributed), date (date32), amount (float64,
     already in the reporting currency)."""
-    return ledger_from_batches(table.select(["customer", "date", "amount"]).to_batches())
+    return ledger_from_batches(table.select(["customer", "date", "amount"]).to_batches(),
+                               table.num_rows)
 
 
-def ledger_from_batches(batches) -> Ledger:
+def ledger_from_batches(batches, rows: int | None = None) -> Ledger:
     """The ledger of record batches (customer, date, amount), one batch at a time: customers
-    are encoded per batch, then the batches' dictionaries are unified (no copy of all rows)."""
-    codes, days, micros, dicts = [], [], [], []
-    unattributed, first, last = 0, None, None
+    are encoded per batch, then the batches' dictionaries are unified (no copy of all rows).
+    `rows`: the number of rows, when known, so the arrays are filled in place."""
+    if rows is None:
+        batches = list(batches)
+        rows = sum(b.num_rows for b in batches)
+    customer = np.empty(rows, np.int32)
+    day_out = np.empty(rows, np.int32)
+    micros = np.empty(rows, np.int64)
+    segments, dicts = [], []  # per batch: (start, end) in the arrays, its customer dictionary
+    unattributed, first, last, n = 0, None, None, 0
     for b in batches:
         if b.num_rows == 0:
             continue
@@ -74,25 +82,28 @@ def ledger_from_batches(batches) -> Ledger:
             unattributed += int(mic[~valid].sum())
             cust, day, mic = cust.filter(pa.array(valid)), day[valid], mic[valid]
         enc = pc.dictionary_encode(cust)
-        codes.append(enc.indices.to_numpy(zero_copy_only=False))
+        k = len(day)
+        customer[n:n + k] = enc.indices.to_numpy(zero_copy_only=False)
+        day_out[n:n + k] = day
+        micros[n:n + k] = mic
+        segments.append((n, n + k))
         dicts.append(enc.dictionary)
-        days.append(day.astype(np.int32))
-        micros.append(mic)
-    if not codes:
-        e = np.empty(0, dtype=np.int64)
-        return Ledger(e.astype(np.int32), e.astype(np.int32), e, np.empty(0, dtype=object),
-                      unattributed, first, last)
+        n += k
+    customer, day_out, micros = customer[:n], day_out[:n], micros[:n]
+    if not dicts:
+        return Ledger(customer, day_out, micros, np.empty(0, dtype=object), unattributed,
+                      first, last)
     # one code per distinct customer across batches
     glob = pc.dictionary_encode(pa.concat_arrays(dicts))
     remap = glob.indices.to_numpy(zero_copy_only=False).astype(np.int32)
-    out, off = [], 0
-    for c, d in zip(codes, dicts):
-        out.append(remap[off:off + len(d)][c])
+    off = 0
+    for (s0, s1), d in zip(segments, dicts):
+        customer[s0:s1] = remap[off:off + len(d)][customer[s0:s1]]
         off += len(d)
     return Ledger(
-        customer=np.concatenate(out),
-        day=np.concatenate(days),
-        micros=np.concatenate(micros),
+        customer=customer,
+        day=day_out,
+        micros=micros,
         names=glob.dictionary.to_numpy(zero_copy_only=False).astype(object),
         unattributed_micros=unattributed,
         first_day=first,
@@ -119,24 +130,33 @@ def period_sums(ledger: Ledger, g: str) -> PeriodSums | None:
         return None
     first = int(period_index(np.array([ledger.first_day]), g)[0])
     last = int(period_index(np.array([ledger.last_day]), g)[0])
-    fp_day = ledger.first_purchase_day()
-    fp = np.full(len(fp_day), NO_PURCHASE, dtype=np.int64)
-    has = fp_day != NO_PURCHASE
-    fp[has] = period_index(fp_day[has], g)
     p = period_index(ledger.day, g) - first
-    customer, period, v = group_sum(ledger.customer, p, ledger.micros, last - first + 1)
+    customer, period, v, bought = group_sum(ledger.customer, p, ledger.micros, last - first + 1,
+                                            purchases=True)
+    # first purchase: the first (customer, period) group, in period order, with a positive
+    # transaction; all of history is in the series, so this is the customer's first ever
+    fp = np.full(ledger.customers, NO_PURCHASE, dtype=np.int64)
+    c, q = customer[bought], period[bought]
+    head = np.r_[True, c[1:] != c[:-1]] if len(c) else np.zeros(0, bool)
+    fp[c[head]] = q[head] + first
     return PeriodSums(first, last, customer, period + first, v, fp, ledger.unattributed_micros)
 
 
-def group_sum(customer: np.ndarray, p: np.ndarray, micros: np.ndarray, n: int):
-    """Sum `micros` by (customer, p) with 0 <= p < n; returns sorted unique keys and sums."""
+def group_sum(customer: np.ndarray, p: np.ndarray, micros: np.ndarray, n: int,
+              purchases: bool = False):
+    """Sum `micros` by (customer, p) with 0 <= p < n; returns the keys sorted by (customer, p)
+    and the sums, and with `purchases` whether each group holds a positive amount."""
     if len(customer) == 0:
         e = np.empty(0, dtype=np.int64)
-        return e, e, e
+        return (e, e, e, e.astype(bool)) if purchases else (e, e, e)
     key = customer.astype(np.int64) * n + p
     inv, uniq = pd.factorize(key)  # hashing: much faster than sorting every row
+    del key
     # float64 sums of whole micro-units are exact below 2**53 (9 billion units of money)
     sums = np.rint(np.bincount(inv, weights=micros, minlength=len(uniq))).astype(np.int64)
     order = np.argsort(uniq)
     uniq, sums = uniq[order], sums[order]
-    return uniq // n, uniq % n, sums
+    if not purchases:
+        return uniq // n, uniq % n, sums
+    bought = np.bincount(inv[micros > 0], minlength=len(order))[order] > 0
+    return uniq // n, uniq % n, sums, bought

@@ -26,14 +26,14 @@ def from_day(n: int) -> dt.date:
 
 def period_index(days: np.ndarray, g: str) -> np.ndarray:
     """Index of the period holding each day (int64, increasing with time)."""
-    days = np.asarray(days, dtype=np.int64)
+    days = np.asarray(days)
     if g == "day":
-        return days
+        return days.astype(np.int64)
     if len(days) > 4096:  # many rows, few distinct days: look each day up in a small table
         lo, hi = int(days.min()), int(days.max())
         if hi - lo < 1_000_000:
-            return _period_index(np.arange(lo, hi + 1), g)[days - lo]
-    return _period_index(days, g)
+            return _period_index(np.arange(lo, hi + 1), g)[days - np.int32(lo)]
+    return _period_index(days.astype(np.int64), g)
 
 
 def _period_index(days: np.ndarray, g: str) -> np.ndarray:
