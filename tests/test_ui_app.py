@@ -345,6 +345,9 @@ async def test_live_folder_watcher_updates_the_screen(golden):
         h = headline(app)
         assert "May 2026 · complete" in h and "Average customer value €90.00" in h
         assert "as of 2026-06-02 · 3 files · 15 rows" in plain(app, "#status")
+        import datetime as _dt
+        when = _dt.datetime.fromtimestamp((golden / "orders-2026-06.csv").stat().st_mtime)
+        assert f"last file orders-2026-06.csv {when:%Y-%m-%d %H:%M}" in plain(app, "#status")
 
 
 async def test_loading_indicator_and_ui_responsive_while_loading(golden):

@@ -378,6 +378,9 @@ class KpiApp(CustomersNav, App):
         if mon is not None and snap is not None:
             if not self.paused:
                 parts.append(f"watching ({mon.mode})")
+            if mon.last_file is not None and mon.last_received is not None:
+                parts.append(f"last file {escape(mon.last_file.name)} "
+                             f"{mon.last_received:%Y-%m-%d %H:%M}")
             if mon.waiting:
                 parts.append(f"{mon.waiting} being written")
             if mon.problem:
