@@ -402,3 +402,21 @@ async def test_ctrl_q_quits(golden):
         await pilot.pause()
     assert app.return_code == 0
     assert not app.is_running
+
+
+async def test_first_load_shows_progress_per_file(golden):
+    """Long first loads show which file is read and a progress bar (issue 3)."""
+    import threading
+
+    from textual.widgets import ProgressBar
+
+    gate = threading.Event()
+    app = KpiApp(golden, Settings(cache=False), clock=lambda: NOW, watch=False,
+                 loader=lambda: gate.wait(10))
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.show_progress(1, 4, golden / "orders-2026-05.csv")
+        await pilot.pause()
+        bar = app.query_one("#load-progress", ProgressBar)
+        assert (bar.total, bar.progress) == (4, 1)
+        assert "file 2 of 4, orders-2026-05.csv" in plain(app, "#load-msg")
+        gate.set()

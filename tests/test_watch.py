@@ -320,3 +320,18 @@ def test_burst_of_50_renamed_files_is_one_recompute(data, watch):
     rec.wait_total(160.0)
     time.sleep(0.5)
     assert m.computes == 2
+
+
+def test_refresh_reports_progress_per_file_read(tmp_path):
+    """The first load tells the screen which file it reads, of how many (progress bar)."""
+    for n in (1, 2, 3):
+        (tmp_path / f"o{n}.csv").write_text(
+            f"order_id,customer_id,created_at,amount\n{n},c{n},2026-01-0{n},10.00\n")
+    (tmp_path / "notes.tmp").write_text("ignored")
+    seen = []
+    state = FolderState(tmp_path, Settings(cache=False))
+    state.refresh(progress=lambda done, total, path: seen.append((done, total, path.name)))
+    assert seen == [(0, 3, "o1.csv"), (1, 3, "o2.csv"), (2, 3, "o3.csv")]
+    seen.clear()
+    state.refresh(progress=lambda *a: seen.append(a))
+    assert seen == []  # nothing to read again

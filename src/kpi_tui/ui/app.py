@@ -16,7 +16,7 @@ from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Container, Horizontal, Vertical
-from textual.widgets import LoadingIndicator
+from textual.widgets import LoadingIndicator, ProgressBar
 
 from kpi_tui.engine import Snapshot, build
 from kpi_tui.settings import GRANULARITIES, Settings
@@ -129,6 +129,7 @@ class KpiApp(CustomersNav, App):
             with Vertical(id="loading"):
                 yield LoadingIndicator()
                 yield Text(id="load-msg")
+                yield ProgressBar(id="load-progress", show_eta=False)
             with Vertical(id="body"):
                 yield Headline(id="headline")
                 yield Text(id="sentence")
@@ -158,6 +159,8 @@ class KpiApp(CustomersNav, App):
                     on_status=lambda m: self.call_from_thread(self.set_note, m),
                     on_error=lambda m: self.call_from_thread(self.show_error, m),
                     poll=self.poll,
+                    on_progress=lambda n, total, path: self.call_from_thread(
+                        self.show_progress, n, total, path),
                 )
                 self.monitor.start()
                 return
@@ -220,6 +223,16 @@ class KpiApp(CustomersNav, App):
         if self.snapshot is None:
             self.query_one("#load-msg", Text).show(escape(message))
         self._render_status()
+
+    def show_progress(self, done: int, total: int, path) -> None:
+        """First load: which file is being read, and how far along."""
+        if self.snapshot is not None:
+            return
+        bar = self.query_one("#load-progress", ProgressBar)
+        bar.update(total=total, progress=done)
+        self.query_one("#load-msg", Text).show(
+            f"Reading {escape(self.folder_label)}: file {done + 1} of {total}, "
+            f"{escape(Path(path).name)}")
 
     def show_error(self, message: str) -> None:
         self.error = message

@@ -83,12 +83,14 @@ class FolderMonitor:
         settle: float | None = None,
         open_timeout: float = 30.0,
         check: float = 1.0,
+        on_progress: Callable[[int, int, Path], None] | None = None,
     ):
         self.root = Path(root).absolute()
         self.settings = settings
         self.on_snapshot = on_snapshot
         self.on_status = on_status or _noop
         self.on_error = on_error or _noop
+        self.on_progress = on_progress  # (done, total, path) while files are read
         self.poll = poll
         self.debounce, self.max_delay, self.rescan = debounce, max_delay, rescan
         self.debounce_done = min(debounce_done, debounce)
@@ -301,7 +303,8 @@ class FolderMonitor:
             return
         marks = self.events.take()
         try:
-            res = self.state.refresh(lambda p, s: self._ready(p, s, marks, time.monotonic()))
+            res = self.state.refresh(lambda p, s: self._ready(p, s, marks, time.monotonic()),
+                                     self.on_progress if self.snapshot is None else None)
         except OSError as e:
             self._error(f"cannot read {self.root}: {e.strerror or e}; retrying")
             self._want(now + max(self.check, 1.0))

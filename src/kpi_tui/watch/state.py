@@ -66,15 +66,17 @@ class FolderState:
         self.skipped: list[FileReport] = []  # from discover (unsupported, hidden...)
         self._dedupe = IncrementalDedupe()
 
-    def refresh(self, ready: Ready | None = None) -> Refresh:
-        """Bring the state in line with the folder; `ready(path, sig)` may hold a file back."""
+    def refresh(self, ready: Ready | None = None,
+                progress: Callable[[int, int, Path], None] | None = None) -> Refresh:
+        """Bring the state in line with the folder; `ready(path, sig)` may hold a file back;
+        `progress(done, total, path)` is told of each file before it is read."""
         out = Refresh()
         paths, skipped = discover(self.root)
         if _keys(skipped) != _keys(self.skipped):
             out.changed = True
         self.skipped = list(skipped)
         present = set()
-        for path in paths:
+        for n, path in enumerate(paths):
             present.add(path)
             sig = signature(path)
             if sig is None:
@@ -85,6 +87,8 @@ class FolderState:
             if ready is not None and not ready(path, sig):
                 out.waiting.append(path)
                 continue
+            if progress is not None:
+                progress(n, len(paths), path)
             part, report = load_file(path, self.settings, self.cache)
             out.changed = True
             if part is not None:
