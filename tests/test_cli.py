@@ -122,3 +122,28 @@ def test_order_cancelled_in_newer_export_does_not_count(tmp_path, capsys):
         code, out, _ = run(capsys, "report", tmp_path, "--format", "json", *extra)
         (jan,) = json.loads(out)["periods"]
         assert (jan["revenue"], jan["active_customers"]) == (50.0, 2)
+
+
+def test_ledger_cache_follows_the_folder(golden_dir, capsys, tmp_path):
+    """A restart on an unchanged folder reuses the cached ledger; any change of a file, a new
+    file or another setting does not."""
+    import os
+
+    first = json.loads(run(capsys, "report", golden_dir, "--format", "json")[1])
+    again = json.loads(run(capsys, "report", golden_dir, "--format", "json")[1])
+    assert again == first
+    f = golden_dir / "orders-2026-05.csv"
+    f.write_text(f.read_text().replace("1014,alice,2026-05-11 10:30:00,90.00",
+                                       "1014,alice,2026-05-11 10:30:00,30.00"))
+    os.utime(f, (f.stat().st_mtime + 10, f.stat().st_mtime + 10))
+    changed = json.loads(run(capsys, "report", golden_dir, "--format", "json")[1])
+    assert changed["periods"][-1]["revenue"] == 30.0
+    (golden_dir / "more.csv").write_text("order_id,customer_id,created_at,amount\n"
+                                         "9001,zed,2026-05-12,5.00\n")
+    more = json.loads(run(capsys, "report", golden_dir, "--format", "json")[1])
+    assert more["periods"][-1]["revenue"] == 35.0
+    usd = json.loads(run(capsys, "report", golden_dir, "--format", "json", "--currency",
+                         "USD")[1])
+    assert usd["currency"] == "USD" and usd["periods"][-1]["revenue"] == 5.0
+    cache = os.environ["XDG_CACHE_HOME"]
+    assert list(__import__("pathlib").Path(cache).rglob("meta.json"))  # the ledger cache

@@ -106,14 +106,24 @@ def load(args):
     return settings, load_folder(args.dir, settings)
 
 
+def load_ledger(args):
+    """(settings, dataset, ledger), from the ledger cache when the folder is unchanged."""
+    from kpi_tui import ledger_cache
+
+    settings = settings_from(args)
+    if not args.dir.is_dir():
+        raise ConfigError(f"{args.dir}: no such folder")
+    ds, ledger = ledger_cache.load(args.dir, settings, settings.cache)
+    return settings, ds, ledger
+
+
 def cmd_report(args) -> int:
     from kpi_tui.metrics import report as fmt
     from kpi_tui.metrics.figures import period_figures, window_figures
     from kpi_tui.metrics.ledger import MICROS
 
-    settings, ds = load(args)
+    settings, ds, ledger = load_ledger(args)
     warn_files(ds)
-    ledger = ds.ledger()
     g = settings.granularity
     rows = period_figures(ledger, g, settings.as_of, settings.margin)
     rep = fmt.report_dict(g, ds.currency, ledger.unattributed_micros / MICROS, rows)

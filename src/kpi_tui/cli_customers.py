@@ -49,11 +49,11 @@ def rule_from(settings) -> AtRisk:
 
 
 def _ledger(args):
-    from kpi_tui.cli import load, warn_files
+    from kpi_tui.cli import load_ledger, warn_files
 
-    settings, ds = load(args)
+    settings, ds, ledger = load_ledger(args)
     warn_files(ds)
-    return settings, ds, ds.ledger()
+    return settings, ds, ledger
 
 
 def cmd_customers(args: argparse.Namespace) -> int:

@@ -39,8 +39,9 @@ class Snapshot:
 
 
 def build(dataset: Dataset, settings: Settings,
-          granularities: tuple[str, ...] = GRANULARITIES) -> Snapshot:
-    ledger = dataset.ledger()
+          granularities: tuple[str, ...] = GRANULARITIES, ledger: Ledger | None = None) -> Snapshot:
+    if ledger is None:
+        ledger = dataset.ledger()
     d = as_of_day(ledger, settings.as_of)
     snap = Snapshot(dataset, ledger, settings, None if d is None else from_day(d))
     for g in granularities:

@@ -35,9 +35,10 @@ MIN_W, MIN_H = 60, 16
 
 
 def load_snapshot(root: Path, settings: Settings) -> Snapshot:
-    from kpi_tui.ingest.folder import load_folder
+    from kpi_tui import ledger_cache
 
-    return build(load_folder(root, settings), settings)
+    ds, ledger = ledger_cache.load(root, settings, settings.cache)
+    return build(ds, settings, ledger=ledger)
 
 
 def same_figures(a: Snapshot | None, b: Snapshot) -> bool:

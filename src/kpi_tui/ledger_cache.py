@@ -1,0 +1,112 @@
+"""The folder's ledger, cached: a restart on an unchanged folder skips reading, dedupe and
+currency work. Keyed by every file's path, size and mtime, the settings that change the
+figures, and the code version; stored in the user cache dir, never in the data folder."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from kpi_tui.ingest.cache import cache_dir, code_version
+from kpi_tui.ingest.discover import discover
+from kpi_tui.ingest.folder import Dataset, fingerprint, load_folder
+from kpi_tui.ingest.schema import FileReport
+from kpi_tui.metrics.ledger import Ledger
+from kpi_tui.settings import Settings
+
+FORMAT = 1
+
+
+def folder_key(root: Path, settings: Settings) -> str | None:
+    """What the ledger depends on; None when the folder cannot be listed."""
+    try:
+        paths, skipped = discover(root)
+        files = []
+        for p in paths:
+            st = p.stat()
+            files.append((str(p.resolve()), st.st_size, st.st_mtime_ns))
+    except OSError:
+        return None
+    s = [fingerprint(settings), settings.currency, sorted(settings.rates.items())]
+    here = Path(__file__).resolve()
+    code = [code_version()] + [hashlib.sha256(f.read_bytes()).hexdigest()[:16]
+                               for f in (here, here.parent / "metrics" / "ledger.py")]
+    blob = json.dumps([FORMAT, code, str(Path(root).resolve()), files,
+                       sorted(str(r.path) for r in skipped), s], default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+def _dir(root: Path, key: str) -> Path:
+    """One folder of ledgers a data folder; one ledger a folder state."""
+    tag = hashlib.sha256(str(Path(root).resolve()).encode()).hexdigest()[:16]
+    return cache_dir().parent / "ledgers" / tag / key
+
+
+def load(root: Path, settings: Settings, use_cache: bool = True) -> tuple[Dataset, Ledger]:
+    """The folder's dataset (files, currency, warnings; its rows let go) and ledger."""
+    key = folder_key(root, settings) if use_cache else None
+    if key is not None:
+        hit = _get(root, key)
+        if hit is not None:
+            return hit
+    ds = load_folder(root, settings, use_cache=use_cache)
+    ledger = ds.ledger()
+    if key is not None:
+        _put(_dir(root, key), ds, ledger)
+    return ds, ledger
+
+
+def _get(root: Path, key: str) -> tuple[Dataset, Ledger] | None:
+    d = _dir(root, key)
+    try:
+        meta = json.loads((d / "meta.json").read_text())
+        arrays = {n: np.load(d / f"{n}.npy", mmap_mode="r") for n in ("customer", "day", "micros")}
+        names = pa.ipc.open_file(pa.memory_map(str(d / "names.arrow"))).read_all().column(0)
+    except (OSError, ValueError, KeyError, pa.ArrowInvalid):
+        return None
+    reports = []
+    for r in meta["reports"]:
+        r["path"] = Path(r["path"])
+        reports.append(FileReport(**r))
+    ds = Dataset(root, None, meta["currency"], reports, meta["warnings"], [])
+    ds._rows, ds._released = meta["rows"], True
+    ledger = Ledger(np.asarray(arrays["customer"]), np.asarray(arrays["day"]),
+                    np.asarray(arrays["micros"]),
+                    names.to_numpy(zero_copy_only=False).astype(object),
+                    meta["unattributed_micros"], meta["first_day"], meta["last_day"])
+    return ds, ledger
+
+
+def _put(d: Path, ds: Dataset, ledger: Ledger) -> None:
+    tmp = d.with_name(f"{d.name}.tmp{os.getpid()}")
+    try:
+        if d.parent.is_dir():  # the folder's older states go
+            for old in d.parent.iterdir():
+                if old.name != d.name and not old.name.endswith(f".tmp{os.getpid()}"):
+                    shutil.rmtree(old, ignore_errors=True)
+        tmp.mkdir(parents=True, exist_ok=True)
+        for n in ("customer", "day", "micros"):
+            np.save(tmp / f"{n}.npy", getattr(ledger, n))
+        names = pa.table({"name": pa.array(list(ledger.names), pa.string())})
+        with pa.OSFile(str(tmp / "names.arrow"), "wb") as sink, \
+                pa.ipc.new_file(sink, names.schema) as w:
+            w.write_table(names)
+        reports = []
+        for r in ds.files:
+            x = dataclasses.asdict(r)
+            x["path"] = str(r.path)
+            reports.append(x)
+        meta = {"currency": ds.currency, "warnings": ds.warnings, "rows": ds.rows,
+                "reports": reports, "unattributed_micros": ledger.unattributed_micros,
+                "first_day": ledger.first_day, "last_day": ledger.last_day}
+        (tmp / "meta.json").write_text(json.dumps(meta))
+        os.replace(tmp, d)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)  # a cache that cannot be written only costs time
