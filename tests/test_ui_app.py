@@ -411,8 +411,14 @@ async def test_first_load_shows_progress_per_file(golden):
     from textual.widgets import ProgressBar
 
     gate = threading.Event()
+    from kpi_tui.ui.app import load_snapshot
+
+    def slow_loader():
+        gate.wait(10)
+        return load_snapshot(golden, Settings(cache=False))
+
     app = KpiApp(golden, Settings(cache=False), clock=lambda: NOW, watch=False,
-                 loader=lambda: gate.wait(10))
+                 loader=slow_loader)
     async with app.run_test(size=(100, 30)) as pilot:
         app.show_progress(1, 4, golden / "orders-2026-05.csv")
         await pilot.pause()
@@ -420,3 +426,8 @@ async def test_first_load_shows_progress_per_file(golden):
         assert (bar.total, bar.progress) == (4, 1)
         assert "file 2 of 4, orders-2026-05.csv" in plain(app, "#load-msg")
         gate.set()
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if app.snapshot is not None:
+                break
+        assert app.snapshot is not None

@@ -335,3 +335,27 @@ def test_refresh_reports_progress_per_file_read(tmp_path):
     seen.clear()
     state.refresh(progress=lambda *a: seen.append(a))
     assert seen == []  # nothing to read again
+
+
+def test_warm_restart_uses_the_ledger_cache_and_stays_right(tmp_path):
+    """A second watcher on an unchanged folder takes the ledger from the cache (no dedupe);
+    after a change, the figures follow the folder."""
+    for n in (1, 2):
+        (tmp_path / f"o{n}.csv").write_text(
+            "order_id,customer_id,created_at,amount\n"
+            f"{n},c{n},2026-01-0{n},10.00\n3,c3,2026-01-05,7.00\n")
+    first = FolderState(tmp_path, Settings())
+    first.refresh()
+    a = first.snapshot()
+    second = FolderState(tmp_path, Settings())
+    second.refresh()
+    calls = []
+    second.dataset = lambda: calls.append(1)  # must not be needed: the ledger is cached
+    b = second.snapshot()
+    assert calls == [] and b.figures["month"] == a.figures["month"]
+    assert b.figures["month"][0]["revenue"] == 27.0 and b.dataset.rows == 3
+    (tmp_path / "o2.csv").write_text("order_id,customer_id,created_at,amount\n"
+                                     "2,c2,2026-01-02,50.00\n")
+    third = FolderState(tmp_path, Settings())
+    third.refresh()
+    assert third.snapshot().figures["month"][0]["revenue"] == 67.0

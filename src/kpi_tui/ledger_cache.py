@@ -24,16 +24,20 @@ from kpi_tui.settings import Settings
 FORMAT = 1
 
 
-def folder_key(root: Path, settings: Settings) -> str | None:
-    """What the ledger depends on; None when the folder cannot be listed."""
-    try:
-        paths, skipped = discover(root)
-        files = []
-        for p in paths:
-            st = p.stat()
-            files.append((str(p.resolve()), st.st_size, st.st_mtime_ns))
-    except OSError:
-        return None
+def folder_key(root: Path, settings: Settings, files: list | None = None,
+               skipped: list | None = None) -> str | None:
+    """What the ledger depends on: every file as (path, size, mtime_ns), read from the folder
+    unless given, and the skipped entries. None when the folder cannot be listed."""
+    if files is None:
+        try:
+            paths, skipped = discover(root)
+            files = []
+            for p in paths:
+                st = p.stat()
+                files.append((p, st.st_size, st.st_mtime_ns))
+        except OSError:
+            return None
+    files = sorted((str(Path(p).resolve()), size, mtime) for p, size, mtime in files)
     s = [fingerprint(settings), settings.currency, sorted(settings.rates.items())]
     here = Path(__file__).resolve()
     code = [code_version()] + [hashlib.sha256(f.read_bytes()).hexdigest()[:16]
@@ -47,6 +51,15 @@ def _dir(root: Path, key: str) -> Path:
     """One folder of ledgers a data folder; one ledger a folder state."""
     tag = hashlib.sha256(str(Path(root).resolve()).encode()).hexdigest()[:16]
     return cache_dir().parent / "ledgers" / tag / key
+
+
+def lookup(root: Path, key: str | None) -> tuple[Dataset, Ledger] | None:
+    return None if key is None else _get(root, key)
+
+
+def store(root: Path, key: str | None, ds: Dataset, ledger: Ledger) -> None:
+    if key is not None:
+        _put(_dir(root, key), ds, ledger)
 
 
 def load(root: Path, settings: Settings, use_cache: bool = True) -> tuple[Dataset, Ledger]:

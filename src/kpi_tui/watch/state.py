@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kpi_tui import ledger_cache
 from kpi_tui.engine import Snapshot, build
 from kpi_tui.metrics.figures import period_figures, window_figures
 from kpi_tui.metrics.periods import GRANULARITIES
@@ -65,6 +66,7 @@ class FolderState:
         self.entries: dict[Path, Entry] = {}
         self.skipped: list[FileReport] = []  # from discover (unsupported, hidden...)
         self._dedupe = IncrementalDedupe()
+        self._built = False  # a snapshot was built (the ledger cache serves the first only)
 
     def refresh(self, ready: Ready | None = None,
                 progress: Callable[[int, int, Path], None] | None = None) -> Refresh:
@@ -116,6 +118,7 @@ class FolderState:
         self.entries.clear()
         self.skipped = []
         self._dedupe = IncrementalDedupe()
+        self._built = False  # a snapshot was built (the ledger cache serves the first only)
         if self.settings.cache:
             self.cache = ParseCache(fingerprint(self.settings))
         else:
@@ -130,12 +133,31 @@ class FolderState:
         tables, drops = self._dedupe(parts)
         return finish(self.root, tables, drops, reports, self.settings)
 
+    def _dataset_and_ledger(self):
+        """The dataset and its ledger; the first time, from the ledger cache when the folder
+        is as it was (a warm restart skips dedupe and the ledger)."""
+        key = None
+        if self.settings.cache and not self._built:
+            files = [(p, *e.sig) for p, e in self.entries.items()]
+            key = ledger_cache.folder_key(self.root, self.settings, files, self.skipped)
+            hit = ledger_cache.lookup(self.root, key)
+            if hit is not None:
+                self._built = True
+                return hit
+        ds = self.dataset()
+        ledger = ds.ledger()
+        if key is not None:
+            ledger_cache.store(self.root, key, ds, ledger)
+        self._built = True
+        return ds, ledger
+
     def snapshot(self, eager: tuple[str, ...] | None = None) -> Snapshot:
         """engine.build, computing only the `eager` granularities (default: the settings' one)
         now; the others are computed on first use (`snap.figures.fill()` does them all)."""
         s = self.settings
         eager = eager or (s.granularity,)
-        snap = build(self.dataset(), s, eager)
+        ds, ledger = self._dataset_and_ledger()
+        snap = build(ds, s, eager, ledger=ledger)
         ledger = snap.ledger
         snap.figures = LazyFigures(lambda g: period_figures(ledger, g, s.as_of, s.margin),
                                    snap.figures)
