@@ -120,7 +120,7 @@ def main() -> None:
         settings = Settings()
 
         m, w, cold, snap, errors = start_monitor(folder, settings)
-        base_rows = snap.dataset.transactions.num_rows
+        base_rows = snap.dataset.rows
         print(f"cold start (parse {len(snap.dataset.used)} files, empty cache): {cold:.2f} s, "
               f"{base_rows:,} transactions")
 
@@ -138,7 +138,7 @@ def main() -> None:
             comp.append(m.status.compute_seconds)
             print(f"  export {n + 1}: {a.export_rows:,} rows -> new snapshot in {t1 - t0:.3f} s "
                   f"(figures {m.status.compute_seconds:.3f} s; "
-                  f"{snap.dataset.transactions.num_rows:,} transactions)")
+                  f"{snap.dataset.rows:,} transactions)")
         fill_wait(snap)
         m.stop()
         target = 1.5 if rows >= 10_000_000 else 0.5

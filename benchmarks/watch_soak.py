@@ -79,7 +79,7 @@ async def soak(a, folder: Path) -> None:
     mon.start()
     snap = snaps.wait(lambda s: True)
     print(f"first snapshot: {time.perf_counter() - t0:.2f} s, "
-          f"{snap.dataset.transactions.num_rows:,} transactions, RSS {rss_mb():.0f} MB")
+          f"{snap.dataset.rows:,} transactions, RSS {rss_mb():.0f} MB")
 
     app = pilot = ctx = None
     if a.ui:
@@ -91,8 +91,7 @@ async def soak(a, folder: Path) -> None:
         pilot = await ctx.__aenter__()
         await pilot.pause()
 
-    last_day = max((s for s in snap.dataset.transactions.column("date").to_pylist()),
-                   default=dt.date(2026, 3, 1))
+    last_day = snap.as_of or dt.date(2026, 3, 1)
     start = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(0, 0))
     rows: list[tuple] = []
     print(f"{'step':>5} {'files':>6} {'txns':>9} {'RSS MB':>7} {'recompute s':>11} "
@@ -115,7 +114,7 @@ async def soak(a, folder: Path) -> None:
             redraw = time.perf_counter() - t1
         if n % 10 == 0:
             gc.collect()
-        rows.append((n, len(snap.dataset.used), snap.dataset.transactions.num_rows, rss_mb(),
+        rows.append((n, len(snap.dataset.used), snap.dataset.rows, rss_mb(),
                      mon.status.compute_seconds, latency, redraw))
         if n % a.every == 0 or n == a.exports - 1:
             r = rows[-1]

@@ -347,6 +347,7 @@ def test_warm_restart_uses_the_ledger_cache_and_stays_right(tmp_path):
     first = FolderState(tmp_path, Settings())
     first.refresh()
     a = first.snapshot()
+    first._saving.join(10)  # saved in the background
     second = FolderState(tmp_path, Settings())
     second.refresh()
     calls = []

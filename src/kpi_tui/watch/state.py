@@ -67,6 +67,7 @@ class FolderState:
         self.skipped: list[FileReport] = []  # from discover (unsupported, hidden...)
         self._dedupe = IncrementalDedupe()
         self._built = False  # a snapshot was built (the ledger cache serves the first only)
+        self._saving: threading.Thread | None = None  # the ledger being saved
 
     def refresh(self, ready: Ready | None = None,
                 progress: Callable[[int, int, Path], None] | None = None) -> Refresh:
@@ -119,6 +120,7 @@ class FolderState:
         self.skipped = []
         self._dedupe = IncrementalDedupe()
         self._built = False  # a snapshot was built (the ledger cache serves the first only)
+        self._saving: threading.Thread | None = None
         if self.settings.cache:
             self.cache = ParseCache(fingerprint(self.settings))
         else:
@@ -135,20 +137,25 @@ class FolderState:
 
     def _dataset_and_ledger(self):
         """The dataset and its ledger; the first time, from the ledger cache when the folder
-        is as it was (a warm restart skips dedupe and the ledger)."""
+        is as it was (a warm restart skips dedupe and the ledger). Each new ledger is saved
+        for the next restart, in the background."""
         key = None
-        if self.settings.cache and not self._built:
+        if self.settings.cache:
             files = [(p, *e.sig) for p, e in self.entries.items()]
             key = ledger_cache.folder_key(self.root, self.settings, files, self.skipped)
-            hit = ledger_cache.lookup(self.root, key)
-            if hit is not None:
-                self._built = True
-                return hit
+            if not self._built:
+                hit = ledger_cache.lookup(self.root, key)
+                if hit is not None:
+                    self._built = True
+                    return hit
         ds = self.dataset()
         ledger = ds.ledger()
-        if key is not None:
-            ledger_cache.store(self.root, key, ds, ledger)
         self._built = True
+        if key is not None and not (self._saving and self._saving.is_alive()):
+            t = threading.Thread(target=ledger_cache.store, args=(self.root, key, ds, ledger),
+                                 name="kpi-tui-ledger-cache", daemon=True)
+            t.start()
+            self._saving = t
         return ds, ledger
 
     def snapshot(self, eager: tuple[str, ...] | None = None) -> Snapshot:
