@@ -70,7 +70,11 @@ def start(index: int, g: str) -> dt.date:
 
 def label(index: int, g: str) -> str:
     """Short human name: 2026-03-02, W10 2026, Mar 2026, Q1 2026, 2026."""
-    d = start(index, g)
+    return date_label(start(index, g), g)
+
+
+def date_label(d: dt.date, g: str) -> str:
+    """`label` of the period starting on `d`."""
     if g == "day":
         return d.isoformat()
     if g == "week":

@@ -9,26 +9,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-try:
-    from kpi_tui.fmt import period_name
-except ImportError:  # fallback labels below
-    period_name = None
+from kpi_tui.alerts.explain import effect_label
+from kpi_tui.fmt import period_name
+from kpi_tui.metrics.periods import date_label
 
 # periods in a year, per granularity (the "same period a year earlier")
 YEAR_BACK = {"day": 365, "week": 52, "month": 12, "quarter": 4, "year": 1}
 G_NAMES = {"day": "Day", "week": "Week", "month": "Month", "quarter": "Quarter", "year": "Year"}
-EFFECT_NAMES = (
-    ("churn_effect", "Customers who left"),
-    ("spend_effect", "Existing customers' spending"),
-    ("acquisition_effect", "New and returning customers"),
-    ("other_effect", "Refunds without purchases"),
-)
-try:  # the names used by the sentences and banners
-    from kpi_tui.alerts.explain import effect_label
-
-    EFFECT_NAMES = tuple((k, effect_label(k)) for k, _ in EFFECT_NAMES)
-except ImportError:
-    pass
+# the names used by the sentences and banners
+EFFECT_NAMES = tuple((k, effect_label(k)) for k in
+                     ("churn_effect", "spend_effect", "acquisition_effect", "other_effect"))
 
 
 def default_pos(rows: list[dict]) -> int | None:
@@ -42,19 +32,7 @@ def default_pos(rows: list[dict]) -> int | None:
 
 
 def row_label(row: dict, g: str, loc: str = "en") -> str:
-    if period_name is not None:
-        return period_name(row["start"], g, loc)
-    d = dt.date.fromisoformat(row["start"])
-    if g == "day":
-        return d.strftime("%a %d %b %Y")
-    if g == "week":
-        y, w, _ = d.isocalendar()
-        return f"W{w:02d} {y}"
-    if g == "month":
-        return d.strftime("%b %Y")
-    if g == "quarter":
-        return f"Q{(d.month - 1) // 3 + 1} {d.year}"
-    return str(d.year)
+    return period_name(row["start"], g, loc)
 
 
 def _month(d: dt.date, pattern: str, loc: str) -> str:
@@ -70,18 +48,7 @@ def _month(d: dt.date, pattern: str, loc: str) -> str:
 def table_label(row: dict, g: str, loc: str = "en") -> str:
     """Compact period name for tables: 2026-03-02, W10 2026, Mar 2026, Q1 2026, 2026."""
     d = dt.date.fromisoformat(row["start"])
-    if g == "month":
-        return _month(d, "LLL y", loc)
-    if g == "day":
-        return d.isoformat()
-    if g == "week":
-        y, w, _ = d.isocalendar()
-        return f"W{w:02d} {y}"
-    if g == "month":
-        return d.strftime("%b %Y")
-    if g == "quarter":
-        return f"Q{(d.month - 1) // 3 + 1} {d.year}"
-    return str(d.year)
+    return _month(d, "LLL y", loc) if g == "month" else date_label(d, g)
 
 
 def short_label(row: dict, g: str) -> str:
