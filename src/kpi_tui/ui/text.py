@@ -1,34 +1,11 @@
-"""Formatting used by the screen: kpi_tui.fmt when present, else a tiny local fallback."""
+"""Formatting used by the screen (money and counts from kpi_tui.fmt), arrows and ratios."""
 
 from __future__ import annotations
 
-try:  # the shared formatter (money per currency and locale)
-    from kpi_tui.fmt import NONE as DASH
-    from kpi_tui.fmt import count, money, pct, signed_money, signed_pct  # noqa: F401
-except ImportError:  # fallback until kpi_tui.fmt lands
-    DASH = "–"
+from kpi_tui.fmt import NONE as DASH
+from kpi_tui.fmt import count, money, pct, signed_money, signed_pct
 
-    def count(n, locale="en"):
-        return f"{n:,}"
-    _SYM = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥"}
-
-    def money(x, currency=None, locale="en"):
-        if x is None:
-            return "—"
-        sym = _SYM.get(currency or "", (currency + " ") if currency else "")
-        return f"{'-' if x < 0 else ''}{sym}{abs(x):,.2f}"
-
-    def signed_money(x, currency=None, locale="en"):
-        if x is None:
-            return "—"
-        return ("+" if x >= 0 else "") + money(x, currency, locale)
-
-    def pct(x, decimals=1, locale="en"):
-        return "—" if x is None else f"{x * 100:.{decimals}f}%"
-
-    def signed_pct(x, decimals=1, locale="en"):
-        return "—" if x is None else f"{x * 100:+.{decimals}f}%"
-
+__all__ = ["DASH", "count", "money", "pct", "signed_money", "signed_pct", "arrow", "ratio"]
 
 
 def arrow(x: float | None) -> str:
