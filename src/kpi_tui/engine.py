@@ -39,12 +39,15 @@ class Snapshot:
 
 
 def build(dataset: Dataset, settings: Settings,
-          granularities: tuple[str, ...] = GRANULARITIES, ledger: Ledger | None = None) -> Snapshot:
+          granularities: tuple[str, ...] = GRANULARITIES, ledger: Ledger | None = None,
+          trailing: bool = True) -> Snapshot:
+    """Figures of `granularities` (and their trailing windows unless `trailing` is False)."""
     if ledger is None:
         ledger = dataset.ledger()
     d = as_of_day(ledger, settings.as_of)
     snap = Snapshot(dataset, ledger, settings, None if d is None else from_day(d))
     for g in granularities:
         snap.figures[g] = period_figures(ledger, g, settings.as_of, settings.margin)
-        snap.trailing[g] = window_figures(ledger, g, settings.as_of, settings.margin)
+        if trailing:
+            snap.trailing[g] = window_figures(ledger, g, settings.as_of, settings.margin)
     return snap

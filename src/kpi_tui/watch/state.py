@@ -164,7 +164,7 @@ class FolderState:
         s = self.settings
         eager = eager or (s.granularity,)
         ds, ledger = self._dataset_and_ledger()
-        snap = build(ds, s, eager, ledger=ledger)
+        snap = build(ds, s, eager, ledger=ledger, trailing=False)  # windows: on first use
         ledger = snap.ledger
         snap.figures = LazyFigures(lambda g: period_figures(ledger, g, s.as_of, s.margin),
                                    snap.figures)
