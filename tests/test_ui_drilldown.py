@@ -203,6 +203,13 @@ async def test_monitor_keys_open_the_lists(golden_dir):
         await pilot.press("escape", "enter")  # March: the acquisition effect (+35) is largest
         await _settle(app, pilot)
         assert app.screen.group == "new"
+        await pilot.press("escape", "down", "down")  # choose the second effect: spending
+        assert app.query_one("#bars").selected == 1
+        await pilot.press("enter")
+        await _settle(app, pilot)
+        assert app.screen.groups == ("retained", "contracted", "expanded")
+        await pilot.press("escape", "up", "up")  # wraps to the last: refunds
+        assert app.query_one("#bars").selected == 3
         await pilot.press("escape", "k")
         await _settle(app, pilot)
         assert app.screen.group == "at-risk"

@@ -85,13 +85,19 @@ class CustomersNav:
         if sel is None:
             return
         p, row = sel
-        if effect == "largest":  # Enter: the effect that moved the average most
+        if effect == "selected":  # Enter: the effect chosen with ↑ ↓, else the largest
+            chosen = self.query_one("#bars").selected
+            effect = EFFECTS[chosen] if chosen is not None else "largest"
+        if effect == "largest":  # the effect that moved the average most
             known = [(abs(row[e]), e) for e in EFFECTS if row.get(e) is not None]
             effect = max(known)[1] if known else "churn_effect"
         groups = EFFECT_GROUPS[effect]
         cur, loc = self.snapshot.currency, self.settings.locale
         self._with_index(self.g, lambda idx: self.push_screen(
             DrilldownScreen(idx, p, groups, row, cur, loc)))
+
+    def action_select_effect(self, step: int) -> None:
+        self.query_one("#bars").select(step)
 
     def action_at_risk(self) -> None:
         from kpi_tui.ui.screens.drilldown import DrilldownScreen

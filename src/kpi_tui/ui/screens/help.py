@@ -20,7 +20,7 @@ KEYS = (
     ("p", "pause / resume auto-refresh"),
     ("a", "alert history"),
     ("1 2 3 4", "the customers behind each effect (left, spending, joined, refunds)"),
-    ("Enter", "the customers behind the largest effect"),
+    ("↑ ↓ Enter", "choose an effect, then see its customers (Enter alone: the largest)"),
     ("c", "cohorts: how each month's new customers keep buying"),
     ("k", "customers at risk of leaving"),
     ("?", "this help"),

@@ -22,6 +22,13 @@ class EffectBars(Widget):
     def __init__(self, **kw) -> None:
         super().__init__(**kw)
         self._data: tuple | None = None
+        self.selected: int | None = None  # the effect chosen with ↑ ↓ (Enter: its customers)
+
+    def select(self, step: int) -> None:
+        n = len(EFFECT_NAMES)
+        self.selected = (0 if step > 0 else n - 1) if self.selected is None else (
+            (self.selected + step) % n)
+        self.refresh()
 
     def show(self, f: Focus, cur, loc) -> None:
         r = f.row
@@ -61,13 +68,13 @@ class EffectBars(Widget):
         half = bar_w // 2
         big = max(abs(e) for e in effects) or 1.0
         mono = getattr(self.app, "no_color", False)  # NO_COLOR: the side of the axis says it
-        for name, e, (v, p) in zip(names, effects, vals):
+        for i, (name, e, (v, p)) in enumerate(zip(names, effects, vals)):
             n = round(abs(e) / big * half)
             if abs(e) > 1e-9:
                 n = max(n, 1)
             left = " " * (half - n) + ("█" * n if e < 0 else " " * n)
             right = ("█" * n if e > 0 else " " * n) + " " * (half - n)
-            out.append(f"{name:<{name_w}}")
+            out.append(f"{name:<{name_w}}", style="reverse" if i == self.selected else "")
             out.append(left, style="" if mono else "red")
             out.append("│", style="dim")
             out.append(right, style="" if mono else "green")
