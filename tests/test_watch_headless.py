@@ -146,3 +146,19 @@ def test_once_prints_an_alert_again_after_it_ended(golden_dir, capsys):
     assert rules() == []
     (d / "broken.csv").write_bytes(b"\x00\x01\x02\xff" * 40)
     assert rules() == ["files_skipped"]
+
+
+def test_headless_judges_the_at_risk_jump(golden_dir):
+    """The value-at-stake banner fires without a screen too (golden, by quarter: €50 -> €210)."""
+    import datetime as dt
+
+    from kpi_tui.engine import build
+    from kpi_tui.ingest.folder import load_folder
+    from kpi_tui.settings import Settings
+    from kpi_tui.watch.headless import findings
+
+    s = Settings(granularity="quarter", cache=False)
+    snap = build(load_folder(golden_dir, s), s, ("quarter",))
+    found = {f.rule: f for f in findings(snap, dt.datetime(2026, 6, 1))}
+    assert "at_risk_jump" in found
+    assert "(€210.00 per quarter, was €50.00)" in found["at_risk_jump"].message

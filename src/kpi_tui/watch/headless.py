@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TextIO
 
 from kpi_tui.alerts.history import AlertHistory, default_path
-from kpi_tui.alerts.rules import Finding, evaluate
+from kpi_tui.alerts.rules import AtRiskStake, Finding, evaluate
 from kpi_tui.engine import Snapshot
 
 REEVALUATE = 60.0  # seconds: stale-data alerts fire without new data
@@ -40,7 +40,27 @@ def findings(snap: Snapshot, now: dt.datetime) -> list[Finding]:
         newest_txn=snap.as_of if live else None,
         newest_file_mtime=max(mtimes) if mtimes and live else None,
         now=now, skipped=[(f.path.name, f.error) for f in ds.skipped], warnings=ds.warnings,
+        at_risk=at_risk_stake(snap),
     )  # fmt: skip
+
+
+def at_risk_stake(snap: Snapshot) -> AtRiskStake | None:
+    """The at-risk value at stake now and at the end of the previous period (the jump rule),
+    computed once per snapshot."""
+    if "at_risk_stake" not in snap.__dict__:
+        from kpi_tui.cli_customers import rule_from
+        from kpi_tui.metrics.customers import at_risk_totals, build_index
+
+        from kpi_tui.settings import ConfigError
+
+        s = snap.settings
+        try:
+            t = at_risk_totals(build_index(snap.ledger, s.granularity, s.as_of, rule_from(s)))
+        except ConfigError:  # a bad [at_risk] table: that rule is not judged
+            t = None
+        snap.__dict__["at_risk_stake"] = None if t is None else AtRiskStake(
+            t.stake, t.since_stake, t.customers, t.since.isoformat())
+    return snap.__dict__["at_risk_stake"]
 
 
 def alert_json(alert, root: Path) -> str:
