@@ -163,3 +163,30 @@ def test_repo_copy_of_golden_matches_contract():
         pytest.skip("shared/ is not beside this checkout")
     for f in GOLDEN.iterdir():
         assert (here / f.name).read_bytes() == f.read_bytes(), f.name
+
+
+@settings(max_examples=150, deadline=None)
+@given(txns, txns, st.sampled_from(periods.GRANULARITIES))
+def test_adding_transactions_equals_summing_again(old_rows, new_rows, g):
+    """The watcher's shortcut (append the new rows, merge their sums) gives the same figures
+    as everything summed again, or declines (None) when the new rows start earlier."""
+    from kpi_tui.metrics.figures import figures_from_sums
+    from kpi_tui.metrics.ledger import append_ledger, merge_sums, period_sums
+
+    old = ledger_from_transactions(table(old_rows))
+    new = ledger_from_transactions(table(new_rows))
+    both, index, recoded = append_ledger(old, new)
+    assert sorted(index, key=index.get) == list(both.names)
+    merged = merge_sums(period_sums(old, g), recoded, both.customers, g)
+    want = period_figures(ledger_from_transactions(table(old_rows + new_rows)), g)
+    if merged is None:
+        assert min(d for _, d, _ in new_rows) < dt.date.fromisoformat(want[0]["start"]) or \
+            periods.period_index(np.array([periods.to_day(min(d for _, d, _ in new_rows))]),
+                                 g)[0] < periods.period_index(np.array([old.first_day]), g)[0]
+        return
+    got = figures_from_sums(merged, both, g)
+    assert len(got) == len(want)
+    for a, b in zip(got, want):
+        for k in FIELDS:
+            assert same(a[k], b[k]), (g, a["start"], k, a[k], b[k])
+

@@ -351,7 +351,7 @@ def test_warm_restart_uses_the_ledger_cache_and_stays_right(tmp_path):
     second = FolderState(tmp_path, Settings())
     second.refresh()
     calls = []
-    second.dataset = lambda: calls.append(1)  # must not be needed: the ledger is cached
+    second._assemble = lambda: calls.append(1)  # must not be needed: the ledger is cached
     b = second.snapshot()
     assert calls == [] and b.figures["month"] == a.figures["month"]
     assert b.figures["month"][0]["revenue"] == 27.0 and b.dataset.rows == 3

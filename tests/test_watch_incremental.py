@@ -95,3 +95,51 @@ def test_folder_state_dataset_equals_assemble(tmp_path):
     assert got.warnings == ["1 rows in USD left out: no rate to EUR (give one with --rates)"]
     # order 4 was cancelled in the newest export: it no longer counts
     assert sorted(got.transactions.column("amount").to_pylist()) == [3.0, 11.0, 25.0]
+
+
+def test_adding_exports_gives_the_figures_of_a_full_read(tmp_path):
+    """New exports added to the previous ledger and period sums (the watcher's shortcut) give
+    exactly the figures of reading the whole folder again, whatever arrives: new customers,
+    earlier dates, ids already seen, other currencies, rows without a customer."""
+    import datetime as dt
+    import os
+    import random
+
+    from kpi_tui.ingest.folder import load_folder
+    from kpi_tui.metrics.figures import period_figures
+    from kpi_tui.settings import Settings
+    from kpi_tui.watch.state import FolderState
+
+    rnd = random.Random(7)
+    settings = Settings(cache=False, rates={"USD": 0.5})
+    state = FolderState(tmp_path, settings)
+    shortcuts = 0
+    next_id = 1
+    for step in range(14):
+        lines = ["order_id,customer_id,created_at,amount,currency,status"]
+        for _ in range(rnd.randint(1, 30)):
+            if rnd.random() < 0.03 and next_id > 5:
+                oid = rnd.randint(1, next_id - 1)  # an id seen before: older rows may go
+            else:
+                oid, next_id = next_id, next_id + 1
+            day = dt.date(2026, 1, 1) + dt.timedelta(days=rnd.randint(0, 200) - (
+                150 if rnd.random() < 0.05 else 0))
+            cust = "" if rnd.random() < 0.05 else f"c{rnd.randint(1, 25)}"
+            cur = rnd.choice(["EUR"] * 8 + ["USD", "GBP"])
+            status = rnd.choice(["paid"] * 9 + ["failed"])
+            lines.append(f"{oid},{cust},{day} 10:00:00,{rnd.randint(-2000, 9000) / 100},"
+                         f"{cur},{status}")
+        f = tmp_path / f"export-{step:02d}.csv"
+        f.write_text("\n".join(lines) + "\n")
+        os.utime(f, (1_000_000 + step, 1_000_000 + step))
+        state.refresh()
+        had = state._last is not None
+        snap = state.snapshot()
+        shortcuts += had and state._last.index is not None
+        ds = load_folder(tmp_path, settings)
+        full = ds.ledger()
+        assert snap.dataset.rows == ds.rows and snap.currency == ds.currency
+        assert snap.dataset.warnings == ds.warnings
+        for g in ("month", "week", "day"):
+            assert snap.figures[g] == period_figures(full, g), (step, g)
+    assert 4 <= shortcuts <= 12  # both the shortcut and the full path were taken

@@ -24,6 +24,22 @@ def reporting_currency(tables: list[pa.Table], setting: str | None,
     names one). `keeps`: per table, the rows that count (None: all)."""
     if setting:
         return setting.upper()
+    return pick_currency(count_currencies(tables, keeps), None)
+
+
+def pick_currency(counts: Counter, setting: str | None) -> str | None:
+    """The `currency` setting, else the currency of most rows (ties: alphabetical first)."""
+    if setting:
+        return setting.upper()
+    if not counts:
+        return None
+    best = max(counts.values())
+    return sorted(c for c, n in counts.items() if n == best)[0]
+
+
+def count_currencies(tables: list[pa.Table],
+                     keeps: list[np.ndarray | None] | None = None) -> Counter:
+    """Rows per currency named, over the rows that count."""
     counts: Counter = Counter()
     for t, keep in zip(tables, keeps or [None] * len(tables)):
         got = _codes(t) if t.num_rows else None
@@ -35,10 +51,7 @@ def reporting_currency(tables: list[pa.Table], setting: str | None,
         for i, n in enumerate(np.bincount(idx[idx >= 0], minlength=len(values))):
             if n:
                 counts[values[i]] += int(n)
-    if not counts:
-        return None
-    best = max(counts.values())
-    return sorted(c for c, n in counts.items() if n == best)[0]
+    return counts
 
 
 def convert_rows(table: pa.Table, keep: np.ndarray | None, currency: str | None,

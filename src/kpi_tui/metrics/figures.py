@@ -34,7 +34,12 @@ def period_figures(
     ledger: Ledger, g: str, as_of: dt.date | None = None, margin: float = 1.0
 ) -> list[dict]:
     """One dict per period of the series (METRICS.md fields, in order)."""
-    ps = period_sums(ledger, g)
+    return figures_from_sums(period_sums(ledger, g), ledger, g, as_of, margin)
+
+
+def figures_from_sums(ps: PeriodSums | None, ledger: Ledger, g: str,
+                      as_of: dt.date | None = None, margin: float = 1.0) -> list[dict]:
+    """`period_figures` from the period sums of the ledger, already computed."""
     if ps is None:
         return []
     return finish(series(ps, margin), g, as_of_day(ledger, as_of))

@@ -160,3 +160,67 @@ def group_sum(customer: np.ndarray, p: np.ndarray, micros: np.ndarray, n: int,
         return uniq // n, uniq % n, sums
     bought = np.bincount(inv[micros > 0], minlength=len(order))[order] > 0
     return uniq // n, uniq % n, sums, bought
+
+
+# -- adding transactions to what is already summed (the watcher, when exports only arrive) ----
+
+def append_ledger(old: Ledger, new: Ledger,
+                  index: dict | None = None) -> tuple[Ledger, dict, Ledger]:
+    """`old` followed by `new`, customers matched by name. `index` (name -> code of `old`, as
+    returned by an earlier call) saves building it again. Returns the combined ledger, the
+    updated index, and `new` with its customers in the combined ledger's codes."""
+    if index is None:
+        index = {n: i for i, n in enumerate(old.names)}
+    names = list(old.names) if len(new.names) else None
+    remap = np.empty(len(new.names), np.int32)
+    for i, n in enumerate(new.names):
+        code = index.get(n)
+        if code is None:
+            code = index[n] = len(index)
+            names.append(n)
+        remap[i] = code
+    days = [d for d in (old.first_day, new.first_day) if d is not None]
+    lasts = [d for d in (old.last_day, new.last_day) if d is not None]
+    ledger = Ledger(
+        customer=np.concatenate([old.customer, remap[new.customer]]).astype(np.int32),
+        day=np.concatenate([old.day, new.day]).astype(np.int32),
+        micros=np.concatenate([old.micros, new.micros]),
+        names=old.names if names is None else np.array(names, dtype=object),
+        unattributed_micros=old.unattributed_micros + new.unattributed_micros,
+        first_day=min(days) if days else None,
+        last_day=max(lasts) if lasts else None,
+    )
+    recoded = Ledger(remap[new.customer] if len(remap) else new.customer, new.day, new.micros,
+                     ledger.names, new.unattributed_micros, new.first_day, new.last_day)
+    return ledger, index, recoded
+
+
+def merge_sums(ps: PeriodSums, new: Ledger, remap_customers: int, g: str) -> PeriodSums | None:
+    """`ps` with the transactions of `new` added (`new.customer` already in the codes of the
+    combined ledger, which has `remap_customers` customers). None when `new` starts before the
+    series does (then sum everything again)."""
+    if new.first_day is None:
+        return ps
+    if int(period_index(np.array([new.first_day]), g)[0]) < ps.first:
+        return None
+    last = max(ps.last, int(period_index(np.array([new.last_day]), g)[0]))
+    fp = np.full(remap_customers, NO_PURCHASE, dtype=np.int64)
+    fp[:len(ps.first_purchase)] = ps.first_purchase
+    if len(new.customer) == 0:
+        return PeriodSums(ps.first, last, ps.customer, ps.period, ps.v, fp,
+                          ps.unattributed_micros + new.unattributed_micros)
+    p = period_index(new.day, g) - ps.first
+    c, q, v, bought = group_sum(new.customer, p, new.micros, last - ps.first + 1, purchases=True)
+    np.minimum.at(fp, c[bought], q[bought] + ps.first)
+    shift = np.int64(1) << 32
+    old_keys = ps.customer * shift + (ps.period - ps.first)
+    new_keys = c * shift + q
+    at = np.searchsorted(old_keys, new_keys)
+    hit = at < len(old_keys)
+    hit[hit] = old_keys[at[hit]] == new_keys[hit]
+    sums = ps.v.copy()
+    sums[at[hit]] += v[hit]
+    keys = np.insert(old_keys, at[~hit], new_keys[~hit])
+    sums = np.insert(sums, at[~hit], v[~hit])
+    return PeriodSums(ps.first, last, keys // shift, keys % shift + ps.first, sums, fp,
+                      ps.unattributed_micros + new.unattributed_micros)

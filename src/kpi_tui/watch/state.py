@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from kpi_tui import ledger_cache
 from kpi_tui.engine import Snapshot, build
-from kpi_tui.metrics.figures import period_figures, window_figures
+from kpi_tui.ingest.currency import convert, count_currencies, pick_currency
+from kpi_tui.metrics.figures import figures_from_sums, period_figures, window_figures
+from kpi_tui.metrics.ledger import (Ledger, PeriodSums, append_ledger, ledger_from_batches,
+                                    merge_sums, period_sums)
 from kpi_tui.metrics.periods import GRANULARITIES
 from kpi_tui.ingest.cache import ParseCache
 from kpi_tui.ingest.dedupe import Part
@@ -68,6 +72,7 @@ class FolderState:
         self._dedupe = IncrementalDedupe()
         self._built = False  # a snapshot was built (the ledger cache serves the first only)
         self._saving: threading.Thread | None = None  # the ledger being saved
+        self._last: _Last | None = None  # what the last dataset was made of
 
     def refresh(self, ready: Ready | None = None,
                 progress: Callable[[int, int, Path], None] | None = None) -> Refresh:
@@ -121,6 +126,7 @@ class FolderState:
         self._dedupe = IncrementalDedupe()
         self._built = False  # a snapshot was built (the ledger cache serves the first only)
         self._saving: threading.Thread | None = None
+        self._last = None
         if self.settings.cache:
             self.cache = ParseCache(fingerprint(self.settings))
         else:
@@ -136,9 +142,10 @@ class FolderState:
         return finish(self.root, tables, drops, reports, self.settings)
 
     def _dataset_and_ledger(self):
-        """The dataset and its ledger; the first time, from the ledger cache when the folder
-        is as it was (a warm restart skips dedupe and the ledger). Each new ledger is saved
-        for the next restart, in the background."""
+        """The dataset and its ledger. After a restart, from the ledger cache when the folder
+        is as it was; when exports only arrive, the previous ledger and period sums with the new
+        rows added; else everything again. Each new ledger is saved, in the background, for
+        the next restart."""
         key = None
         if self.settings.cache:
             files = [(p, *e.sig) for p, e in self.entries.items()]
@@ -148,8 +155,7 @@ class FolderState:
                 if hit is not None:
                     self._built = True
                     return hit
-        ds = self.dataset()
-        ledger = ds.ledger()
+        ds, ledger = self._assemble()
         self._built = True
         if key is not None and not (self._saving and self._saving.is_alive()):
             t = threading.Thread(target=ledger_cache.store, args=(self.root, key, ds, ledger),
@@ -158,19 +164,106 @@ class FolderState:
             self._saving = t
         return ds, ledger
 
+    def _assemble(self) -> tuple[Dataset, Ledger]:
+        """folder.assemble and the ledger, adding only the new files' rows when that is all
+        that changed (same result: tests compare both)."""
+        s = self.settings
+        entries = [self.entries[p] for p in sorted(self.entries)]
+        parts = [e.part for e in entries if e.part is not None]
+        reports = [_copy(e.report) for e in entries] + [_copy(r) for r in self.skipped]
+        tables, drops = self._dedupe(parts)
+        add_drops(reports, drops)
+        out = {p.key: t for p, t in zip(parts, tables)}
+        last, self._last = self._last, None
+        added = None
+        if last is not None and set(last.out) < set(out) and all(
+                out[k] is t for k, t in last.out.items()):  # older files' rows all stay
+            added = [k for k in out if k not in last.out]
+            counts = last.counts + count_currencies([out[k] for k in added])
+            if pick_currency(counts, s.currency) != last.currency:
+                added = None  # another reporting currency: everything again
+        if added is None:
+            counts = count_currencies(tables)
+            todo, left_out, rows = tables, Counter(), 0
+        else:
+            todo, left_out, rows = [out[k] for k in added], Counter(last.left_out), last.rows
+        currency = pick_currency(counts, s.currency)
+        converted = []
+        for t in todo:
+            t, lost, _ = convert(t, currency, s.rates)
+            left_out.update(lost)
+            rows += t.num_rows
+            converted.append(t)
+        new = ledger_from_batches((b for t in converted for b in _one_batch(t)),
+                                  sum(t.num_rows for t in converted))
+        sums: dict[str, PeriodSums] = {}
+        index = None
+        if added is None:
+            ledger = new
+        else:
+            ledger, index, recoded = append_ledger(last.ledger, new, last.index)
+            for g, ps in last.sums.items():
+                merged = merge_sums(ps, recoded, ledger.customers, g)
+                if merged is not None:
+                    sums[g] = merged
+        warnings = [f"{n} rows in {c} left out: no rate to {currency} (give one with --rates)"
+                    for c, n in sorted(left_out.items())]
+        reports.sort(key=lambda r: str(r.path))
+        ds = Dataset(self.root, None, currency, reports, warnings, [])
+        ds._rows, ds._released = rows, True
+        self._last = _Last(out, counts, left_out, currency, rows, ledger, index, sums)
+        return ds, ledger
+
     def snapshot(self, eager: tuple[str, ...] | None = None) -> Snapshot:
         """engine.build, computing only the `eager` granularities (default: the settings' one)
         now; the others are computed on first use (`snap.figures.fill()` does them all)."""
         s = self.settings
         eager = eager or (s.granularity,)
         ds, ledger = self._dataset_and_ledger()
-        snap = build(ds, s, eager, ledger=ledger, trailing=False)  # windows: on first use
-        ledger = snap.ledger
+        snap = build(ds, s, (), ledger=ledger, trailing=False)  # windows: on first use
+        last = self._last if self._last is not None and self._last.ledger is ledger else None
+        for g in eager:
+            ps = last.sums.get(g) if last is not None else None
+            if ps is None:
+                ps = period_sums(ledger, g)
+                if last is not None and ps is not None:
+                    last.sums[g] = ps
+            snap.figures[g] = figures_from_sums(ps, ledger, g, s.as_of, s.margin)
         snap.figures = LazyFigures(lambda g: period_figures(ledger, g, s.as_of, s.margin),
                                    snap.figures)
         snap.trailing = LazyFigures(lambda g: window_figures(ledger, g, s.as_of, s.margin),
                                     snap.trailing)
         return snap
+
+
+@dataclass
+class _Last:
+    """What the last dataset was made of, so that new exports can be added to it."""
+
+    out: dict  # file key -> its rows that count (dedupe's output table)
+    counts: Counter  # counted rows per currency named
+    left_out: Counter  # rows left out per currency (no rate)
+    currency: str | None
+    rows: int
+    ledger: Ledger
+    index: dict | None  # customer name -> code in the ledger, once built
+    sums: dict  # granularity -> PeriodSums of the ledger
+
+
+def _one_batch(t):
+    """A file's rows as one batch: one customer dictionary a file for the ledger."""
+    t = t.select(["customer", "date", "amount"])
+    return (t.combine_chunks() if t.column(0).num_chunks > 1 else t).to_batches()
+
+
+def add_drops(reports: list[FileReport], drops: dict[str, dict[str, int]]) -> None:
+    """Dedupe's drops, added to the files' reports (as folder.assemble does)."""
+    by_key = {str(r.path): r for r in reports}
+    for key, d in drops.items():
+        r = by_key[key]
+        for reason, n in d.items():
+            r.drops[reason] = r.drops.get(reason, 0) + n
+            r.rows_kept -= n
 
 
 class LazyFigures(dict):
