@@ -1,8 +1,11 @@
+import csv
+import datetime as dt
 import os
 import shutil
 import time
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 # the contract's copy (shared/ beside the checkout, as CI lays it), else the copy in the repo
@@ -33,3 +36,25 @@ def golden_dir(tmp_path) -> Path:
         t = time.mktime(time.strptime(day, "%Y-%m-%d"))
         os.utime(d / name, (t, t))
     return d
+
+
+def table(rows):
+    """(customer, date, amount) rows as the transactions table the ledger reads."""
+    cust, date, amount = zip(*rows) if rows else ((), (), ())
+    return pa.table({
+        "customer": pa.array(list(cust), pa.string()),
+        "date": pa.array(list(date), pa.date32()),
+        "amount": pa.array(list(amount), pa.float64()),
+    })
+
+
+def golden_rows():
+    """The golden transactions read by hand: failed dropped, an id counted from the later file."""
+    kept = {}
+    for name in ("orders-2026-02.csv", "orders-2026-05.csv"):  # later file wins on ids
+        for r in csv.DictReader(open(GOLDEN / name)):
+            if r["status"] != "failed":
+                kept[r["order_id"]] = (r["customer_id"] or None,
+                                       dt.date.fromisoformat(r["created_at"][:10]),
+                                       float(r["amount"]))
+    return list(kept.values())

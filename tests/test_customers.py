@@ -1,13 +1,11 @@
 """Drill-down lists: each group adds up to its figure of METRICS.md."""
 
-import csv
 import datetime as dt
 import json
 import math
 import random
 
 import numpy as np
-import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -18,27 +16,9 @@ from kpi_tui.metrics.customers import GROUPS, build_index, drill, period_at
 from kpi_tui.metrics.figures import period_figures
 from kpi_tui.metrics.ledger import ledger_from_transactions
 
-from conftest import GOLDEN
+from conftest import golden_rows, table
 
 
-def table(rows):
-    cust, date, amount = zip(*rows) if rows else ((), (), ())
-    return pa.table({
-        "customer": pa.array(list(cust), pa.string()),
-        "date": pa.array(list(date), pa.date32()),
-        "amount": pa.array(list(amount), pa.float64()),
-    })
-
-
-def golden_rows():
-    kept = {}
-    for name in ("orders-2026-02.csv", "orders-2026-05.csv"):  # later file wins on ids
-        for r in csv.DictReader(open(GOLDEN / name)):
-            if r["status"] != "failed":
-                kept[r["order_id"]] = (r["customer_id"] or None,
-                                       dt.date.fromisoformat(r["created_at"][:10]),
-                                       float(r["amount"]))
-    return list(kept.values())
 
 
 def pidx(d: str, g: str = "month") -> int:

@@ -1,12 +1,10 @@
 """The metrics core on hand-made ledgers: golden figures, identities, invariances."""
 
-import csv
 import datetime as dt
 import json
 import math
 
 import numpy as np
-import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -16,27 +14,9 @@ from kpi_tui.metrics.figures import period_figures, window_figures
 from kpi_tui.metrics.ledger import ledger_from_transactions
 from kpi_tui.metrics.movements import FIELDS
 
-from conftest import GOLDEN
+from conftest import GOLDEN, golden_rows, table
 
 
-def table(rows):
-    cust, date, amount = zip(*rows) if rows else ((), (), ())
-    return pa.table({
-        "customer": pa.array(list(cust), pa.string()),
-        "date": pa.array(list(date), pa.date32()),
-        "amount": pa.array(list(amount), pa.float64()),
-    })
-
-
-def golden_rows():
-    kept = {}
-    for name in ("orders-2026-02.csv", "orders-2026-05.csv"):  # later file wins on ids
-        for r in csv.DictReader(open(GOLDEN / name)):
-            if r["status"] != "failed":
-                kept[r["order_id"]] = (r["customer_id"] or None,
-                                       dt.date.fromisoformat(r["created_at"][:10]),
-                                       float(r["amount"]))
-    return list(kept.values())
 
 
 def same(a, b):
