@@ -228,12 +228,7 @@ def assemble(root: Path, parts: list[Part], reports: list[FileReport],
              settings: Settings) -> Dataset:
     """Dedupe and convert currencies: the folder's transactions from its parsed files."""
     keeps, drops = dedupe_masks(parts)
-    by_key = {str(r.path): r for r in reports}
-    for key, d in drops.items():
-        r = by_key[key]
-        for reason, n in d.items():
-            r.drops[reason] = r.drops.get(reason, 0) + n
-            r.rows_kept -= n
+    add_drops(reports, drops)
     tables = [p.table for p in parts]
     currency = reporting_currency(tables, settings.currency, keeps)
     warnings: list[str] = []
@@ -249,3 +244,13 @@ def assemble(root: Path, parts: list[Part], reports: list[FileReport],
     reports.sort(key=lambda r: str(r.path))
     pa.default_memory_pool().release_unused()
     return Dataset(root, None, currency, reports, warnings, selections)
+
+
+def add_drops(reports: list[FileReport], drops: dict[str, dict[str, int]]) -> None:
+    """Dedupe's drops, added to the files' reports."""
+    by_key = {str(r.path): r for r in reports}
+    for key, d in drops.items():
+        r = by_key[key]
+        for reason, n in d.items():
+            r.drops[reason] = r.drops.get(reason, 0) + n
+            r.rows_kept -= n

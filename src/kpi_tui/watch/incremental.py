@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 
 from kpi_tui.ingest.currency import convert, reporting_currency
 from kpi_tui.ingest.dedupe import Part, dedupe
-from kpi_tui.ingest.folder import Dataset
+from kpi_tui.ingest.folder import Dataset, add_drops
 from kpi_tui.ingest.schema import FileReport, empty_transactions
 from kpi_tui.settings import Settings
 
@@ -104,12 +104,7 @@ class IncrementalDedupe:
 def finish(root, tables: list[pa.Table], drops: dict[str, dict[str, int]],
            reports: list[FileReport], settings: Settings) -> Dataset:
     """folder.assemble after its dedupe step (same result; tests compare both)."""
-    by_key = {str(r.path): r for r in reports}
-    for key, d in drops.items():
-        r = by_key[key]
-        for reason, n in d.items():
-            r.drops[reason] = r.drops.get(reason, 0) + n
-            r.rows_kept -= n
+    add_drops(reports, drops)
     # one table for all files (zero-copy): the same rows, one conversion instead of one per file
     txns = pa.concat_tables(tables) if tables else empty_transactions()
     currency = reporting_currency([txns], settings.currency)
@@ -118,3 +113,4 @@ def finish(root, tables: list[pa.Table], drops: dict[str, dict[str, int]],
                 for c, n in sorted(left_out.items())]
     reports.sort(key=lambda r: str(r.path))
     return Dataset(root, txns, currency, reports, warnings)
+

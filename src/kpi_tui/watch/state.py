@@ -24,7 +24,7 @@ from kpi_tui.metrics.periods import GRANULARITIES
 from kpi_tui.ingest.cache import ParseCache
 from kpi_tui.ingest.dedupe import Part
 from kpi_tui.ingest.discover import discover
-from kpi_tui.ingest.folder import Dataset, fingerprint, load_file
+from kpi_tui.ingest.folder import Dataset, add_drops, fingerprint, load_file
 from kpi_tui.ingest.schema import FileReport
 from kpi_tui.settings import Settings
 from kpi_tui.watch.incremental import IncrementalDedupe, finish
@@ -254,16 +254,6 @@ def _one_batch(t):
     """A file's rows as one batch: one customer dictionary a file for the ledger."""
     t = t.select(["customer", "date", "amount"])
     return (t.combine_chunks() if t.column(0).num_chunks > 1 else t).to_batches()
-
-
-def add_drops(reports: list[FileReport], drops: dict[str, dict[str, int]]) -> None:
-    """Dedupe's drops, added to the files' reports (as folder.assemble does)."""
-    by_key = {str(r.path): r for r in reports}
-    for key, d in drops.items():
-        r = by_key[key]
-        for reason, n in d.items():
-            r.drops[reason] = r.drops.get(reason, 0) + n
-            r.rows_kept -= n
 
 
 class LazyFigures(dict):
