@@ -13,11 +13,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from kpi_tui.ingest.currency import convert, reporting_currency
 from kpi_tui.ingest.dedupe import Part, dedupe
-from kpi_tui.ingest.folder import Dataset, add_drops
-from kpi_tui.ingest.schema import FileReport, empty_transactions
-from kpi_tui.settings import Settings
 
 NEWER_ID = "id counted from a newer file"  # the reason dedupe() gives
 
@@ -99,18 +95,4 @@ class IncrementalDedupe:
         parts = {**prev.parts, **{p.key: p for p in new}}
         top = max([prev.top] + [(p.mtime, p.key) for p in new])
         return _Result(parts, out, drops, top)
-
-
-def finish(root, tables: list[pa.Table], drops: dict[str, dict[str, int]],
-           reports: list[FileReport], settings: Settings) -> Dataset:
-    """folder.assemble after its dedupe step (same result; tests compare both)."""
-    add_drops(reports, drops)
-    # one table for all files (zero-copy): the same rows, one conversion instead of one per file
-    txns = pa.concat_tables(tables) if tables else empty_transactions()
-    currency = reporting_currency([txns], settings.currency)
-    txns, left_out, _ = convert(txns, currency, settings.rates)
-    warnings = [f"{n} rows in {c} left out: no rate to {currency} (give one with --rates)"
-                for c, n in sorted(left_out.items())]
-    reports.sort(key=lambda r: str(r.path))
-    return Dataset(root, txns, currency, reports, warnings)
 

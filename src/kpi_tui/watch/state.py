@@ -24,10 +24,10 @@ from kpi_tui.metrics.periods import GRANULARITIES
 from kpi_tui.ingest.cache import ParseCache
 from kpi_tui.ingest.dedupe import Part
 from kpi_tui.ingest.discover import discover
-from kpi_tui.ingest.folder import Dataset, add_drops, fingerprint, load_file
+from kpi_tui.ingest.folder import Dataset, Selection, add_drops, fingerprint, load_file
 from kpi_tui.ingest.schema import FileReport
 from kpi_tui.settings import Settings
-from kpi_tui.watch.incremental import IncrementalDedupe, finish
+from kpi_tui.watch.incremental import IncrementalDedupe
 
 Sig = tuple[int, int]  # (size, mtime_ns)
 
@@ -132,15 +132,6 @@ class FolderState:
         else:
             self.cache = None
 
-    def dataset(self) -> Dataset:
-        """What folder.assemble makes of the files, with dedupe kept up to date incrementally."""
-        entries = [self.entries[p] for p in sorted(self.entries)]
-        parts = [e.part for e in entries if e.part is not None]
-        # dedupe drops are added to the reports: work on copies
-        reports = [_copy(e.report) for e in entries] + [_copy(r) for r in self.skipped]
-        tables, drops = self._dedupe(parts)
-        return finish(self.root, tables, drops, reports, self.settings)
-
     def _dataset_and_ledger(self):
         """The dataset and its ledger. After a restart, from the ledger cache when the folder
         is as it was; when exports only arrive, the previous ledger and period sums with the new
@@ -194,7 +185,7 @@ class FolderState:
             left_out.update(lost)
             rows += t.num_rows
             converted.append(t)
-        new = ledger_from_batches((b for t in converted for b in _one_batch(t)),
+        new = ledger_from_batches((b for t in converted for b in Selection(t).batches()),
                                   sum(t.num_rows for t in converted))
         sums: dict[str, PeriodSums] = {}
         index = None
@@ -248,12 +239,6 @@ class _Last:
     ledger: Ledger
     index: dict | None  # customer name -> code in the ledger, once built
     sums: dict  # granularity -> PeriodSums of the ledger
-
-
-def _one_batch(t):
-    """A file's rows as one batch: one customer dictionary a file for the ledger."""
-    t = t.select(["customer", "date", "amount"])
-    return (t.combine_chunks() if t.column(0).num_chunks > 1 else t).to_batches()
 
 
 class LazyFigures(dict):
