@@ -123,17 +123,30 @@ def duckdb_child(folder: str, out: str) -> None:
     Path(out).write_text(json.dumps({"periods": periods}))
 
 
+GNU_TIME = "/usr/bin/time"
+
+
 def run_child(cmd: list[str], env: dict, out: Path) -> tuple[float, float, float, int, str]:
-    """Wall seconds, CPU seconds, peak RSS in MB of that child (wait4), exit code, stderr tail."""
-    with open(out, "wb") as fo, tempfile.TemporaryFile() as fe:
+    """Wall seconds, CPU seconds, peak RSS in MB of that child, exit code, stderr tail.
+
+    The peak comes from GNU time where it is installed: a child forked straight from this
+    (large) process would count this process's memory in its own peak (Linux charges the
+    pre-exec footprint to ru_maxrss); else from wait4, with that caveat."""
+    with open(out, "wb") as fo, tempfile.TemporaryFile() as fe, \
+            tempfile.NamedTemporaryFile("r") as ft:
+        wrap = [GNU_TIME, "-q", "-f", "%M", "-o", ft.name] if os.path.exists(GNU_TIME) else []
         t0 = time.perf_counter()
-        p = subprocess.Popen(cmd, stdout=fo, stderr=fe, env=env)
+        p = subprocess.Popen(wrap + cmd, stdout=fo, stderr=fe, env=env)
         _, status, ru = os.wait4(p.pid, 0)
         wall = time.perf_counter() - t0
         p.returncode = os.waitstatus_to_exitcode(status)
         fe.seek(0)
         err = fe.read().decode(errors="replace")[-2000:]
-    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024, p.returncode, err
+        peak = ru.ru_maxrss / 1024
+        if wrap:
+            kb = ft.read().strip().splitlines()
+            peak = int(kb[-1]) / 1024 if kb and kb[-1].isdigit() else peak
+    return wall, ru.ru_utime + ru.ru_stime, peak, p.returncode, err
 
 
 def kpi_cmd(folder: Path, no_cache: bool) -> list[str]:

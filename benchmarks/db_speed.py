@@ -1,0 +1,304 @@
+"""A database source: kpi-tui's pushdown vs an analyst's hand-written SQL vs dump + folder engine.
+
+    .venv/bin/python benchmarks/db_speed.py --rows 1000000 --rows 10000000 [--engine postgres]
+
+For each N: the rows of benchmarks/gen_rows.py (one table, no overlapping exports: rows of a table
+are never merged) are loaded once into a table `kpi_bench_N` of the engine (PostgreSQL on
+127.0.0.1:5432 db `test`, or a DuckDB file under benchmarks/_work/), then, each as its own child
+process, side by side in one run:
+  sql        the hand-written SQL an analyst would run in the same server for the monthly
+             movement fields of METRICS.md (one query, `SQL_PG` / `SQL_DUCKDB` below)
+  kpi-tui    `kpi-tui report URL --table kpi_bench_N --period month --format json`
+  dump+folder  the table dumped to CSV (COPY) and `kpi-tui report DIR --no-cache` on it
+and checks every month's figures of the three against each other.
+Targets (issue 8): pushdown within 1.2x of the hand-written SQL; kpi-tui's own peak memory
+under 200 MB whatever the table size; identical figures. Peak memory is the child's own
+(wait4): for `sql` that is the client (psql / duckdb), not the server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+COUNTS = ("active_customers", "retained_customers", "churned_customers", "new_customers",
+          "reactivated_customers")
+
+PG = dict(host="127.0.0.1", port="5432", user="postgres", db="test")
+PG_URL = f"postgresql://{PG['user']}@{PG['host']}:{PG['port']}/{PG['db']}"
+DROPPED = ("failed", "declined", "pending", "canceled", "cancelled", "voided", "expired",
+           "abandoned", "unpaid")
+
+# METRICS.md for one table (no dedupe: rows of a table are never merged), monthly.
+_BODY = """
+WITH txn AS (
+  SELECT customer_id AS c, CAST(date_trunc('month', created_at) AS DATE) AS m, amount
+  FROM {table} WHERE lower(trim(status)) NOT IN {dropped}
+    AND customer_id IS NOT NULL AND trim(customer_id) <> ''
+),
+v AS (SELECT c, m, sum(amount) AS v, bool_or(amount > 0) AS bought FROM txn GROUP BY c, m),
+first_buy AS (SELECT c, min(m) AS fm FROM v WHERE bought GROUP BY c),
+per AS (SELECT m, sum(v) AS revenue, count(*) FILTER (WHERE v > 0) AS active FROM v GROUP BY m),
+a AS (SELECT c, m, v FROM v WHERE v > 0),
+pairs AS (
+  SELECT coalesce(cur.c, prev.c) AS c,
+         coalesce(cur.m, CAST(prev.m + INTERVAL '1 month' AS DATE)) AS m,
+         cur.v AS now, prev.v AS before
+  FROM a cur FULL OUTER JOIN a prev
+    ON cur.c = prev.c AND cur.m = CAST(prev.m + INTERVAL '1 month' AS DATE)
+),
+mov AS (
+  SELECT p.m,
+    count(*) FILTER (WHERE now IS NOT NULL AND before IS NOT NULL) AS retained_customers,
+    count(*) FILTER (WHERE now IS NULL) AS churned_customers,
+    count(*) FILTER (WHERE before IS NULL AND f.fm = p.m) AS new_customers,
+    count(*) FILTER (WHERE before IS NULL AND f.fm <> p.m) AS reactivated_customers,
+    coalesce(sum(now) FILTER (WHERE before IS NOT NULL), 0) AS retained_revenue,
+    coalesce(sum(before) FILTER (WHERE now IS NOT NULL), 0) AS retained_revenue_prev,
+    coalesce(sum(before) FILTER (WHERE now IS NULL), 0) AS churned_revenue_prev,
+    coalesce(sum(now) FILTER (WHERE before IS NULL AND f.fm = p.m), 0) AS new_revenue,
+    coalesce(sum(now) FILTER (WHERE before IS NULL AND f.fm <> p.m), 0) AS reactivated_revenue,
+    coalesce(sum(greatest(now - before, 0)) FILTER (WHERE now IS NOT NULL AND before IS NOT NULL), 0)
+      AS expansion,
+    coalesce(sum(least(now - before, 0)) FILTER (WHERE now IS NOT NULL AND before IS NOT NULL), 0)
+      AS contraction
+  FROM pairs p LEFT JOIN first_buy f USING (c)
+  GROUP BY p.m
+),
+bounds AS (SELECT min(m) AS lo, max(m) AS hi FROM per),
+months AS ({months})
+SELECT {start} AS start,
+  coalesce(per.revenue, 0) AS revenue, coalesce(per.active, 0) AS active_customers,
+  CASE WHEN coalesce(per.active, 0) > 0 THEN per.revenue / per.active END AS acv,
+  mov.retained_customers, mov.churned_customers, mov.new_customers, mov.reactivated_customers,
+  mov.retained_revenue, mov.retained_revenue_prev, mov.churned_revenue_prev, mov.new_revenue,
+  mov.reactivated_revenue, mov.expansion, mov.contraction,
+  CASE WHEN mov.retained_customers + mov.churned_customers > 0
+       THEN CAST(mov.churned_customers AS DOUBLE PRECISION)
+            / (mov.retained_customers + mov.churned_customers) END AS churn_rate,
+  months.m = (SELECT lo FROM bounds) AS first
+FROM months LEFT JOIN per USING (m) LEFT JOIN mov USING (m)
+ORDER BY months.m
+"""
+SQL_PG = _BODY.format(
+    table="{table}", dropped=str(DROPPED),
+    months="SELECT CAST(generate_series(lo, hi, INTERVAL '1 month') AS DATE) AS m FROM bounds",
+    start="to_char(months.m, 'YYYY-MM-DD')")
+SQL_DUCKDB = _BODY.format(
+    table="{table}", dropped=str(DROPPED),
+    months="SELECT CAST(unnest(generate_series(lo, hi, INTERVAL '1 month')) AS DATE) AS m "
+           "FROM bounds",
+    start="strftime(months.m, '%Y-%m-%d')")
+
+
+def _psql(*args: str, **kw) -> subprocess.CompletedProcess:
+    cmd = ["psql", "-h", PG["host"], "-p", PG["port"], "-U", PG["user"], "-d", PG["db"],
+           "-v", "ON_ERROR_STOP=1", "-q", *args]
+    kw.setdefault("check", True)
+    return subprocess.run(cmd, **kw)
+
+
+def _rows_to_periods(cols: list[str], rows: list[list]) -> dict:
+    periods = []
+    for row in rows:
+        r = dict(zip(cols, row))
+        first = str(r.pop("first")).lower() in ("t", "true", "1")
+        for k, v in r.items():
+            if k == "start" or v is None or v == "":
+                r[k] = None if v == "" else v
+                continue
+            r[k] = int(v) if k in COUNTS or k.endswith("_customers") else float(v)
+        if first:  # movements are null for the first period of the series
+            for k in r:
+                if k not in ("start", "revenue", "active_customers", "acv"):
+                    r[k] = None
+        periods.append(r)
+    return {"periods": periods}
+
+
+def sql_cmd(engine: str, table: str, where: str, out: Path) -> list[str]:
+    """The analyst's side as its own process: psql itself, or a Python child with only duckdb."""
+    if engine == "postgres":
+        return ["psql", "-h", PG["host"], "-p", PG["port"], "-U", PG["user"], "-d", PG["db"],
+                "-v", "ON_ERROR_STOP=1", "-q", "--csv", "-c", SQL_PG.format(table=table)]
+    return [sys.executable, __file__, "--sql-child", table, where, str(out)]
+
+
+def duckdb_child(table: str, where: str, out: str) -> None:
+    import duckdb
+
+    cur = duckdb.connect(where, read_only=True).execute(SQL_DUCKDB.format(table=table))
+    cols = [d[0] for d in cur.description]
+    Path(out).write_text(json.dumps(_rows_to_periods(cols, [list(r) for r in cur.fetchall()]),
+                                    default=str))
+
+
+def read_sql_out(engine: str, out: Path) -> dict:
+    if engine != "postgres":
+        return json.loads(out.read_text())
+    import csv
+
+    rows = list(csv.reader(out.read_text().splitlines()))
+    return _rows_to_periods(rows[0], rows[1:])
+
+
+def load(engine: str, rows: int, work: Path) -> tuple[str, str, str]:
+    """Create the table once (reused while it has the right row count): (url, table, where)."""
+    table = f"kpi_bench_{rows}"
+    csv_path = work / f"{table}.csv"
+    if engine == "postgres":
+        have = _psql("-A", "-t", "-c",
+                     f"SELECT count(*) FROM {table}", capture_output=True, text=True, check=False)
+        if have.returncode == 0 and have.stdout.strip() == str(rows):
+            return PG_URL, table, ""
+    else:
+        where = str(work / "bench.duckdb")
+        import duckdb
+
+        con = duckdb.connect(where)
+        try:
+            if con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == rows:
+                return f"duckdb:///{where}", table, where
+        except duckdb.Error:
+            pass
+        con.close()
+    t0 = time.perf_counter()
+    import gen_rows
+    import pyarrow.csv as pacsv
+
+    work.mkdir(parents=True, exist_ok=True)
+    pacsv.write_csv(gen_rows.make_table(rows), csv_path)
+    ddl = (f"DROP TABLE IF EXISTS {table}; CREATE TABLE {table} (order_id VARCHAR, "
+           "customer_id VARCHAR, created_at TIMESTAMP, amount NUMERIC(18,2), currency VARCHAR, "
+           "status VARCHAR)")
+    if engine == "postgres":
+        _psql("-c", ddl)
+        _psql("-c", f"\\copy {table} FROM '{csv_path}' WITH (FORMAT csv, HEADER true)")
+        _psql("-c", f"ANALYZE {table}")
+        url, where = PG_URL, ""
+    else:
+        con = duckdb.connect(where)
+        con.execute(ddl.replace("NUMERIC(18,2)", "DECIMAL(18,2)"))
+        con.execute(f"INSERT INTO {table} SELECT * FROM read_csv('{csv_path}', header=true)")
+        con.close()
+        url = f"duckdb:///{where}"
+    csv_path.unlink()
+    print(f"  loaded {rows:,} rows into {engine} in {time.perf_counter() - t0:.1f} s", flush=True)
+    return url, table, where
+
+
+def dump(engine: str, table: str, where: str, folder: Path) -> None:
+    """The table as one CSV export in `folder` (part of the dump+folder timing)."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    out = folder / f"{table}.csv"
+    if engine == "postgres":
+        _psql("-c", f"\\copy {table} TO '{out}' WITH (FORMAT csv, HEADER true)")
+    else:
+        import duckdb
+
+        con = duckdb.connect(where, read_only=True)
+        con.execute(f"COPY {table} TO '{out}' (HEADER, DELIMITER ',')")
+
+
+def kpi(*args: str) -> list[str]:
+    exe = shutil.which("kpi-tui", path=str(Path(sys.executable).parent))
+    return ([exe] if exe else [sys.executable, "-m", "kpi_tui"]) + list(args)
+
+
+def bench(engine: str, rows: int) -> list[dict]:
+    from report_speed import compare, run_child
+
+    work = HERE / "_work" / "db"
+    print(f"\n== {engine}, {rows:,} rows", flush=True)
+    url, table, where = load(engine, rows, work)
+    tmp = Path(tempfile.mkdtemp(prefix="kpi-dbbench-"))
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp / "cache"))
+    results, outs = [], {}
+
+    def timed(tool: str, cmd: list[str], out: Path, before=None) -> None:
+        t0 = time.perf_counter()
+        if before:
+            before()
+        pre = time.perf_counter() - t0
+        wall, cpu, peak, rc, err = run_child(cmd, env, out)
+        if rc != 0:
+            print(f"  {tool}: exit {rc}\n{err}", flush=True)
+            return
+        r = {"engine": engine, "rows": rows, "tool": tool, "seconds": wall + pre, "cpu": cpu,
+             "peak_mb": peak}
+        print(f"  {tool:12} {r['seconds']:7.2f} s {cpu:7.2f} s CPU {peak:7.0f} MB", flush=True)
+        results.append(r)
+        outs[tool] = read_sql_out(engine, out) if tool == "sql" else json.loads(out.read_text())
+
+    try:
+        timed("sql", sql_cmd(engine, table, where, tmp / "sql.out"), tmp / "sql.out")
+        timed("kpi-tui", kpi("report", url, "--table", table, "--period", "month",
+                             "--format", "json", "--no-cache"), tmp / "kpi.json")
+        folder = tmp / "dump"
+        timed("dump+folder", kpi("report", str(folder), "--period", "month", "--format", "json",
+                                 "--no-cache"), tmp / "folder.json",
+              before=lambda: dump(engine, table, where, folder))
+        base = outs.get("sql")
+        for tool in ("kpi-tui", "dump+folder"):
+            if base and tool in outs:
+                bad = compare(outs[tool], base)
+                print(f"  check {tool} vs sql: "
+                      f"{'all figures match' if not bad else f'{len(bad)} mismatches'}")
+                for line in bad[:20]:
+                    print("   ", line)
+        if "kpi-tui" in outs and "dump+folder" in outs:
+            same = outs["kpi-tui"]["periods"] == outs["dump+folder"]["periods"]
+            print(f"  kpi-tui (database) JSON == kpi-tui (folder) JSON: {same}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return results
+
+
+def table(results: list[dict]) -> None:
+    print(f"\n{'engine':9} {'rows':>11}  {'tool':12} {'seconds':>8} {'CPU s':>7} {'peak MB':>8} "
+          f"{'x sql':>6}")
+    ref = {(r["engine"], r["rows"]): r["seconds"] for r in results if r["tool"] == "sql"}
+    for r in results:
+        x = r["seconds"] / ref.get((r["engine"], r["rows"]), float("nan"))
+        print(f"{r['engine']:9} {r['rows']:>11,}  {r['tool']:12} {r['seconds']:8.2f} "
+              f"{r['cpu']:7.2f} {r['peak_mb']:8.0f} {x:6.2f}")
+    print("\ntargets: pushdown <= 1.2x the hand-written SQL; kpi-tui peak < 200 MB")
+    for r in results:
+        if r["tool"] == "kpi-tui":
+            x = r["seconds"] / ref.get((r["engine"], r["rows"]), float("nan"))
+            print(f"  {r['engine']:9} {r['rows']:>11,}: {x:.2f}x {'MET' if x <= 1.2 else 'NOT MET'}"
+                  f", peak {r['peak_mb']:.0f} MB {'MET' if r['peak_mb'] < 200 else 'NOT MET'}")
+
+
+def main() -> None:
+    if len(sys.argv) == 5 and sys.argv[1] == "--sql-child":
+        duckdb_child(*sys.argv[2:])
+        return
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--rows", type=int, action="append", help="rows (repeatable; default 1M)")
+    ap.add_argument("--engine", action="append", choices=("postgres", "duckdb"),
+                    help="engines (repeatable; default both)")
+    ap.add_argument("--json", type=Path, help="also write the results here")
+    a = ap.parse_args()
+    results = []
+    for engine in a.engine or ["postgres", "duckdb"]:
+        for rows in a.rows or [1_000_000]:
+            results += bench(engine, rows)
+    table(results)
+    if a.json:
+        a.json.write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()
