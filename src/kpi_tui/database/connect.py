@@ -1,0 +1,138 @@
+"""Open the Ibis backend of a URL: read-only where the engine allows, every query time-limited.
+
+kpi-tui never creates, alters or writes anything in the user's database: no temporary tables or
+views (the queries are single SELECTs with common table expressions), and PostgreSQL / MySQL
+sessions are opened READ ONLY so that even a bug could not write.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from kpi_tui.database.url import (SourceError, engine, missing_driver, one_line, password,
+                                  redact, scheme, secrets_of)
+
+DEFAULT_TIMEOUT = 60.0  # seconds; a slower query is cancelled by the engine
+
+
+@dataclass
+class Connection:
+    backend: object  # the Ibis backend
+    engine: str  # postgres, mysql, duckdb, pyspark, ...
+    label: str  # the URL without its password
+    timeout: float = DEFAULT_TIMEOUT
+    secrets: list[str] = field(default_factory=list)
+
+    def error(self, e: BaseException, what: str = "") -> SourceError:
+        """A driver's exception as one line for the user, without any password."""
+        msg = one_line(str(e) or type(e).__name__, self.secrets)
+        low = msg.lower()
+        if any(w in low for w in ("statement timeout", "max_execution_time", "max_statement_time",
+                                  "interrupted", "canceling statement", "cancelled job")):
+            msg = f"query cancelled after {self.timeout:g} s (limit: statement timeout)"
+        return SourceError(f"{self.label}: {what + ': ' if what else ''}{msg}")
+
+    def run(self, expr):
+        """Execute an Ibis expression (a few rows) as a pyarrow table, within the time limit."""
+        cancel = None
+        if self.engine in ("duckdb", "pyspark") and self.timeout:
+            cancel = threading.Timer(self.timeout, self._interrupt)
+            cancel.daemon = True
+            cancel.start()
+        try:
+            return self.backend.to_pyarrow(expr)
+        except SourceError:
+            raise
+        except Exception as e:  # noqa: BLE001 - every driver has its own exception classes
+            raise self.error(e) from None
+        finally:
+            if cancel is not None:
+                cancel.cancel()
+
+    def _interrupt(self) -> None:
+        try:
+            if self.engine == "duckdb":
+                self.backend.con.interrupt()
+            else:
+                self.backend._session.sparkContext.cancelAllJobs()
+        except Exception:  # noqa: BLE001 - best effort
+            pass
+
+
+def connect(source: str, timeout: float = DEFAULT_TIMEOUT) -> Connection:
+    """Open `source` (a URL). Raises SourceError with one line (no password) on failure."""
+    missing = missing_driver(source)
+    if missing:
+        raise SourceError(missing)
+    name, label = engine(source), redact(source)
+    secrets = secrets_of(source) + [p for p in (os.environ.get("PGPASSWORD"),
+                                                os.environ.get("MYSQL_PWD")) if p]
+    conn = Connection(None, name, label, timeout, secrets)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            conn.backend = _open(source, name, timeout)
+    except SourceError:
+        raise
+    except Exception as e:  # noqa: BLE001
+        raise conn.error(e, "cannot connect") from None
+    return conn
+
+
+def _open(source: str, name: str, timeout: float):
+    import ibis
+
+    ms = int(timeout * 1000)
+    if name == "postgres":
+        opts = f"-c default_transaction_read_only=on -c statement_timeout={ms}"
+        return ibis.connect(source.replace("postgresql://", "postgres://", 1), options=opts,
+                            connect_timeout=10)
+    if name == "mysql":
+        kw = {"connect_timeout": 10}
+        if not password(source) and os.environ.get("MYSQL_PWD"):
+            kw["password"] = os.environ["MYSQL_PWD"]
+        cnf = Path.home() / ".my.cnf"
+        if cnf.is_file():
+            kw["read_default_file"] = str(cnf)
+        u = source.replace("mariadb://", "mysql://", 1)
+        con = ibis.connect(u, **kw)
+        with con.con.cursor() as cur:
+            cur.execute("SET SESSION TRANSACTION READ ONLY")
+            cur.execute("SET @@session.time_zone = '+00:00'")
+            for stmt in (f"SET SESSION max_execution_time = {ms}",  # MySQL
+                         f"SET SESSION max_statement_time = {timeout:g}"):  # MariaDB
+                try:
+                    cur.execute(stmt)
+                except Exception:  # noqa: BLE001 - the other server's variable
+                    pass
+        return con
+    if name == "duckdb":
+        path = unquote(urlsplit(source).path)
+        if path and not Path(path).exists():
+            raise SourceError(f"{redact(source)}: no such DuckDB file: {path}")
+        return ibis.duckdb.connect(path or ":memory:", read_only=bool(path))
+    if name == "pyspark":
+        return ibis.pyspark.connect(spark_session(source))
+    return ibis.connect(source)
+
+
+def spark_session(source: str):
+    """The SparkSession of `spark:local[N]` or `spark://host:port` (an existing one is reused)."""
+    from pyspark.sql import SparkSession
+
+    rest = source.split(":", 1)[1]
+    master = rest if rest.startswith("local") else f"spark:{rest}"
+    if scheme(source) == "pyspark":
+        master = rest.lstrip("/") or "local[*]"
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active
+    return (SparkSession.builder.master(master).appName("kpi-tui")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.session.timeZone", "UTC")
+            .getOrCreate())
