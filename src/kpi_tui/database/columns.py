@@ -1,0 +1,150 @@
+"""Which rows (`--table` or `--sql`) and which columns: recognised from the column names exactly
+as file headers are (ingest/layouts/generic), or named by [mapping]."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+from kpi_tui.database.connect import Connection
+from kpi_tui.database.url import SourceError
+from kpi_tui.ingest.layouts.common import Columns, key
+from kpi_tui.ingest.layouts.generic import LOOKED_FOR, find_fields
+from kpi_tui.settings import Settings
+
+ROLES = ("customer", "email", "date", "amount", "quantity", "unit_price", "refunded", "status",
+         "order_id", "currency")
+# a column that changes whenever a row does: polled with the row count and the latest date
+UPDATED_AT = ("updated_at", "updated", "modified_at", "modified", "last_modified",
+              "date_modified", "last_updated", "changed_at")
+
+
+@dataclass
+class Fields:
+    """The source column of each role (None: the table has none)."""
+
+    names: dict[str, str | None]
+    types: dict[str, str] = field(default_factory=dict)  # column -> engine type, as Ibis says
+    mapped: bool = False  # named by [mapping]
+    updated_at: str | None = None
+
+    def __getitem__(self, role: str) -> str | None:
+        return self.names.get(role)
+
+    def describe(self) -> list[tuple[str, str]]:
+        """(role, what is used) for `check`."""
+        n = self.names
+        who = [x for x in (n["customer"], n["email"] and f"{n['email']} (trimmed, lower-cased)") if x]
+        amount = n["amount"] or (n["quantity"] and f"{n['quantity']} x {n['unit_price']}")
+        if n["amount"] and n["refunded"]:
+            amount = f"{n['amount']} - {n['refunded']}"
+        return [
+            ("customer", " else ".join(who) or "none (every row unattributed)"),
+            ("date", n["date"] or "none"),
+            ("amount", amount or "none"),
+            ("status", n["status"] or "none (every row counts)"),
+            ("order id", n["order_id"] or "none"),
+            ("currency", n["currency"] or "none (reporting currency)"),
+        ]
+
+
+def check_sql(sql: str, dialect: str | None = None) -> str:
+    """The query if it is one read-only SELECT (or WITH ... SELECT, UNION ...); else SourceError."""
+    import sqlglot
+    from sqlglot import exp
+
+    text = sql.strip().rstrip(";").strip()
+    bad = SourceError("--sql must be one read-only SELECT query (SELECT ... or WITH ... SELECT ...)")
+    try:
+        stmts = [s for s in sqlglot.parse(text, read=dialect) if s is not None]
+    except Exception:  # noqa: BLE001 - sqlglot's parse errors
+        stmts = []
+    if len(stmts) != 1 or not isinstance(stmts[0], exp.Query):
+        raise bad
+    tree = stmts[0]
+    writes = (exp.Insert, exp.Update, exp.Delete, exp.Create, exp.Drop, exp.Alter, exp.Merge,
+              exp.Into, exp.Command, exp.Lock)
+    if any(tree.find_all(*writes)):
+        raise bad
+    return text
+
+
+def open_rows(conn: Connection, table: str | None = None, sql: str | None = None):
+    """The Ibis table of `--table NAME` (schema-qualified allowed) or `--sql QUERY`."""
+    if bool(table) == bool(sql):
+        raise SourceError(f"{conn.label}: give either --table NAME or --sql \"SELECT ...\"")
+    con = conn.backend
+    if table:
+        *schema, name = table.split(".")
+        try:
+            return con.table(name, database=".".join(schema) or None)
+        except Exception:  # noqa: BLE001 - each backend says it its own way
+            raise SourceError(f"{conn.label}: table {table!r} not found") from None
+    dialect = con.dialect if isinstance(getattr(con, "dialect", None), str) else None
+    query = check_sql(sql, dialect)
+    try:
+        schema = _pg_schema(con, query) if conn.engine == "postgres" else None
+        return con.sql(query, schema=schema)
+    except SourceError:
+        raise
+    except Exception as e:  # noqa: BLE001
+        raise conn.error(e, "--sql") from None
+
+
+def _pg_schema(con, query: str):
+    """The columns of a PostgreSQL query from `LIMIT 0` (Ibis would create a temporary view)."""
+    import ibis
+    from ibis.backends.sql.datatypes import PostgresType
+
+    with con.con.cursor() as cur:
+        cur.execute(f"SELECT * FROM ({query}) AS q LIMIT 0")
+        desc = cur.description
+        types = []
+        for d in desc:
+            cur.execute("SELECT format_type(%s, NULL)", (d.type_code,))
+            types.append(cur.fetchone()[0])
+    return ibis.schema({d.name: PostgresType.from_string(t) for d, t in zip(desc, types)})
+
+
+def recognise(rows, settings: Settings, label: str = "") -> Fields:
+    """The role of each column, from [mapping] or from the names; SourceError when unusable."""
+    schema = rows.schema()
+    names = list(schema.names)
+    where = f"{label}: " if label else ""
+    m = settings.mapping
+    if m is not None and any(getattr(m, r) for r in ROLES):
+        mapped = {r: getattr(m, r) for r in ROLES}
+        missing = [f"{r} = {v!r}" for r, v in mapped.items() if v and v not in names]
+        if missing:
+            raise SourceError(f"{where}the [mapping] columns {', '.join(missing)} are not in the "
+                              f"table (it has: {', '.join(names)})")
+        f = Fields(mapped, mapped=True)
+    else:
+        empty = pa.table({n: pa.nulls(0) for n in names})
+        found = find_fields(Columns(empty))
+        f = Fields({r: found.get(r) for r in ROLES})
+    for need in ("date", "amount"):
+        if not f[need] and not (need == "amount" and f["quantity"] and f["unit_price"]):
+            looked = "the [mapping]" if f.mapped else f"looked for {LOOKED_FOR[need]}"
+            raise SourceError(f"{where}no {need} column found ({looked}; the table has: "
+                              f"{', '.join(names)})")
+    f.types = {n: str(schema[n]) for n in names}
+    for role in ("amount", "refunded", "quantity", "unit_price"):
+        col = f[role]
+        if col and not schema[col].is_numeric():
+            raise SourceError(f"{where}the {role} column {col!r} is {_kind(schema[col])}, not a "
+                              f"number: cast it in --sql (CAST({col} AS DECIMAL(18,2)))")
+    d = schema[f["date"]]
+    if not (d.is_date() or d.is_timestamp()):
+        raise SourceError(f"{where}the date column {f['date']!r} is {_kind(d)}, not a date or "
+                          f"timestamp: cast it in --sql (CAST({f['date']} AS TIMESTAMP))")
+    by_key = {key(n): n for n in names}
+    f.updated_at = next((by_key[key(c)] for c in UPDATED_AT if key(c) in by_key), None)
+    if f.updated_at and not schema[f.updated_at].is_temporal():
+        f.updated_at = None
+    return f
+
+
+def _kind(dtype) -> str:
+    return "text" if dtype.is_string() else f"of type {dtype}"
