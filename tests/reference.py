@@ -22,6 +22,18 @@ FIELDS = [
 ]
 
 
+# ---- input (METRICS.md, Input: transactions) ---------------------------------------------
+
+PLACEHOLDERS = {"(blank)", "n/a", "none", "null", "-", "0", "guest", "unknown"}
+
+
+def customer_value(value):
+    """A customer id or e-mail as read, or None when missing: empty, blank or a placeholder
+    ((blank), N/A, none, null, -, 0, guest, unknown, any case)."""
+    v = (value or "").strip()
+    return None if not v or v.lower() in PLACEHOLDERS else v
+
+
 def period_start(d: dt.date, g: str) -> dt.date:
     """First day of the period of granularity g holding d (weeks: ISO, Monday)."""
     if g == "day":

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from conftest import GOLDEN
 from kpi_tui.cli import main
-from reference import FIELDS, GRANULARITIES, report
+from reference import FIELDS, GRANULARITIES, customer_value, report
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data"
 # statuses that say the money never moved (METRICS.md, Amount)
@@ -51,7 +51,7 @@ def read_golden_layout(folder):
                 if r["status"].strip().lower() in DROP:
                     rows.append((r["order_id"], None))
                     continue
-                cust = r["customer_id"].strip() or None
+                cust = customer_value(r["customer_id"])
                 day = dt.date.fromisoformat(r["created_at"][:10])
                 rows.append((r["order_id"], (cust, day, Decimal(r["amount"]))))
         files.append(((p.stat().st_mtime, str(p)), rows))
@@ -182,7 +182,7 @@ POSITIVE_STATUSES = ["paid", "Paid", "completed", "succeeded", "", "failed", "Fa
                      "declined", "pending", "canceled", "cancelled", "voided", "expired",
                      "abandoned", "unpaid"]
 REFUND_STATUSES = ["refunded", "paid", "partially_refunded"]
-CUSTOMERS = ["", "alice", "bob", "carol", "dave", "erin", "frank"]
+CUSTOMERS = ["", "alice", "bob", "carol", "dave", "erin", "frank", "N/A", "guest", " - "]
 DAY0 = dt.date(2025, 11, 20)
 
 

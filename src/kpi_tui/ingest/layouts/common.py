@@ -95,18 +95,39 @@ def clean_text(arr: pa.Array) -> pa.Array:
     return arr
 
 
-def clean_id(arr: pa.Array, zero_is_null: bool = False) -> pa.Array:
-    """An id: trimmed, `17850.0` -> `17850`, empty -> null (and `0` -> null for guest checkouts)."""
-    t = clean_text(arr)
-    if _any(pc.ends_with(t, ".0")):
-        t = pc.replace_substring_regex(t, r"^(\d+)\.0+$", r"\1")
-    if zero_is_null:
-        t = pc.if_else(pc.equal(t, "0"), pa.scalar(None, pa.string()), t)
+# values that mean "no customer" (METRICS.md, Customer), any case; empty and blank too
+PLACEHOLDERS = ("(blank)", "n/a", "none", "null", "-", "0", "guest", "unknown")
+
+
+def _case_variants(word: str) -> list[str]:
+    out = [""]
+    for ch in word:
+        out = [o + c for o in out for c in dict.fromkeys((ch.lower(), ch.upper()))]
+    return out
+
+
+_PLACEHOLDER_SET = pa.array(sorted({v for w in PLACEHOLDERS for v in _case_variants(w)}), pa.string())
+
+
+def no_placeholders(t: pa.Array) -> pa.Array:
+    """Placeholder customer values -> null (an exact, case-insensitive match of a short list)."""
+    hit = pc.is_in(t, value_set=_PLACEHOLDER_SET)
+    if _any(hit):
+        t = pc.if_else(hit, pa.scalar(None, pa.string()), t)
     return t
 
 
+def clean_id(arr: pa.Array) -> pa.Array:
+    """A customer id: trimmed, `17850.0` -> `17850`; empty or a placeholder -> null."""
+    t = clean_text(arr)
+    if _any(pc.ends_with(t, ".0")):
+        t = pc.replace_substring_regex(t, r"^(\d+)\.0+$", r"\1")
+    return no_placeholders(t)
+
+
 def clean_email(arr: pa.Array) -> pa.Array:
-    return clean_text(pc.utf8_lower(arr))
+    """An e-mail: trimmed, lower-cased; empty or a placeholder -> null."""
+    return no_placeholders(clean_text(pc.utf8_lower(arr)))
 
 
 def customer_of(ids: pa.Array | None, emails: pa.Array | None, n: int) -> pa.Array:

@@ -33,6 +33,6 @@ def normalize(raw, settings):
     currency = b.currency(c.find(*CURRENCY), sym)
     who = [x for x in (cid, email and f"{email} (trimmed, lower-cased)") if x]
     b.mapping.update(customer=" else ".join(who) or "none", date=date, status=status, txn_id=oid)
-    ids = clean_id(c.col(cid), zero_is_null=True) if cid else None  # 0 = guest checkout
+    ids = clean_id(c.col(cid)) if cid else None  # 0 = guest checkout (a placeholder)
     customer = customer_of(ids, c.col(email) if email else None, b.n)
     return b.finish(customer, b.dates(date), amount, currency, clean_text(c.col(oid)))
