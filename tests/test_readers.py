@@ -556,9 +556,11 @@ def test_not_a_zip(tmp_path):
 
 
 def test_file_removed_while_being_read(tmp_path, monkeypatch):
+    """Read only through the descriptor opened first: a removal after it changes nothing."""
     from kpi_tui.ingest import readers
 
     p = write(tmp_path, "going.csv", ORDERS_TEXT)
+    whole = read_raw(p)[0].table
     real_kind = readers._kind
 
     def kind_then_remove(fname, head):
@@ -566,6 +568,7 @@ def test_file_removed_while_being_read(tmp_path, monkeypatch):
         return real_kind(fname, head)
 
     monkeypatch.setattr(readers, "_kind", kind_then_remove)
+    assert read_raw(p)[0].table.equals(whole)
     with pytest.raises(UnusableFile, match=r"^going\.csv was removed before it could be read\.$"):
         read_raw(p)
 

@@ -91,10 +91,12 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 def warn_files(dataset, out=None) -> None:
     out = out or sys.stderr
+    from kpi_tui import safe
+
     for f in dataset.skipped:
-        print(f"kpi-tui: skipped {f.path}: {f.error}", file=out)
+        print(f"kpi-tui: skipped {safe.text(f.path)}: {safe.text(f.error)}", file=out)
     for w in dataset.warnings:
-        print(f"kpi-tui: warning: {w}", file=out)
+        print(f"kpi-tui: warning: {safe.text(w)}", file=out)
 
 
 def load(args):

@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from kpi_tui import safe
+from kpi_tui.ingest import plausible
 from kpi_tui.ingest.cache import cache_dir, code_version
 from kpi_tui.ingest.discover import discover
 from kpi_tui.ingest.folder import Dataset, fingerprint, load_folder
@@ -38,7 +40,8 @@ def folder_key(root: Path, settings: Settings, files: list | None = None,
         except OSError:
             return None
     files = sorted((str(Path(p).resolve()), size, mtime) for p, size, mtime in files)
-    s = [fingerprint(settings), settings.currency, sorted(settings.rates.items())]
+    s = [fingerprint(settings), settings.currency, sorted(settings.rates.items()),
+         [d.isoformat() for d in plausible.window(settings)]]
     here = Path(__file__).resolve()
     code = [code_version()] + [hashlib.sha256(f.read_bytes()).hexdigest()[:16]
                                for f in (here, here.parent / "metrics" / "ledger.py")]
@@ -49,7 +52,7 @@ def folder_key(root: Path, settings: Settings, files: list | None = None,
 
 def _dir(root: Path, key: str) -> Path:
     """One folder of ledgers a data folder; one ledger a folder state."""
-    tag = hashlib.sha256(str(Path(root).resolve()).encode()).hexdigest()[:16]
+    tag = hashlib.sha256(safe.encode(str(Path(root).resolve()))).hexdigest()[:16]
     return cache_dir().parent / "ledgers" / tag / key
 
 

@@ -55,6 +55,8 @@ class Settings:
     mapping: Mapping | None = None
     thresholds: Thresholds = field(default_factory=Thresholds)
     at_risk: dict = field(default_factory=dict)  # [at_risk] k, percentile, max_days
+    date_min: dt.date | None = None  # rows dated before are left out (None: 1990-01-01)
+    date_max: dt.date | None = None  # rows dated after are left out (None: tomorrow)
 
 
 class ConfigError(Exception):
@@ -85,6 +87,14 @@ def load_config(path: Path, settings: Settings | None = None) -> Settings:
     if "as_of" in data or "as-of" in data:
         v = data.pop("as_of", None) or data.pop("as-of")
         data["as_of"] = v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v))
+    for k in ("date_min", "date_max"):  # the plausible window of transaction dates
+        v = data.pop(k, data.pop(k.replace("_", "-"), None))
+        if v is not None:
+            try:
+                data[k] = v.date() if isinstance(v, dt.datetime) else (
+                    v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v)))
+            except ValueError:
+                raise ConfigError(f"{path}: {k} must be a date (YYYY-MM-DD), not {v!r}") from None
     _fill(s, data, str(path))
     if mapping is not None:
         s.mapping = Mapping()

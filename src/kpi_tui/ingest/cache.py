@@ -16,7 +16,7 @@ from pathlib import Path
 import platformdirs
 import pyarrow as pa
 
-from kpi_tui import __version__
+from kpi_tui import __version__, safe
 from kpi_tui.ingest.schema import TXN_SCHEMA, FileReport
 
 FORMAT = 2  # bump when the cache layout changes
@@ -38,7 +38,7 @@ def cache_dir() -> Path:
 
 
 def _h(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:24]
+    return hashlib.sha256(safe.encode(text)).hexdigest()[:24]
 
 
 class ParseCache:

@@ -2,32 +2,34 @@
 
 from __future__ import annotations
 
+from kpi_tui import safe
 from kpi_tui.ingest.folder import Dataset
 
 
 def check_text(ds: Dataset) -> str:
     out = []
+    t = safe.text  # names, columns, statuses and currencies come from the data: one line each
     for f in ds.files:
-        name = f.path.relative_to(ds.root) if f.path.is_relative_to(ds.root) else f.path
+        name = t(f.path.relative_to(ds.root) if f.path.is_relative_to(ds.root) else f.path)
         if not f.usable:
-            out.append(f"✗ {name}\n    {f.error}\n")
+            out.append(f"✗ {name}\n    {t(f.error)}\n")
             continue
-        lines = [f"✓ {name}", f"    layout:   {f.layout}"]
+        lines = [f"✓ {name}", f"    layout:   {t(f.layout)}"]
         if f.mapping:
-            lines.append("    columns:  " + ", ".join(f"{k} ← {v}" for k, v in f.mapping.items()))
+            lines.append("    columns:  " + ", ".join(f"{t(k)} ← {t(v)}" for k, v in f.mapping.items()))
         dropped = sum(f.drops.values())
         lines.append(f"    rows:     {f.rows_read:,} read, {f.rows_kept:,} kept, {dropped:,} dropped")
         for reason, n in sorted(f.drops.items(), key=lambda kv: -kv[1]):
-            lines.append(f"              {n:,} {reason}")
+            lines.append(f"              {n:,} {t(reason)}")
         if f.date_min:
             lines.append(f"    dates:    {f.date_min} to {f.date_max}")
-        lines.append("    currency: " + (", ".join(f.currencies) or
-                                       f"none given (taken as {ds.currency or 'the reporting currency'})"))
+        lines.append("    currency: " + (", ".join(map(t, f.currencies)) or
+                                       f"none given (taken as {t(ds.currency or 'the reporting currency')})"))
         for note in f.notes:
-            lines.append(f"    note:     {note}")
+            lines.append(f"    note:     {t(note)}")
         out.append("\n".join(lines) + "\n")
     used = len(ds.used)
     summary = [f"{used} of {len(ds.files)} files used; {ds.rows:,} transactions; "
-               f"reporting currency: {ds.currency or 'none given'}"]
-    summary += [f"warning: {w}" for w in ds.warnings]
+               f"reporting currency: {t(ds.currency or 'none given')}"]
+    summary += [f"warning: {t(w)}" for w in ds.warnings]
     return "\n".join(out + summary) + "\n"

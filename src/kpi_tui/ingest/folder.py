@@ -11,12 +11,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from kpi_tui import safe
+from kpi_tui.ingest import plausible
 from kpi_tui.ingest.cache import ParseCache
 from kpi_tui.ingest.currency import convert_rows, reporting_currency
 from kpi_tui.ingest.dedupe import Part, dedupe_masks
 from kpi_tui.ingest.discover import discover
 from kpi_tui.ingest.layouts import normalize
-from kpi_tui.ingest.readers import read_raw
+from kpi_tui.ingest.readers import open_regular, read_raw
 from kpi_tui.ingest.schema import TXN_SCHEMA, FileReport, UnusableFile, empty_transactions
 from kpi_tui.settings import Settings
 
@@ -155,7 +157,7 @@ def parse_file(path: Path, settings: Settings) -> tuple[pa.Table, FileReport, pa
         raise UnusableFile(errors[0] if errors else f"{path.name}: no table found in the file")
     if errors:
         report.notes.extend(errors)
-    table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+    table = pa.concat_tables(tables).unify_dictionaries() if len(tables) > 1 else tables[0]
     report.layout = ", ".join(dict.fromkeys(layouts))
     report.mapping = mappings
     describe(report, table)
@@ -164,27 +166,41 @@ def parse_file(path: Path, settings: Settings) -> tuple[pa.Table, FileReport, pa
 
 def describe(report: FileReport, table: pa.Table) -> None:
     report.rows_kept = table.num_rows
-    if table.num_rows:
-        mm = pc.min_max(table.column("date")).as_py()
-        report.date_min = mm["min"].isoformat() if mm["min"] else None
-        report.date_max = mm["max"].isoformat() if mm["max"] else None
+    report.date_min = report.date_max = None
+    if table.num_rows:  # as int32 days: a date Python cannot hold (year 0) never raises
+        mm = pc.min_max(table.column("date").cast(pa.int32())).as_py()
+        report.date_min = plausible.iso(mm["min"]) if mm["min"] is not None else None
+        report.date_max = plausible.iso(mm["max"]) if mm["max"] is not None else None
         report.currencies = sorted(pc.unique(pc.drop_null(table.column("currency"))).to_pylist())
 
 
 def _content_hash(path: Path) -> str | None:
     try:
-        with open(path, "rb") as f:
+        f, _ = open_regular(path)  # never blocks on a FIFO swapped in
+        with f:
             return hashlib.file_digest(f, "sha256").hexdigest()
-    except OSError:
+    except (OSError, UnusableFile):
         return None
 
 
 def load_file(path: Path, settings: Settings, cache: ParseCache | None):
-    """(Part or None, FileReport) for one file; never raises for a bad file."""
+    """(Part or None, FileReport) for one file; never raises: any error in reading, parsing,
+    normalising or caching skips the file with its reason (issue 13)."""
+    try:
+        return _load_file(path, settings, cache)
+    except MemoryError:
+        return None, FileReport(path=path, error=f"{safe.name(path)} is too large to read into memory.")
+    except Exception as e:  # noqa: BLE001 - one poison file never stops the others
+        why = safe.text(str(e).splitlines()[0] if str(e) else "")
+        return None, FileReport(path=path, error=f"{safe.name(path)} could not be read "
+                                                 f"({type(e).__name__}{': ' + why if why else ''}).")
+
+
+def _load_file(path: Path, settings: Settings, cache: ParseCache | None):
     try:
         st = path.stat()
     except OSError as e:
-        return None, FileReport(path=path, error=f"{path.name}: cannot be read ({e.strerror})")
+        return None, FileReport(path=path, error=f"{safe.name(path)}: cannot be read ({e.strerror})")
     hit = cache.get(path, st) if cache else None
     if hit:
         table, report, chash, other_ids = hit
@@ -196,13 +212,20 @@ def load_file(path: Path, settings: Settings, cache: ParseCache | None):
         except (OSError, MemoryError) as e:
             msg = getattr(e, "strerror", None) or type(e).__name__
             return None, FileReport(path=path, size=st.st_size, mtime=st.st_mtime,
-                                    error=f"{path.name}: cannot be read ({msg})")
+                                    error=f"{safe.name(path)}: cannot be read ({msg})")
         report.size, report.mtime = st.st_size, st.st_mtime
         no_ids = table.column("txn_id").null_count == table.num_rows
         chash = _content_hash(path) if no_ids else None
         if cache:
             cache.put(path, st, table, report, chash, other_ids)
         pa.default_memory_pool().release_unused()  # what parsing freed goes back to the OS
+    table, drops, dropped = plausible.screen(table, settings)  # after the cache: today's window
+    if drops:
+        for reason, n in drops.items():
+            report.drops[reason] = report.drops.get(reason, 0) + n
+        describe(report, table)
+        if dropped is not None:
+            other_ids = dropped if other_ids is None else pc.unique(pa.concat_arrays([other_ids, dropped]))
     return Part(str(path), st.st_mtime, table, chash, other_ids), report
 
 
@@ -241,6 +264,7 @@ def assemble(root: Path, parts: list[Part], reports: list[FileReport],
         selections.append(Selection(t, keep, amount))
     for c, n in sorted(left_total.items()):
         warnings.append(f"{n} rows in {c} left out: no rate to {currency} (give one with --rates)")
+    warnings += plausible.warnings(reports)
     reports.sort(key=lambda r: str(r.path))
     pa.default_memory_pool().release_unused()
     return Dataset(root, None, currency, reports, warnings, selections)

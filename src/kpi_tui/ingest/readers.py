@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import errno
 import gzip
 import io
 import json
@@ -22,11 +23,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from kpi_tui import safe
 from kpi_tui.ingest.discover import ignored
 from kpi_tui.ingest.schema import UnusableFile
 
 MAX_UNCOMPRESSED = 2 * 1024**3
 SAMPLE = 64 * 1024
+MAX_DEPTH = 64  # JSON objects nested deeper than this are not records of a table
 BLOCK = 8 << 20  # pyarrow CSV block: large enough to be fast, small enough to keep memory low
 DELIMITERS = ",;\t|"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -87,29 +90,56 @@ def _size(n: int) -> str:
     return str(n)
 
 
+def open_regular(path: Path) -> tuple[io.BufferedReader, os.stat_result]:
+    """Open `path` for reading without blocking (a FIFO swapped in after discover never hangs
+    us), and refuse anything the descriptor shows is not a regular file. Raises UnusableFile."""
+    name = safe.name(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except FileNotFoundError:
+        raise UnusableFile(f"{name} was removed before it could be read.") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise UnusableFile(f"{name} is a symbolic link loop.") from None
+        raise UnusableFile(f"{name} could not be read ({exc.strerror or exc}).") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise UnusableFile(f"{name} is not a regular file.")
+        return os.fdopen(fd, "rb"), st
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _fd_path(fh, path: Path) -> Path:
+    """A path that reaches the very file behind `fh` (Linux: /proc/self/fd/N, so readers that
+    want a path never resolve the name again and names that are not UTF-8 never matter)."""
+    proc = Path(f"/proc/self/fd/{fh.fileno()}")
+    return proc if os.path.isdir("/proc/self/fd") else path
+
+
 def read_raw(path: Path, max_uncompressed: int = MAX_UNCOMPRESSED) -> list[RawTable]:
     """Read one file into raw string tables; raise UnusableFile (one sentence) when it cannot."""
     path = Path(path)
-    name = path.name
+    name = safe.name(path)
     try:
-        st = os.stat(path)
-        if not stat.S_ISREG(st.st_mode):
-            raise UnusableFile(f"{name} is not a regular file.")
-        if st.st_size == 0:
-            raise UnusableFile(f"{name} is empty.")
-        with open(path, "rb") as fh:
+        fh, st = open_regular(path)
+        with fh:
+            if st.st_size == 0:
+                raise UnusableFile(f"{name} is empty.")
             head = fh.read(SAMPLE)
-        budget = _Budget(max_uncompressed, name)
-        return _read(name, name, path, None, head, budget)
+            budget = _Budget(max_uncompressed, name)
+            return _read(name, path.name, _fd_path(fh, path), None, head, budget)
     except FileNotFoundError:
         raise UnusableFile(f"{name} was removed before it could be read.") from None
     except UnusableFile:
         raise
     except (OSError, EOFError, zlib.error, zipfile.BadZipFile, gzip.BadGzipFile) as exc:
         why = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-        raise UnusableFile(f"{name} could not be read ({why}).") from None
+        raise UnusableFile(f"{name} could not be read ({safe.text(why)}).") from None
     except pa.ArrowException as exc:
-        raise UnusableFile(f"{name} could not be read ({str(exc).splitlines()[0]}).") from None
+        raise UnusableFile(f"{name} could not be read ({safe.text(str(exc).splitlines()[0])}).") from None
     except MemoryError:
         raise UnusableFile(f"{name} is too large to read into memory.") from None
 
@@ -200,7 +230,7 @@ def _read_zip(name: str, path: Path | None, data, budget: _Budget) -> list[RawTa
             inner = info.filename.rstrip("/").rsplit("/", 1)[-1]
             if info.is_dir() or info.filename.startswith("__MACOSX/") or ignored(inner):
                 continue
-            member = f"{name}:{info.filename}"
+            member = f"{name}:{safe.text(info.filename)}"
             if info.flag_bits & 0x1:
                 notes.append(f"{member} is password-protected.")
                 continue
@@ -542,7 +572,7 @@ def _read_excel(name: str, fname: str, path: Path | None, data, head: bytes, bud
         while len(rows) > 1 and width > 1 and sum(v is not None for v in rows[0]) <= 1:
             rows.pop(0)
         header, cols = _columns_from_rows(rows)
-        out.append(RawTable(f"{name}:{sheet}", _finish(header, cols)))
+        out.append(RawTable(f"{name}:{safe.text(sheet)}", _finish(header, cols)))
     if not out:
         raise UnusableFile(f"{name} has no data in any sheet.")
     return out
@@ -617,14 +647,23 @@ def _json_cell(v) -> str | None:
     return _cell(v)
 
 
-def _flatten(obj: dict, prefix: str, out: dict) -> dict:
+class _TooDeep(Exception):
+    """A record nested deeper than MAX_DEPTH: skipped, never a RecursionError."""
+
+
+def _flatten(obj: dict, prefix: str, out: dict, depth: int = 0) -> dict:
     # pandas.json_normalize would turn int columns with gaps into floats ("12.0"): flatten here.
+    if depth > MAX_DEPTH:
+        raise _TooDeep
     for key, v in obj.items():
         k = f"{prefix}{key}"
         if isinstance(v, dict) and v:
-            _flatten(v, k + ".", out)
+            _flatten(v, k + ".", out, depth + 1)
         else:
-            out[k] = _json_cell(v)
+            try:
+                out[k] = _json_cell(v)
+            except RecursionError:  # a list nested deeper than Python can dump
+                raise _TooDeep from None
     return out
 
 
@@ -646,10 +685,12 @@ def _read_json(name: str, raw, lines: bool) -> RawTable:
     text = text.lstrip("\ufeff")
     if not text.strip():
         raise UnusableFile(f"{name} is empty.")
-    bad = 0
+    bad, deep_lines = 0, False
     if not lines:
         try:
             records = _records(json.loads(text), name)
+        except RecursionError:
+            raise UnusableFile(f"{name} is JSON nested too deeply to be a table.") from None
         except json.JSONDecodeError as exc:
             if exc.msg != "Extra data":  # several documents: JSON Lines named .json
                 raise UnusableFile(f"{name} is not valid JSON ({exc.msg} at line {exc.lineno}).") from None
@@ -662,14 +703,23 @@ def _read_json(name: str, raw, lines: bool) -> RawTable:
                     records.append(json.loads(ln))
                 except json.JSONDecodeError:
                     bad += 1
+                except RecursionError:
+                    bad, deep_lines = bad + 1, True
+        if not records and deep_lines:
+            raise UnusableFile(f"{name} is JSON nested too deeply to be a table.")
         if not records:
             raise UnusableFile(f"{name} holds no valid JSON line.")
-    flat = []
+    flat, deep = [], 0
     for rec in records:
-        if isinstance(rec, dict):
-            flat.append(_flatten(rec, "", {}))
-        else:
-            bad += 1
+        try:
+            if isinstance(rec, dict):
+                flat.append(_flatten(rec, "", {}))
+            else:
+                bad += 1
+        except _TooDeep:
+            bad, deep = bad + 1, deep + 1
+    if not flat and deep:
+        raise UnusableFile(f"{name}: its records are nested more than {MAX_DEPTH} levels deep.")
     if not flat and bad:
         raise UnusableFile(f"{name} holds no JSON objects (records).")
     keys = list(dict.fromkeys(k for rec in flat for k in rec))

@@ -21,11 +21,13 @@ import time
 from pathlib import Path
 from typing import TextIO
 
+from kpi_tui import safe
 from kpi_tui.alerts.history import AlertHistory, default_path
 from kpi_tui.alerts.rules import AtRiskStake, Finding, evaluate
 from kpi_tui.engine import Snapshot
 
 REEVALUATE = 60.0  # seconds: stale-data alerts fire without new data
+NO_FIGURES = ("watcher error", "figures could not be computed", "cannot read")  # monitor errors
 
 
 def findings(snap: Snapshot, now: dt.datetime) -> list[Finding]:
@@ -119,8 +121,12 @@ def run_headless(root: Path, settings, *, poll: float | None = None, on_alert: s
         history = AlertHistory.load(history_path(root))
     snaps: queue.Queue[Snapshot] = queue.Queue()
 
+    failed: list[str] = []  # --once: an error that leaves no figures ends the run (exit 1)
+
     def on_error(msg: str) -> None:
-        print(f"kpi-tui: {msg}", file=err, flush=True)
+        print(f"kpi-tui: {safe.text(msg)}", file=err, flush=True)
+        if msg.startswith(NO_FIGURES):
+            failed.append(msg)
 
     mon = FolderMonitor(root, settings, snaps.put, None, on_error, poll,
                         **(monitor_options or {}))
@@ -133,6 +139,9 @@ def run_headless(root: Path, settings, *, poll: float | None = None, on_alert: s
                 item = snaps.get(timeout=0.2)
             except queue.Empty:
                 item = None
+                if once and latest is None and failed:
+                    print("kpi-tui: --once: no figures could be computed", file=err, flush=True)
+                    return 1
             if item is not None:
                 latest = item
                 while not snaps.empty():  # only the newest figures matter

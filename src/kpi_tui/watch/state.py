@@ -25,6 +25,7 @@ from kpi_tui.ingest.cache import ParseCache
 from kpi_tui.ingest.dedupe import Part
 from kpi_tui.ingest.discover import discover
 from kpi_tui.ingest.folder import Dataset, Selection, add_drops, fingerprint, load_file
+from kpi_tui.ingest import plausible
 from kpi_tui.ingest.schema import FileReport
 from kpi_tui.settings import Settings
 from kpi_tui.watch.incremental import IncrementalDedupe
@@ -198,7 +199,7 @@ class FolderState:
                 if merged is not None:
                     sums[g] = merged
         warnings = [f"{n} rows in {c} left out: no rate to {currency} (give one with --rates)"
-                    for c, n in sorted(left_out.items())]
+                    for c, n in sorted(left_out.items())] + plausible.warnings(reports)
         reports.sort(key=lambda r: str(r.path))
         ds = Dataset(self.root, None, currency, reports, warnings, [])
         ds._rows, ds._released = rows, True

@@ -1,0 +1,83 @@
+"""Rows no real sale can have, left out with a reason (issue 13): amounts that are not finite
+or beyond AMOUNT_MAX, dates outside the plausible window (settings `date_min`, `date_max`;
+by default 1990-01-01 to tomorrow). Applied to each file's table after reading or the cache,
+so that a cached file is judged against today's window."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from kpi_tui import safe
+
+# The largest |amount| counted, in the export's currency: 9 * 10^12 still fits the ledger's
+# int64 micro-units (9.22 * 10^18); anything larger is a typo or an overflow in the export.
+AMOUNT_MAX = 9e12
+DATE_MIN = dt.date(1990, 1, 1)
+NOT_FINITE = "amount not a finite number"
+TOO_LARGE = "amount beyond ±9,000,000,000,000"
+_EPOCH = dt.date(1970, 1, 1)
+
+
+def window(settings) -> tuple[dt.date, dt.date]:
+    """(first, last) date a transaction may have: the settings, else 1990-01-01 and tomorrow."""
+    lo = getattr(settings, "date_min", None) or DATE_MIN
+    hi = getattr(settings, "date_max", None) or dt.date.today() + dt.timedelta(days=1)
+    return lo, hi
+
+
+def iso(day: int) -> str:
+    """Days since 1970-01-01 as an ISO date, for any int32 (year 0 and 9999 included)."""
+    return str(np.datetime64(int(day), "D"))
+
+
+def screen(table: pa.Table, settings) -> tuple[pa.Table, dict[str, int], pa.Array | None]:
+    """(rows that may count, {reason: rows left out}, txn ids of the rows left out)."""
+    if table.num_rows == 0:
+        return table, {}, None
+    lo, hi = ((d - _EPOCH).days for d in window(settings))
+    amount = table.column("amount").to_numpy()
+    days = table.column("date").cast(pa.int32()).to_numpy(zero_copy_only=False)
+    finite = np.isfinite(amount)
+    drops: Counter = Counter()
+    bad = ~finite
+    drops[NOT_FINITE] = int(bad.sum())
+    big = finite & (np.abs(np.where(finite, amount, 0.0)) > AMOUNT_MAX)
+    drops[TOO_LARGE] = int(big.sum())
+    bad |= big
+    out = ~bad & ((days < lo) | (days > hi))
+    if out.any():
+        values, counts = np.unique(days[out], return_counts=True)
+        if len(values) <= 3:
+            for v, n in zip(values, counts):
+                drops[f"dated {iso(v)}"] = int(n)
+        else:
+            drops[f"dated outside {iso(lo)} to {iso(hi)}"] = int(out.sum())
+        bad |= out
+    drops = {k: n for k, n in drops.items() if n}
+    if not drops:
+        return table, {}, None
+    mask = pa.array(bad)
+    ids = pc.drop_null(table.column("txn_id").filter(mask)).combine_chunks()
+    return table.filter(pc.invert(mask)), drops, (pc.unique(ids) if len(ids) else None)
+
+
+def is_screen_reason(reason: str) -> bool:
+    return reason in (NOT_FINITE, TOO_LARGE) or reason.startswith("dated ")
+
+
+def warnings(reports) -> list[str]:
+    """One line per file and reason: '1 row dated 9999-12-31 left out: typo.csv'."""
+    out = []
+    for r in reports:
+        for reason, n in r.drops.items():
+            if is_screen_reason(reason):
+                rows = "1 row" if n == 1 else f"{n:,} rows"
+                what = reason if reason.startswith("dated ") else f"with {reason}"
+                out.append(f"{rows} {what} left out: {safe.name(Path(r.path))}")
+    return out

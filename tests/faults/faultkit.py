@@ -1,0 +1,32 @@
+"""Shared by the fault tests: run the command line in-process and build folders of exports."""
+
+import json
+import os
+from pathlib import Path
+
+from kpi_tui.cli import main
+
+GOOD = "customer,date,amount\na,2026-01-05,10\nb,2026-02-03,20\n"
+
+
+def run(capsys, *args):
+    code = main([os.fsdecode(a) if isinstance(a, bytes) else str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def folder(tmp_path: Path, files: dict) -> Path:
+    """A data folder with good.csv and `files` (name -> str or bytes; bytes names allowed)."""
+    d = tmp_path / "data"
+    d.mkdir()
+    (d / "good.csv").write_text(GOOD)
+    for name, content in files.items():
+        p = os.path.join(os.fsencode(d), os.fsencode(name))
+        with open(p, "wb") as f:
+            f.write(content.encode() if isinstance(content, str) else content)
+    return d
+
+
+def revenue(out: str) -> list[tuple[str, float]]:
+    """(start, revenue) of each period of `report --format json`."""
+    return [(p["start"], p["revenue"]) for p in json.loads(out)["periods"]]
