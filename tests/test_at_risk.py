@@ -6,7 +6,6 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from kpi_tui.cli_customers import rule_from
 from kpi_tui.metrics.at_risk import AtRisk, medians
 from kpi_tui.metrics.customers import build_index, drill
 from kpi_tui.metrics.ledger import ledger_from_transactions
@@ -104,10 +103,7 @@ def test_medians():
 
 
 def test_rule_from_settings():
-    class S:
-        at_risk = {"k": 3, "percentile": 90}
-
-    assert rule_from(S()) == AtRisk(k=3.0, percentile=90.0)
-    assert rule_from(object()) == AtRisk()
+    assert AtRisk.from_config({"k": 3, "percentile": 90}) == AtRisk(k=3.0, percentile=90.0)
+    assert AtRisk.from_config(None) == AtRisk()
     with pytest.raises(ValueError):
         AtRisk.from_config({"kay": 2})

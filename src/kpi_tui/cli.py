@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from kpi_tui import __version__
-from kpi_tui.settings import CONFIG_NAME, GRANULARITIES, ConfigError, Settings, load_config, load_rates
+from kpi_tui.settings import CONFIG_NAME, GRANULARITIES, ConfigError, Settings
 
 COMMANDS = ("report", "check", "watch", "demo", "customers", "cohorts", "monitor")
 
@@ -68,25 +68,13 @@ def parser() -> argparse.ArgumentParser:
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
-    s = Settings()
-    cfg = args.config or (args.dir / CONFIG_NAME)
-    if args.config or cfg.is_file():
-        load_config(cfg, s)
-    for name in ("currency", "timezone", "margin", "as_of", "date_order"):
-        v = getattr(args, name, None)
-        if v is not None:
-            setattr(s, name, v)
-    if getattr(args, "period", None):
-        s.granularity = args.period
-    if getattr(args, "locale", None):
-        s.locale = args.locale
-    if getattr(args, "marker", None):
-        s.marker = args.marker
-    if args.rates:
-        s.rates.update(load_rates(args.rates))
-    if args.no_cache:
-        s.cache = False
-    return s
+    """Settings.resolve with the options of `args` (those not given are None)."""
+    opt = lambda name: getattr(args, name, None)  # noqa: E731
+    return Settings.resolve(
+        args.dir, args.config, rates_file=args.rates, currency=opt("currency"),
+        timezone=opt("timezone"), margin=opt("margin"), as_of=opt("as_of"),
+        date_order=opt("date_order"), granularity=opt("period"), locale=opt("locale"),
+        marker=opt("marker"), cache=False if args.no_cache else None)
 
 
 def warn_files(dataset, out=None) -> None:

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 from kpi_tui.settings import ConfigError
 
 if TYPE_CHECKING:  # numpy and pandas load only when a command runs, not for --help
-    from kpi_tui.metrics.at_risk import AtRisk
     from kpi_tui.metrics.cohorts import Cohorts
 
 CLI_GROUPS = ("churned", "contracted", "expanded", "new", "reactivated", "retained", "refunded",
@@ -35,19 +34,6 @@ def commands() -> dict:
     return {"customers": cmd_customers, "cohorts": cmd_cohorts}
 
 
-def rule_from(settings) -> AtRisk:
-    """The at-risk rule from the settings (`[at_risk]` of kpi-tui.toml), else the defaults."""
-    from kpi_tui.metrics.at_risk import AtRisk
-
-    r = getattr(settings, "at_risk", None)
-    if isinstance(r, AtRisk):
-        return r
-    try:
-        return AtRisk.from_config(r if isinstance(r, dict) else vars(r) if r else None)
-    except ValueError as e:
-        raise ConfigError(str(e)) from e
-
-
 def _ledger(args):
     from kpi_tui.cli import load_ledger, warn_files
 
@@ -62,7 +48,7 @@ def cmd_customers(args: argparse.Namespace) -> int:
 
     settings, ds, ledger = _ledger(args)
     g = settings.granularity
-    index = build_index(ledger, g, settings.as_of, rule_from(settings))
+    index = build_index(ledger, g, settings.as_of, settings.at_risk)
     p = period_at(index, args.at)
     if p is None:
         print("kpi-tui: no transactions", file=sys.stderr)

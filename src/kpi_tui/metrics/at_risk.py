@@ -21,32 +21,12 @@ long-gone customers do not fill the list).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 
 from kpi_tui.metrics.periods import period_index
-
-
-@dataclass
-class AtRisk:
-    k: float = 2.0  # times the customer's own median gap between purchase days
-    percentile: float = 80.0  # of the shop's first-to-second purchase gaps, for one-time buyers
-    max_days: float = 0.0  # > 0: silent longer than this = lost, not listed
-
-    @classmethod
-    def from_config(cls, table: dict | None) -> AtRisk:
-        """From the `[at_risk]` table of kpi-tui.toml (None: defaults)."""
-        rule = cls()
-        names = {f.name for f in fields(cls)}
-        for key, value in (table or {}).items():
-            k = key.replace("-", "_")
-            if k not in names:
-                raise ValueError(f"[at_risk]: unknown setting {key!r}")
-            setattr(rule, k, float(value))
-        if rule.k <= 0 or not 0 <= rule.percentile <= 100 or rule.max_days < 0:
-            raise ValueError("[at_risk]: k must be > 0, percentile within 0..100, max_days >= 0")
-        return rule
+from kpi_tui.settings import AtRisk  # the rule's settings, typed and checked there
 
 
 @dataclass

@@ -37,9 +37,7 @@ class CustomersNav:
             key = (id(snap), g)
             idx = self._customer_indexes.get(key)
             if idx is None:
-                from kpi_tui.cli_customers import rule_from
-
-                idx = build_index(snap.ledger, g, snap.settings.as_of, rule_from(snap.settings))
+                idx = build_index(snap.ledger, g, snap.settings.as_of, snap.settings.at_risk)
                 idx.assessment()
                 self._customer_indexes = {k: v for k, v in self._customer_indexes.items()
                                           if k[0] == key[0]}

@@ -50,16 +50,10 @@ def at_risk_stake(snap: Snapshot) -> AtRiskStake | None:
     """The at-risk value at stake now and at the end of the previous period (the jump rule),
     computed once per snapshot."""
     if "at_risk_stake" not in snap.__dict__:
-        from kpi_tui.cli_customers import rule_from
         from kpi_tui.metrics.customers import at_risk_totals, build_index
 
-        from kpi_tui.settings import ConfigError
-
         s = snap.settings
-        try:
-            t = at_risk_totals(build_index(snap.ledger, s.granularity, s.as_of, rule_from(s)))
-        except ConfigError:  # a bad [at_risk] table: that rule is not judged
-            t = None
+        t = at_risk_totals(build_index(snap.ledger, s.granularity, s.as_of, s.at_risk))
         snap.__dict__["at_risk_stake"] = None if t is None else AtRiskStake(
             t.stake, t.since_stake, t.customers, t.since.isoformat())
     return snap.__dict__["at_risk_stake"]
