@@ -39,11 +39,17 @@ def neighbours(ps: PeriodSums) -> tuple[np.ndarray, np.ndarray]:
     return v_prev, next_active
 
 
-def series(ps: PeriodSums, margin: float = 1.0) -> list[dict]:
-    """Figures for every period from ps.first to ps.last, without `start` and `complete`.
+# per-period sums every figure is derived from (money in micros, counts of customers); the
+# database engine computes the same arrays with one GROUP BY period
+AGGREGATES = (
+    "revenue", "active_n", "active_sum", "retained_n", "retained_rev", "retained_prev",
+    "expansion", "contraction", "new_n", "new_rev", "react_n", "react_rev", "churn_n",
+    "churn_prev",
+)  # fmt: skip
 
-    Each dict holds the period `index` and every field of FIELDS but those two; money in units.
-    """
+
+def aggregates(ps: PeriodSums) -> dict[str, np.ndarray]:
+    """The AGGREGATES of every period from ps.first to ps.last (int64 arrays)."""
     n = ps.last - ps.first + 1
     p = ps.period - ps.first
     v = ps.v
@@ -57,28 +63,43 @@ def series(ps: PeriodSums, margin: float = 1.0) -> list[dict]:
     def total(mask, values):
         return np.rint(np.bincount(p[mask], weights=values[mask], minlength=n)).astype(np.int64)
 
-    all_rows = np.ones(len(v), bool)
-    revenue = total(all_rows, v)
-    active_n = count(active)
-    active_sum = total(active, v)
     kept = active & was_active
     joined = active & ~was_active
     is_new = joined & (ps.first_purchase[ps.customer] == ps.period)
     is_react = joined & ~is_new
     diff = v - v_prev
-    retained_n, retained_rev, retained_prev = count(kept), total(kept, v), total(kept, v_prev)
-    expansion = total(kept, np.maximum(diff, 0))
-    contraction = total(kept, np.minimum(diff, 0))
-    new_n, new_rev = count(is_new), total(is_new, v)
-    react_n, react_rev = count(is_react), total(is_react, v)
     # churned in P: active in P-1, not active in P (counted on their P-1 row)
     left = active & ~next_active
     churn_n = np.r_[0, count(left)[:-1]] if n else count(left)
     churn_prev = np.r_[0, total(left, v)[:-1]] if n else total(left, v)
+    return {
+        "revenue": total(np.ones(len(v), bool), v), "active_n": count(active),
+        "active_sum": total(active, v), "retained_n": count(kept),
+        "retained_rev": total(kept, v), "retained_prev": total(kept, v_prev),
+        "expansion": total(kept, np.maximum(diff, 0)),
+        "contraction": total(kept, np.minimum(diff, 0)), "new_n": count(is_new),
+        "new_rev": total(is_new, v), "react_n": count(is_react), "react_rev": total(is_react, v),
+        "churn_n": churn_n, "churn_prev": churn_prev,
+    }
 
+
+def series(ps: PeriodSums, margin: float = 1.0) -> list[dict]:
+    """Figures for every period from ps.first to ps.last, without `start` and `complete`.
+
+    Each dict holds the period `index` and every field of FIELDS but those two; money in units.
+    """
+    return series_from_aggregates(ps.first, ps.last, aggregates(ps), margin)
+
+
+def series_from_aggregates(first: int, last: int, aggs: dict, margin: float = 1.0) -> list[dict]:
+    """`series` from the per-period AGGREGATES (index 0 = period `first`): every derived figure
+    (acv, movements, churn rate, effects, clv), shared by every engine."""
+    a = {k: np.asarray(aggs[k], dtype=np.int64) for k in AGGREGATES}
+    revenue, active_n, active_sum = a["revenue"], a["active_n"], a["active_sum"]
+    retained_n, retained_rev, retained_prev = a["retained_n"], a["retained_rev"], a["retained_prev"]
     out = []
-    for i in range(n):
-        row: dict = {"index": ps.first + i}
+    for i in range(last - first + 1):
+        row: dict = {"index": first + i}
         a_n = int(active_n[i])
         row["revenue"] = _money(revenue[i])
         row["active_customers"] = a_n
@@ -89,19 +110,20 @@ def series(ps: PeriodSums, margin: float = 1.0) -> list[dict]:
             out.append(row)
             continue
         prev_active = int(active_n[i - 1])
+        churn_n = int(a["churn_n"][i])
         row.update(
             retained_customers=int(retained_n[i]),
-            churned_customers=int(churn_n[i]),
-            new_customers=int(new_n[i]),
-            reactivated_customers=int(react_n[i]),
+            churned_customers=churn_n,
+            new_customers=int(a["new_n"][i]),
+            reactivated_customers=int(a["react_n"][i]),
             retained_revenue=_money(retained_rev[i]),
             retained_revenue_prev=_money(retained_prev[i]),
-            churned_revenue_prev=_money(churn_prev[i]),
-            new_revenue=_money(new_rev[i]),
-            reactivated_revenue=_money(react_rev[i]),
-            expansion=_money(expansion[i]),
-            contraction=_money(contraction[i]),
-            churn_rate=_div(int(churn_n[i]), prev_active),
+            churned_revenue_prev=_money(a["churn_prev"][i]),
+            new_revenue=_money(a["new_rev"][i]),
+            reactivated_revenue=_money(a["react_rev"][i]),
+            expansion=_money(a["expansion"][i]),
+            contraction=_money(a["contraction"][i]),
+            churn_rate=_div(churn_n, prev_active),
         )
         acv_prev = out[-1]["acv"]
         row["acv_change"] = None if row["acv"] is None or acv_prev is None else row["acv"] - acv_prev

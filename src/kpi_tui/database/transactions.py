@@ -1,0 +1,255 @@
+"""The normalised transactions of a table or query, as ONE Ibis expression (METRICS.md, Input).
+
+`transactions(rows, fields, settings)` is the contract the figures, customer lists, at-risk and
+cohorts build on. Its result has one row per counted row of the source (rows are never merged):
+
+- `customer` string: the customer (ids and e-mails linked: named by the smallest id of the
+  person, else the smallest e-mail); null = unattributed. On MySQL/MariaDB it is compared as
+  bytes (the server's default collation would merge `abc` and `ABC`).
+- `date` date: the wall-clock date (timestamps with a zone converted to settings.timezone).
+- `micros` int64: the signed amount in the reporting currency, round(amount * 1e6).
+- `currency` string: the row's currency as written (upper-cased), null when none.
+- `txn_id` string: the order or transaction id, null when none.
+
+Rows dropped: statuses that say the money never moved, rows in a currency without a rate.
+A few small queries run while it is built (distinct statuses, the currency count, the linking
+rounds); nothing is written to the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import ibis
+import ibis.expr.datatypes as dt
+
+from kpi_tui.database.columns import Fields
+from kpi_tui.ingest.layouts.common import NEVER_MOVED, key, never_moved
+from kpi_tui.settings import Settings
+
+try:  # the folder's list, where it has one
+    from kpi_tui.ingest.layouts.common import PLACEHOLDERS
+except ImportError:  # pragma: no cover
+    PLACEHOLDERS = ("(blank)", "n/a", "none", "null", "-", "0", "guest", "unknown")
+
+# statuses of a positive row whose money went back in full (METRICS.md, Amount), on key()
+REFUNDED = frozenset("refunded fullyrefunded wcrefunded rembourse remboursee remboursement "
+                     "erstattet ruckerstattet zuruckerstattet reembolsado reembolsada".split())
+MAX_STATUSES = 5000  # distinct status values judged one by one; beyond, a test in the engine
+MAX_ROUNDS = 64  # linking rounds before giving up
+
+Run = Callable  # expression -> pyarrow.Table
+
+
+def _run(expr):
+    return expr.to_pyarrow()
+
+
+def dropped_status(value: str) -> bool:
+    """The money never moved (the folder's rule, and Stripe's `requires_*` and `incomplete`)."""
+    k = key(value)
+    return never_moved(value) or k.startswith("requires") or k == "incomplete"
+
+
+def refunded_status(value: str) -> bool:
+    return key(value) in REFUNDED
+
+
+def status_values(rows, f: Fields, run: Run = _run) -> list[str] | None:
+    """The distinct statuses (None when there are more than MAX_STATUSES)."""
+    if not f["status"]:
+        return []
+    col = rows[f["status"]].cast("string")
+    got = run(rows.select(s=col).distinct().limit(MAX_STATUSES + 1))
+    values = [v for v in got.column("s").to_pylist() if v is not None]
+    return None if len(values) > MAX_STATUSES else values
+
+
+def _null_if(x, cond):
+    return ibis.ifelse(cond, ibis.null(dt.string), x)
+
+
+def clean_id(col, engine: str):
+    """A customer id: text, trimmed, `17850.0` -> `17850`; empty or a placeholder -> null."""
+    t = col.cast("string").strip()
+    t = t.re_replace(r"^([0-9]+)\.0+$", r"\1") if engine != "mysql" else t
+    return _null_if(t, (t == "") | t.lower().isin(list(PLACEHOLDERS)))
+
+
+def clean_email(col):
+    t = col.cast("string").strip().lower()
+    return _null_if(t, (t == "") | t.isin(list(PLACEHOLDERS)))
+
+
+@ibis.udf.scalar.builtin(name="binary", signature=(("string",), "string"))
+def _binary(x):  # MySQL: compare as bytes, not with the case-insensitive collation
+    ...
+
+
+def counted(rows, f: Fields, settings: Settings, run: Run = _run, engine: str = ""):
+    """The rows that count (statuses), with cleaned columns: cid, email, date, amount (the
+    source's number type, refunds subtracted), refunded_status, currency, txn_id."""
+    t = rows
+    st = f["status"]
+    refunded_values: list[str] = []
+    if st:
+        values = status_values(rows, f, run)
+        status = t[st].cast("string")
+        if values is None:  # too many to judge one by one: the words, normalised in the engine
+            k = status.strip().lower().re_replace(r"[^a-z0-9]", "")
+            t = t.filter(status.isnull() | ~(k.isin(sorted(NEVER_MOVED)) | k.startswith("requires")
+                                            | (k == "incomplete")))
+            refunded = k.isin(sorted(REFUNDED))
+        else:
+            drop = [v for v in values if v.strip() and dropped_status(v)]
+            refunded_values = [v for v in values if refunded_status(v)]
+            if drop:
+                t = t.filter(status.isnull() | ~status.isin(drop))
+            refunded = status.isin(refunded_values) if refunded_values else ibis.literal(False)
+    else:
+        refunded = ibis.literal(False)
+    amount = t[f["amount"]] if f["amount"] else t[f["quantity"]] * t[f["unit_price"]]
+    if f["refunded"]:
+        amount = amount - t[f["refunded"]].abs().fill_null(0)
+    cid = clean_id(t[f["customer"]], engine) if f["customer"] else ibis.null(dt.string)
+    email = clean_email(t[f["email"]]) if f["email"] else ibis.null(dt.string)
+    if engine == "mysql":
+        cid, email = _binary(cid), _binary(email)
+    cur = ibis.null(dt.string)
+    if f["currency"]:
+        c = t[f["currency"]].cast("string").strip().upper()
+        cur = _null_if(c, c == "")
+    txn = t[f["order_id"]].cast("string").strip() if f["order_id"] else ibis.null(dt.string)
+    out = t.select(cid=cid, email=email, date=_date(t[f["date"]], settings, engine),
+                   amount=amount, refunded_status=refunded & ibis.literal(not f["refunded"]),
+                   currency=cur, txn_id=txn)
+    return out
+
+
+def _date(col, settings: Settings, engine: str):
+    dtype = col.type()
+    if dtype.is_date():
+        return col
+    if dtype.is_timestamp() and dtype.timezone and settings.timezone:
+        conv = _TZ.get(engine)
+        if conv is not None:
+            return conv(col, settings.timezone).date()
+    return col.date()
+
+
+@ibis.udf.scalar.builtin(name="timezone", signature=(("string", "timestamp('UTC')"), "timestamp"))
+def _pg_timezone(zone, ts):
+    ...
+
+
+@ibis.udf.scalar.builtin(name="from_utc_timestamp", signature=(("timestamp", "string"), "timestamp"))
+def _spark_from_utc(ts, zone):
+    ...
+
+
+_TZ = {  # a timestamp with a zone as the wall-clock time of `zone`
+    "postgres": lambda ts, zone: _pg_timezone(zone, ts),
+    "duckdb": lambda ts, zone: _pg_timezone(zone, ts),
+    "pyspark": lambda ts, zone: _spark_from_utc(ts, zone),
+}
+
+
+def currency_counts(t, run: Run = _run) -> dict[str, int]:
+    """Rows per currency named, over the rows that count (`t` from `counted`)."""
+    named = t.filter(t.currency.notnull())
+    got = run(named.group_by("currency").aggregate(n=named.count()))
+    return dict(zip(got.column("currency").to_pylist(), got.column("n").to_pylist()))
+
+
+def pick_currency(counts: dict[str, int], setting: str | None) -> str | None:
+    """The `currency` setting, else the currency of most rows (ties: alphabetical first)."""
+    from kpi_tui.ingest.currency import pick_currency as pick
+    from collections import Counter
+
+    return pick(Counter(counts), setting)
+
+
+def left_out(counts: dict[str, int], currency: str | None, rates: dict[str, float]) -> dict:
+    """Currencies without a rate to `currency`: {currency: rows left out}."""
+    if currency is None:
+        return {}
+    return {c: n for c, n in sorted(counts.items()) if c != currency and c not in rates}
+
+
+def to_micros(amount, rate=None):
+    """round(amount * 1e6) as int64; with a rate: round(amount * rate * 1e6) in floating point,
+    in the folder engine's order of operations."""
+    if rate is not None:
+        return ((amount.cast("float64") * rate) * 1e6).round().cast("int64")
+    if amount.type().is_decimal():
+        return (amount * 1_000_000).round().cast("int64")  # exact
+    return (amount.cast("float64") * 1e6).round().cast("int64")
+
+
+def transactions(rows, f: Fields, settings: Settings, run: Run = _run, engine: str = "",
+                 currency: str | None = None, counts: dict | None = None):
+    """The transactions (module docstring) of `rows` (an Ibis table of the user's database).
+
+    `currency`/`counts`: the reporting currency and `currency_counts`, when already known."""
+    t = counted(rows, f, settings, run, engine)
+    if f["currency"]:
+        if counts is None:
+            counts = currency_counts(t, run)
+        currency = currency or pick_currency(counts, settings.currency)
+    # amount in the reporting currency; rows in another currency without a rate are left out
+    micros = to_micros(t.amount)
+    if f["currency"] and currency is not None:
+        rates = {c: r for c, r in settings.rates.items() if c in (counts or {}) and c != currency}
+        if rates:
+            micros = t.currency.cases(*[(c, to_micros(t.amount, r)) for c, r in rates.items()],
+                                      else_=micros)
+        t = t.filter(t.currency.isnull() | t.currency.isin([currency, *rates]))
+    t = t.mutate(micros=micros)
+    # a positive row whose status says refunded (no refunded column) is net zero, unless the
+    # source also holds a negative row for its order
+    if f["status"]:
+        zero = t.refunded_status & (t.micros > 0)
+        if f["order_id"]:
+            neg = t.filter((t.micros < 0) & t.txn_id.notnull()).select("txn_id").distinct()
+            zero = zero & ~(t.txn_id.notnull() & t.txn_id.isin(neg.txn_id))
+        t = t.mutate(micros=ibis.ifelse(zero, ibis.literal(0, "int64"), t.micros))
+    customer = _customers(t, f, settings, run)
+    return customer.select("customer", "date", "micros", "currency", "txn_id")
+
+
+def _customers(t, f: Fields, settings: Settings, run: Run):
+    """`t` with `customer`: the id, else the e-mail; ids and e-mails linked into one person."""
+    link = getattr(settings, "link_identities", True)
+    if not (link and f["customer"] and f["email"]):
+        return t.mutate(customer=t.cid.coalesce(t.email))
+    node = ibis.ifelse(t.cid.notnull(), ibis.literal("0") + t.cid,
+                       ibis.ifelse(t.email.notnull(), ibis.literal("1") + t.email,
+                                   ibis.null(dt.string)))
+    t = t.mutate(node=node)
+    labels = component_labels(t, run)
+    j = t.left_join(labels, t.node == labels.n)
+    return j.mutate(customer=j.lab.coalesce(j.node).substr(1)).drop("n", "lab")
+
+
+def component_labels(t, run: Run):
+    """Per id or e-mail linked to another: the smallest node of its component (`n`, `lab`).
+
+    Nodes are "0"+id and "1"+email, so the smallest is an id when the person has one.
+    Min-label propagation, one round per step, until a count query says nothing changed."""
+    pairs = t.filter(t.cid.notnull() & t.email.notnull()).select(
+        a=ibis.literal("0") + t.cid, b=ibis.literal("1") + t.email).distinct()
+    edges = pairs.union(pairs.select(a=pairs.b, b=pairs.a))  # both ways
+    labels = edges.group_by(n=edges.a).aggregate(lab=edges.b.min())
+    labels = labels.mutate(lab=ibis.least(labels.n, labels.lab))
+    for _ in range(MAX_ROUNDS):
+        e = edges.join(labels, edges.b == labels.n)  # each node's neighbours' labels
+        nb = e.group_by(m=e.a).aggregate(nl=e.lab.min())
+        j = labels.join(nb, labels.n == nb.m)
+        new = j.select(n=j.n, lab=ibis.least(j.lab, j.nl))
+        old = labels.select(n0=labels.n, l0=labels.lab)
+        c = new.join(old, new.n == old.n0)
+        changed = run(c.filter(c.lab != c.l0).count().name("k").as_table()).column("k")[0].as_py()
+        labels = new
+        if not changed:
+            return labels
+    raise RuntimeError("linking ids and e-mails did not settle")
