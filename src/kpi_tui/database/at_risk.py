@@ -1,0 +1,124 @@
+"""At-risk customers computed in the database: the rule of `kpi_tui.metrics.at_risk` (purchase
+days, median gap per customer, the shop's percentile of first-to-second gaps, value at stake)
+as Ibis window functions and group-bys. Medians are exact (the middle one or two gaps by
+row_number); the percentile uses numpy's linear interpolation on the two order statistics it
+needs, found from one row per distinct gap length.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import ibis
+
+from kpi_tui.database.customers import _date, _run, attributed, epoch_days, period_of, span
+from kpi_tui.metrics import periods
+from kpi_tui.metrics.at_risk import AtRisk
+from kpi_tui.metrics.customers import AtRiskTotals
+from kpi_tui.metrics.ledger import MICROS
+
+
+def purchase_gaps(t, d: int):
+    """Distinct purchase days (positive amount, on or before day d) per customer key, with the
+    gap to the previous one (null for the first) and the day's rank `i` (0 = first)."""
+    a = attributed(t)
+    days = a.filter((a.micros > 0) & (a.date <= _date(d))).select(
+        "k", "date", day=epoch_days(a.date)).distinct()
+    w = ibis.window(group_by="k", order_by="day")
+    return days.mutate(gap=days.day - days.day.lag().over(w), i=ibis.row_number().over(w))
+
+
+def linear_percentile(values: list[int], counts: list[int], q: float) -> float | None:
+    """np.percentile(x, q) (linear) of the x holding each value `counts` times, from the two
+    order statistics it interpolates (numpy's own formula, so the result is bit for bit)."""
+    n = int(sum(counts))
+    if n == 0:
+        return None
+    vi = (n - 1) * np.true_divide(np.float64(q), 100)
+    lo = int(np.floor(vi))
+    if vi >= n - 1:
+        lo = hi = n - 1
+    else:
+        lo, hi = max(lo, 0), max(lo, 0) + 1
+    ends = np.cumsum(counts)
+    a, b = (np.int64(values[int(np.searchsorted(ends, x, "right"))]) for x in (lo, hi))
+    gamma = vi - (lo if vi < n - 1 else -1)  # numpy's gamma (index -1 above the bounds)
+    diff = b - a
+    return float(b - diff * (1 - gamma) if gamma >= 0.5 else a + diff * gamma)
+
+
+def one_time_gap(t, d: int, rule: AtRisk, run=None) -> float | None:
+    """The shop's percentile of first-to-second purchase-day gaps on or before day d."""
+    gaps = purchase_gaps(t, d)
+    first = gaps.filter(gaps.i == 1)
+    h = _run(first.group_by("gap").aggregate(n=first.count()).order_by("gap"), run).to_pydict()
+    return linear_percentile(h["gap"], h["n"], rule.percentile)
+
+
+def assessment(t, g: str, d: int, rule: AtRisk | None = None, run=None, otg=...):
+    """One row per customer key with a purchase day on or before d: purchases, last (day),
+    days_since, usual_gap, at_risk, net (micros on or before d), periods_n, value_at_stake
+    (micros per period, float). `otg`: the one-time-buyer gap, if already known."""
+    rule = rule or AtRisk()
+    if otg is ...:
+        otg = one_time_gap(t, d, rule, run)
+    gaps = purchase_gaps(t, d)
+    stats = gaps.group_by("k").aggregate(purchases=gaps.count(), last=gaps.day.max(),
+                                          fp=gaps.date.min())
+    g2 = gaps.filter(gaps.gap.notnull())
+    w = ibis.window(group_by="k", order_by="gap")
+    g2 = g2.mutate(r=ibis.row_number().over(w), n=g2.gap.count().over(ibis.window(group_by="k")))
+    mid = g2.filter((g2.r == (g2.n - 1) // 2) | (g2.r == g2.n // 2))
+    med = mid.group_by("k").aggregate(
+        median=(mid.gap.min().cast("float64") + mid.gap.max().cast("float64")) / 2)
+    a = attributed(t)
+    upto = a.filter(a.date <= _date(d))
+    net = upto.group_by("k").aggregate(net=upto.micros.sum().cast("int64"))
+    s = stats.left_join(med, "k").select(stats, med.median)
+    s = s.join(net, "k").select(s, net.net)
+    many = s.purchases >= 2
+    usual = ibis.ifelse(many, s.median, ibis.null("float64"))
+    limit = ibis.ifelse(many, s.median * rule.k, ibis.null("float64"))
+    if otg is not None:
+        usual = ibis.ifelse(s.purchases == 1, ibis.literal(otg, "float64"), usual)
+        limit = ibis.ifelse(s.purchases == 1, ibis.literal(otg, "float64"), limit)
+    days_since = d - s.last
+    flagged = (days_since > limit).fill_null(False)
+    if rule.max_days > 0:
+        flagged &= days_since <= rule.max_days
+    # periods from the first purchase's period to D's, both included
+    first_p = period_of(s.fp, g)
+    d_p = int(periods.period_index([d], g)[0])
+    periods_n = (d_p - first_p + 1).cast("int64")
+    stake = ibis.greatest(s.net, 0).cast("float64") / periods_n.cast("float64")
+    return s.mutate(days_since=days_since.cast("int64"), usual_gap=usual, at_risk=flagged,
+                    periods_n=periods_n, value_at_stake=stake)
+
+
+def row_fields(r: dict) -> dict:
+    """The at-risk columns of a row, as Drill.rows() gives them (money in units)."""
+    gap = r["usual_gap"]
+    stake = float(np.float64(max(int(r["net"]), 0)) / np.float64(max(int(r["periods_n"]), 1)))
+    return {"days_since": int(r["days_since"]),
+            "usual_gap": None if gap is None else float(np.round(np.float64(gap), 2)),
+            "value_at_stake": stake / MICROS}
+
+
+def _count(t, g, d, rule, run) -> tuple[int, float]:
+    a = assessment(t, g, d, rule, run)
+    a = a.filter(a.at_risk)
+    r = _run(a.aggregate(n=a.count(), stake=a.value_at_stake.sum()), run).to_pylist()[0]
+    return int(r["n"]), float(r["stake"] or 0.0) / MICROS
+
+
+def at_risk_totals(t, g: str, as_of=None, rule: AtRisk | None = None, run=None,
+                   s=None) -> AtRiskTotals | None:
+    """As metrics.customers.at_risk_totals: at risk on D and on the last day of the period
+    before D's."""
+    s = s or span(t, g, as_of, run)
+    if s is None:
+        return None
+    since = periods.end_day(int(periods.period_index([s.d], g)[0]) - 1, g)
+    n, stake = _count(t, g, s.d, rule, run)
+    n0, stake0 = _count(t, g, since, rule, run)
+    return AtRiskTotals(g, periods.from_day(s.d), n, stake, periods.from_day(since), n0, stake0)

@@ -1,0 +1,262 @@
+"""Who is behind a movement, computed in the database: the groups of
+`kpi_tui.metrics.customers` (same tests, ranking, ties by name and row fields) as one Ibis
+query per page, ORDER BY / LIMIT in the engine. `t`: an Ibis table with customer (string, null
+= unattributed), date (date) and micros (int64, signed amount in micro-units).
+
+Only a page of customers (and one row of totals) comes back, never the transactions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import ibis
+
+from kpi_tui.metrics import periods
+from kpi_tui.metrics.customers import AT_RISK_COLUMNS, COLUMNS, GROUPS, TITLES
+from kpi_tui.metrics.ledger import MICROS
+
+PAGE = 10_000  # rows per query when a whole list is streamed
+
+
+# -- periods and names in the engine -----------------------------------------------------------
+def epoch_days(date):
+    """Days since 1970-01-01, as periods.to_day."""
+    return date.epoch_days().cast("int64")
+
+
+def period_of(date, g: str):
+    """The period index of a date column, as metrics.periods.period_index."""
+    if g == "day":
+        return epoch_days(date)
+    if g == "week":
+        return (epoch_days(date) - periods._MONDAY0) // 7
+    months = (date.year().cast("int64") - 1970) * 12 + date.month().cast("int64") - 1
+    if g == "month":
+        return months
+    if g == "quarter":
+        return months // 3
+    if g == "year":
+        return date.year().cast("int64") - 1970
+    raise ValueError(f"unknown granularity {g!r}")
+
+
+@ibis.udf.scalar.builtin(name="convert_to")
+def _pg_bytes(s: str, encoding: str) -> bytes:
+    """PostgreSQL: the UTF-8 bytes of a string (bytea compares byte by byte)."""
+
+
+@ibis.udf.scalar.builtin(name="hex")
+def _hex(s: str) -> str:
+    """MySQL: the bytes as hex digits (compares byte by byte under any collation)."""
+
+
+def name_key(t):
+    """A key that groups and orders customer names byte by byte, as the folder engine does
+    (pyarrow's order), whatever the database's collation: case- and accent-insensitive MySQL
+    collations would merge and reorder 'Anna' and 'anna'."""
+    engine = t.get_backend().name
+    if engine == "postgres":
+        return _pg_bytes(t.customer, "UTF8")
+    if engine == "mysql":
+        return _hex(t.customer)
+    return t.customer  # DuckDB, Spark, BigQuery, Trino, ClickHouse: binary order already
+
+
+def attributed(t):
+    """The rows with a customer, with its key `k`."""
+    a = t.filter(t.customer.notnull())
+    return a.mutate(k=name_key(a))
+
+
+def _run(expr, run=None):
+    return run(expr) if run is not None else expr.to_pyarrow()
+
+
+@dataclass(frozen=True)
+class Span:
+    """The series: first and last period of `g` (over every row, attributed or not) and the
+    as-of day D (given, else the latest transaction's)."""
+
+    g: str
+    first: int
+    last: int
+    d: int
+
+
+def span(t, g: str, as_of: dt.date | None = None, run=None) -> Span | None:
+    r = _run(t.aggregate(lo=t.date.min(), hi=t.date.max()), run).to_pylist()[0]
+    if r["lo"] is None:
+        return None
+    lo, hi = periods.to_day(r["lo"]), periods.to_day(r["hi"])
+    d = periods.to_day(as_of) if as_of is not None else hi
+    pi = periods.period_index
+    return Span(g, int(pi([lo], g)[0]), int(pi([hi], g)[0]), d)
+
+
+def period_at(s: Span | None, at: dt.date | None) -> int | None:
+    """As metrics.customers.period_at: the period holding `at`, else the latest complete one."""
+    if s is None:
+        return None
+    if at is not None:
+        return int(periods.period_index([periods.to_day(at)], s.g)[0])
+    p = s.last
+    while p > s.first and periods.end_day(p, s.g) > s.d:
+        p -= 1
+    return s.last if periods.end_day(p, s.g) > s.d else p
+
+
+# -- the lists ---------------------------------------------------------------------------------
+@dataclass
+class DrillPage:
+    """One page of a group's customers (rows as Drill.rows(): money in units) and the totals of
+    the whole group (as Drill.totals())."""
+
+    group: str
+    g: str
+    period: int
+    rows: list[dict]
+    total: dict
+    offset: int = 0
+    as_of: int | None = None
+    extra: dict = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return self.total["customers"]
+
+    def totals(self) -> dict:
+        return self.total
+
+    def title(self) -> str:
+        cur, prev = periods.label(self.period, self.g), periods.label(self.period - 1, self.g)
+        asof = "" if self.as_of is None else periods.from_day(self.as_of).isoformat()
+        return TITLES[self.group].format(cur=cur, prev=prev, asof=asof)
+
+    def columns(self) -> tuple[str, ...]:
+        return COLUMNS + (AT_RISK_COLUMNS if self.group == "at-risk" else ())
+
+
+def _date(day: int):
+    return ibis.literal(periods.from_day(day), "date")
+
+
+def per_customer(t, g: str, p: int, group: str, d: int):
+    """One row per customer: previous = v(c,P-1), current = v(c,P), fp (first purchase), last
+    (latest purchase on or before the end of P, or D for at-risk), orders (positive transactions
+    in P, or P-1 for churned)."""
+    a = attributed(t)
+    pos = a.micros > 0
+    in_prev = a.date.between(_date(periods.start_day(p - 1, g)), _date(periods.end_day(p - 1, g)))
+    in_cur = a.date.between(_date(periods.start_day(p, g)), _date(periods.end_day(p, g)))
+    in_q = in_prev if group == "churned" else in_cur
+    upto = d if group == "at-risk" else periods.end_day(p, g)
+    return a.group_by("k").aggregate(
+        customer=a.customer.min(),
+        previous=ibis.ifelse(in_prev, a.micros, 0).sum(),
+        current=ibis.ifelse(in_cur, a.micros, 0).sum(),
+        fp=a.date.min(where=pos),
+        last=a.date.max(where=pos & (a.date <= _date(upto))),
+        orders=ibis.ifelse(pos & in_q, 1, 0).sum(),
+    )
+
+
+def members(t, s: Span, p: int, group: str, rule=None):
+    """The group's customers with their row fields and `sort_` (ascending; ties: by key k)."""
+    if group not in GROUPS:
+        raise ValueError(f"unknown group {group!r}; one of {', '.join(GROUPS)}")
+    c = per_customer(t, s.g, p, group, s.d)
+    v, vp = c.current, c.previous
+    if group == "at-risk":
+        from kpi_tui.database.at_risk import assessment
+
+        a = assessment(t, s.g, s.d, rule)
+        a = a.filter(a.at_risk).select("k", "days_since", "usual_gap", "net", "periods_n",
+                                       "value_at_stake")
+        c = c.join(a, "k")
+        return c.mutate(sort_=-c.value_at_stake)
+    if group == "churned":
+        return c.filter((vp > 0) & (v <= 0)).mutate(sort_=-vp)
+    if group == "refunded":
+        return c.filter((v < 0) | (vp < 0)).mutate(
+            sort_=ibis.least(ibis.least(vp, 0), ibis.least(v, 0)))
+    if group in ("retained", "contracted", "expanded"):
+        keep = (v > 0) & (vp > 0)
+        if group == "contracted":
+            keep &= v < vp
+        elif group == "expanded":
+            keep &= v > vp
+        return c.filter(keep).mutate(sort_=(vp - v) if group == "expanded" else (v - vp))
+    first_here = c.fp >= _date(periods.start_day(p, s.g))
+    keep = (v > 0) & (vp <= 0) & (first_here if group == "new" else ~first_here)
+    return c.filter(keep).mutate(sort_=-v)
+
+
+def _empty(group: str, s: Span | None, p: int) -> bool:
+    if s is None:
+        return True
+    return group != "at-risk" and not s.first < p <= s.last
+
+
+def drill(t, s: Span | None, p: int, group: str, limit: int | None = 50, offset: int = 0,
+          rule=None, run=None) -> DrillPage:
+    """Rows offset..offset+limit of `group` in period `p`, ranked, and the group's totals."""
+    d = None if s is None else s.d
+    zero = {"customers": 0, "previous": 0.0, "current": 0.0, "change": 0.0}
+    if group == "at-risk":
+        zero["value_at_stake"] = 0.0
+    if _empty(group, s, p):
+        return DrillPage(group, s.g if s else "month", p, [], zero, offset, d)
+    m = members(t, s, p, group, rule)
+    # ORDER BY last: MySQL ignores the order of a subquery (k and sort_ come back, unused)
+    page = m.order_by([m.sort_, m.k])
+    if limit is not None:
+        page = page.limit(limit, offset=offset)
+    elif offset:
+        page = page.limit(None, offset=offset)
+    rows = [_row(r, group) for r in _run(page, run).to_pylist()]
+    return DrillPage(group, s.g, p, rows, _totals(m, group, run), offset, d)
+
+
+def pages(t, s: Span | None, p: int, group: str, size: int = PAGE, rule=None, run=None):
+    """Every row of the list, one page of `size` rows per query (for CSV / JSON output)."""
+    offset = 0
+    while True:
+        page = drill(t, s, p, group, size, offset, rule, run)
+        yield from page.rows
+        offset += size
+        if len(page.rows) < size:
+            return
+
+
+def _totals(m, group: str, run=None) -> dict:
+    agg = dict(customers=m.count(), previous=m.previous.sum(), current=m.current.sum())
+    if group == "refunded":
+        agg.update(previous=ibis.least(m.previous, 0).sum(), current=ibis.least(m.current, 0).sum())
+    if group == "at-risk":
+        agg["value_at_stake"] = m.value_at_stake.sum()
+    r = _run(m.aggregate(**agg), run).to_pylist()[0]
+    prev, cur = int(r["previous"] or 0), int(r["current"] or 0)
+    out = {"customers": int(r["customers"]), "previous": prev / MICROS, "current": cur / MICROS,
+           "change": (cur - prev) / MICROS}
+    if group == "refunded":
+        out["change"] = out["current"] - out["previous"]
+    if group == "at-risk":
+        out["value_at_stake"] = float(r["value_at_stake"] or 0.0) / MICROS
+    return out
+
+
+def _iso(day) -> str | None:
+    return None if day is None else day.isoformat()
+
+
+def _row(r: dict, group: str) -> dict:
+    prev, cur = int(r["previous"]), int(r["current"])
+    out = {"customer": r["customer"], "previous": prev / MICROS, "current": cur / MICROS,
+           "change": (cur - prev) / MICROS, "first_purchase": _iso(r["fp"]),
+           "last_purchase": _iso(r["last"]), "orders": int(r["orders"])}
+    if group == "at-risk":
+        from kpi_tui.database.at_risk import row_fields
+
+        out.update(row_fields(r))
+    return out
