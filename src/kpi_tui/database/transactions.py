@@ -4,8 +4,8 @@
 cohorts build on. Its result has one row per counted row of the source (rows are never merged):
 
 - `customer` string: the customer (ids and e-mails linked: named by the smallest id of the
-  person, else the smallest e-mail); null = unattributed. On MySQL/MariaDB it is compared as
-  bytes (the server's default collation would merge `abc` and `ABC`).
+  person, else the smallest e-mail); null = unattributed. On MySQL/MariaDB it is HEX() of the
+  name (the server's default collation would merge `abc` and `ABC`): UNHEX it to show it.
 - `date` date: the wall-clock date (timestamps with a zone converted to settings.timezone).
 - `micros` int64: the signed amount in the reporting currency, round(amount * 1e6).
 - `currency` string: the row's currency as written (upper-cased), null when none.
@@ -81,8 +81,8 @@ def clean_email(col):
     return _null_if(t, (t == "") | t.isin(list(PLACEHOLDERS)))
 
 
-@ibis.udf.scalar.builtin(name="binary", signature=(("string",), "string"))
-def _binary(x):  # MySQL: compare as bytes, not with the case-insensitive collation
+@ibis.udf.scalar.builtin(name="hex", signature=(("string",), "string"))
+def _hex(x):  # MySQL: compare bytes, not with the case-insensitive collation
     ...
 
 
@@ -114,7 +114,7 @@ def counted(rows, f: Fields, settings: Settings, run: Run = _run, engine: str = 
     cid = clean_id(t[f["customer"]], engine) if f["customer"] else ibis.null(dt.string)
     email = clean_email(t[f["email"]]) if f["email"] else ibis.null(dt.string)
     if engine == "mysql":
-        cid, email = _binary(cid), _binary(email)
+        cid, email = _hex(cid), _hex(email)
     cur = ibis.null(dt.string)
     if f["currency"]:
         c = t[f["currency"]].cast("string").strip().upper()

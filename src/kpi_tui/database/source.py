@@ -1,0 +1,180 @@
+"""A database table or query as a source of figures (the folder's twin, computed in the engine).
+
+    src = DatabaseSource("postgresql://reader@db/shop", table="orders", settings=settings)
+    src.figures("month"); src.trailing("month"); src.report("month"); src.probe()
+
+Every method raises SourceError (one line, no password) when the database fails.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+from kpi_tui.database import figures as engine_figures
+from kpi_tui.database.columns import Fields, open_rows, recognise
+from kpi_tui.database.connect import DEFAULT_TIMEOUT, Connection, connect
+from kpi_tui.database.transactions import (counted, currency_counts, dropped_status, left_out,
+                                           pick_currency, status_values, transactions)
+from kpi_tui.metrics.ledger import MICROS
+from kpi_tui.metrics.periods import from_day
+from kpi_tui.metrics.report import report_dict
+from kpi_tui.settings import Settings
+
+
+class DatabaseSource:
+    def __init__(self, url: str, table: str | None = None, sql: str | None = None,
+                 settings: Settings | None = None, timeout: float = DEFAULT_TIMEOUT,
+                 connection: Connection | None = None):
+        self.url, self.table_name, self.sql = url, table, sql
+        self.settings = settings or Settings()
+        self.conn = connection or connect(url, timeout)
+        self.label = f"{self.conn.label} {'table ' + table if table else '(--sql query)'}"
+        self.rows = open_rows(self.conn, table, sql)
+        self.fields: Fields = recognise(self.rows, self.settings, self.conn.label)
+        self.query_seconds = 0.0  # time taken by the last figures' queries
+        self.refresh()
+
+    # -- running queries
+    def run(self, expr):
+        t0 = time.monotonic()
+        try:
+            return self.conn.run(expr)
+        finally:
+            self.query_seconds += time.monotonic() - t0
+
+    def refresh(self) -> None:
+        """Forget what was computed: the next access queries the database again."""
+        self._txn = None
+        self._summary = None
+        self._figures: dict[str, list[dict]] = {}
+        self._trailing: dict[str, dict | None] = {}
+        self._currency: str | None = None
+        self._warnings: list[str] = []
+        self._counts: dict[str, int] = {}
+
+    @property
+    def transactions(self):
+        """The Ibis expression of the normalised transactions (database.transactions)."""
+        if self._txn is None:
+            f, s = self.fields, self.settings
+            if f["currency"]:
+                self._counts = currency_counts(
+                    counted(self.rows, f, s, self.run, self.conn.engine), self.run)
+                self._currency = pick_currency(self._counts, s.currency)
+                for c, n in left_out(self._counts, self._currency, s.rates).items():
+                    self._warnings.append(f"{n} rows in {c} left out: no rate to "
+                                          f"{self._currency} (give one with --rates)")
+            else:
+                self._currency = s.currency.upper() if s.currency else None
+            self._txn = transactions(self.rows, f, s, self.run, self.conn.engine,
+                                     currency=self._currency, counts=self._counts)
+        return self._txn
+
+    @property
+    def currency(self) -> str | None:
+        """The reporting currency: the setting, else the currency of most rows."""
+        self.transactions
+        return self._currency
+
+    @property
+    def warnings(self) -> list[str]:
+        self.transactions
+        return self._warnings
+
+    @property
+    def summary(self) -> dict:
+        """rows, first_day, last_day (day numbers, None when empty), unattributed (micros)."""
+        if self._summary is None:
+            self._summary = self.run(engine_figures.summary(self.transactions)).to_pylist()[0]
+        return self._summary
+
+    # -- the Snapshot API (kpi_tui.session)
+    @property
+    def unattributed_revenue(self) -> float:
+        return int(self.summary["unattributed"] or 0) / MICROS
+
+    @property
+    def as_of(self) -> dt.date | None:
+        if self.settings.as_of is not None:
+            return self.settings.as_of
+        d = self.summary["last_day"]
+        return None if d is None else from_day(d)
+
+    def figures(self, g: str) -> list[dict]:
+        if g not in self._figures:
+            s = self.summary
+            if s["first_day"] is None:
+                self._figures[g] = []
+            else:
+                self._figures[g] = engine_figures.period_figures(
+                    self.run, self.transactions, g, int(s["first_day"]), int(s["last_day"]),
+                    self.settings.as_of, self.settings.margin)
+        return self._figures[g]
+
+    def trailing(self, g: str) -> dict | None:
+        if g not in self._trailing:
+            last = self.summary["last_day"]
+            self._trailing[g] = engine_figures.window_figures(
+                self.run, self.transactions, g, None if last is None else int(last),
+                self.settings.as_of, self.settings.margin)
+        return self._trailing[g]
+
+    def report(self, g: str) -> dict:
+        return report_dict(g, self.currency, self.unattributed_revenue, self.figures(g))
+
+    # -- live
+    def probe(self) -> tuple:
+        """One cheap query: (row count, latest date, latest updated-at or None). Poll it and
+        `refresh()` when it changed."""
+        r, f = self.rows, self.fields
+        aggs = {"n": r.count(), "last": r[f["date"]].max()}
+        if f.updated_at:
+            aggs["updated"] = r[f.updated_at].max()
+        got = self.run(r.aggregate(**aggs)).to_pylist()[0]
+        return got["n"], got["last"], got.get("updated")
+
+    # -- check
+    def check_text(self) -> str:
+        """What was recognised, the row count, the date range, what is missing."""
+        f = self.fields
+        lines = [f"Source: {self.label}",
+                 f"Columns ({'from [mapping]' if f.mapped else 'recognised from their names'}):"]
+        lines += [f"  {role:<9} {what}" for role, what in f.describe()]
+        read = self.run(self.rows.count().name("n").as_table()).column("n")[0].as_py()
+        s = self.summary
+        lines.append(f"Rows: {read:,} read, {int(s['rows']):,} counted")
+        drops = self._status_drops()
+        for status, n in drops:
+            lines.append(f"  left out: {n:,} rows with status {status!r} (the money never moved)")
+        if s["first_day"] is not None:
+            lines.append(f"Dates: {from_day(s['first_day'])} to {from_day(s['last_day'])}")
+        else:
+            lines.append("Dates: no transaction")
+        lines.append(f"Currency: {self.currency or 'none given'}")
+        lines.append(f"Unattributed revenue (no customer id or e-mail): "
+                     f"{self.unattributed_revenue:,.2f}")
+        missing = [r for r in ("customer", "email", "status", "order_id", "currency", "refunded")
+                   if not f[r]]
+        if not f["customer"] and not f["email"]:
+            lines.append("Missing: no customer id and no e-mail column: every row is unattributed "
+                         "(name one in [mapping])")
+        elif missing:
+            lines.append(f"Not found (optional): {', '.join(m.replace('_', ' ') for m in missing)}")
+        lines += [f"Warning: {w}" for w in self.warnings]
+        return "\n".join(lines) + "\n"
+
+    def _status_drops(self) -> list[tuple[str, int]]:
+        st = self.fields["status"]
+        if not st:
+            return []
+        values = status_values(self.rows, self.fields, self.run) or []
+        drop = [v for v in values if v.strip() and dropped_status(v)]
+        if not drop:
+            return []
+        r = self.rows
+        col = r[st].cast("string")
+        x = r.filter(col.isin(drop))
+        got = self.run(x.group_by(status=x[st].cast("string")).aggregate(n=x.count()))
+        return sorted(zip(got.column("status").to_pylist(), got.column("n").to_pylist()),
+                      key=lambda t: -t[1])
