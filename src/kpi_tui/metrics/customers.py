@@ -303,6 +303,8 @@ def drill(index: CustomerIndex, p: int, group: str) -> Drill:
     if group == "at-risk":
         a = index.assessment()
         codes = e if a is None else a.ranked()
+        if len(codes):  # ties: by name, as every list (codes follow the files' order)
+            codes = codes[np.lexsort((index.name_rank[codes], -a.value_at_stake[codes]))]
         prev, cur = index.v_at(codes, p - 1), index.v_at(codes, p)
         extra = {} if a is None else {"days_since": a.days_since[codes],
                                       "usual_gap": a.usual_gap[codes],
