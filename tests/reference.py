@@ -34,6 +34,23 @@ def customer_value(value):
     return None if not v or v.lower() in PLACEHOLDERS else v
 
 
+REFUNDED = {"refunded", "remboursé", "remboursée", "erstattet", "rückerstattet", "reembolsado",
+            "reembolsada", "wc-refunded"}
+
+
+def says_refunded(status) -> bool:
+    return (status or "").strip().lower() in REFUNDED
+
+
+def refunded_status(rows):
+    """rows: the counted rows of exports without a refunded-amount column, after dedupe, as
+    (order id, status says refunded, (customer, date, amount)). A positive row whose status says
+    refunded is net zero, unless the rows hold a negative row for that order."""
+    refunded_orders = {oid for oid, _, (c, d, a) in rows if oid is not None and a < 0}
+    return [(c, d, 0 if flag and a > 0 and oid not in refunded_orders else a)
+            for oid, flag, (c, d, a) in rows]
+
+
 def period_start(d: dt.date, g: str) -> dt.date:
     """First day of the period of granularity g holding d (weeks: ISO, Monday)."""
     if g == "day":

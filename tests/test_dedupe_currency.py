@@ -6,18 +6,13 @@ import pyarrow as pa
 
 from kpi_tui.ingest.currency import convert, reporting_currency
 from kpi_tui.ingest.dedupe import Part, dedupe
-from kpi_tui.ingest.schema import TXN_SCHEMA
+from kpi_tui.ingest.schema import transactions
 
 
 def txns(rows):
     cols = list(zip(*rows)) if rows else [[]] * 5
-    return pa.table({
-        "customer": pa.array(cols[0], pa.string()),
-        "date": pa.array(cols[1], pa.date32()),
-        "amount": pa.array(cols[2], pa.float64()),
-        "currency": pa.array(cols[3], pa.string()),
-        "txn_id": pa.array(cols[4], pa.string()),
-    }, schema=TXN_SCHEMA)
+    return transactions({"customer": cols[0], "date": cols[1], "amount": cols[2],
+                         "currency": cols[3], "txn_id": cols[4]})
 
 
 D = dt.date(2026, 3, 1)

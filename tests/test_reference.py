@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from conftest import GOLDEN
 from kpi_tui.cli import main
-from reference import FIELDS, GRANULARITIES, customer_value, report
+from reference import FIELDS, GRANULARITIES, customer_value, refunded_status, report, says_refunded
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data"
 # statuses that say the money never moved (METRICS.md, Amount)
@@ -38,7 +38,7 @@ def dedupe(files):
     for mtime, rows in files:
         for i, _ in rows:
             newest[i] = max(newest.get(i, mtime), mtime)
-    return [t for mtime, rows in files for i, t in rows if newest[i] == mtime and t is not None]
+    return [(i, t) for mtime, rows in files for i, t in rows if newest[i] == mtime and t is not None]
 
 
 def read_golden_layout(folder):
@@ -53,9 +53,9 @@ def read_golden_layout(folder):
                     continue
                 cust = customer_value(r["customer_id"])
                 day = dt.date.fromisoformat(r["created_at"][:10])
-                rows.append((r["order_id"], (cust, day, Decimal(r["amount"]))))
+                rows.append((r["order_id"], (says_refunded(r["status"]), (cust, day, Decimal(r["amount"])))))
         files.append(((p.stat().st_mtime, str(p)), rows))
-    return dedupe(files)
+    return refunded_status([(i, flag, t) for i, (flag, t) in dedupe(files)])
 
 
 def read_sample(folder):
@@ -87,7 +87,7 @@ def read_sample(folder):
                 amount = Decimal(r["Amount"]) - Decimal(r["Amount Refunded"] or "0")
                 rows.append((r["id"], (cust, day, amount)))
         files.append(((p.stat().st_mtime, str(p)), rows))
-    return dedupe(files)
+    return [t for i, t in dedupe(files)]
 
 
 # ---- comparing ---------------------------------------------------------------------------
@@ -178,7 +178,7 @@ def test_sample_reader_sanity(sample_txns):
 
 # ---- (c) random exports in the golden layout ------------------------------------------------
 
-POSITIVE_STATUSES = ["paid", "Paid", "completed", "succeeded", "", "failed", "Failed",
+POSITIVE_STATUSES = ["paid", "Paid", "completed", "succeeded", "", "failed", "Failed", "refunded", "Refunded",
                      "declined", "pending", "canceled", "cancelled", "voided", "expired",
                      "abandoned", "unpaid"]
 REFUND_STATUSES = ["refunded", "paid", "partially_refunded"]
@@ -201,6 +201,10 @@ def exports(draw):
     nfiles = draw(st.integers(1, min(4, n)))
     which = [draw(st.integers(0, nfiles - 1)) for _ in rows]
     files = [[r for r, w in zip(rows, which) if w == k] for k in range(nfiles)]
+    for f in files:  # some orders whose status says refunded with their refund row
+        for oid, cust, created, amount, status in list(f):
+            if says_refunded(status) and not amount.startswith("-") and draw(st.booleans()):
+                f.append((oid, cust, created, "-" + amount, "paid"))
     files = [f for f in files if f]
     if draw(st.booleans()):  # a newer export repeating some ids, maybe with a new status
         again = []

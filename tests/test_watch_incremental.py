@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from kpi_tui.ingest.dedupe import Part, dedupe
 from kpi_tui.ingest.folder import assemble
-from kpi_tui.ingest.schema import TXN_SCHEMA
+from kpi_tui.ingest.schema import transactions
 from kpi_tui.settings import Settings
 from kpi_tui.watch.incremental import IncrementalDedupe
 from kpi_tui.watch.state import FolderState
@@ -19,10 +19,10 @@ from kpi_tui.watch.state import FolderState
 def part(key: str, mtime: float, ids: list[str | None], chash: str | None = None,
          other: list[str] | None = None) -> Part:
     n = len(ids)
-    t = pa.table({"customer": [f"c{i % 3}" for i in range(n)],
-                  "date": pa.array([0] * n, pa.int32()).cast(pa.date32()),
-                  "amount": [float(i + 1) for i in range(n)], "currency": ["EUR"] * n,
-                  "txn_id": ids}, schema=TXN_SCHEMA)
+    t = transactions({"customer": [f"c{i % 3}" for i in range(n)],
+                      "date": pa.array([0] * n, pa.int32()).cast(pa.date32()),
+                      "amount": [float(i + 1) for i in range(n)], "currency": ["EUR"] * n,
+                      "txn_id": ids})
     return Part(key, mtime, t, chash, None if other is None else pa.array(other, pa.string()))
 
 

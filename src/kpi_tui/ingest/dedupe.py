@@ -24,6 +24,7 @@ class Part:
     table: pa.Table  # TXN_SCHEMA
     content_hash: str | None = None
     other_ids: pa.Array | None = None  # ids of the file's rows that are not counted
+    scope: str = ""  # ids are compared within one system and store: the file's layout (+ store)
 
     def has_ids(self) -> bool:
         t = self.table

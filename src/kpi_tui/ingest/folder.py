@@ -16,6 +16,7 @@ from kpi_tui.ingest import plausible
 from kpi_tui.ingest.cache import ParseCache
 from kpi_tui.ingest.currency import convert_rows, reporting_currency
 from kpi_tui.ingest.dedupe import Part, dedupe_masks
+from kpi_tui.ingest import rules
 from kpi_tui.ingest.discover import discover
 from kpi_tui.ingest.layouts import normalize
 from kpi_tui.ingest.readers import open_regular, read_raw
@@ -226,7 +227,7 @@ def _load_file(path: Path, settings: Settings, cache: ParseCache | None):
         describe(report, table)
         if dropped is not None:
             other_ids = dropped if other_ids is None else pc.unique(pa.concat_arrays([other_ids, dropped]))
-    return Part(str(path), st.st_mtime, table, chash, other_ids), report
+    return Part(str(path), st.st_mtime, table, chash, other_ids, scope=report.layout or ""), report
 
 
 def load_folder(root: Path, settings: Settings | None = None, use_cache: bool | None = None,
@@ -262,6 +263,8 @@ def assemble(root: Path, parts: list[Part], reports: list[FileReport],
         for c, n in left_out.items():
             left_total[c] = left_total.get(c, 0) + n
         selections.append(Selection(t, keep, amount))
+    applied = rules.apply([p.key for p in parts], [p.scope for p in parts], selections, settings)
+    rules.add_notes(reports, applied)
     for c, n in sorted(left_total.items()):
         warnings.append(f"{n} rows in {c} left out: no rate to {currency} (give one with --rates)")
     warnings += plausible.warnings(reports)

@@ -10,6 +10,9 @@ import pyarrow as pa
 # customer: id, else e-mail trimmed and lower-cased; null = unattributed.
 # date: the wall-clock local date. amount: signed, in `currency` (null = reporting currency).
 # txn_id: order or transaction id when the export has one, else null.
+# email: the row's e-mail (trimmed, lower-cased) beside its id, for "one person, one customer".
+# refunded_status: a positive row whose status says refunded, in an export without a
+# refunded-amount column (net zero unless the folder holds a negative row for its order).
 TXN_SCHEMA = pa.schema(
     [
         ("customer", pa.string()),
@@ -17,12 +20,21 @@ TXN_SCHEMA = pa.schema(
         ("amount", pa.float64()),
         ("currency", pa.string()),
         ("txn_id", pa.string()),
+        ("email", pa.dictionary(pa.int32(), pa.string())),
+        ("refunded_status", pa.bool_()),
     ]
 )
 
 
 def empty_transactions() -> pa.Table:
     return TXN_SCHEMA.empty_table()
+
+
+def transactions(columns: dict) -> pa.Table:
+    """A TXN_SCHEMA table from some of its columns (the others null)."""
+    n = len(next(iter(columns.values())))
+    return pa.table({f.name: pa.array(columns[f.name], f.type) if f.name in columns
+                     else pa.nulls(n, f.type) for f in TXN_SCHEMA}, schema=TXN_SCHEMA)
 
 
 @dataclass

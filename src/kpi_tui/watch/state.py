@@ -24,6 +24,7 @@ from kpi_tui.metrics.periods import GRANULARITIES
 from kpi_tui.ingest.cache import ParseCache
 from kpi_tui.ingest.dedupe import Part
 from kpi_tui.ingest.discover import discover
+from kpi_tui.ingest import rules
 from kpi_tui.ingest.folder import Dataset, Selection, add_drops, fingerprint, load_file
 from kpi_tui.ingest import plausible
 from kpi_tui.ingest.schema import FileReport
@@ -166,6 +167,7 @@ class FolderState:
         tables, drops = self._dedupe(parts)
         add_drops(reports, drops)
         out = {p.key: t for p, t in zip(parts, tables)}
+        scope = {p.key: p.scope for p in parts}
         last, self._last = self._last, None
         added = None
         if last is not None and set(last.out) < set(out) and all(
@@ -174,6 +176,9 @@ class FolderState:
             counts = last.counts + count_currencies([out[k] for k in added])
             if pick_currency(counts, s.currency) != last.currency:
                 added = None  # another reporting currency: everything again
+            elif rules.conflicts(last.rules, [out[k] for k in added],
+                                                                [scope[k] for k in added]):
+                added = None  # a cross-file rule changes older rows: everything again
         if added is None:
             counts = count_currencies(tables)
             todo, left_out, rows = tables, Counter(), 0
@@ -186,8 +191,13 @@ class FolderState:
             left_out.update(lost)
             rows += t.num_rows
             converted.append(t)
-        new = ledger_from_batches((b for t in converted for b in Selection(t).batches()),
-                                  sum(t.num_rows for t in converted))
+        keys = [p.key for p in parts] if added is None else added
+        converted = [Selection(t) for t in converted]
+        applied = rules.apply(keys, [scope[k] for k in keys], converted, s,
+                              last.rules if added is not None else None)
+        rules.add_notes(reports, applied)
+        new = ledger_from_batches((b for t in converted for b in t.batches()),
+                                  sum(t.table.num_rows for t in converted))
         sums: dict[str, PeriodSums] = {}
         index = None
         if added is None:
@@ -203,7 +213,7 @@ class FolderState:
         reports.sort(key=lambda r: str(r.path))
         ds = Dataset(self.root, None, currency, reports, warnings, [])
         ds._rows, ds._released = rows, True
-        self._last = _Last(out, counts, left_out, currency, rows, ledger, index, sums)
+        self._last = _Last(out, counts, left_out, currency, rows, ledger, index, sums, applied)
         return ds, ledger
 
     def snapshot(self, eager: tuple[str, ...] | None = None) -> Snapshot:
@@ -240,6 +250,7 @@ class _Last:
     ledger: Ledger
     index: dict | None  # customer name -> code in the ledger, once built
     sums: dict  # granularity -> PeriodSums of the ledger
+    rules: object = None  # ingest.rules.Applied: the cross-file rules' state
 
 
 class LazyFigures(dict):

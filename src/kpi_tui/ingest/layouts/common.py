@@ -131,13 +131,23 @@ def clean_email(arr: pa.Array) -> pa.Array:
 
 
 def customer_of(ids: pa.Array | None, emails: pa.Array | None, n: int) -> pa.Array:
-    """METRICS.md: the export's customer id; else the e-mail trimmed and lower-cased; else null."""
-    out = pa.nulls(n, pa.string())
-    if emails is not None:
-        out = clean_email(emails)
+    """METRICS.md: the export's customer id; else the e-mail trimmed and lower-cased; else null.
+    `emails` already cleaned (clean_email)."""
+    out = emails if emails is not None else pa.nulls(n, pa.string())
     if ids is not None:
         out = pc.coalesce(ids, out)
     return out
+
+
+# statuses that say an order was refunded in full (key() of en/fr/de/es words, `wc-` prefix);
+# "partially refunded" is not one of them
+REFUNDED = frozenset("""refunded fullyrefunded rembourse remboursee remboursees erstattet
+ruckerstattet zuruckerstattet vollstandigerstattet reembolsado reembolsada reembolsados""".split())
+
+
+def says_refunded(status: str) -> bool:
+    k = key(status)
+    return k in REFUNDED or (k.startswith("wc") and k[2:] in REFUNDED)
 
 
 def dollar_for(settings: Settings) -> str:
@@ -160,6 +170,8 @@ class Builder:
         self.mapping: dict[str, str] = {}
         self.notes: list[str] = []
         self._codes: dict = {}
+        self.email: pa.Array | None = None  # the rows' e-mails, cleaned (who())
+        self.refunded: np.ndarray | None = None  # rows whose status says refunded
 
     # -- dropping rows
     def drop(self, mask, reason: str) -> None:
@@ -191,6 +203,23 @@ class Builder:
         for i, v in enumerate(values):
             if v is not None and v.strip() and never_moved(v):
                 self.drop(idx == i, f"status {v.strip().lower()}")
+
+    def who(self, ids: pa.Array | None, email_col: str | None) -> pa.Array:
+        """The customer (id, else e-mail); the e-mails are kept beside it (identity linking)."""
+        if email_col:
+            self.email = clean_email(self.cols.col(email_col))
+        return customer_of(ids, self.email, self.n)
+
+    def refunded_status(self, status: str | None, refunded_col: str | None) -> None:
+        """Mark rows whose status says refunded, when the export has no refunded-amount column
+        (METRICS.md, Amount: such a positive row is net zero unless its refund is a row)."""
+        if status is None or refunded_col:
+            return
+        values, idx = self.codes(status)
+        hit = np.array([v is not None and says_refunded(v) for v in values] + [False])
+        if hit.any():
+            self.refunded = hit[idx]
+            self.mapping.setdefault("status", status)
 
     # -- parsing
     def amounts(self, name: str, currency_out: list | None = None) -> pa.Array:
@@ -246,12 +275,19 @@ class Builder:
             if arr.null_count:
                 self.drop(np.asarray(pc.is_null(arr).to_numpy(zero_copy_only=False), dtype=bool), reason)
         n = self.n
+        email = self.email if self.email is not None else pa.nulls(n, pa.string())
+        refunded = None
+        if self.refunded is not None:
+            positive = np.asarray(pc.fill_null(pc.greater(amount, 0.0), False).to_numpy(zero_copy_only=False))
+            refunded = pa.array(self.refunded & positive)
         cols = [
             customer if customer is not None else pa.nulls(n, pa.string()),
             date,
             amount,
             currency if currency is not None else pa.nulls(n, pa.string()),
             txn_id if txn_id is not None else pa.nulls(n, pa.string()),
+            pc.dictionary_encode(email).cast(TXN_SCHEMA.field("email").type),
+            refunded if refunded is not None else pa.nulls(n, pa.bool_()),
         ]
         table = pa.Table.from_arrays([pa.array(c) if not isinstance(c, pa.Array) else c for c in cols],
                                      schema=TXN_SCHEMA)

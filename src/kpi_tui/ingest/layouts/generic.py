@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyarrow.compute as pc
 
-from kpi_tui.ingest.layouts.common import Builder, Columns, clean_id, clean_text, customer_of
+from kpi_tui.ingest.layouts.common import Builder, Columns, clean_id, clean_text
 
 NAME = "generic"
 
@@ -79,6 +79,7 @@ def _build(b: Builder, f: dict):
     if f.get("status"):
         b.drop_statuses(f["status"])
         b.mapping["status"] = f["status"]
+        b.refunded_status(f["status"], f.get("refunded"))
     if f.get("amount"):
         amount, sym = b.amount_column(f["amount"], f.get("refunded"))
     else:
@@ -91,5 +92,5 @@ def _build(b: Builder, f: dict):
     who = [x for x in (cid, email and f"{email} (trimmed, lower-cased)") if x]
     b.mapping.update(customer=" else ".join(who) or "none (unattributed)", date=f["date"],
                      txn_id=oid or "none")
-    customer = customer_of(clean_id(c.col(cid)) if cid else None, c.col(email) if email else None, b.n)
+    customer = b.who(clean_id(c.col(cid)) if cid else None, email)
     return b.finish(customer, b.dates(f["date"]), amount, currency, clean_text(c.col(oid)) if oid else None)

@@ -58,6 +58,7 @@ def normalize(raw, settings):
     payer = clean_email(c.col(frm)) if frm else pa.nulls(n, pa.string())
     refunded_to = clean_email(c.col(to)) if to else pa.nulls(n, pa.string())
     customer = pc.if_else(pa.array(debit), refunded_to, payer)
+    b.email = customer  # the customer is an e-mail (links to ids that share it)
     b.mapping.update(
         customer=f"{frm} (payments) / {to} (refunds), trimmed, lower-cased",
         date=date, status=status or "none", txn_id=txn or "none",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pyarrow.compute as pc
 
-from kpi_tui.ingest.layouts.common import Builder, Columns, clean_text, customer_of
+from kpi_tui.ingest.layouts.common import Builder, Columns, clean_text
 
 NAME = "shopify-orders"
 
@@ -30,8 +30,9 @@ def normalize(raw, settings):
     name, status, email, created = c.find("Name"), c.find("Financial Status"), c.find("Email"), c.find("Created at")
     first_rows_only(b, name)
     b.drop_statuses(status)
+    b.refunded_status(status, c.find("Refunded Amount"))
     amount, sym = b.amount_column(c.find("Total"), c.find("Refunded Amount"))
     currency = b.currency(c.find("Currency"), sym)
     b.mapping.update(customer=f"{email} (trimmed, lower-cased)", date=created, status=status, txn_id=name)
-    return b.finish(customer_of(None, c.col(email), b.n), b.dates(created), amount, currency,
+    return b.finish(b.who(None, email), b.dates(created), amount, currency,
                     clean_text(c.col(name)))

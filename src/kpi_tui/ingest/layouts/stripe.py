@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kpi_tui.ingest.layouts.common import Builder, Columns, clean_id, clean_text, customer_of
+from kpi_tui.ingest.layouts.common import Builder, Columns, clean_id, clean_text
 
 NAME = "stripe-payments"
 CREATED = ("Created date (UTC)", "Created (UTC)")
@@ -21,6 +21,7 @@ def normalize(raw, settings):
     if status:
         b.drop_statuses(status)
         b.mapping["status"] = status
+        b.refunded_status(status, c.find("Amount Refunded"))
     # Amount + Currency as charged; Converted Amount / Converted Currency are not used
     amount, sym = b.amount_column(c.find("Amount"), c.find("Amount Refunded"))
     currency = b.currency(c.find("Currency"), sym)
@@ -28,5 +29,5 @@ def normalize(raw, settings):
         b.mapping["amount"] += " (Converted Amount not used)"
     who = [x for x in (cid, email and f"{email} (trimmed, lower-cased)") if x]
     b.mapping.update(customer=" else ".join(who) or "none", date=created, txn_id=txn)
-    customer = customer_of(clean_id(c.col(cid)) if cid else None, c.col(email) if email else None, b.n)
+    customer = b.who(clean_id(c.col(cid)) if cid else None, email)
     return b.finish(customer, b.dates(created, assume_utc=True), amount, currency, clean_text(c.col(txn)))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-from kpi_tui.ingest.layouts.common import Builder, Columns, clean_id, clean_text, customer_of
+from kpi_tui.ingest.layouts.common import Builder, Columns, clean_id, clean_text
 from kpi_tui.ingest.layouts.shopify import first_rows_only
 
 NAME = "woocommerce-orders"
@@ -29,10 +29,11 @@ def normalize(raw, settings):
     cid, email, refund = c.find(*CUSTOMER), c.find(*EMAIL), c.find(*REFUND)
     first_rows_only(b, oid)  # one-row-per-item exports repeat the order total
     b.drop_statuses(status)
+    b.refunded_status(status, refund)
     amount, sym = b.amount_column(c.find(*TOTAL), refund)
     currency = b.currency(c.find(*CURRENCY), sym)
     who = [x for x in (cid, email and f"{email} (trimmed, lower-cased)") if x]
     b.mapping.update(customer=" else ".join(who) or "none", date=date, status=status, txn_id=oid)
     ids = clean_id(c.col(cid)) if cid else None  # 0 = guest checkout (a placeholder)
-    customer = customer_of(ids, c.col(email) if email else None, b.n)
+    customer = b.who(ids, email)
     return b.finish(customer, b.dates(date), amount, currency, clean_text(c.col(oid)))

@@ -1,0 +1,121 @@
+"""Orders whose status says refunded (METRICS.md, Amount).
+
+A positive row whose status says *refunded*, in an export with no refunded-amount column
+(`refunded_status` in the transactions), is net zero, unless the source also holds a negative
+row for that order: then each row counts at its signed amount. "The source" is the folder's
+counted rows (after dedupe), orders compared within one system and store (a file's scope).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+ZEROED = "{n} {rows} whose status says refunded counted as 0 (the folder holds no refund row for the order)"
+KEPT = "{n} {rows} whose status says refunded counted at {its} amount (the folder holds the order's refund as its own row)"
+
+
+@dataclass
+class Refunds:
+    """What the rule saw: kept for adding new files without reading the old ones again."""
+
+    negatives: dict[str, pa.Array] = field(default_factory=dict)  # scope -> orders with a negative row
+    zeroed: dict[str, pa.Array] = field(default_factory=dict)  # scope -> orders counted as 0
+    notes: dict[str, list[str]] = field(default_factory=dict)  # file key -> what the rule did
+
+
+def _np(arr) -> np.ndarray:
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return np.asarray(arr.to_numpy(zero_copy_only=False))
+
+
+def _rows(sel) -> np.ndarray:
+    n = sel.table.num_rows
+    return np.ones(n, bool) if sel.keep is None else sel.keep
+
+
+def _union(a: pa.Array | None, b: pa.Array | None) -> pa.Array | None:
+    if a is None or b is None:
+        return a if b is None else b
+    return pc.unique(pa.concat_arrays([a, b]))
+
+
+def _words(n: int, text: str) -> str:
+    return text.format(n=f"{n:,}", rows="row" if n == 1 else "rows", its="its" if n == 1 else "their")
+
+
+def apply(keys: list[str], scopes: list[str], selections: list, prev: Refunds | None = None
+          ) -> Refunds | None:
+    """Apply the rule to `selections` (folder.Selection: table, keep, amount), in place: the
+    amounts of rows counted as 0 become 0. With `prev` (the rule's result on the files before,
+    which are unchanged), `selections` are only the new files; None when one of their negative
+    rows concerns an order counted as 0 before (then everything must be done again)."""
+    out = Refunds(dict(prev.negatives), dict(prev.zeroed), {k: list(v) for k, v in prev.notes.items()}) \
+        if prev is not None else Refunds()
+    flagged = {}
+    for i, sel in enumerate(selections):
+        t = sel.table
+        if t.num_rows == 0:
+            continue
+        counted = _rows(sel)
+        neg = counted & (np.nan_to_num(_np(t.column("amount"))) < 0)
+        if neg.any():
+            ids = pc.drop_null(t.column("txn_id").combine_chunks().filter(pa.array(neg)))
+            if len(ids):
+                ids = pc.unique(ids)
+                old = prev.zeroed.get(scopes[i]) if prev is not None else None
+                if old is not None and pc.any(pc.is_in(ids, value_set=old)).as_py():
+                    return None
+                out.negatives[scopes[i]] = _union(out.negatives.get(scopes[i]), ids)
+        col = t.column("refunded_status")
+        if col.null_count < len(col):
+            f = counted & _np(pc.fill_null(col, False)).astype(bool)
+            if f.any():
+                flagged[i] = f
+    for i, f in flagged.items():
+        sel, scope = selections[i], scopes[i]
+        ids = sel.table.column("txn_id").combine_chunks()
+        negatives = out.negatives.get(scope)
+        has_refund = np.zeros(len(f), bool) if negatives is None else \
+            _np(pc.fill_null(pc.is_in(ids, value_set=negatives), False)).astype(bool)
+        zero, kept = f & ~has_refund, f & has_refund
+        notes = out.notes.setdefault(keys[i], [])
+        if zero.any():
+            amount = sel.amount if sel.amount is not None else sel.table.column("amount").combine_chunks()
+            sel.amount = pc.if_else(pa.array(zero), pa.scalar(0.0), amount)
+            zid = pc.drop_null(ids.filter(pa.array(zero)))
+            if len(zid):
+                out.zeroed[scope] = _union(out.zeroed.get(scope), pc.unique(zid))
+            notes.append(_words(int(zero.sum()), ZEROED))
+        if kept.any():
+            notes.append(_words(int(kept.sum()), KEPT))
+    return out
+
+
+def add_notes(reports: list, refunds: Refunds) -> None:
+    """The rule's notes, added to the files' reports (shown by `check`)."""
+    by_key = {str(r.path): r for r in reports}
+    for key, notes in refunds.notes.items():
+        r = by_key.get(key)
+        if r is not None:
+            r.notes.extend(n for n in notes if n not in r.notes)
+
+
+def conflicts(prev: Refunds | None, tables: list[pa.Table], scopes: list[str]) -> bool:
+    """Whether new files (their counted rows, or more) hold a negative row for an order that
+    `prev` counted as 0: then the rule must be applied to every file again."""
+    if prev is None or not prev.zeroed:
+        return False
+    for t, scope in zip(tables, scopes):
+        old = prev.zeroed.get(scope)
+        if old is None or t.num_rows == 0:
+            continue
+        neg = pc.fill_null(pc.less(t.column("amount"), 0.0), False)
+        ids = pc.drop_null(t.column("txn_id").filter(neg))
+        if len(ids) and pc.any(pc.is_in(ids, value_set=old)).as_py():
+            return True
+    return False
