@@ -81,7 +81,8 @@ def test_shopify_offset_converted_with_timezone():
 
 
 def test_stripe_unified_payments():
-    n = run("stripe-unified_payments.csv")
+    # reporting currency USD (the charged currency): Amount and Currency as charged
+    n = run("stripe-unified_payments.csv", currency="USD")
     assert n.layout == "stripe-payments"
     assert rows(n) == [
         R("cus_A", "2026-01-05", 22.5, "USD", "ch_1"),
@@ -90,7 +91,48 @@ def test_stripe_unified_payments():
         R(None, "2026-01-09", 10.0, "EUR", "ch_5"),
     ]
     assert n.drops == {"status failed": 1, "status canceled": 1}
-    assert n.mapping["amount"] == "Amount - Amount Refunded (Converted Amount not used)"
+    assert n.mapping["amount"] == "Amount - Amount Refunded"
+
+
+def test_stripe_converted_amount_in_the_accounts_currency():
+    # issue 10 item 12 (the test encoded the old rule, Converted Amount never used): with the
+    # reporting currency the account's (EUR) or not set, Converted Amount is the exact amount
+    for settings in ({}, {"currency": "EUR"}):
+        n = run("stripe-unified_payments.csv", **settings)
+        assert rows(n) == [
+            R("cus_A", "2026-01-05", 20.7, "EUR", "ch_1"),
+            R("cus_B", "2026-01-06", 55.2, "EUR", "ch_2"),  # 92 - 36.80 refunded
+            R("dan@example.com", "2026-01-08", 0.0, "EUR", "ch_4"),
+            R(None, "2026-01-09", 10.0, "EUR", "ch_5"),
+        ]
+        assert n.mapping["amount"] == "Converted Amount - Converted Amount Refunded (the account's currency)"
+        assert n.mapping["currency"] == "Converted Currency"
+
+
+def test_stripe_counts_captured_charges_only():
+    # issue 10 item 2: PaymentIntent rows (no id, no Captured), requires_*, incomplete, uncaptured
+    n = run("stripe-unified_payments-intents.csv")
+    assert rows(n) == [
+        R("cus_K", "2026-02-01", 40.0, "EUR", "py_11"),
+        R("cus_L", "2026-02-05", 27.6, "EUR", "ch_15"),  # 30 USD charged, 27.60 EUR converted
+        R(None, "2026-02-06", 12.0, "GBP", "ch_16"),  # no converted amount: as charged
+    ]
+    assert n.drops == {"not a charge (payment attempt without a ch_/py_ id or Captured)": 2, "status incomplete": 1,
+                       "status requires_action": 1, "not captured": 1}
+
+
+def test_stripe_without_id_column():
+    # issue 10 item 9: `Created date (UTC)` in a Stripe export without `id`
+    raw = load(FIX / "stripe-unified_payments-intents.csv")
+    raw = RawTable(name="payments.csv", table=raw.table.drop_columns(["id"]))
+    n = normalize(raw, Settings())
+    assert n.layout == "stripe-payments"
+    # without ids, the PaymentIntent rows are told apart by their empty Captured
+    assert [r[:3] for r in rows(n)] == [("cus_K", "2026-02-01", 40.0), ("cus_L", "2026-02-05", 27.6),
+                                        (None, "2026-02-06", 12.0)]
+    assert n.drops == {"not a charge (payment attempt without a ch_/py_ id or Captured)": 2,
+                       "status incomplete": 1, "status requires_action": 1, "not captured": 1}
+    assert n.mapping["txn_id"] == "none"
 
 
 def test_stripe_older_header_and_utc_conversion():

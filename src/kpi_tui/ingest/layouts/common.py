@@ -78,7 +78,8 @@ def never_moved(status: str) -> bool:
 
 
 # single words of longer statuses ("Pending payment", "Zahlung ausstehend", "En espera"...)
-_WORDS = frozenset("attente wartestellung espera".split())
+# (and Stripe's payment attempts: requires_payment_method, requires_action..., incomplete)
+_WORDS = frozenset("attente wartestellung espera requires incomplete".split())
 
 
 def _any(mask) -> bool:
@@ -261,7 +262,7 @@ class Builder:
             values, idx = self.codes(name)
             clean = [(v.strip().upper() or None) if v is not None else None for v in values]
             arr = self.cols.col(name) if clean == values else pc.take(pa.array(clean + [None], pa.string()),
-                                                                      pa.array(idx))
+                                                                      pa.array(np.where(idx < 0, len(clean), idx)))
             return pc.coalesce(arr, from_symbols) if from_symbols is not None else arr
         if from_symbols is not None:
             self.mapping["currency"] = "symbol in the amounts"
