@@ -21,8 +21,14 @@ TXN = ("Transaction ID", "Transaktionscode", "Numéro de transaction", "Id. de t
 CREDIT = r"^\s*(credit|haben|cr[eé]dit|cr[eé]dito)\s*$"
 DEBIT = r"^\s*(debit|soll|d[eé]bit|d[eé]bito)\s*$"
 REFUND_TYPE = r"refund|reversal|chargeback|r[üu]ckzahlung|erstattung|r[üu]ckbuchung|remboursement|reembolso"
+# credits that are not a customer paying (METRICS.md, "not transactions"): transfers, withdrawals,
+# holds and releases, currency conversions, fees, cash-back bonuses, debit-card transactions,
+# non-reference credits
 NOT_SALE_TYPE = (r"conversion|deposit|transfer|withdrawal|hold|reserve|release|umrechnung|einzahlung|"
-                 r"[üu]berweisung|bankgutschrift|r[üu]ckbehalt|freigabe|abbuchung|virement|dep[oó]sito")
+                 r"[üu]berweisung|bankgutschrift|r[üu]ckbehalt|freigabe|abbuchung|virement|dep[oó]sito|"
+                 r"cash ?back|bonus|debit ?card|debitkarte|non[- ]?reference|fee\b|geb[üu]hr|frais|comisi[oó]n|"
+                 r"retrait|retiro|conversi[oó]n|retenue|retenci[oó]n")
+LEFT_OUT = "not a sale or refund: {}"
 
 
 def detect(c: Columns) -> int:
@@ -48,9 +54,13 @@ def normalize(raw, settings):
         rows = f"{gross} > 0, and refunds (< 0)"
     if status:
         b.drop_statuses(status)
-    if typ:
-        b.drop(debit & ~b.mask(typ, REFUND_TYPE), "money paid out (not a refund)")
-        b.drop(credit & b.mask(typ, NOT_SALE_TYPE), "transfer, conversion or hold (not a sale)")
+    if typ:  # payments received and refunds sent; what else was left out, by type
+        values, idx = b.codes(typ)
+        refund, not_sale = b.mask(typ, REFUND_TYPE), b.mask(typ, NOT_SALE_TYPE)
+        out = (debit & ~refund) | (credit & not_sale)
+        for i, v in enumerate(values):
+            b.drop(out & (idx == i), LEFT_OUT.format((v or "").strip()))
+        b.drop(out, LEFT_OUT.format("(no type)"))
     amount, sym = b.amount_column(gross)
     amount = signed(amount, debit)
     currency = b.currency(c.find(*CURRENCY), sym)
