@@ -58,11 +58,11 @@ def R(customer, date, amount, currency, txn):
 def test_shopify_orders():
     n = run("shopify-orders.csv")
     assert n.layout == "shopify-orders"
-    assert rows(n) == [
-        R("alice@example.com", "2026-01-05", 120.0, "EUR", "#1001"),
-        R("bob@example.com", "2026-01-31", 50.0, "EUR", "#1002"),  # 80 - 30 refunded
-        R("erin@example.com", "2026-02-04", 0.0, "EUR", "#1005"),  # fully refunded
-        R(None, "2026-02-06", 15.0, "EUR", "#1006"),  # no e-mail: unattributed
+    assert rows(n) == [  # issue 10 item 1: Id (unique across stores), no longer Name (#1001)
+        R("alice@example.com", "2026-01-05", 120.0, "EUR", "5001"),
+        R("bob@example.com", "2026-01-31", 50.0, "EUR", "5002"),  # 80 - 30 refunded
+        R("erin@example.com", "2026-02-04", 0.0, "EUR", "5005"),  # fully refunded
+        R(None, "2026-02-06", 15.0, "EUR", "5006"),  # no e-mail: unattributed
     ]
     assert n.rows_read == 8
     assert n.drops == {
@@ -71,7 +71,7 @@ def test_shopify_orders():
         "status voided": 1,
     }
     assert n.mapping["amount"] == "Total - Refunded Amount"
-    assert n.mapping["txn_id"] == "Name"
+    assert n.mapping["txn_id"] == "Id (else Name)"
 
 
 def test_shopify_offset_converted_with_timezone():

@@ -78,3 +78,13 @@ def test_watcher_gives_the_figures_of_a_full_read(tmp_path):
         assert sorted((ledger.micros / 1e6).tolist()) == sorted(want.transactions.column("amount").to_pylist())
         assert [f.notes for f in ds.files] == [f.notes for f in want.files]
     assert sorted((ledger.micros / 1e6).tolist()) == [-30.0, 0.0, 8.0, 20.0, 30.0]  # A3 is 0
+
+
+def test_refund_row_of_another_system_does_not_count_for_the_order(tmp_path):
+    write(tmp_path, "a.csv", "A1,ann,2026-01-05,30.00,USD,refunded\n", T0)
+    # a Square export with a refund of a transaction also called A1: another system's id
+    sq = ("Date,Time,Time Zone,Total Collected,Transaction ID,Event Type,Customer ID\n"
+          "2026-01-06,10:00:00,UTC,-$30.00,A1,Refund,ann\n")
+    (tmp_path / "square.csv").write_text(sq)
+    os.utime(tmp_path / "square.csv", (T0 + 60, T0 + 60))
+    assert sorted(amounts(tmp_path)) == [("A1", -30.0), ("A1", 0.0)]

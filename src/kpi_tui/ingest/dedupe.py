@@ -2,7 +2,9 @@
 
 An order/transaction id found in several files counts only from the most recently modified of
 them (all of its rows there, counted or not: an order paid in an old export and cancelled in a
-newer one does not count). Files without ids count once per distinct content.
+newer one does not count). Ids are compared within one system and store (a file's scope: its
+layout): files of different layouts never share ids. Files without ids count once per
+distinct content.
 Rows inside one file are never merged.
 """
 
@@ -60,9 +62,19 @@ def dedupe_masks(parts: list[Part]) -> tuple[list[np.ndarray | None], dict[str, 
         else:
             seen[p.content_hash] = i
 
-    with_ids = [i for i in range(len(parts)) if parts[i].has_ids()]
-    if len(with_ids) < 2:
-        return out, drops
+    # ids are compared within one system and store: among the files of one scope
+    scopes: dict[str, list[int]] = {}
+    for i in range(len(parts)):
+        if parts[i].has_ids():
+            scopes.setdefault(parts[i].scope, []).append(i)
+    for with_ids in scopes.values():
+        if len(with_ids) > 1:
+            _dedupe_ids(parts, with_ids, rank, out, drops)
+    return out, drops
+
+
+def _dedupe_ids(parts: list[Part], with_ids: list[int], rank: np.ndarray, out: list, drops: dict) -> None:
+    """An id found in several of the files `with_ids` counts from the newest of them only."""
     # Each file's ids: its rows' (null where none), then those of rows it does not count.
     ids = {i: _ids(parts[i]) for i in with_ids}
     lost = {i: np.zeros(len(a), bool) for i, a in ids.items()}
@@ -82,7 +94,6 @@ def dedupe_masks(parts: list[Part]) -> tuple[list[np.ndarray | None], dict[str, 
         if k:
             out[i] = ~rows
             drops.setdefault(parts[i].key, {})["id counted from a newer file"] = k
-    return out, drops
 
 
 def _newest_wins(keys: dict, where: dict, rank: np.ndarray, lost: dict) -> None:

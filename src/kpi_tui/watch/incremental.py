@@ -49,7 +49,8 @@ class IncrementalDedupe:
         res = None
         if prev is not None and all(cur.get(k) is p for k, p in prev.parts.items()):
             new = [p for p in parts if p.key not in prev.parts]
-            if all((p.mtime, p.key) > prev.top for p in new):
+            if all(p.mtime > prev.top[0] for p in new) and len(  # newer; ids of one scope
+                    {p.scope for p in parts if p.has_ids()}) <= 1:
                 res = self._add(prev, new)
                 self.incremental += 1
         if res is None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from kpi_tui.ingest.layouts.common import Builder, Columns, clean_text
@@ -34,5 +36,24 @@ def normalize(raw, settings):
     amount, sym = b.amount_column(c.find("Total"), c.find("Refunded Amount"))
     currency = b.currency(c.find("Currency"), sym)
     b.mapping.update(customer=f"{email} (trimmed, lower-cased)", date=created, status=status, txn_id=name)
-    return b.finish(b.who(None, email), b.dates(created), amount, currency,
-                    clean_text(c.col(name)))
+    return b.finish(b.who(None, email), b.dates(created), amount, currency, order_ids(b, name))
+
+
+def order_ids(b: Builder, name: str) -> pa.Array:
+    """`Id` (unique across stores) where the export has it, from each order's first row; else
+    `Name` (#1001: unique only inside one store)."""
+    names = clean_text(b.cols.col(name))
+    idcol = b.cols.find("Id")
+    if idcol is None:
+        return names
+    ids = clean_text(b.cols.col(idcol))
+    enc = pc.dictionary_encode(names)
+    codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False)
+    first = pd.Series(np.arange(len(codes))).groupby(codes).first()  # first row of each Name
+    first = first[first.index >= 0]
+    by_code = pc.take(ids, pa.array(first.to_numpy()))
+    lookup = pa.array(np.where(codes >= 0, codes, 0))
+    out = pc.if_else(pa.array(codes >= 0), pc.take(by_code, lookup), pa.scalar(None, pa.string()))
+    out = pc.coalesce(out, names)
+    b.mapping["txn_id"] = f"{idcol} (else {name})"
+    return out

@@ -1,0 +1,61 @@
+"""Ids are compared within one system and store (METRICS.md, Duplicates; issue 10 items 1, 8)."""
+
+import os
+
+import pytest
+
+from kpi_tui.ingest.folder import load_folder
+from kpi_tui.ingest.layouts import normalize
+from kpi_tui.settings import Settings
+from test_layouts import raw_from_rows, rows
+
+T0 = 1_700_000_000
+SHOPIFY = "Name,Email,Financial Status,Total,Created at,Currency,Lineitem name,Id\n"
+
+
+def write(folder, name, text, mtime):
+    p = folder / name
+    p.write_text(text, encoding="utf-8")
+    os.utime(p, (mtime, mtime))
+
+
+def counted(folder):
+    t = load_folder(folder, Settings(cache=False)).transactions.sort_by([("date", "ascending")])
+    return list(zip(t.column("txn_id").to_pylist(), t.column("amount").to_pylist()))
+
+
+def test_two_shopify_stores_with_the_same_order_names(tmp_path):
+    # store A's #1001 and store B's #1001 are two orders: Shopify's Id tells them apart
+    write(tmp_path, "orders_export_A.csv", SHOPIFY + "#1001,a@x.com,paid,10.00,2026-01-05 10:00:00 +0100,EUR,Mug,"
+                                                   "450789469\n#1001,,,,2026-01-05 10:00:00 +0100,,Tea,\n", T0)
+    write(tmp_path, "orders_export_B.csv", SHOPIFY + "#1001,b@y.com,paid,25.00,2026-01-06 10:00:00 +0100,EUR,Lamp,"
+                                                   "820982911946154508\n", T0 + 60)
+    assert counted(tmp_path) == [("450789469", 10.0), ("820982911946154508", 25.0)]
+
+
+def test_ids_of_different_layouts_never_collide(tmp_path):
+    generic = "order_id,customer_id,created_at,amount,currency,status\n101,ann,2026-01-05,10.00,USD,paid\n"
+    woo = ("order_id,order_date,status,order_total,order_currency,customer_id,billing_email\n"
+           "101,2026-01-07 10:00:00,completed,45.00,USD,7,bo@example.com\n")
+    write(tmp_path, "sales.csv", generic, T0)
+    write(tmp_path, "woo.csv", woo, T0 + 60)
+    assert counted(tmp_path) == [("101", 10.0), ("101", 45.0)]
+    # within one layout the newest file still wins
+    write(tmp_path, "sales-again.csv", generic.replace("10.00", "12.00"), T0 + 120)
+    assert counted(tmp_path) == [("101", 12.0), ("101", 45.0)]
+
+
+@pytest.mark.parametrize("header", ["N° commande", "Nº de commande", "No commande", "Numéro de commande",
+                                    "Réf. commande", "Bestellnr.", "Nº pedido", "N° de commande"])
+def test_order_number_headers_fr_de_es(header):
+    raw = raw_from_rows("c.csv", [header, "Code client", "Date", "Montant"], [["F-9", "C1", "05/01/2026", "10,00"]])
+    n = normalize(raw, Settings())
+    assert n.mapping["txn_id"] == header
+    assert rows(n)[0][4] == "F-9"
+
+
+def test_overlapping_french_exports_count_shared_orders_once(tmp_path):
+    head = "N° commande;Client;Date;Montant TTC\n"
+    write(tmp_path, "janvier.csv", head + "F-1;C1;05/01/2026;10,00\nF-2;C2;28/01/2026;20,00\n", T0)
+    write(tmp_path, "janvier-fevrier.csv", head + "F-2;C2;28/01/2026;20,00\nF-3;C1;02/02/2026;5,00\n", T0 + 60)
+    assert counted(tmp_path) == [("F-1", 10.0), ("F-2", 20.0), ("F-3", 5.0)]
