@@ -8,6 +8,7 @@ converted to float only in the returned report.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from fractions import Fraction
 
@@ -32,6 +33,15 @@ def customer_value(value):
     ((blank), N/A, none, null, -, 0, guest, unknown, any case)."""
     v = (value or "").strip()
     return None if not v or v.lower() in PLACEHOLDERS else v
+
+
+def file_version(mtime, path, last_date):
+    """Files sort by this, the most recent last (METRICS.md, Duplicates): modification time;
+    at the same time, the file whose rows reach the later date (`last_date`, None when it has
+    no rows), then `name (2)` over `name (1)` over `name`, then the later path."""
+    name = str(path).replace("\\", "/").rsplit("/", 1)[-1]
+    copy = re.fullmatch(r"(.*?) ?\((\d+)\)(\.[^.]*)?", name)
+    return (mtime, last_date or dt.date.min, int(copy.group(2)) if copy else 0, str(path))
 
 
 REFUNDED = {"refunded", "remboursé", "remboursée", "erstattet", "rückerstattet", "reembolsado",

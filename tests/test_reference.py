@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 
 from conftest import GOLDEN
 from kpi_tui.cli import main
-from reference import FIELDS, GRANULARITIES, customer_value, refunded_status, report, says_refunded
+from reference import (FIELDS, GRANULARITIES, customer_value, file_version, refunded_status, report,
+                       says_refunded)
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data"
 # statuses that say the money never moved (METRICS.md, Amount)
@@ -32,8 +33,7 @@ DROP = {"failed", "declined", "pending", "canceled", "cancelled", "voided", "exp
 def dedupe(files):
     """files: [(version, [(id, txn or None when dropped), ...])]. An id counts only from its
     newest file, whatever the status there (a newer export may say an order was voided).
-    version = (mtime, path): files modified at the same time are ordered by path, as kpi-tui's
-    README says (a fresh git clone gives every file the same mtime)."""
+    version: reference.file_version (mtime, then the rows' last date, name (n), path)."""
     newest = {}
     for mtime, rows in files:
         for i, _ in rows:
@@ -54,7 +54,8 @@ def read_golden_layout(folder):
                 cust = customer_value(r["customer_id"])
                 day = dt.date.fromisoformat(r["created_at"][:10])
                 rows.append((r["order_id"], (says_refunded(r["status"]), (cust, day, Decimal(r["amount"])))))
-        files.append(((p.stat().st_mtime, str(p)), rows))
+        last = max((t[1][1] for _, t in rows if t is not None), default=None)
+        files.append((file_version(p.stat().st_mtime, p, last), rows))
     return refunded_status([(i, flag, t) for i, (flag, t) in dedupe(files)])
 
 
@@ -74,7 +75,8 @@ def read_sample(folder):
                 day = dt.date.fromisoformat(r["Created at"][:10])
                 amount = Decimal(r["Total"]) - Decimal(r["Refunded Amount"] or "0")
                 rows.append((r["Name"], (email, day, amount)))
-        files.append(((p.stat().st_mtime, str(p)), rows))
+        last = max((t[1] for _, t in rows if t is not None), default=None)
+        files.append((file_version(p.stat().st_mtime, p, last), rows))
     for p in sorted(Path(folder).glob("stripe/*.csv")):  # Stripe
         rows = []
         with open(p, newline="", encoding="utf-8-sig") as f:
@@ -86,7 +88,8 @@ def read_sample(folder):
                 day = dt.date.fromisoformat(r["Created date (UTC)"][:10])
                 amount = Decimal(r["Amount"]) - Decimal(r["Amount Refunded"] or "0")
                 rows.append((r["id"], (cust, day, amount)))
-        files.append(((p.stat().st_mtime, str(p)), rows))
+        last = max((t[1] for _, t in rows if t is not None), default=None)
+        files.append((file_version(p.stat().st_mtime, p, last), rows))
     return [t for i, t in dedupe(files)]
 
 
@@ -219,24 +222,29 @@ def exports(draw):
     return files
 
 
-def write_exports(folder, files, first_mtime=1_700_000_000):
+TIED_NAMES = ["orders (2).csv", "orders.csv", "orders (10).csv", "orders (1).csv", "orders (3).csv"]
+
+
+def write_exports(folder, files, first_mtime=1_700_000_000, tied=False):
+    """One file per list of rows; `tied`: all modified at the same moment, named as a browser
+    names repeated downloads (METRICS.md's tie rule decides)."""
     folder.mkdir(parents=True, exist_ok=True)
     for k, rows in enumerate(files):
-        p = folder / f"orders-{k}.csv"
+        p = folder / (TIED_NAMES[k] if tied else f"orders-{k}.csv")
         with open(p, "w", newline="", encoding="utf-8") as f:
             w = csv.writer(f)
             w.writerow(["order_id", "customer_id", "created_at", "amount", "currency", "status"])
             for oid, cust, created, amount, status in rows:
                 w.writerow([oid, cust, created, amount, "EUR", status])
-        os.utime(p, (first_mtime + 86400 * k,) * 2)
+        os.utime(p, (first_mtime + (0 if tied else 86400 * k),) * 2)
 
 
 @settings(max_examples=int(os.environ.get("REF_EXAMPLES", 40)), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(files=exports(), g=st.sampled_from(GRANULARITIES))
-def test_random_exports_equal_reference(tmp_path_factory, capsys, files, g):
+@given(files=exports(), g=st.sampled_from(GRANULARITIES), tied=st.booleans())
+def test_random_exports_equal_reference(tmp_path_factory, capsys, files, g, tied):
     folder = tmp_path_factory.mktemp("rand") / "data"
-    write_exports(folder, files)
+    write_exports(folder, files, tied=tied)
     txns = read_golden_layout(folder)
     code = main(["report", str(folder), "--period", g, "--format", "json", "--no-cache"])
     out, err = capsys.readouterr()

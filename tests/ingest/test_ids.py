@@ -59,3 +59,17 @@ def test_overlapping_french_exports_count_shared_orders_once(tmp_path):
     write(tmp_path, "janvier.csv", head + "F-1;C1;05/01/2026;10,00\nF-2;C2;28/01/2026;20,00\n", T0)
     write(tmp_path, "janvier-fevrier.csv", head + "F-2;C2;28/01/2026;20,00\nF-3;C1;02/02/2026;5,00\n", T0 + 60)
     assert counted(tmp_path) == [("F-1", 10.0), ("F-2", 20.0), ("F-3", 5.0)]
+
+
+def test_same_mtime_check_says_which_rule_decided(tmp_path, capsys):
+    from kpi_tui.cli import main
+
+    head = "order_id,customer_id,created_at,amount,currency,status\n"
+    # the browser's newer download sorts first by name; its rows reach a later date
+    write(tmp_path, "unified_payments.csv", head + "1,ann,2026-01-05,10.00,EUR,paid\n", T0)
+    write(tmp_path, "unified_payments (1).csv", head + "1,ann,2026-01-05,10.00,EUR,voided\n"
+                                                     "2,bob,2026-01-09,5.00,EUR,paid\n", T0)
+    assert counted(tmp_path) == [("2", 5.0)]  # order 1 voided in the newer download
+    main(["check", str(tmp_path), "--no-cache"])
+    out = capsys.readouterr().out
+    assert "1 id counted from a file modified at the same time whose rows reach a later date" in out

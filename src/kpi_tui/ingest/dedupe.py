@@ -10,7 +10,9 @@ Rows inside one file are never merged.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -43,7 +45,8 @@ def dedupe(parts: list[Part]) -> tuple[list[pa.Table], dict[str, dict[str, int]]
 
 def dedupe_masks(parts: list[Part]) -> tuple[list[np.ndarray | None], dict[str, dict[str, int]]]:
     """Per part, the rows to count (None: all), and per file key the rows dropped, by reason."""
-    order = sorted(range(len(parts)), key=lambda i: (parts[i].mtime, parts[i].key))
+    versions = [version(p) for p in parts]
+    order = sorted(range(len(parts)), key=lambda i: versions[i])
     rank = np.empty(len(parts), np.int32)
     rank[order] = np.arange(len(parts))
     drops: dict[str, dict[str, int]] = {}
@@ -69,15 +72,41 @@ def dedupe_masks(parts: list[Part]) -> tuple[list[np.ndarray | None], dict[str, 
             scopes.setdefault(parts[i].scope, []).append(i)
     for with_ids in scopes.values():
         if len(with_ids) > 1:
-            _dedupe_ids(parts, with_ids, rank, out, drops)
+            _dedupe_ids(parts, with_ids, rank, out, drops, [versions[i] for i in order])
     return out, drops
 
 
-def _dedupe_ids(parts: list[Part], with_ids: list[int], rank: np.ndarray, out: list, drops: dict) -> None:
-    """An id found in several of the files `with_ids` counts from the newest of them only."""
+_COPY = re.compile(r"^(.*?) ?\((\d+)\)(\.[^.]*)?$")  # a browser's later download: "name (2).csv"
+
+
+def version(p: Part) -> tuple:
+    """Which of two files is the more recent (METRICS.md, Duplicates): the later modification
+    time; at the same time, the file whose rows reach the later date, then `name (2)` over
+    `name (1)` over `name`, then the later path."""
+    t = p.table
+    last = pc.max(t.column("date").cast(pa.int32())).as_py() if t.num_rows else None
+    m = _COPY.match(Path(p.key).name)
+    return (p.mtime, last if last is not None else -(2 ** 31), int(m.group(2)) if m else 0, p.key)
+
+
+def why(loser: tuple, winner: tuple) -> str:
+    """The reason an id leaves the file of version `loser` for the file of version `winner`."""
+    if winner[0] != loser[0]:
+        return "id counted from a newer file"
+    if winner[1] != loser[1]:
+        return "id counted from a file modified at the same time whose rows reach a later date"
+    if winner[2] != loser[2]:
+        return "id counted from a later download of the same export (name (n): same time, same dates)"
+    return "id counted from a file modified at the same time (same dates; the later path wins)"
+
+
+def _dedupe_ids(parts: list[Part], with_ids: list[int], rank: np.ndarray, out: list, drops: dict,
+                ranked: list[tuple]) -> None:
+    """An id found in several of the files `with_ids` counts from the newest of them only.
+    `ranked`: the files' versions by rank."""
     # Each file's ids: its rows' (null where none), then those of rows it does not count.
     ids = {i: _ids(parts[i]) for i in with_ids}
-    lost = {i: np.zeros(len(a), bool) for i, a in ids.items()}
+    lost = {i: np.full(len(a), -1, np.int32) for i, a in ids.items()}  # rank of the file it goes to
     # ids written as plain whole numbers compare and hash as integers, the others as strings;
     # a number and a string are never the same id
     num = {i: _as_int(a) for i, a in ids.items()}
@@ -90,15 +119,18 @@ def _dedupe_ids(parts: list[Part], with_ids: list[int], rank: np.ndarray, out: l
     _newest_wins(keys, where, rank, lost)
     for i in with_ids:
         rows = lost[i][:parts[i].table.num_rows]  # the rows, not the ids of uncounted rows
-        k = int(rows.sum())
-        if k:
-            out[i] = ~rows
-            drops.setdefault(parts[i].key, {})["id counted from a newer file"] = k
+        if (rows >= 0).any():
+            out[i] = rows < 0
+            d = drops.setdefault(parts[i].key, {})
+            winners, counts = np.unique(rows[rows >= 0], return_counts=True)
+            for w, k in zip(winners, counts):
+                reason = why(ranked[rank[i]], ranked[w])
+                d[reason] = d.get(reason, 0) + int(k)
 
 
 def _newest_wins(keys: dict, where: dict, rank: np.ndarray, lost: dict) -> None:
     """keys[i]: ids of file i (int64 numpy, or strings), found at positions where[i] of its
-    ids; marks in lost[i] each one that a newer file also holds.
+    ids; marks in lost[i] each one that a newer file also holds (with that file's rank).
 
     Only an id within another file's range of ids can be in that file: the others need no
     hashing. Exports overlap at their edges, so the candidates are few."""
@@ -124,7 +156,9 @@ def _newest_wins(keys: dict, where: dict, rank: np.ndarray, lost: dict) -> None:
     for i, n in zip(files, sizes):
         c = codes[off:off + n]
         off += n
-        lost[i][where[i][cand[i]]] |= newest[c] != rank[i]
+        w = newest[c]
+        gone = w != rank[i]
+        lost[i][where[i][cand[i]][gone]] = w[gone]
 
 
 def _candidates(keys: dict) -> dict[int, np.ndarray]:
