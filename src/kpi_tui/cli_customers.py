@@ -9,6 +9,7 @@ import sys
 
 from typing import TYPE_CHECKING
 
+from kpi_tui import safe
 from kpi_tui.settings import ConfigError
 
 if TYPE_CHECKING:  # numpy and pandas load only when a command runs, not for --help
@@ -60,7 +61,7 @@ def cmd_customers(args: argparse.Namespace) -> int:
     d = drill(index, p, args.group)
     rows = d.rows()
     if args.format == "json":
-        print(json.dumps(rows, indent=2, ensure_ascii=False, allow_nan=False))
+        print(safe.json_text(json.dumps(rows, indent=2, ensure_ascii=False, allow_nan=False)))
     elif args.format == "csv":
         from kpi_tui.metrics.report import to_csv
 
@@ -86,7 +87,7 @@ def customers_table(d, rows: list[dict], currency: str | None) -> str:
             return _money(v)
         if k == "usual_gap":
             return f"{v:.1f}"
-        return str(v)
+        return safe.text(v)  # customer ids come from the data
 
     body = [[cell(k, r[k]) for k in cols] for r in rows]
     t = d.totals()
@@ -100,7 +101,7 @@ def customers_table(d, rows: list[dict], currency: str | None) -> str:
         return "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
                          for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
 
-    cur = currency or "no currency column"
+    cur = safe.text(currency or "no currency column")
     out = [f"{d.title()} ({cur}): {len(rows):,} customers", "",
            line(head), line(["-" * w for w in widths])]
     out += [line(c) for c in body]
@@ -120,8 +121,8 @@ def cmd_cohorts(args: argparse.Namespace) -> int:
         print("kpi-tui: no transactions", file=sys.stderr)
         return 2 if not ds.used else 0
     if args.format == "json":
-        print(json.dumps({"granularity": g, "currency": ds.currency,
-                          "cohorts": c.to_records()}, indent=2, ensure_ascii=False))
+        print(safe.json_text(json.dumps({"granularity": g, "currency": ds.currency,
+                                         "cohorts": c.to_records()}, indent=2, ensure_ascii=False)))
     elif args.format == "csv":
         from kpi_tui.metrics.report import to_csv
 
@@ -129,7 +130,7 @@ def cmd_cohorts(args: argparse.Namespace) -> int:
 
         sys.stdout.write(to_csv(c.to_rows(), ROW_COLUMNS))
     else:
-        sys.stdout.write(cohorts_table(c, ds.currency))
+        sys.stdout.write(cohorts_table(c, ds.currency and safe.text(ds.currency)))
     return 0 if ds.used else 2
 
 

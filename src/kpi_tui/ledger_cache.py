@@ -16,14 +16,14 @@ import pyarrow as pa
 
 from kpi_tui import safe
 from kpi_tui.ingest import plausible
-from kpi_tui.ingest.cache import cache_dir, code_version
+from kpi_tui.ingest.cache import cache_dir, code_version, commit, fsync_path, read_json, verify, write_json
 from kpi_tui.ingest.discover import discover
 from kpi_tui.ingest.folder import Dataset, fingerprint, load_folder
 from kpi_tui.ingest.schema import FileReport
 from kpi_tui.metrics.ledger import Ledger
 from kpi_tui.settings import Settings
 
-FORMAT = 1
+FORMAT = 2
 
 
 def folder_key(root: Path, settings: Settings, files: list | None = None,
@@ -81,12 +81,18 @@ def load(root: Path, settings: Settings, use_cache: bool = True) -> tuple[Datase
 
 def _get(root: Path, key: str) -> tuple[Dataset, Ledger] | None:
     d = _dir(root, key)
-    try:
-        meta = json.loads((d / "meta.json").read_text())
-        arrays = {n: np.load(d / f"{n}.npy", mmap_mode="r") for n in ("customer", "day", "micros")}
-        names = pa.ipc.open_file(pa.memory_map(str(d / "names.arrow"))).read_all().column(0)
-    except (OSError, ValueError, KeyError, pa.ArrowInvalid):
+    try:  # every file checked against its checksum first; any load error is a miss
+        meta = read_json(d / "meta.json")
+        if meta is None or not all(verify(d / f, v) for f, v in meta["sums"].items()):
+            return None
+        return _load(root, meta, d)
+    except Exception:  # noqa: BLE001 - a damaged entry costs a read, never a crash
         return None
+
+
+def _load(root: Path, meta: dict, d: Path) -> tuple[Dataset, Ledger]:
+    arrays = {n: np.load(d / f"{n}.npy", mmap_mode="r") for n in ("customer", "day", "micros")}
+    names = pa.ipc.open_file(pa.memory_map(str(d / "names.arrow"))).read_all().column(0)
     reports = []
     for r in meta["reports"]:
         r["path"] = Path(r["path"])
@@ -122,7 +128,9 @@ def _put(d: Path, ds: Dataset, ledger: Ledger) -> None:
         meta = {"currency": ds.currency, "warnings": ds.warnings, "rows": ds.rows,
                 "reports": reports, "unattributed_micros": ledger.unattributed_micros,
                 "first_day": ledger.first_day, "last_day": ledger.last_day}
-        (tmp / "meta.json").write_text(json.dumps(meta))
+        meta["sums"] = {f.name: commit(f, f) for f in sorted(tmp.iterdir())}  # fsync each
+        write_json(tmp / "meta.json", meta)
         os.replace(tmp, d)
+        fsync_path(d.parent)
     except OSError:
         shutil.rmtree(tmp, ignore_errors=True)  # a cache that cannot be written only costs time

@@ -54,3 +54,13 @@ def name(path) -> str:
 def encode(s: str) -> bytes:
     """A str (a path from the OS may hold surrogates) as bytes, for hashing: never raises."""
     return s.encode("utf-8", "surrogateescape")
+
+
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def json_text(dumped: str) -> str:
+    """JSON from json.dumps(ensure_ascii=False) with what it leaves raw (DEL, C1, bidi
+    overrides, lone surrogates) written as \\uXXXX escapes: the same values, safe to print.
+    (json.dumps always escapes C0; these characters can only occur inside strings.)"""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", dumped)

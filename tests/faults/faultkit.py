@@ -30,3 +30,18 @@ def folder(tmp_path: Path, files: dict) -> Path:
 def revenue(out: str) -> list[tuple[str, float]]:
     """(start, revenue) of each period of `report --format json`."""
     return [(p["start"], p["revenue"]) for p in json.loads(out)["periods"]]
+
+
+def limited(args: list, limit_mb: int, timeout: float = 120):
+    """`kpi-tui ARGS` in a subprocess whose address space is capped (RLIMIT_AS): a memory
+    regression fails the test instead of eating the machine. (returncode, stdout, stderr)"""
+    import subprocess
+    import sys
+
+    code = ("import resource, sys\n"
+            f"resource.setrlimit(resource.RLIMIT_AS, ({limit_mb << 20}, {limit_mb << 20}))\n"
+            "from kpi_tui.cli import main\n"
+            "sys.exit(main(sys.argv[1:]))\n")
+    p = subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True,
+                       text=True, timeout=timeout, env={**os.environ, "PYTHONUTF8": "1"})
+    return p.returncode, p.stdout, p.stderr

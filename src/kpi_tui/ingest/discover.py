@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import os
 import stat
@@ -30,6 +31,14 @@ def _kind(mode: int) -> str:
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
         return "a device"
     return "not a regular file"
+
+
+def _loops(path: Path) -> bool:
+    try:
+        os.stat(path)
+    except OSError as exc:
+        return exc.errno == errno.ELOOP
+    return False
 
 
 def _inside(target: str, root: str) -> bool:
@@ -63,7 +72,9 @@ def discover(root: Path) -> tuple[list[Path], list[FileReport]]:
                 st = os.lstat(path)
                 if stat.S_ISLNK(st.st_mode):
                     target = os.path.realpath(path)
-                    if not os.path.exists(target):
+                    if _loops(path):
+                        skip(path, "it is a symbolic link loop")
+                    elif not os.path.exists(target):
                         skip(path, "it is a broken link")
                     elif not _inside(target, real_root):
                         skip(path, "it is a link pointing outside the data folder")

@@ -19,9 +19,12 @@ from kpi_tui.ingest.dedupe import Part, dedupe_masks
 from kpi_tui.ingest import rules
 from kpi_tui.ingest.discover import discover
 from kpi_tui.ingest.layouts import normalize
-from kpi_tui.ingest.readers import open_regular, read_raw
+from kpi_tui.ingest.readers import open_regular, read_head, read_raw
 from kpi_tui.ingest.schema import TXN_SCHEMA, FileReport, UnusableFile, empty_transactions
 from kpi_tui.settings import Settings
+
+
+PROBE_OVER = 16 << 20  # text files larger than this are judged from their header first
 
 
 @dataclass
@@ -133,6 +136,9 @@ def parse_file(path: Path, settings: Settings) -> tuple[pa.Table, FileReport, pa
     Raises UnusableFile."""
     report = FileReport(path=path)
     tables, layouts, mappings, other_ids = [], [], {}, []
+    probe = read_head(path) if path.stat().st_size > PROBE_OVER else None
+    if probe is not None and probe.table.num_rows:
+        normalize(probe, settings)  # a large file without the columns needed: refused unread
     raws = read_raw(path)
     errors = []
     for raw in raws:

@@ -27,7 +27,11 @@ from kpi_tui import safe
 from kpi_tui.ingest.discover import ignored
 from kpi_tui.ingest.schema import UnusableFile
 
+# Memory budget (docs/reliability.md): archives may unpack to MAX_UNCOMPRESSED in all; readers
+# that hold a whole document in memory refuse inputs that would take more than about 2 GB:
 MAX_UNCOMPRESSED = 2 * 1024**3
+MAX_EXCEL_XML = 256 * 1024**2  # an xlsx/ods's unpacked XML (calamine needs ~5x this in memory)
+MAX_JSON = 128 * 1024**2  # a JSON document (Python objects take ~15x its size)
 SAMPLE = 64 * 1024
 MAX_DEPTH = 64  # JSON objects nested deeper than this are not records of a table
 BLOCK = 8 << 20  # pyarrow CSV block: large enough to be fast, small enough to keep memory low
@@ -90,6 +94,24 @@ def _size(n: int) -> str:
     return str(n)
 
 
+def read_head(path: Path) -> RawTable | None:
+    """The header and first rows (SAMPLE bytes) of a plain delimited text file, so that a
+    large export can be judged from its header before it is read whole; None for other kinds
+    or when the sample cannot tell."""
+    try:
+        fh, st = open_regular(path)
+        with fh:
+            head = fh.read(SAMPLE)
+    except (UnusableFile, OSError):
+        return None
+    if len(head) < SAMPLE or _kind(path.name, head) != "csv" or b"\n" not in head:
+        return None
+    try:
+        return _read_delimited(safe.name(path), None, head[: head.rindex(b"\n") + 1], head)
+    except Exception:  # noqa: BLE001 - the whole read will say what is wrong
+        return None
+
+
 def open_regular(path: Path) -> tuple[io.BufferedReader, os.stat_result]:
     """Open `path` for reading without blocking (a FIFO swapped in after discover never hangs
     us), and refuse anything the descriptor shows is not a regular file. Raises UnusableFile."""
@@ -112,6 +134,27 @@ def open_regular(path: Path) -> tuple[io.BufferedReader, os.stat_result]:
         raise
 
 
+MAGIC = (b"PK", OLE_MAGIC, b"\x1f\x8b", b"PAR1", b"ARROW1", b"FEA1", b"\xff\xff\xff\xff")
+
+
+def _nul_padding(fh, size: int, head: bytes) -> int:
+    """How many NUL bytes end a text file (0 for binary formats and UTF-16 text)."""
+    if head.startswith(MAGIC) or head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) \
+            or _utf16_nobom(head):
+        return 0
+    pad, end = 0, size
+    while end > 0:
+        start = max(0, end - SAMPLE)
+        fh.seek(start)
+        chunk = fh.read(end - start)
+        kept = len(chunk.rstrip(b"\x00"))
+        pad += len(chunk) - kept
+        if kept:
+            break
+        end = start
+    return pad
+
+
 def _fd_path(fh, path: Path) -> Path:
     """A path that reaches the very file behind `fh` (Linux: /proc/self/fd/N, so readers that
     want a path never resolve the name again and names that are not UTF-8 never matter)."""
@@ -130,6 +173,13 @@ def read_raw(path: Path, max_uncompressed: int = MAX_UNCOMPRESSED) -> list[RawTa
                 raise UnusableFile(f"{name} is empty.")
             head = fh.read(SAMPLE)
             budget = _Budget(max_uncompressed, name)
+            pad = _nul_padding(fh, st.st_size, head)
+            if pad:  # text padded with NULs (a crashed writer, a pre-allocated file): dropped
+                fh.seek(0)
+                data = fh.read(st.st_size - pad)
+                if not data.strip():
+                    raise UnusableFile(f"{name} is empty (only NUL bytes).")
+                return _read(name, path.name, None, data, data[:SAMPLE], budget)
             return _read(name, path.name, _fd_path(fh, path), None, head, budget)
     except FileNotFoundError:
         raise UnusableFile(f"{name} was removed before it could be read.") from None
@@ -184,6 +234,10 @@ def _read(name: str, fname: str, path: Path | None, data, head: bytes, budget: _
     if kind == "arrow":
         return [_read_arrow_file(name, path, data, parquet=False)]
     if kind in ("json", "jsonl"):
+        size = len(data) if path is None else os.path.getsize(path)
+        if size > MAX_JSON:
+            raise UnusableFile(f"{name} is {_size(size)} of JSON, more than kpi-tui reads at once "
+                               f"({_size(MAX_JSON)}); export it as CSV to use it.")
         raw = _read_bytes(path, data)
         return [_read_json(name, raw, lines=kind == "jsonl")]
     if kind == "gzip":
@@ -255,20 +309,24 @@ def _read_zip(name: str, path: Path | None, data, budget: _Budget) -> list[RawTa
         return tables
 
 
-def _check_zip_size(name: str, path: Path | None, data, budget: _Budget) -> None:
-    """Stream every member through a counter: zip headers may lie about sizes."""
+def _check_zip_size(name: str, path: Path | None, data, budget: _Budget,
+                    what: str = "") -> None:
+    """Refuse by the sizes the headers state, then stream every member through a counter:
+    zip headers may lie about sizes. Nothing is parsed before this."""
+    too_big = TooLarge(f"{name} is larger than {_size(budget.cap)} when uncompressed"
+                       + (f", too large for {what}; save it as .csv to use it." if what
+                          else " (possible zip bomb)."))
     try:
         with zipfile.ZipFile(str(path) if path is not None else io.BytesIO(data)) as zf:
+            if sum(i.file_size for i in zf.infolist()) > budget.left:
+                raise too_big
             for info in zf.infolist():
                 with zf.open(info) as fh:
                     left = budget.left
                     while chunk := fh.read(1 << 20):
                         left -= len(chunk)
                         if left < 0:
-                            raise TooLarge(
-                                f"{name} is larger than {_size(budget.cap)} when uncompressed "
-                                "(possible zip bomb)."
-                            )
+                            raise too_big
                     budget.left = left
     except (zipfile.BadZipFile, NotImplementedError, EOFError, zlib.error, RuntimeError):
         raise UnusableFile(f"{name} is not a valid Excel file (it may be damaged).") from None
@@ -389,6 +447,10 @@ def _rows(lines: list[str], delim: str) -> list[list[str]]:
 
 def _read_delimited(name: str, path: Path | None, data, head: bytes) -> RawTable:
     complete = (len(data) if data is not None else os.path.getsize(path)) <= len(head)
+    if complete and not head.endswith((b"\n", b"\r")) and not _utf16_nobom(head) \
+            and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        data, path = head + b"\n", None  # a last line without its newline (a header alone)
+        head = data
     if _looks_binary(head):
         raise UnusableFile(f"{name} is not a text table (it holds binary data).")
     enc = _encoding(head, complete)
@@ -550,7 +612,9 @@ def _read_excel(name: str, fname: str, path: Path | None, data, head: bytes, bud
         # An encrypted xlsx is an OLE container, not a zip.
         raise UnusableFile(f"{name} is password-protected or not a valid Excel file.")
     if head.startswith(b"PK"):
-        _check_zip_size(name, path, data, budget)
+        excel = _Budget(min(budget.left, MAX_EXCEL_XML), name)
+        _check_zip_size(name, path, data, excel, "an Excel file")
+        budget.left -= excel.cap - excel.left
     try:
         src = io.BytesIO(_read_bytes(path, data))
         book = cal.CalamineWorkbook.from_filelike(src)

@@ -8,6 +8,7 @@ import json
 import math
 import re
 
+from kpi_tui import safe
 from kpi_tui.metrics.movements import FIELDS
 
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
@@ -20,7 +21,7 @@ def report_dict(granularity: str, currency: str | None, unattributed: float,
 
 
 def to_json(report: dict) -> str:
-    return json.dumps(report, indent=2, ensure_ascii=False, allow_nan=False)
+    return safe.json_text(json.dumps(report, indent=2, ensure_ascii=False, allow_nan=False))
 
 
 def safe_cell(value) -> str:
@@ -31,7 +32,7 @@ def safe_cell(value) -> str:
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return repr(value) if isinstance(value, float) and not math.isfinite(value) else str(value)
-    s = str(value)
+    s = safe.text(value)  # no control character reaches a terminal or a spreadsheet
     if s and s[0] in "=+-@\t\r|%" and not _NUMBER.match(s):
         return "'" + s
     return s
@@ -80,7 +81,7 @@ def to_table(report: dict) -> str:
     def line(cells):
         return "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
                          for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
-    cur = report["currency"] or "no currency column"
+    cur = safe.text(report["currency"] or "no currency column")
     lines = [f"Average customer value by {report['granularity']} ({cur})", "",
              line(head), line(["-" * w for w in widths])]
     lines += [line(c) for c in body]

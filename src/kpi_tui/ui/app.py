@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from rich.markup import escape
+from kpi_tui.safe import markup as escape
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding

@@ -82,21 +82,45 @@ def run_command(cmd: str, payload: str, timeout: float, err: TextIO) -> bool:
         return False
     if not argv:
         return False
-    try:
-        p = subprocess.run(argv, input=payload + "\n", capture_output=True, text=True,
-                           timeout=timeout)
-    except subprocess.TimeoutExpired:
-        print(f"kpi-tui: --on-alert command timed out after {timeout:g} s: {cmd}", file=err)
-        return False
+    try:  # its own process group (session): a timeout kills the command and its children
+        p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, errors="replace",
+                             start_new_session=True)
     except OSError as e:
-        print(f"kpi-tui: --on-alert command could not run: {argv[0]}: {e.strerror or e}", file=err)
+        print(f"kpi-tui: --on-alert command could not run: {safe.text(argv[0])}: "
+              f"{e.strerror or e}", file=err)
         return False
-    for line in (p.stdout + p.stderr).splitlines()[-20:]:
-        print(f"kpi-tui: --on-alert: {line}", file=err)
+    try:
+        stdout, stderr = p.communicate(payload + "\n", timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(p)
+        print(f"kpi-tui: --on-alert command timed out after {timeout:g} s: {safe.text(cmd)}",
+              file=err)
+        return False
+    for line in (stdout + stderr).splitlines()[-20:]:
+        print(f"kpi-tui: --on-alert: {safe.text(line)}", file=err)
     if p.returncode != 0:
         print(f"kpi-tui: --on-alert command exited with status {p.returncode}: {cmd}", file=err)
         return False
     return True
+
+
+def _kill_group(p: subprocess.Popen) -> None:
+    """SIGKILL the command's whole process group, reap it, close its pipes (never read them:
+    a child that left the group may hold them open)."""
+    import os
+    import signal
+
+    try:
+        os.killpg(p.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    p.wait()
+    for f in (p.stdin, p.stdout, p.stderr):
+        try:
+            f.close()
+        except OSError:
+            pass
 
 
 def run_headless(root: Path, settings, *, poll: float | None = None, on_alert: str | None = None,
@@ -116,6 +140,8 @@ def run_headless(root: Path, settings, *, poll: float | None = None, on_alert: s
     snaps: queue.Queue[Snapshot] = queue.Queue()
 
     failed: list[str] = []  # --once: an error that leaves no figures ends the run (exit 1)
+    ran: list[bool] = []  # --on-alert results
+    unsaved: list[bool] = []  # the history could not be saved (said once)
 
     def on_error(msg: str) -> None:
         print(f"kpi-tui: {safe.text(msg)}", file=err, flush=True)
@@ -151,14 +177,19 @@ def run_headless(root: Path, settings, *, poll: float | None = None, on_alert: s
                 line = alert_json(alert, root)
                 print(line, file=out, flush=True)
                 if on_alert:
-                    run_command(on_alert, line, alert_timeout, err)
+                    ran.append(run_command(on_alert, line, alert_timeout, err))
             if once or {a.key for a in history.active(scope)} != before:
-                history.save()  # also when alerts ended: a restart must not miss their return
+                # also when alerts ended: a restart must not miss their return
+                if not history.save() and not unsaved:
+                    unsaved.append(True)  # said once; the history stays in memory for this run
+                    print(f"kpi-tui: cannot save the alert history to "
+                          f"{safe.text(history.path or 'the state folder')}: "
+                          "alerts may be sent again after a restart", file=err, flush=True)
             if once:
                 break
     finally:
         mon.stop()
-    return 0
+    return 1 if once and ran and not any(ran) else 0  # every --on-alert command failed
 
 
 def cmd_watch(args) -> int:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from rich.markup import escape
+from kpi_tui import safe
+from kpi_tui.safe import markup as escape
 from rich.text import Text as RichText
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -158,7 +159,7 @@ class DrilldownScreen(Screen):
         if value is None:
             return RichText("–", justify="right")
         if col == "customer":
-            return RichText(str(value))
+            return RichText(safe.text(value))
         if col == "change":
             style = "green" if value > 0 else "red" if value < 0 else ""
             return RichText(signed_money(value, self.currency, self.locale), style=style,
@@ -169,7 +170,7 @@ class DrilldownScreen(Screen):
             return RichText(f"{value:g} d", justify="right")
         if col == "days_since":
             return RichText(f"{value} d", justify="right")
-        return RichText(str(value), justify="right" if col == "orders" else "left")
+        return RichText(safe.text(value), justify="right" if col == "orders" else "left")
 
     def totals_text(self) -> str:
         d, cur, loc = self.drill, self.currency, self.locale

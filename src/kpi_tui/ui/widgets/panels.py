@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rich.markup import escape
+from kpi_tui.safe import markup as escape
 from rich.text import Text as RichText
 from textual.widget import Widget
 

@@ -1,0 +1,64 @@
+"""Issue 13, item 7: control characters and markup from the data never reach the terminal raw."""
+
+import json
+import re
+
+from faultkit import folder, run
+
+from kpi_tui import safe
+
+RAW = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")  # anything but a newline
+TITLE = "\x1b]0;pwned\x07F.csv"
+FORGED = "x.csv\nkpi-tui: skipped everything.csv"
+
+
+def test_file_names_in_check_and_report_stderr(tmp_path, capsys):
+    d = folder(tmp_path, {TITLE: "customer,date,amount\nq,2026-01-09,5\n", FORGED: b"\x00\x01\x02" * 50})
+    code, out, err = run(capsys, "check", d)
+    assert not RAW.search(out + err)
+    assert "✓ \\x1b]0;pwned\\x07F.csv\n" in out
+    assert "✗ x.csv\\nkpi-tui: skipped everything.csv\n" in out
+    code, out, err = run(capsys, "report", d)
+    assert not RAW.search(out + err)
+    assert err.splitlines() == [
+        f"kpi-tui: skipped {d}/x.csv\\nkpi-tui: skipped everything.csv: x.csv\\nkpi-tui: skipped "
+        "everything.csv is not a text table (it holds binary data)."]
+
+
+def test_customer_ids_in_customers_table_csv_and_json(tmp_path, capsys):
+    ids = ["\x1b[2Jwipe", "\x1b]0;t\x07", "c\x9b31m"]
+    rows = "".join(f"{c},2026-01-0{i + 1},10\n" for i, c in enumerate(ids))
+    rows += "".join(f"filler{i},2026-02-0{1 + i % 9},1\n" for i in range(60))  # text, not binary
+    d = folder(tmp_path, {"ids.csv": "customer,date,amount\n" + rows})
+    for fmt in ("table", "csv", "json"):
+        code, out, err = run(capsys, "customers", d, "--at", "2026-02-01", "--format", fmt)
+        assert code == 0 and not RAW.search(out + err), fmt
+    got = json.loads(run(capsys, "customers", d, "--at", "2026-02-01", "--format", "json")[1])
+    assert sorted(r["customer"] for r in got) == sorted(ids + ["a"])  # JSON: escaped, same values
+    table = run(capsys, "customers", d, "--at", "2026-02-01")[1]
+    assert "\\x1b[2Jwipe" in table and "c\\x9b31m" in table
+
+
+def test_markup_in_a_file_name_shows_literally():
+    from textual.content import Content
+
+    from kpi_tui.ui.screens.alerts import history_text
+
+    class F:
+        message = "⚠ 1 file skipped: [$text on $error]SPOOF.csv"
+        detail = "[b]x[/b] \x1b]0;t\x07"
+
+    class A:
+        finding, scope, ended_at = F(), "month", None
+        started_at = None
+
+    plain = Content.from_markup(history_text([A()])).plain
+    assert "⚠ 1 file skipped: [$text on $error]SPOOF.csv" in plain
+    assert "[b]x[/b] \\x1b]0;t\\x07" in plain
+    assert Content.from_markup(safe.markup("a\\[b]c")).plain == "a\\[b]c"
+
+
+def test_safe_text_escapes():
+    assert safe.text("a\nb\tc\x1b\x9b\u202e") == "a\\nb\\tc\\x1b\\x9b\\u202e"
+    assert safe.text(b"Ums\xe4tze.csv") == "Ums\\xe4tze.csv"
+    assert safe.json_text(json.dumps("\x9b\u2028", ensure_ascii=False)) == '"\\u009b\\u2028"'
