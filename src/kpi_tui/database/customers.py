@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import ibis
 
+from kpi_tui.database.figures import period_index as period_of  # noqa: F401 (for at_risk, cohorts)
 from kpi_tui.metrics import periods
 from kpi_tui.metrics.customers import AT_RISK_COLUMNS, COLUMNS, GROUPS, TITLES
 from kpi_tui.metrics.ledger import MICROS
@@ -24,22 +25,6 @@ PAGE = 10_000  # rows per query when a whole list is streamed
 def epoch_days(date):
     """Days since 1970-01-01, as periods.to_day."""
     return date.epoch_days().cast("int64")
-
-
-def period_of(date, g: str):
-    """The period index of a date column, as metrics.periods.period_index."""
-    if g == "day":
-        return epoch_days(date)
-    if g == "week":
-        return (epoch_days(date) - periods._MONDAY0) // 7
-    months = (date.year().cast("int64") - 1970) * 12 + date.month().cast("int64") - 1
-    if g == "month":
-        return months
-    if g == "quarter":
-        return months // 3
-    if g == "year":
-        return date.year().cast("int64") - 1970
-    raise ValueError(f"unknown granularity {g!r}")
 
 
 @ibis.udf.scalar.builtin(name="convert_to")
@@ -141,31 +126,34 @@ def _date(day: int):
     return ibis.literal(periods.from_day(day), "date")
 
 
-def per_customer(t, g: str, p: int, group: str, d: int):
-    """One row per customer: previous = v(c,P-1), current = v(c,P), fp (first purchase), last
-    (latest purchase on or before the end of P, or D for at-risk), orders (positive transactions
-    in P, or P-1 for churned)."""
+def per_customer(t, g: str, p: int, d: int):
+    """One row per customer: previous = v(c,P-1), current = v(c,P), fp (first purchase); the
+    latest purchase on or before the end of P (last_p) or D (last_d); the positive transactions
+    in P (orders) and P-1 (orders_prev)."""
     a = attributed(t)
     pos = a.micros > 0
     in_prev = a.date.between(_date(periods.start_day(p - 1, g)), _date(periods.end_day(p - 1, g)))
     in_cur = a.date.between(_date(periods.start_day(p, g)), _date(periods.end_day(p, g)))
-    in_q = in_prev if group == "churned" else in_cur
-    upto = d if group == "at-risk" else periods.end_day(p, g)
     return a.group_by("k").aggregate(
         customer=a.customer.min(),
         previous=ibis.ifelse(in_prev, a.micros, 0).sum(),
         current=ibis.ifelse(in_cur, a.micros, 0).sum(),
         fp=a.date.min(where=pos),
-        last=a.date.max(where=pos & (a.date <= _date(upto))),
-        orders=ibis.ifelse(pos & in_q, 1, 0).sum(),
+        last_p=a.date.max(where=pos & (a.date <= _date(periods.end_day(p, g)))),
+        last_d=a.date.max(where=pos & (a.date <= _date(d))),
+        orders=ibis.ifelse(pos & in_cur, 1, 0).sum(),
+        orders_prev=ibis.ifelse(pos & in_prev, 1, 0).sum(),
     )
 
 
-def members(t, s: Span, p: int, group: str, rule=None):
-    """The group's customers with their row fields and `sort_` (ascending; ties: by key k)."""
+ROW = ("k", "customer", "previous", "current", "fp", "last", "orders", "sort_")
+
+
+def members(c, s: Span, p: int, group: str, t=None, rule=None):
+    """The customers of `group` among `c` (per_customer), with the row fields and `sort_`
+    (ascending; ties: by key k). at-risk needs the transactions `t` for its assessment."""
     if group not in GROUPS:
         raise ValueError(f"unknown group {group!r}; one of {', '.join(GROUPS)}")
-    c = per_customer(t, s.g, p, group, s.d)
     v, vp = c.current, c.previous
     if group == "at-risk":
         from kpi_tui.database.at_risk import assessment
@@ -174,22 +162,25 @@ def members(t, s: Span, p: int, group: str, rule=None):
         a = a.filter(a.at_risk).select("k", "days_since", "usual_gap", "net", "periods_n",
                                        "value_at_stake")
         c = c.join(a, "k")
-        return c.mutate(sort_=-c.value_at_stake)
+        return c.select(*ROW[:5], "days_since", "usual_gap", "net", "periods_n",
+                        "value_at_stake", last=c.last_d, orders=c.orders,
+                        sort_=-c.value_at_stake)
     if group == "churned":
-        return c.filter((vp > 0) & (v <= 0)).mutate(sort_=-vp)
-    if group == "refunded":
-        return c.filter((v < 0) | (vp < 0)).mutate(
-            sort_=ibis.least(ibis.least(vp, 0), ibis.least(v, 0)))
-    if group in ("retained", "contracted", "expanded"):
+        m, key = c.filter((vp > 0) & (v <= 0)), -vp
+    elif group == "refunded":
+        m, key = c.filter((v < 0) | (vp < 0)), ibis.least(ibis.least(vp, 0), ibis.least(v, 0))
+    elif group in ("retained", "contracted", "expanded"):
         keep = (v > 0) & (vp > 0)
         if group == "contracted":
             keep &= v < vp
         elif group == "expanded":
             keep &= v > vp
-        return c.filter(keep).mutate(sort_=(vp - v) if group == "expanded" else (v - vp))
-    first_here = c.fp >= _date(periods.start_day(p, s.g))
-    keep = (v > 0) & (vp <= 0) & (first_here if group == "new" else ~first_here)
-    return c.filter(keep).mutate(sort_=-v)
+        m, key = c.filter(keep), (vp - v) if group == "expanded" else (v - vp)
+    else:
+        first_here = c.fp >= _date(periods.start_day(p, s.g))
+        m, key = c.filter((v > 0) & (vp <= 0) & (first_here if group == "new" else ~first_here)), -v
+    orders = c.orders_prev if group == "churned" else c.orders
+    return m.select(*ROW[:5], last=m.last_p, orders=orders, sort_=key.cast("int64"))
 
 
 def _empty(group: str, s: Span | None, p: int) -> bool:
@@ -201,21 +192,49 @@ def _empty(group: str, s: Span | None, p: int) -> bool:
 def drill(t, s: Span | None, p: int, group: str, limit: int | None = 50, offset: int = 0,
           rule=None, run=None) -> DrillPage:
     """Rows offset..offset+limit of `group` in period `p`, ranked, and the group's totals."""
-    d = None if s is None else s.d
-    zero = {"customers": 0, "previous": 0.0, "current": 0.0, "change": 0.0}
-    if group == "at-risk":
-        zero["value_at_stake"] = 0.0
-    if _empty(group, s, p):
-        return DrillPage(group, s.g if s else "month", p, [], zero, offset, d)
-    m = members(t, s, p, group, rule)
-    # ORDER BY last: MySQL ignores the order of a subquery (k and sort_ come back, unused)
-    page = m.order_by([m.sort_, m.k])
-    if limit is not None:
-        page = page.limit(limit, offset=offset)
-    elif offset:
-        page = page.limit(None, offset=offset)
-    rows = [_row(r, group) for r in _run(page, run).to_pylist()]
-    return DrillPage(group, s.g, p, rows, _totals(m, group, run), offset, d)
+    return drills(t, s, p, (group,), limit, offset, rule, run)[group]
+
+
+def drills(t, s: Span | None, p: int, groups, limit: int | None = 50, offset: int = 0,
+           rule=None, run=None) -> dict[str, DrillPage]:
+    """`drill` of several groups (the lists behind one effect, say) in one query: the
+    per-customer sums once, each group's ranking and totals as window functions; at-risk, which
+    has more columns, in a query of its own."""
+    out = {}
+    for g in groups:
+        if _empty(g, s, p):
+            out[g] = DrillPage(g, s.g if s else "month", p, [], _totals({}, g), offset,
+                               None if s is None else s.d)
+    rest = [g for g in groups if g not in out and g != "at-risk"]
+    for batch in ([rest] if rest else []) + ([["at-risk"]] if "at-risk" in groups and
+                                            "at-risk" not in out else []):
+        c = per_customer(t, s.g, p, s.d)
+        parts = [_with_totals(members(c, s, p, g, t, rule), g).mutate(
+            grp=ibis.literal(i, "int64")) for i, g in enumerate(batch)]
+        m = parts[0] if len(parts) == 1 else ibis.union(*parts, distinct=False)
+        # each group's rank and totals: window functions over the group
+        w = ibis.window(group_by="grp", order_by=[m.sort_, m.k])
+        sums = {f"total_{k}": v.over(ibis.window(group_by="grp"))
+                for k, v in _sums(m, batch[0]).items()}
+        m = m.mutate(rn=ibis.row_number().over(w), **sums)
+        if offset:
+            m = m.filter(m.rn >= offset)
+        if limit is not None:
+            m = m.filter(m.rn < offset + limit)
+        # ORDER BY last: MySQL ignores the order of a subquery
+        got = _run(m.order_by(["grp", "rn"]), run).to_pylist()
+        for i, g in enumerate(batch):
+            rows = [r for r in got if r["grp"] == i]
+            if rows:
+                total = _totals({k[6:]: v for k, v in rows[0].items() if k.startswith("total_")},
+                                g)
+            elif offset:  # a page past the end: the totals on their own
+                pg = parts[i]
+                total = _totals(_run(pg.aggregate(**_sums(pg, g)), run).to_pylist()[0], g)
+            else:
+                total = _totals({}, g)
+            out[g] = DrillPage(g, s.g, p, [_row(r, g) for r in rows], total, offset, s.d)
+    return out
 
 
 def pages(t, s: Span | None, p: int, group: str, size: int = PAGE, rule=None, run=None):
@@ -229,20 +248,28 @@ def pages(t, s: Span | None, p: int, group: str, size: int = PAGE, rule=None, ru
             return
 
 
-def _totals(m, group: str, run=None) -> dict:
-    agg = dict(customers=m.count(), previous=m.previous.sum(), current=m.current.sum())
+def _with_totals(m, group: str):
+    """What the totals add up (tp, tc): for refunded, the negative amounts only (Drill.totals)."""
     if group == "refunded":
-        agg.update(previous=ibis.least(m.previous, 0).sum(), current=ibis.least(m.current, 0).sum())
+        return m.mutate(tp=ibis.least(m.previous, 0), tc=ibis.least(m.current, 0))
+    return m.mutate(tp=m.previous, tc=m.current)
+
+
+def _sums(m, group: str) -> dict:
+    out = dict(customers=m.count(), previous=m.tp.sum(), current=m.tc.sum())
     if group == "at-risk":
-        agg["value_at_stake"] = m.value_at_stake.sum()
-    r = _run(m.aggregate(**agg), run).to_pylist()[0]
-    prev, cur = int(r["previous"] or 0), int(r["current"] or 0)
-    out = {"customers": int(r["customers"]), "previous": prev / MICROS, "current": cur / MICROS,
-           "change": (cur - prev) / MICROS}
+        out["value_at_stake"] = m.value_at_stake.sum()
+    return out
+
+
+def _totals(r: dict, group: str) -> dict:
+    prev, cur = int(r.get("previous") or 0), int(r.get("current") or 0)
+    out = {"customers": int(r.get("customers") or 0), "previous": prev / MICROS,
+           "current": cur / MICROS, "change": (cur - prev) / MICROS}
     if group == "refunded":
         out["change"] = out["current"] - out["previous"]
     if group == "at-risk":
-        out["value_at_stake"] = float(r["value_at_stake"] or 0.0) / MICROS
+        out["value_at_stake"] = float(r.get("value_at_stake") or 0.0) / MICROS
     return out
 
 

@@ -1,0 +1,202 @@
+"""Customer lists, at-risk customers and cohorts computed in DuckDB, PostgreSQL and MariaDB equal
+the folder engine's: same customers, same order, every value (the golden example, the bundled
+sample and random transactions; every group of every month and week)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+
+from dbengines import open_engine, unique
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from conftest import golden_rows, table  # noqa: E402
+
+from kpi_tui.database import at_risk as db_at_risk  # noqa: E402
+from kpi_tui.database import cohorts as db_cohorts  # noqa: E402
+from kpi_tui.database import customers as db  # noqa: E402
+from kpi_tui.database.connect import connect  # noqa: E402
+from kpi_tui.metrics import customers as folder  # noqa: E402
+from kpi_tui.metrics.at_risk import AtRisk  # noqa: E402
+from kpi_tui.metrics.cohorts import cohorts as folder_cohorts  # noqa: E402
+from kpi_tui.metrics.figures import as_of_day  # noqa: E402
+from kpi_tui.metrics.ledger import ledger_from_transactions, period_sums, to_micros  # noqa: E402
+
+DATA = Path(__file__).resolve().parents[2] / "data"
+LISTS = tuple(g for g in folder.GROUPS if g != "at-risk")
+DDL = {"duckdb": "VARCHAR", "postgres": "TEXT", "mysql": "VARCHAR(200)"}
+
+
+@pytest.fixture(scope="module", params=("duckdb", "postgres", "mysql"))
+def eng(request, tmp_path_factory):
+    e = open_engine(request.param, tmp_path_factory.mktemp(request.param))
+    yield e
+    e.close()
+
+
+def load(eng, tx: pa.Table):
+    """The transactions `tx` (customer, date, amount) as a new table customer/date/micros in the
+    engine: (Ibis table read through kpi-tui's read-only connection, its run)."""
+    micros = to_micros(tx["amount"].to_numpy(zero_copy_only=False)).tolist()
+    rows = list(zip(tx["customer"].to_pylist(), tx["date"].to_pylist(), micros))
+    name = unique("h5")
+    cols = f"customer {DDL[eng.name]}, date DATE, micros BIGINT"
+    if eng.name == "duckdb":
+        import duckdb
+
+        path = eng.tmp / f"{name}.duckdb"
+        con = duckdb.connect(str(path))
+        con.execute(f"CREATE TABLE {name} ({cols})")
+        con.executemany(f"INSERT INTO {name} VALUES (?, ?, ?)", rows)
+        con.close()
+        url = f"duckdb://{path}"
+    else:
+        cur = eng.admin.cursor()
+        cur.execute(f"CREATE TABLE {name} ({cols})")
+        eng.created.append(name)
+        cur.executemany(f"INSERT INTO {name} VALUES (%s, %s, %s)", rows)
+        cur.close()
+        url = eng.url
+    conn = connect(url)
+    return conn.backend.table(name), conn.run
+
+
+def sample() -> pa.Table:
+    from kpi_tui.ingest.folder import load_folder
+
+    return load_folder(DATA, use_cache=False).transactions.select(["customer", "date", "amount"])
+
+
+def same_lists(t, run, tx, g: str, every: int = 1, rule: AtRisk | None = None) -> int:
+    """Every group of every `every`-th period, the at-risk list and totals, and the cohorts."""
+    L = ledger_from_transactions(tx)
+    index = folder.build_index(L, g, rule=rule)
+    s = db.span(t, g, run=run)
+    assert (s.first, s.last, s.d) == (index.ps.first, index.ps.last, index.d)
+    n = 0
+    for p in range(s.last + 1, s.first - 1, -every):  # one past each end too
+        got = db.drills(t, s, p, LISTS, None, run=run)  # one query for the six lists
+        for group in LISTS:
+            f, d = folder.drill(index, p, group), got[group]
+            assert d.rows == f.rows(), (g, p, group)
+            assert d.totals() == f.totals(), (g, p, group)
+            assert (d.title(), d.columns(), len(d)) == (f.title(), f.columns(), len(f))
+            n += len(f)
+    p = folder.period_at(index, None)
+    assert db.period_at(s, None) == p
+    f, d = folder.drill(index, p, "at-risk"), db.drill(t, s, p, "at-risk", None, rule=rule,
+                                                        run=run)
+    assert d.rows == f.rows()
+    ft, dt_ = f.totals(), d.totals()
+    assert dt_.pop("value_at_stake") == pytest.approx(ft.pop("value_at_stake"), rel=1e-12)
+    assert dt_ == ft
+    ft = folder.at_risk_totals(index)
+    dt_ = db_at_risk.at_risk_totals(t, g, rule=rule, run=run, s=s)
+    assert (dt_.stake, dt_.since_stake) == pytest.approx((ft.stake, ft.since_stake), rel=1e-12)
+    assert (dt_.g, dt_.as_of, dt_.customers, dt_.since, dt_.since_customers) == (
+        ft.g, ft.as_of, ft.customers, ft.since, ft.since_customers)
+    fc = folder_cohorts(period_sums(L, g), g, as_of_day(L))
+    dc = db_cohorts.cohorts(t, g, run=run, s=s)
+    assert dc.to_records() == fc.to_records()
+    assert (dc.first, dc.complete_until) == (fc.first, fc.complete_until)
+    assert np.array_equal(dc.size, fc.size) and np.array_equal(dc.active, fc.active)
+    assert np.array_equal(dc.value, fc.value, equal_nan=True)
+    return n + len(f)
+
+
+def test_golden(eng):
+    t, run = load(eng, table(golden_rows()))
+    assert same_lists(t, run, table(golden_rows()), "month") == 19
+    assert same_lists(t, run, table(golden_rows()), "week") == 27
+    # the hand-checked figures of tests/test_customers.py
+    s = db.span(t, "month", run=run)
+    p = db.period_at(s, dt.date(2026, 3, 1))
+    new = db.drill(t, s, p, "new", run=run)
+    assert new.rows == [{"customer": "erin", "previous": 0.0, "current": 200.0, "change": 200.0,
+                         "first_purchase": "2026-03-21", "last_purchase": "2026-03-21",
+                         "orders": 1}]
+    assert db.drill(t, s, p, "retained", run=run).totals() == {
+        "customers": 2, "previous": 160.0, "current": 120.0, "change": -40.0}
+
+
+# Ibis compiles each list query in ~0.1-0.5 s; every week of the sample in every engine (~110
+# queries each) only with KPI_TUI_DB_FULL=1, else every 13th week (a quarter apart)
+WEEKS = 1 if os.environ.get("KPI_TUI_DB_FULL") else 13
+
+
+def test_sample(eng):
+    """The bundled sample: every group of every month, and of every 13th week."""
+    tx = sample()
+    t, run = load(eng, tx)
+    assert same_lists(t, run, tx, "month") == 10_842
+    assert same_lists(t, run, tx, "week", every=WEEKS) == (12_766 if WEEKS == 1 else 1_518)
+    # a page is a slice of the ranked list; a stream of pages is the whole list
+    s = db.span(t, "month", run=run)
+    index = folder.build_index(ledger_from_transactions(tx), "month")
+    p = folder.period_at(index, None)
+    for group in ("retained", "at-risk"):
+        rows = folder.drill(index, p, group).rows()
+        assert len(rows) > 60
+        page = db.drill(t, s, p, group, limit=25, offset=25, run=run)
+        assert page.rows == rows[25:50] and len(page) == len(rows)
+        assert list(db.pages(t, s, p, group, size=40, run=run)) == rows
+    past = db.drill(t, s, p, "retained", limit=10, offset=10**6, run=run)
+    assert past.rows == [] and past.totals() == folder.drill(index, p, "retained").totals()
+
+
+NAMES = ["anna", "Anna", "anna ", "ánna", "Émile", "zoe", "Zoé", "b", "B", "a"]
+
+
+def test_names_case_and_accents(eng):
+    """Names that a case- or accent-insensitive collation would merge stay apart, in byte order."""
+    rows = [(c, dt.date(2026, 1, 1 + i), 10.0 + i) for i, c in enumerate(NAMES)]
+    rows += [(c, dt.date(2026, 2, 20 - i), 5.0 * (i % 3)) for i, c in enumerate(NAMES)]
+    rows += [(None, dt.date(2026, 3, 2), 7.0)]
+    tx = table(rows)
+    t, run = load(eng, tx)
+    same_lists(t, run, tx, "month")
+    same_lists(t, run, tx, "week")
+
+
+def test_at_risk_rule_settings(eng):
+    """k, percentile and max_days change who is at risk, the same way in the engine."""
+    tx = table(golden_rows())
+    t, run = load(eng, tx)
+    same_lists(t, run, tx, "month", rule=AtRisk(k=1.0, percentile=35.0, max_days=60.0))
+
+
+@pytest.mark.parametrize("q", [0.0, 12.5, 35.0, 50.0, 80.0, 99.9, 100.0])
+@given(st.lists(st.integers(0, 40), min_size=1, max_size=30))
+def test_percentile_is_numpys(q, xs):
+    values, counts = np.unique(xs, return_counts=True)
+    got = db_at_risk.linear_percentile(values.tolist(), counts.tolist(), q)
+    assert got == float(np.percentile(np.array(xs), q))
+
+
+CUSTOMERS = st.sampled_from(["a", "b", "c", "d", "e", "A", None])
+ROWS = st.lists(st.tuples(CUSTOMERS, st.integers(0, 45),
+                          st.integers(-30, 90).map(lambda x: x * 2.5)), min_size=1, max_size=40)
+
+
+@pytest.fixture(scope="module")
+def duck(tmp_path_factory):
+    e = open_engine("duckdb", tmp_path_factory.mktemp("duck"))
+    yield e
+    e.close()
+
+
+@hsettings(max_examples=6, deadline=None,
+           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(ROWS)
+def test_random_transactions(duck, rows):
+    tx = table([(c, dt.date(2026, 1, 1) + dt.timedelta(days=d), a) for c, d, a in rows])
+    t, run = load(duck, tx)
+    for g in ("month", "week"):
+        same_lists(t, run, tx, g)
