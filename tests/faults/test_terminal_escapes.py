@@ -62,3 +62,13 @@ def test_safe_text_escapes():
     assert safe.text("a\nb\tc\x1b\x9b\u202e") == "a\\nb\\tc\\x1b\\x9b\\u202e"
     assert safe.text(b"Ums\xe4tze.csv") == "Ums\\xe4tze.csv"
     assert safe.json_text(json.dumps("\x9b\u2028", ensure_ascii=False)) == '"\\u009b\\u2028"'
+
+
+def test_currency_code_with_escapes_is_printable_everywhere(tmp_path, capsys):
+    rows = "a,2026-01-05,10,EUR\n" + "".join(f"f{i},2026-01-0{1 + i % 9},1,EUR\n" for i in range(60))
+    rows += "z,2026-01-06,5,\x1b[2J\n"
+    d = folder(tmp_path, {"cur.csv": "customer,date,amount,currency\n" + rows})
+    code, out, err = run(capsys, "report", d)
+    assert not RAW.search(out + err)
+    assert err.endswith("kpi-tui: warning: 1 rows in \\x1b[2J left out: no rate to EUR "
+                        "(give one with --rates)\n")

@@ -40,6 +40,7 @@ def screen(table: pa.Table, settings) -> tuple[pa.Table, dict[str, int], pa.Arra
     """(rows that may count, {reason: rows left out}, txn ids of the rows left out)."""
     if table.num_rows == 0:
         return table, {}, None
+    table = _printable_currencies(table)
     lo, hi = ((d - _EPOCH).days for d in window(settings))
     amount = table.column("amount").to_numpy()
     days = table.column("date").cast(pa.int32()).to_numpy(zero_copy_only=False)
@@ -65,6 +66,21 @@ def screen(table: pa.Table, settings) -> tuple[pa.Table, dict[str, int], pa.Arra
     mask = pa.array(bad)
     ids = pc.drop_null(table.column("txn_id").filter(mask)).combine_chunks()
     return table.filter(pc.invert(mask)), drops, (pc.unique(ids) if len(ids) else None)
+
+
+def _printable_currencies(table: pa.Table) -> pa.Table:
+    """Currency codes with control characters (never a real code) made printable, so that
+    they reach no terminal raw; codes stay distinct, so the figures do not change."""
+    cur = table.column("currency")
+    if cur.null_count == len(cur):
+        return table
+    enc = pc.dictionary_encode(cur.combine_chunks())
+    values = enc.dictionary.to_pylist()
+    clean = [safe.text(v) for v in values]
+    if clean == values:
+        return table
+    fixed = pc.take(pa.array(clean, pa.string()), enc.indices)
+    return table.set_column(table.schema.get_field_index("currency"), "currency", fixed)
 
 
 def is_screen_reason(reason: str) -> bool:
