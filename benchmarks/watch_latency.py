@@ -76,7 +76,7 @@ class Waiter:
 
 def fill_wait(snap, timeout: float = 120.0) -> None:
     end = time.monotonic() + timeout
-    while time.monotonic() < end and len(snap.trailing.computed()) < 5:
+    while time.monotonic() < end and not snap.ready("trailing", "year"):  # filled last
         time.sleep(0.05)
     time.sleep(0.2)
 

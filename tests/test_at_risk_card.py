@@ -9,7 +9,7 @@ import pytest
 
 from kpi_tui.alerts.rules import AtRiskStake, at_risk_jump, evaluate
 from kpi_tui.settings import Settings, Thresholds
-from kpi_tui.ui import customers_nav
+from kpi_tui import session
 from kpi_tui.ui.app import KpiApp
 from test_ui_app import NOW, plain, ready
 
@@ -127,13 +127,13 @@ async def test_card_shows_count_and_value_then_banner(app):
 
 async def test_card_waits_without_blocking_keys(app, monkeypatch):
     gate = threading.Event()
-    real = customers_nav.at_risk_totals
+    real = session.at_risk_totals
 
     def slow(index):
         assert gate.wait(10)
         return real(index)
 
-    monkeypatch.setattr(customers_nav, "at_risk_totals", slow)
+    monkeypatch.setattr(session, "at_risk_totals", slow)
     async with app.run_test(size=(80, 24)) as pilot:
         for _ in range(50):  # the figures are in, the at-risk computation is held
             await pilot.pause(0.02)

@@ -323,10 +323,6 @@ async def test_reload_with_same_data_redraws_nothing(golden):
 async def test_live_folder_watcher_updates_the_screen(golden):
     import asyncio
 
-    from kpi_tui.ui import bridge
-
-    if bridge.folder_monitor() is None:
-        pytest.skip("kpi_tui.watch.FolderMonitor not available")
     app = KpiApp(golden, Settings(cache=False), clock=lambda: NOW)
     async with app.run_test(size=(120, 40)) as pilot:
         for _ in range(100):

@@ -25,7 +25,7 @@ def rows(prefix: str, amounts, day: str = "2026-03-10") -> str:
 
 
 def total(snap) -> float:
-    return round(sum(p["revenue"] for p in snap.figures["month"]), 2)
+    return round(sum(p["revenue"] for p in snap.figures("month")), 2)
 
 
 class Recorder:
@@ -353,10 +353,10 @@ def test_warm_restart_uses_the_ledger_cache_and_stays_right(tmp_path):
     calls = []
     second._assemble = lambda: calls.append(1)  # must not be needed: the ledger is cached
     b = second.snapshot()
-    assert calls == [] and b.figures["month"] == a.figures["month"]
-    assert b.figures["month"][0]["revenue"] == 27.0 and b.dataset.rows == 3
+    assert calls == [] and b.figures("month") == a.figures("month")
+    assert b.figures("month")[0]["revenue"] == 27.0 and b.dataset.rows == 3
     (tmp_path / "o2.csv").write_text("order_id,customer_id,created_at,amount\n"
                                      "2,c2,2026-01-02,50.00\n")
     third = FolderState(tmp_path, Settings())
     third.refresh()
-    assert third.snapshot().figures["month"][0]["revenue"] == 67.0
+    assert third.snapshot().figures("month")[0]["revenue"] == 67.0

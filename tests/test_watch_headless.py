@@ -120,10 +120,10 @@ def test_demo_exports_are_new_orders_on_later_days(golden_dir, tmp_path):
         res = state.refresh()
         assert res.received == [folder / name]
         snap = state.snapshot()
-        rev = lambda s: round(sum(p["revenue"] for p in s.figures["day"]), 2)  # noqa: E731
+        rev = lambda s: round(sum(p["revenue"] for p in s.figures("day")), 2)  # noqa: E731
         assert rev(added) > 0
         assert rev(snap) == round(rev(base) + rev(added), 2)  # new ids: nothing deduplicated
-        last = dt.date.fromisoformat(base.figures["day"][-1]["start"])
+        last = dt.date.fromisoformat(base.figures("day")[-1]["start"])
         assert snap.as_of == last + dt.timedelta(days=1)
         name2, _ = ex.next()
         assert name2 == "orders-2026-05-demo-0002.csv"
@@ -152,13 +152,11 @@ def test_headless_judges_the_at_risk_jump(golden_dir):
     """The value-at-stake banner fires without a screen too (golden, by quarter: €50 -> €210)."""
     import datetime as dt
 
-    from kpi_tui.engine import build
-    from kpi_tui.ingest.folder import load_folder
+    from kpi_tui.session import FolderSource, findings
     from kpi_tui.settings import Settings
-    from kpi_tui.watch.headless import findings
 
     s = Settings(granularity="quarter", cache=False)
-    snap = build(load_folder(golden_dir, s), s, ("quarter",))
-    found = {f.rule: f for f in findings(snap, dt.datetime(2026, 6, 1))}
+    snap = FolderSource(golden_dir, s).snapshot()
+    found = {f.rule: f for f in findings(snap, "quarter", dt.datetime(2026, 6, 1))}
     assert "at_risk_jump" in found
     assert "(€210.00 per quarter, was €50.00)" in found["at_risk_jump"].message

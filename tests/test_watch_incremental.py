@@ -142,5 +142,5 @@ def test_adding_exports_gives_the_figures_of_a_full_read(tmp_path):
         assert snap.dataset.rows == ds.rows and snap.currency == ds.currency
         assert snap.dataset.warnings == ds.warnings
         for g in ("month", "week", "day"):
-            assert snap.figures[g] == period_figures(full, g), (step, g)
+            assert snap.figures(g) == period_figures(full, g), (step, g)
     assert 4 <= shortcuts <= 12  # both the shortcut and the full path were taken

@@ -1,6 +1,6 @@
 """The wall-screen monitor: `kpi-tui [DIR]`.
 
-Data work (reading the folder, engine.build) runs in thread workers or in the folder watcher;
+Data work (reading the folder, the session's snapshot) runs in thread workers or in the folder watcher;
 results come back to the UI thread, which only re-renders precomputed figures.
 """
 
@@ -18,9 +18,10 @@ from textual.binding import Binding
 from textual.containers import Container, Horizontal, Vertical
 from textual.widgets import LoadingIndicator, ProgressBar
 
-from kpi_tui.engine import Snapshot, build
+from kpi_tui.alerts.explain import why_sentence
+from kpi_tui.alerts.history import AlertHistory
+from kpi_tui.session import FolderSource, Snapshot, findings, monitor_history_path
 from kpi_tui.settings import GRANULARITIES, Settings
-from kpi_tui.ui import bridge
 from kpi_tui.ui.customers_nav import CustomersNav
 from kpi_tui.ui.model import G_NAMES, Focus, default_pos, period_focus, trailing_focus
 from kpi_tui.ui.screens.alerts import AlertsScreen
@@ -35,20 +36,7 @@ MIN_W, MIN_H = 60, 16
 
 
 def load_snapshot(root: Path, settings: Settings) -> Snapshot:
-    from kpi_tui import ledger_cache
-
-    ds, ledger = ledger_cache.load(root, settings, settings.cache)
-    return build(ds, settings, ledger=ledger)
-
-
-def same_figures(a: Snapshot | None, b: Snapshot) -> bool:
-    """True when a new snapshot shows exactly what the old one did."""
-    if a is None:
-        return False
-    files = lambda s: [(str(f.path), f.error, f.rows_kept) for f in s.dataset.files]  # noqa: E731
-    return (a.as_of == b.as_of and a.currency == b.currency and a.figures == b.figures
-            and a.trailing == b.trailing and files(a) == files(b)
-            and a.dataset.warnings == b.dataset.warnings)
+    return FolderSource(root, settings).snapshot()
 
 
 class KpiApp(CustomersNav, App):
@@ -117,11 +105,8 @@ class KpiApp(CustomersNav, App):
         self.error: str | None = None
         self.monitor = None
         self.data_id = 0
-        history_cls = bridge.alert_history()
         self.history_path = history_path
-        self.history = None
-        if history_cls is not None:
-            self.history = history_cls.load(history_path) if history_path else history_cls()
+        self.history = AlertHistory.load(history_path) if history_path else AlertHistory()
 
     # ---- layout --------------------------------------------------------------------------
 
@@ -153,10 +138,11 @@ class KpiApp(CustomersNav, App):
         self._render_status()
         self._render_titlebar()
         self.set_interval(60, self._tick)
-        monitor_cls = bridge.folder_monitor() if self.watch else None
-        if monitor_cls is not None:
+        if self.watch:
+            from kpi_tui.watch.monitor import FolderMonitor
+
             try:
-                self.monitor = monitor_cls(
+                self.monitor = FolderMonitor(
                     self.root, self.settings,
                     on_snapshot=lambda s: self.call_from_thread(self.apply_snapshot, s),
                     on_status=lambda m: self.call_from_thread(self.set_note, m),
@@ -251,7 +237,7 @@ class KpiApp(CustomersNav, App):
             return
         self.pending = None
         self.error = None
-        if not same_figures(self.snapshot, snap):
+        if not snap.same_as(self.snapshot):
             self.data_id += 1  # otherwise every panel keeps what it shows: nothing redraws
         self.snapshot = snap
         self.refreshed = self.clock()
@@ -267,14 +253,13 @@ class KpiApp(CustomersNav, App):
         if snap is None:
             return
         now = self.clock()
-        entry = self.at_risk.get(self.g)  # possibly of the data before: replaced when ready
-        totals = (entry[1] or None) if entry else None
+        judged = snap.ready("at_risk", self.g)  # else computed in a worker: judged when ready
         try:
-            found = bridge.findings(snap, self.g, now, totals)
+            found = findings(snap, self.g, now, at_risk=judged)
         except Exception as e:  # a rule bug must not take the screen down
             self.banners = [f"⚠ Warning rules failed: {type(e).__name__}: {e}"]
             return
-        if entry is None and self.history is not None:  # not computed yet: keep what fired
+        if not judged and self.history is not None:  # not computed yet: keep what fired
             found += [a.finding for a in self.history.active(self.g)
                       if a.finding.rule == "at_risk_jump"]
         if self.history is not None:
@@ -289,7 +274,7 @@ class KpiApp(CustomersNav, App):
 
     @property
     def rows(self) -> list[dict]:
-        return [] if self.snapshot is None else self.snapshot.figures.get(self.g, [])
+        return [] if self.snapshot is None else self.snapshot.figures(self.g)
 
     def position(self) -> int | None:
         rows = self.rows
@@ -306,7 +291,7 @@ class KpiApp(CustomersNav, App):
             return None
         loc = self.settings.locale
         if self.trailing:
-            tr = snap.trailing.get(self.g)
+            tr = snap.trailing(self.g)
             return trailing_focus(tr, self.g, loc) if tr else None
         pos = self.position()
         return None if pos is None else period_focus(self.rows, pos, self.g, loc)
@@ -329,7 +314,7 @@ class KpiApp(CustomersNav, App):
             return
         self.query_one(Headline).show(f, cur, loc)
         self._render_at_risk()
-        sentence = bridge.why_sentence(f.row, f.prev, cur, loc, f.prev_label or "")
+        sentence = why_sentence(f.row, f.prev, cur, loc, f.prev_label or "")
         self.query_one("#sentence", Text).show(escape(sentence))
         pos = None if self.trailing else self.position()
         self.query_one(HistoryChart).show(self.rows, self.g, pos, self.data_id)
@@ -489,24 +474,12 @@ class KpiApp(CustomersNav, App):
         yield SystemCommand("Help", "Keys and what each figure means (?)", self.action_help)
 
 
-def history_file(root: Path) -> Path | None:
-    """Where the monitor keeps the alert history of a folder (user state dir, never the data)."""
-    import hashlib
-
-    try:
-        from platformdirs import user_state_dir
-    except ImportError:
-        return None
-    key = hashlib.sha1(str(root.resolve()).encode()).hexdigest()[:12]
-    return Path(user_state_dir("kpi-tui")) / f"monitor-alerts-{key}.json"
-
-
 def run_monitor(root: Path, settings: Settings, poll: float | None = None) -> int:
     root = Path(root)
     if not root.is_dir():
         print(f"kpi-tui: {root}: no such folder (give the folder holding your sales exports)",
               file=sys.stderr)
         return 2
-    app = KpiApp(root, settings, poll, history_path=history_file(root))
+    app = KpiApp(root, settings, poll, history_path=monitor_history_path(root))
     app.run()
     return app.return_code or 0

@@ -8,13 +8,12 @@ snapshot arrives, so the screens open without a pause.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import numpy as np
 from textual import work
 
 from kpi_tui.metrics import periods
-from kpi_tui.metrics.customers import EFFECT_GROUPS, CustomerIndex, at_risk_totals, build_index
+from kpi_tui.metrics.customers import EFFECT_GROUPS, CustomerIndex
 from kpi_tui.metrics.movements import EFFECTS
 
 KEY_EFFECTS = dict(zip("1234", EFFECTS))
@@ -23,35 +22,20 @@ KEY_EFFECTS = dict(zip("1234", EFFECTS))
 class CustomersNav:
     """Needs from the app: snapshot, g, settings, trailing, rows, position(), notify()."""
 
-    _customer_indexes: dict | None = None
-    _index_lock = threading.Lock()  # one build at a time (prefetch and a key press may race)
-
     def customer_index(self, g: str, snap=None) -> CustomerIndex | None:
-        """Build (or reuse) the index of granularity `g`; call from a worker thread."""
+        """The snapshot's index of granularity `g` (built once); call from a worker thread."""
         snap = snap or self.snapshot
-        if snap is None:
-            return None
-        with self._index_lock:
-            if self._customer_indexes is None:
-                self._customer_indexes = {}
-            key = (id(snap), g)
-            idx = self._customer_indexes.get(key)
-            if idx is None:
-                idx = build_index(snap.ledger, g, snap.settings.as_of, snap.settings.at_risk)
-                idx.assessment()
-                self._customer_indexes = {k: v for k, v in self._customer_indexes.items()
-                                          if k[0] == key[0]}
-                self._customer_indexes[key] = idx
-        return idx
+        return None if snap is None else snap.customers(g)
 
     @work(thread=True, exclusive=True, group="customers")
     def prefetch_customers(self) -> None:
         """The index of the shown granularity, and the at-risk card's totals from it."""
         snap, g = self.snapshot, self.g
+        if snap is None:
+            return
         try:
-            idx = self.customer_index(g, snap)
-            totals = None if idx is None else at_risk_totals(idx)
-        except Exception:  # e.g. a bad [at_risk] setting: the card says so, the screen stays
+            totals = snap.at_risk(g)
+        except Exception:  # the card says so, the screen stays
             totals = False
         self.call_from_thread(self.at_risk_ready, snap, g, totals)
 

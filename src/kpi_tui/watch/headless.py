@@ -10,7 +10,6 @@ are still firing.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import queue
 import shlex
@@ -22,55 +21,20 @@ from pathlib import Path
 from typing import TextIO
 
 from kpi_tui import safe
-from kpi_tui.alerts.history import AlertHistory, default_path
-from kpi_tui.alerts.rules import AtRiskStake, Finding, evaluate
-from kpi_tui.engine import Snapshot
+from kpi_tui.alerts.history import AlertHistory
+from kpi_tui.session import Snapshot, findings, headless_history_path
 
 REEVALUATE = 60.0  # seconds: stale-data alerts fire without new data
 NO_FIGURES = ("watcher error", "figures could not be computed", "cannot read")  # monitor errors
 
 
-def findings(snap: Snapshot, now: dt.datetime) -> list[Finding]:
-    """The alert rules on the snapshot's `settings.granularity` figures."""
-    s = snap.settings
-    g = s.granularity
-    ds = snap.dataset
-    live = s.as_of is None  # a hand-set as-of date looks at the past: no stale check
-    mtimes = [f.mtime for f in ds.used if f.mtime]
-    return evaluate(
-        snap.figures.get(g) or [], g, s.thresholds, locale=s.locale, currency=snap.currency,
-        newest_txn=snap.as_of if live else None,
-        newest_file_mtime=max(mtimes) if mtimes and live else None,
-        now=now, skipped=[(f.path.name, f.error) for f in ds.skipped], warnings=ds.warnings,
-        at_risk=at_risk_stake(snap),
-    )  # fmt: skip
-
-
-def at_risk_stake(snap: Snapshot) -> AtRiskStake | None:
-    """The at-risk value at stake now and at the end of the previous period (the jump rule),
-    computed once per snapshot."""
-    if "at_risk_stake" not in snap.__dict__:
-        from kpi_tui.metrics.customers import at_risk_totals, build_index
-
-        s = snap.settings
-        t = at_risk_totals(build_index(snap.ledger, s.granularity, s.as_of, s.at_risk))
-        snap.__dict__["at_risk_stake"] = None if t is None else AtRiskStake(
-            t.stake, t.since_stake, t.customers, t.since.isoformat())
-    return snap.__dict__["at_risk_stake"]
-
-
 def alert_json(alert, root: Path) -> str:
     f = alert.finding
-    return json.dumps({
+    return safe.json_text(json.dumps({  # C1, bidi and undecodable bytes escaped: same values
         "rule": f.rule, "key": f.key, "severity": f.severity, "message": f.message,
         "detail": f.detail, "period": f.period, "granularity": alert.scope,
         "folder": str(root), "started_at": alert.started_at.isoformat(timespec="seconds"),
-    }, ensure_ascii=False)  # fmt: skip
-
-
-def history_path(root: Path) -> Path:
-    tag = hashlib.sha256(str(Path(root).absolute()).encode()).hexdigest()[:16]
-    return default_path().with_name(f"headless-{tag}.json")
+    }, ensure_ascii=False))  # fmt: skip
 
 
 def run_command(cmd: str, payload: str, timeout: float, err: TextIO) -> bool:
@@ -136,7 +100,7 @@ def run_headless(root: Path, settings, *, poll: float | None = None, on_alert: s
     stop = stop or threading.Event()
     root = Path(root).absolute()
     if history is None:
-        history = AlertHistory.load(history_path(root))
+        history = AlertHistory.load(headless_history_path(root))
     snaps: queue.Queue[Snapshot] = queue.Queue()
 
     failed: list[str] = []  # --once: an error that leaves no figures ends the run (exit 1)
@@ -172,7 +136,7 @@ def run_headless(root: Path, settings, *, poll: float | None = None, on_alert: s
             now = clock()
             scope = settings.granularity
             before = {a.key for a in history.active(scope)}
-            started = history.update(findings(latest, now), now, scope)
+            started = history.update(findings(latest, scope, now), now, scope)
             for alert in started:
                 line = alert_json(alert, root)
                 print(line, file=out, flush=True)

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from kpi_tui.engine import Snapshot
+from kpi_tui.session import Snapshot
 from kpi_tui.settings import Settings
 from kpi_tui.watch.observer import (DONE, WRITING, Events, Mark, healthy, make_observer,
                                     stop_observer)
@@ -356,9 +356,7 @@ class FolderMonitor:
             return self._stop.is_set() or self.events.pending()[0] is not None
 
         try:
-            for table in (snap.figures, snap.trailing):
-                if hasattr(table, "fill") and not table.fill(busy):
-                    return
+            snap.fill(busy)
         except Exception as e:  # computed again on first use
             self._error(f"figures could not be computed: {type(e).__name__}: {e}")
 

@@ -15,12 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kpi_tui import ledger_cache
-from kpi_tui.engine import Snapshot, build
 from kpi_tui.ingest.currency import convert, count_currencies, pick_currency
-from kpi_tui.metrics.figures import figures_from_sums, period_figures, window_figures
 from kpi_tui.metrics.ledger import (Ledger, PeriodSums, append_ledger, ledger_from_batches,
                                     merge_sums, period_sums)
-from kpi_tui.metrics.periods import GRANULARITIES
 from kpi_tui.ingest.cache import ParseCache
 from kpi_tui.ingest.dedupe import Part
 from kpi_tui.ingest.discover import discover
@@ -28,6 +25,7 @@ from kpi_tui.ingest import rules
 from kpi_tui.ingest.folder import Dataset, Selection, add_drops, fingerprint, load_file
 from kpi_tui.ingest import plausible
 from kpi_tui.ingest.schema import FileReport
+from kpi_tui.session import Snapshot
 from kpi_tui.settings import Settings
 from kpi_tui.watch.incremental import IncrementalDedupe
 
@@ -217,24 +215,19 @@ class FolderState:
         return ds, ledger
 
     def snapshot(self, eager: tuple[str, ...] | None = None) -> Snapshot:
-        """engine.build, computing only the `eager` granularities (default: the settings' one)
-        now; the others are computed on first use (`snap.figures.fill()` does them all)."""
+        """The folder's Snapshot with the `eager` granularities (default: the settings' one)
+        computed now, from period sums kept for the next incremental update; the others are
+        computed on first use (`snap.fill()` does them all)."""
         s = self.settings
-        eager = eager or (s.granularity,)
         ds, ledger = self._dataset_and_ledger()
-        snap = build(ds, s, (), ledger=ledger, trailing=False)  # windows: on first use
         last = self._last if self._last is not None and self._last.ledger is ledger else None
-        for g in eager:
-            ps = last.sums.get(g) if last is not None else None
-            if ps is None:
+        snap = Snapshot(ds, ledger, s, last.sums if last is not None else None)
+        for g in eager or (s.granularity,):
+            if last is not None and last.sums.get(g) is None:
                 ps = period_sums(ledger, g)
-                if last is not None and ps is not None:
-                    last.sums[g] = ps
-            snap.figures[g] = figures_from_sums(ps, ledger, g, s.as_of, s.margin)
-        snap.figures = LazyFigures(lambda g: period_figures(ledger, g, s.as_of, s.margin),
-                                   snap.figures)
-        snap.trailing = LazyFigures(lambda g: window_figures(ledger, g, s.as_of, s.margin),
-                                    snap.trailing)
+                if ps is not None:
+                    last.sums[g] = ps  # merged with new rows next time
+            snap.figures(g)
         return snap
 
 
@@ -251,58 +244,6 @@ class _Last:
     index: dict | None  # customer name -> code in the ledger, once built
     sums: dict  # granularity -> PeriodSums of the ledger
     rules: object = None  # ingest.rules.Applied: the cross-file rules' state
-
-
-class LazyFigures(dict):
-    """Figures by granularity (every one of GRANULARITIES), each computed on first use."""
-
-    def __init__(self, compute: Callable[[str], object], done: dict | None = None):
-        super().__init__(done or {})
-        self._compute = compute
-        self._lock = threading.Lock()
-
-    def __missing__(self, g: str):
-        if g not in GRANULARITIES:
-            raise KeyError(g)
-        with self._lock:
-            if not dict.__contains__(self, g):
-                dict.__setitem__(self, g, self._compute(g))
-            return dict.__getitem__(self, g)
-
-    def get(self, g, default=None):
-        try:
-            return self[g]
-        except KeyError:
-            return default
-
-    def __contains__(self, g) -> bool:
-        return g in GRANULARITIES
-
-    def __iter__(self):
-        return iter(GRANULARITIES)
-
-    def __len__(self) -> int:
-        return len(GRANULARITIES)
-
-    def keys(self):
-        return list(GRANULARITIES)
-
-    def values(self):
-        return [self[g] for g in GRANULARITIES]
-
-    def items(self):
-        return [(g, self[g]) for g in GRANULARITIES]
-
-    def computed(self) -> list[str]:
-        return [g for g in GRANULARITIES if dict.__contains__(self, g)]
-
-    def fill(self, stop: Callable[[], bool] | None = None) -> bool:
-        """Compute every granularity (until `stop()` says so); True when all are done."""
-        for g in GRANULARITIES:
-            if stop is not None and stop():
-                return False
-            self[g]
-        return True
 
 
 def _keys(reports: list[FileReport]) -> list[tuple[str, str | None]]:
