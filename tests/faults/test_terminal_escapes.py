@@ -72,3 +72,25 @@ def test_currency_code_with_escapes_is_printable_everywhere(tmp_path, capsys):
     assert not RAW.search(out + err)
     assert err.endswith("kpi-tui: warning: 1 rows in \\x1b[2J left out: no rate to EUR "
                         "(give one with --rates)\n")
+
+
+def test_headless_alert_json_with_c1_and_undecodable_names(tmp_path):
+    import datetime as dt
+    import io
+    import os
+
+    from kpi_tui.alerts.history import AlertHistory
+    from kpi_tui.settings import Settings
+    from kpi_tui.watch.headless import run_headless
+
+    root = os.path.join(os.fsencode(tmp_path), b"d\xe4ta\xc2\x9b")
+    os.mkdir(root)
+    with open(os.path.join(root, b"s.csv"), "w") as f:
+        f.write("customer,date,amount\na,2026-01-05,10\n")
+    out = io.StringIO()
+    code = run_headless(os.fsdecode(root), Settings(), once=True, out=out, err=io.StringIO(),
+                        history=AlertHistory(), clock=lambda: dt.datetime(2026, 6, 1))
+    assert code == 0
+    line = out.getvalue().splitlines()[0]
+    assert not RAW.search(line) and line.encode("utf-8")  # printable, encodable
+    assert json.loads(line)["folder"] == os.fsdecode(root)  # the same value
