@@ -132,7 +132,9 @@ def spark_session(source: str):
     active = SparkSession.getActiveSession()
     if active is not None:
         return active
-    return (SparkSession.builder.master(master).appName("kpi-tui")
-            .config("spark.ui.enabled", "false")
-            .config("spark.sql.session.timeZone", "UTC")
-            .getOrCreate())
+    b = (SparkSession.builder.master(master).appName("kpi-tui")
+         .config("spark.ui.enabled", "false")
+         .config("spark.sql.session.timeZone", "UTC"))
+    if master.startswith("local"):  # one machine: a few partitions, not 200 per shuffle
+        b = b.config("spark.sql.shuffle.partitions", "4").config("spark.driver.memory", "1g")
+    return b.getOrCreate()

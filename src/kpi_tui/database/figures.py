@@ -43,15 +43,19 @@ def summary(txn):
     )
 
 
-def _movements(sums, fp, lo: int, hi: int):
+def _movements(sums, fp, lo, hi):
     """Per (k, p): the AGGREGATES, from v(c,P) `sums` (k, customer, p, v) and the first
-    purchase period `fp` (customer[, k], fp). Periods lo..hi only."""
+    purchase period `fp` (customer[, k], fp). Periods lo..hi only (ints, or dicts by k)."""
     zero = ibis.literal(0, "int64")
     cur = sums.select("k", "customer", "p", v=sums.v, vp=zero)
     nxt = sums.select("k", "customer", p=sums.p + 1, v=zero, vp=sums.v)  # v(c,P-1) on P's key
     u = cur.union(nxt, distinct=False)
     u = u.group_by("k", "customer", "p").aggregate(v=u.v.sum(), vp=u.vp.sum())
-    u = u.filter((u.p >= lo) & (u.p <= hi))
+    if isinstance(lo, dict):  # per k
+        keep = ibis.or_(*[(u.k == k) & (u.p >= lo[k]) & (u.p <= hi[k]) for k in lo])
+    else:
+        keep = (u.p >= lo) & (u.p <= hi)
+    u = u.filter(keep)
     keys = [u.customer == fp.customer] + ([u.k == fp.k] if "k" in fp.columns else [])
     j = u.left_join(fp, keys)
     active, was = j.v > 0, j.vp > 0
@@ -77,42 +81,50 @@ def _movements(sums, fp, lo: int, hi: int):
     )
 
 
-def period_query(txn, g: str, first: int, last: int):
-    """The AGGREGATES of every period of granularity g holding data (one row per period)."""
+def period_query(txn, spans: dict[int, tuple[str, int, int]]):
+    """The AGGREGATES of every period holding data, for several granularities in one query:
+    `spans` = {k: (g, first, last)}; the result has one row per (k, period)."""
     x = txn.filter(txn.customer.notnull())
-    x = x.select(k=ibis.literal(0, "int64"), customer=x.customer, p=period_index(x.date, g),
-                 micros=x.micros)
+    parts = [x.select(k=ibis.literal(k, "int64"), customer=x.customer, p=period_index(x.date, g),
+                      micros=x.micros) for k, (g, _, _) in spans.items()]
+    x = parts[0].union(*parts[1:], distinct=False) if len(parts) > 1 else parts[0]
     sums = x.group_by("k", "customer", "p").aggregate(
         v=x.micros.sum(), bought=ibis.ifelse(x.micros > 0, 1, 0).max())
     bought = sums.filter(sums.bought > 0)
-    fp = bought.group_by(bought.customer).aggregate(fp=bought.p.min())
-    return _movements(sums.drop("bought"), fp, first, last)
+    fp = bought.group_by("k", "customer").aggregate(fp=bought.p.min())
+    lo = {k: first for k, (_, first, _) in spans.items()}
+    hi = {k: last for k, (_, _, last) in spans.items()}
+    return _movements(sums.drop("bought"), fp, lo, hi)
 
 
-def window_query(txn, d: int, length: int):
-    """AGGREGATES of the trailing windows ending on day d: k=0 previous (p=0) -> current (p=1),
-    k=1 year_ago (p=0) -> current (p=1)."""
+def window_query(txn, d: int, lengths: list[int]):
+    """AGGREGATES of the trailing windows ending on day d, for each length L (index i) in one
+    query: k=2i previous (p=0) -> current (p=1), k=2i+1 year_ago (p=0) -> current (p=1)."""
     x = txn.filter(txn.customer.notnull())
     x = x.select("customer", "micros", day=x.date.epoch_days().cast("int64"))
-    ws = windows(d, length)
-    span = {k: (periods.to_day(w.start), periods.to_day(w.end)) for k, w in ws.items()}
-
-    def part(k: int, p: int, name: str):
-        a, b = span[name]
-        s = x.filter((x.day >= a) & (x.day <= b))
-        return s.select(k=ibis.literal(k, "int64"), customer=s.customer,
-                        p=ibis.literal(p, "int64"), micros=s.micros)
-
-    parts = [part(0, 0, "previous"), part(0, 1, "current"), part(1, 0, "year_ago"),
-             part(1, 1, "current")]
-    u = parts[0].union(*parts[1:], distinct=False)
-    sums = u.group_by("k", "customer", "p").aggregate(v=u.micros.sum())
-    # first purchase in the current window: a positive transaction in it, none before it
-    b0, b1 = span["current"]
     pos = x.filter(x.micros > 0)
     first = pos.group_by(pos.customer).aggregate(day=pos.day.min())
-    fp = first.filter((first.day >= b0) & (first.day <= b1)).select(
-        "customer", fp=ibis.literal(1, "int64"))
+    parts, fps = [], []
+    for i, length in enumerate(lengths):
+        span = {k: (periods.to_day(w.start), periods.to_day(w.end))
+                for k, w in windows(d, length).items()}
+
+        def part(k: int, p: int, name: str):
+            a, b = span[name]
+            s = x.filter((x.day >= a) & (x.day <= b))
+            return s.select(k=ibis.literal(k, "int64"), customer=s.customer,
+                            p=ibis.literal(p, "int64"), micros=s.micros)
+
+        parts += [part(2 * i, 0, "previous"), part(2 * i, 1, "current"),
+                  part(2 * i + 1, 0, "year_ago"), part(2 * i + 1, 1, "current")]
+        # first purchase in the current window: a positive transaction in it, none before
+        b0, b1 = span["current"]
+        new = first.filter((first.day >= b0) & (first.day <= b1))
+        fps += [new.select("customer", k=ibis.literal(k, "int64"), fp=ibis.literal(1, "int64"))
+                for k in (2 * i, 2 * i + 1)]
+    u = parts[0].union(*parts[1:], distinct=False)
+    sums = u.group_by("k", "customer", "p").aggregate(v=u.micros.sum())
+    fp = fps[0].union(*fps[1:], distinct=False) if len(fps) > 1 else fps[0]
     return _movements(sums, fp, 0, 1)
 
 
@@ -130,33 +142,40 @@ def fill(table, first: int, last: int, k: int = 0) -> dict[str, np.ndarray]:
     return out
 
 
-def period_figures(run, txn, g: str, first_day: int, last_day: int,
-                   as_of: dt.date | None = None, margin: float = 1.0) -> list[dict]:
-    """metrics.figures.period_figures, computed in the engine (`run` executes a query)."""
-    idx = periods.period_index(np.array([first_day, last_day]), g)
-    first, last = int(idx[0]), int(idx[1])
-    aggs = fill(run(period_query(txn, g, first, last)), first, last)
+def period_figures(run, txn, gs, first_day: int, last_day: int,
+                   as_of: dt.date | None = None, margin: float = 1.0) -> dict[str, list[dict]]:
+    """metrics.figures.period_figures of each granularity of `gs`, computed in the engine in one
+    query (`run` executes it)."""
+    spans = {}
+    for k, g in enumerate(gs):
+        idx = periods.period_index(np.array([first_day, last_day]), g)
+        spans[k] = (g, int(idx[0]), int(idx[1]))
+    got = run(period_query(txn, spans))
     d = periods.to_day(as_of) if as_of is not None else last_day
-    return finish(series_from_aggregates(first, last, aggs, margin), g, d)
+    return {g: finish(series_from_aggregates(first, last, fill(got, first, last, k), margin), g, d)
+            for k, (g, first, last) in spans.items()}
 
 
-def window_figures(run, txn, g: str, last_day: int | None, as_of: dt.date | None = None,
-                   margin: float = 1.0) -> dict | None:
-    """metrics.figures.window_figures, computed in the engine."""
+def window_figures(run, txn, gs, last_day: int | None, as_of: dt.date | None = None,
+                   margin: float = 1.0) -> dict[str, dict | None]:
+    """metrics.figures.window_figures of each granularity of `gs`, computed in one query."""
     d = periods.to_day(as_of) if as_of is not None else last_day
     if d is None:
-        return None
-    length = periods.WINDOW_DAYS[g]
-    ws = windows(d, length)
-    got = run(window_query(txn, d, length))
-    prev, cur = series_from_aggregates(0, 1, fill(got, 0, 1, 0), margin)
-    yago, cur_y = series_from_aggregates(0, 1, fill(got, 0, 1, 1), margin)
+        return {g: None for g in gs}
+    lengths = [periods.WINDOW_DAYS[g] for g in gs]
+    got = run(window_query(txn, d, lengths))
     strip = lambda r: {k: v for k, v in r.items() if k != "index"}  # noqa: E731
-    return {
-        "length": length,
-        **{k: {"start": w.start.isoformat(), "end": w.end.isoformat()} for k, w in ws.items()},
-        "vs_previous": strip(cur),
-        "vs_year_ago": strip(cur_y),
-        "previous_figures": strip(prev),
-        "year_ago_figures": strip(yago),
-    }
+    out = {}
+    for i, (g, length) in enumerate(zip(gs, lengths)):
+        prev, cur = series_from_aggregates(0, 1, fill(got, 0, 1, 2 * i), margin)
+        yago, cur_y = series_from_aggregates(0, 1, fill(got, 0, 1, 2 * i + 1), margin)
+        out[g] = {
+            "length": length,
+            **{k: {"start": w.start.isoformat(), "end": w.end.isoformat()}
+               for k, w in windows(d, length).items()},
+            "vs_previous": strip(cur),
+            "vs_year_ago": strip(cur_y),
+            "previous_figures": strip(prev),
+            "year_ago_figures": strip(yago),
+        }
+    return out

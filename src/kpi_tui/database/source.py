@@ -17,7 +17,7 @@ from kpi_tui.database.connect import DEFAULT_TIMEOUT, Connection, connect
 from kpi_tui.database.transactions import (counted, currency_counts, dropped_status, left_out,
                                            pick_currency, status_values, transactions)
 from kpi_tui.metrics.ledger import MICROS
-from kpi_tui.metrics.periods import from_day
+from kpi_tui.metrics.periods import GRANULARITIES, from_day
 from kpi_tui.metrics.report import report_dict
 from kpi_tui.settings import Settings
 
@@ -102,22 +102,28 @@ class DatabaseSource:
         return None if d is None else from_day(d)
 
     def figures(self, g: str) -> list[dict]:
+        """The figures of granularity g; the first call computes every granularity in one
+        query (each is one row per period)."""
         if g not in self._figures:
             s = self.summary
+            gs = [x for x in GRANULARITIES if x not in self._figures] or [g]
             if s["first_day"] is None:
-                self._figures[g] = []
+                self._figures.update({x: [] for x in gs})
             else:
-                self._figures[g] = engine_figures.period_figures(
-                    self.run, self.transactions, g, int(s["first_day"]), int(s["last_day"]),
-                    self.settings.as_of, self.settings.margin)
+                self._figures.update(engine_figures.period_figures(
+                    self.run, self.transactions, gs, int(s["first_day"]), int(s["last_day"]),
+                    self.settings.as_of, self.settings.margin))
         return self._figures[g]
 
     def trailing(self, g: str) -> dict | None:
+        """The trailing windows of granularity g (the first call computes every granularity's
+        in one query)."""
         if g not in self._trailing:
             last = self.summary["last_day"]
-            self._trailing[g] = engine_figures.window_figures(
-                self.run, self.transactions, g, None if last is None else int(last),
-                self.settings.as_of, self.settings.margin)
+            gs = [x for x in GRANULARITIES if x not in self._trailing] or [g]
+            self._trailing.update(engine_figures.window_figures(
+                self.run, self.transactions, gs, None if last is None else int(last),
+                self.settings.as_of, self.settings.margin))
         return self._trailing[g]
 
     def report(self, g: str) -> dict:

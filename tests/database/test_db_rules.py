@@ -1,0 +1,110 @@
+"""METRICS.md's input rules, applied inside every engine: statuses, refunds, placeholder
+customers, one person one customer, currencies and rates, timezone. Figures checked by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from dbengines import engine  # noqa: F401 - the parametrised fixture
+
+from kpi_tui.database.source import DatabaseSource
+from kpi_tui.settings import Settings
+
+JAN, FEB = dt.date(2026, 1, 10), dt.date(2026, 2, 10)
+COLUMNS = [("order_id", "text"), ("customer_id", "text"), ("email", "text"),
+           ("order_date", "date"), ("amount", "decimal"), ("status", "text"),
+           ("currency", "text")]
+D = Decimal
+ROWS = [
+    ("1", "C1", None, JAN, D("100.00"), "paid", "EUR"),
+    ("2", "C2", None, JAN, D("50.00"), "failed", "EUR"),  # never moved
+    ("3", "C3", None, JAN, D("40.00"), "requires_payment_method", "EUR"),  # never moved
+    ("4", "C4", None, JAN, D("30.00"), "Incomplete", "EUR"),  # never moved
+    ("5", "N/A", None, JAN, D("20.00"), "paid", "EUR"),  # placeholder: unattributed
+    ("6", "guest", "  ", JAN, D("10.00"), "paid", "EUR"),  # unattributed
+    ("7", None, "Unknown", JAN, D("5.00"), "paid", "EUR"),  # unattributed
+    ("8", "C5", None, JAN, D("60.00"), "Refunded", "EUR"),  # refunded, no refund row: 0
+    ("9", "C6", None, JAN, D("70.00"), "refunded", "EUR"),  # refunded with its refund row:
+    ("9", "C6", None, FEB, D("-70.00"), "refunded", "EUR"),  # each at its signed amount
+    ("10", None, " Zed@Mail.com ", JAN, D("15.00"), "paid", "EUR"),
+    ("11", "C7", "zed@mail.com", JAN, D("25.00"), "Completed", "EUR"),  # links C7 and zed
+    ("12", "C8", "ZED@mail.com", FEB, D("5.00"), "paid", "EUR"),  # and C8: one person, C7
+    ("13", "C9", None, JAN, D("100.00"), "paid", "USD"),  # rate 0.5: 50 EUR
+    ("14", "C10", None, JAN, D("1000.00"), "paid", "GBP"),  # no rate: left out
+    ("15", "C1", None, FEB, D("80.00"), "paid", None),  # no currency: the reporting one
+]
+
+
+def src(engine, columns, rows, settings):
+    url, name = engine.load(columns, rows)
+    return DatabaseSource(url, table=name, settings=settings)
+
+
+def pick(row, *keys):
+    return tuple(row[k] for k in keys)
+
+
+def test_rules(engine):
+    s = src(engine, COLUMNS, ROWS, Settings(rates={"USD": 0.5}))
+    jan, feb = s.figures("month")
+    assert s.currency == "EUR"
+    assert s.warnings == ["1 rows in GBP left out: no rate to EUR (give one with --rates)"]
+    assert s.unattributed_revenue == 35.0
+    # Jan: C1 100, C5 0 (refunded), C6 70, C7 40 (its id and e-mail rows), C9 50 (USD 100)
+    assert pick(jan, "revenue", "active_customers", "acv") == (260.0, 4, 65.0)
+    # Feb: C1 80, C6 -70 (its refund), C7 5 (C8's row, same e-mail)
+    assert pick(feb, "revenue", "active_customers", "retained_customers", "churned_customers",
+                "new_customers", "retained_revenue", "retained_revenue_prev",
+                "churned_revenue_prev", "contraction") == (15.0, 2, 2, 2, 0, 85.0, 140.0, 120.0,
+                                                          -55.0)
+    text = s.check_text()
+    for piece in ("customer  customer_id else email (trimmed, lower-cased)", "Rows: 16 read, 12 counted",
+                  "1 rows with status 'failed'", "Dates: 2026-01-10 to 2026-02-10",
+                  "Currency: EUR", "GBP left out"):
+        assert piece in text, (piece, text)
+
+
+def test_linking_off(engine):
+    settings = Settings(rates={"USD": 0.5})
+    settings.link_identities = False
+    jan, feb = src(engine, COLUMNS, ROWS, settings).figures("month")
+    # Jan: C1, C6, C7 25, zed@mail.com 15, C9; Feb: C1 80, C6 -70, C8 5 (new)
+    assert pick(jan, "revenue", "active_customers") == (260.0, 5)
+    assert pick(feb, "revenue", "active_customers", "new_customers", "churned_customers") == \
+        (15.0, 2, 1, 4)
+
+
+def test_refunded_column(engine):
+    cols = [("order_id", "text"), ("customer", "text"), ("date", "date"), ("total", "decimal"),
+            ("refunded_amount", "decimal"), ("status", "text")]
+    rows = [("1", "A", JAN, D("100.00"), D("30.00"), "Refunded"),  # the column wins: 70
+            ("2", "B", JAN, D("50.00"), None, "paid")]
+    (jan,) = src(engine, cols, rows, Settings()).figures("month")
+    assert pick(jan, "revenue", "active_customers") == (120.0, 2)
+
+
+def test_case_sensitive_ids(engine):
+    """`abc` and `ABC` are two customers in every engine (MySQL's collation would merge them)."""
+    cols = [("customer_id", "text"), ("date", "date"), ("amount", "double")]
+    rows = [("abc", JAN, 10.0), ("ABC", JAN, 20.0), ("abc", FEB, 5.0)]
+    jan, feb = src(engine, cols, rows, Settings()).figures("month")
+    assert pick(jan, "active_customers", "acv") == (2, 15.0)
+    assert pick(feb, "retained_customers", "churned_customers") == (1, 1)
+
+
+def test_timezone(engine):
+    if engine.name == "mysql":
+        pytest.skip("mysql: TIMESTAMP columns are read in UTC (no time zone tables to convert)")
+    cols = [("customer_id", "text"), ("created_at", "timestamptz"), ("amount", "double")]
+    utc = dt.timezone.utc
+    rows = [("a", dt.datetime(2026, 2, 1, 3, 0, tzinfo=utc), 10.0),  # Jan 31 in New York
+            ("b", dt.datetime(2026, 2, 1, 12, 0, tzinfo=utc), 20.0)]
+    url, name = engine.load(cols, rows)
+    plain = DatabaseSource(url, table=name, settings=Settings())
+    assert [p["revenue"] for p in plain.figures("month")] == [30.0]
+    ny = DatabaseSource(url, table=name, settings=Settings(timezone="America/New_York"))
+    assert [(p["start"], p["revenue"]) for p in ny.figures("month")] == \
+        [("2026-01-01", 10.0), ("2026-02-01", 20.0)]
