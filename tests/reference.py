@@ -35,6 +35,38 @@ def customer_value(value):
     return None if not v or v.lower() in PLACEHOLDERS else v
 
 
+def customers(rows, link=True):
+    """rows: [(id or None, e-mail or None)] -> each row's customer (None: unattributed).
+    The id, else the e-mail; with `link`, rows that share an id or an e-mail are one customer
+    (transitively), named by the smallest of its ids, else its smallest e-mail."""
+    if not link:
+        return [i if i is not None else e for i, e in rows]
+    parent = {}
+
+    def find(x):
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    for i, e in rows:
+        if i is not None and e is not None:
+            a, b = find(("id", i)), find(("email", e))
+            if a != b:
+                parent[a] = b
+    members = {}
+    for node in list(parent):
+        members.setdefault(find(node), []).append(node)
+
+    def name(node):
+        group = members.get(find(node), [node])
+        ids = [v for kind, v in group if kind == "id"]
+        return min(ids) if ids else min(v for kind, v in group)
+
+    return [name(("id", i)) if i is not None else name(("email", e)) if e is not None else None
+            for i, e in rows]
+
+
 def file_version(mtime, path, last_date):
     """Files sort by this, the most recent last (METRICS.md, Duplicates): modification time;
     at the same time, the file whose rows reach the later date (`last_date`, None when it has

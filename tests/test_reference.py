@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 
 from conftest import GOLDEN
 from kpi_tui.cli import main
-from reference import (FIELDS, GRANULARITIES, customer_value, file_version, refunded_status, report,
-                       says_refunded)
+from reference import (FIELDS, GRANULARITIES, customer_value, customers, file_version, refunded_status,
+                       report, says_refunded)
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data"
 # statuses that say the money never moved (METRICS.md, Amount)
@@ -41,8 +41,20 @@ def dedupe(files):
     return [(i, t) for mtime, rows in files for i, t in rows if newest[i] == mtime and t is not None]
 
 
+def email_value(value):
+    v = customer_value(value)
+    return v.lower() if v else None
+
+
+def linked(rows):
+    """rows [((id, e-mail), date, amount)] -> [(customer, date, amount)] (one person, one customer)."""
+    names = customers([who for who, d, a in rows])
+    return [(n, d, a) for n, (who, d, a) in zip(names, rows)]
+
+
 def read_golden_layout(folder):
-    """order_id,customer_id,created_at,amount,currency,status (the golden example's layout)."""
+    """order_id,customer_id,created_at,amount,currency,status (the golden example's layout),
+    and an optional email column."""
     files = []
     for p in sorted(Path(folder).rglob("*.csv")):
         rows = []
@@ -51,12 +63,12 @@ def read_golden_layout(folder):
                 if r["status"].strip().lower() in DROP:
                     rows.append((r["order_id"], None))
                     continue
-                cust = customer_value(r["customer_id"])
+                who = (customer_value(r["customer_id"]), email_value(r.get("email")))
                 day = dt.date.fromisoformat(r["created_at"][:10])
-                rows.append((r["order_id"], (says_refunded(r["status"]), (cust, day, Decimal(r["amount"])))))
+                rows.append((r["order_id"], (says_refunded(r["status"]), (who, day, Decimal(r["amount"])))))
         last = max((t[1][1] for _, t in rows if t is not None), default=None)
         files.append((file_version(p.stat().st_mtime, p, last), rows))
-    return refunded_status([(i, flag, t) for i, (flag, t) in dedupe(files)])
+    return linked(refunded_status([(i, flag, t) for i, (flag, t) in dedupe(files)]))
 
 
 def read_sample(folder):
@@ -71,10 +83,10 @@ def read_sample(folder):
                 if r["Financial Status"].strip().lower() in DROP:
                     rows.append((r["Name"], None))
                     continue
-                email = r["Email"].strip().lower() or None
+                email = email_value(r["Email"])
                 day = dt.date.fromisoformat(r["Created at"][:10])
                 amount = Decimal(r["Total"]) - Decimal(r["Refunded Amount"] or "0")
-                rows.append((r["Name"], (email, day, amount)))
+                rows.append((r["Name"], ((None, email), day, amount)))
         last = max((t[1] for _, t in rows if t is not None), default=None)
         files.append((file_version(p.stat().st_mtime, p, last), rows))
     for p in sorted(Path(folder).glob("stripe/*.csv")):  # Stripe
@@ -84,13 +96,13 @@ def read_sample(folder):
                 if r["Status"].strip().lower() in DROP:
                     rows.append((r["id"], None))
                     continue
-                cust = r["Customer ID"].strip() or r["Customer Email"].strip().lower() or None
+                who = (customer_value(r["Customer ID"]), email_value(r["Customer Email"]))
                 day = dt.date.fromisoformat(r["Created date (UTC)"][:10])
                 amount = Decimal(r["Amount"]) - Decimal(r["Amount Refunded"] or "0")
-                rows.append((r["id"], (cust, day, amount)))
+                rows.append((r["id"], (who, day, amount)))
         last = max((t[1] for _, t in rows if t is not None), default=None)
         files.append((file_version(p.stat().st_mtime, p, last), rows))
-    return [t for i, t in dedupe(files)]
+    return linked([t for i, t in dedupe(files)])
 
 
 # ---- comparing ---------------------------------------------------------------------------
@@ -186,6 +198,7 @@ POSITIVE_STATUSES = ["paid", "Paid", "completed", "succeeded", "", "failed", "Fa
                      "abandoned", "unpaid"]
 REFUND_STATUSES = ["refunded", "paid", "partially_refunded"]
 CUSTOMERS = ["", "alice", "bob", "carol", "dave", "erin", "frank", "N/A", "guest", " - "]
+EMAILS = ["", "", "", "a@x.com", " A@X.com", "b@y.org", "c@z.net", "n/a"]  # beside the id: linked
 DAY0 = dt.date(2025, 11, 20)
 
 
@@ -198,7 +211,7 @@ def exports(draw):
         day = DAY0 + dt.timedelta(days=draw(st.integers(0, 150)))
         cents = draw(st.integers(-30000, 60000))
         statuses = REFUND_STATUSES if cents < 0 else POSITIVE_STATUSES
-        rows.append((f"o{i}", draw(st.sampled_from(CUSTOMERS)),
+        rows.append((f"o{i}", draw(st.sampled_from(CUSTOMERS)) + "|" + draw(st.sampled_from(EMAILS)),
                      f"{day.isoformat()} {draw(st.integers(0, 23)):02d}:{draw(st.integers(0, 59)):02d}:00",
                      f"{Decimal(cents) / 100:.2f}", draw(st.sampled_from(statuses))))
     nfiles = draw(st.integers(1, min(4, n)))
@@ -233,9 +246,10 @@ def write_exports(folder, files, first_mtime=1_700_000_000, tied=False):
         p = folder / (TIED_NAMES[k] if tied else f"orders-{k}.csv")
         with open(p, "w", newline="", encoding="utf-8") as f:
             w = csv.writer(f)
-            w.writerow(["order_id", "customer_id", "created_at", "amount", "currency", "status"])
-            for oid, cust, created, amount, status in rows:
-                w.writerow([oid, cust, created, amount, "EUR", status])
+            w.writerow(["order_id", "customer_id", "created_at", "amount", "currency", "status", "email"])
+            for oid, who, created, amount, status in rows:
+                cust, email = who.split("|")
+                w.writerow([oid, cust, created, amount, "EUR", status, email])
         os.utime(p, (first_mtime + (0 if tied else 86400 * k),) * 2)
 
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from kpi_tui.ingest import refunded
+from kpi_tui.ingest import identity, refunded
+from kpi_tui.ingest.identity import Identity
 from kpi_tui.ingest.refunded import Refunds
 
 
@@ -17,6 +18,11 @@ class Applied:
     """What the rules did, kept so that new files can be added without reading the old ones."""
 
     refunds: Refunds
+    identity: Identity | None  # None: linking turned off (setting link_identities)
+
+
+def linking(settings) -> bool:
+    return bool(getattr(settings, "link_identities", True))
 
 
 def apply(keys: list[str], scopes: list[str], selections: list, settings,
@@ -27,7 +33,10 @@ def apply(keys: list[str], scopes: list[str], selections: list, settings,
     refunds = refunded.apply(keys, scopes, selections, prev.refunds if prev else None)
     if refunds is None:  # conflicts() said otherwise
         raise ValueError("new files change older rows: apply the rules to every file")
-    return Applied(refunds)
+    ident = None
+    if linking(settings):
+        ident = identity.link(keys, selections, prev.identity if prev else None)
+    return Applied(refunds, ident)
 
 
 def conflicts(prev: Applied | None, tables: list[pa.Table], scopes: list[str]) -> bool:
@@ -35,9 +44,14 @@ def conflicts(prev: Applied | None, tables: list[pa.Table], scopes: list[str]) -
     the older ones: then apply them to every file again."""
     if prev is None:
         return False
-    return refunded.conflicts(prev.refunds, tables, scopes)
+    return refunded.conflicts(prev.refunds, tables, scopes) or identity.conflicts(prev.identity, tables)
 
 
 def add_notes(reports: list, applied: Applied) -> None:
     """What the rules did, in the files' reports (shown by `check`)."""
     refunded.add_notes(reports, applied.refunds)
+    if applied.identity is not None:
+        by_key = {str(r.path): r for r in reports}
+        for key, notes in applied.identity.notes.items():
+            if key in by_key:
+                by_key[key].notes.extend(n for n in notes if n not in by_key[key].notes)
