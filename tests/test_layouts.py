@@ -452,3 +452,17 @@ def test_paypal_older_download_without_balance_impact():
                        "not a sale or refund: General Withdrawal": 1,
                        "not a sale or refund: Bank Deposit to PP Account": 1,
                        "not a sale or refund: PreApproved Payment Bill User Payment": 1}
+
+
+def test_parse_cache_is_keyed_by_the_currency_setting(tmp_path):
+    # Stripe's converted amounts are chosen by the reporting currency: a cached parse made
+    # without it must not serve a run that sets it
+    import shutil
+
+    from kpi_tui.ingest.folder import load_folder
+
+    shutil.copy(FIX / "stripe-unified_payments.csv", tmp_path / "unified_payments.csv")
+    first = load_folder(tmp_path, Settings()).transactions.column("amount").to_pylist()
+    usd = load_folder(tmp_path, Settings(currency="USD", rates={"EUR": 1.0})).transactions
+    assert first == pytest.approx([20.7, 55.2, 0.0, 10.0])
+    assert usd.column("amount").to_pylist() == pytest.approx([22.5, 60.0, 0.0, 10.0])

@@ -128,7 +128,9 @@ class Dataset:
 
 def fingerprint(settings: Settings) -> str:
     m = asdict(settings.mapping) if settings.mapping else None
-    return json.dumps([settings.timezone, settings.date_order, m], sort_keys=True, default=str)
+    # the currency too: layouts read with it ($ is that dollar; Stripe's converted amounts)
+    return json.dumps([settings.timezone, settings.date_order, m, settings.currency], sort_keys=True,
+                      default=str)
 
 
 def parse_file(path: Path, settings: Settings) -> tuple[pa.Table, FileReport, pa.Array | None]:
