@@ -41,6 +41,7 @@ def folder_key(root: Path, settings: Settings, files: list | None = None,
             return None
     files = sorted((str(Path(p).resolve()), size, mtime) for p, size, mtime in files)
     s = [fingerprint(settings), settings.currency, sorted(settings.rates.items()),
+         getattr(settings, "link_identities", True),
          [d.isoformat() for d in plausible.window(settings)]]
     here = Path(__file__).resolve()
     code = [code_version()] + [hashlib.sha256(f.read_bytes()).hexdigest()[:16]
