@@ -466,3 +466,27 @@ def test_parse_cache_is_keyed_by_the_currency_setting(tmp_path):
     usd = load_folder(tmp_path, Settings(currency="USD", rates={"EUR": 1.0})).transactions
     assert first == pytest.approx([20.7, 55.2, 0.0, 10.0])
     assert usd.column("amount").to_pylist() == pytest.approx([22.5, 60.0, 0.0, 10.0])
+
+
+def test_etsy_sold_orders_tab_separated(tmp_path):
+    # issue 10 item 9: every EtsySoldOrders*.csv, which also come tab-separated
+    from kpi_tui.ingest.readers import read_raw
+
+    (raw,) = read_raw(FIX / "EtsySoldOrders2026-1.csv")
+    n = normalize(raw, Settings())
+    assert n.layout == "etsy-sold-orders"
+    assert rows(n) == [
+        R("811223344", "2026-01-04", 30.42, "USD", "3101234567"),
+        R("922334455", "2026-01-13", 23.2, "USD", "3101234999"),  # Adjusted Order Total (a refund)
+    ]
+    assert n.drops == {"status canceled": 1}
+
+
+def test_woocommerce_rest_names():
+    n = normalize(load(FIX / "woocommerce-rest.csv"), Settings())
+    assert n.layout == "woocommerce-orders"
+    assert rows(n) == [
+        R("3", "2026-03-01", 55.0, "USD", "901"),
+        R("guest@example.com", "2026-03-03", 15.5, "USD", "903"),  # customer_id 0: the e-mail
+    ]
+    assert n.drops == {"status pending": 1}

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from kpi_tui.ingest.layouts import generic, lineitems, paypal, paypal_short, shopify, square, stripe, woocommerce
+from kpi_tui.ingest.layouts import (etsy, generic, lineitems, paypal, paypal_short, shopify, square, stripe,
+                                    woocommerce)
 from kpi_tui.ingest.layouts.common import Columns
 from kpi_tui.ingest.schema import Normalized, UnusableFile
 from kpi_tui.settings import Settings
 
-LAYOUTS = [shopify, stripe, paypal, paypal_short, square, woocommerce, lineitems, generic]
+LAYOUTS = [shopify, stripe, paypal, paypal_short, square, woocommerce, etsy, lineitems, generic]
 
 
 def detect(table) -> str | None:

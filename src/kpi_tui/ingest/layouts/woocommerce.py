@@ -7,14 +7,16 @@ from kpi_tui.ingest.layouts.common import Builder, Columns, clean_id, clean_text
 from kpi_tui.ingest.layouts.shopify import first_rows_only
 
 NAME = "woocommerce-orders"
-ORDER_ID = ("Order Number", "Order ID", "order_number_formatted")
-TOTAL = ("Order Total Amount", "Order Total", "Order Total Amount with Tax")
+# the built-in export, the export plugins, and the REST API / import names (wc_order_id, total...)
+ORDER_ID = ("Order Number", "Order ID", "order_number_formatted", "wc_order_id")
+TOTAL = ("Order Total Amount", "Order Total", "Order Total Amount with Tax", "total")
 DATE = ("Order Date", "Date Created", "Order Created")
 STATUS = ("Order Status", "Status")
 REFUND = ("Order Refund", "Order Refund Amount", "Refunded Total", "Order Refunded", "Total Refunded",
           "Refund Amount", "Refunded Amount")
 CUSTOMER = ("Customer User ID", "Customer User", "Customer ID", "User ID")
-EMAIL = ("Billing Email", "Email (Billing)", "Billing Email Address", "Customer Email", "Customer User Email")
+EMAIL = ("Billing Email", "Email (Billing)", "Billing Email Address", "Customer Email", "Customer User Email",
+         "billing.email")
 CURRENCY = ("Order Currency", "Currency")
 
 
