@@ -557,17 +557,17 @@ def test_not_a_zip(tmp_path):
 
 def test_file_removed_while_being_read(tmp_path, monkeypatch):
     """Read only through the descriptor opened first: a removal after it changes nothing."""
-    from kpi_tui.ingest import readers
+    from kpi_tui.ingest.readers import sniff
 
     p = write(tmp_path, "going.csv", ORDERS_TEXT)
     whole = read_raw(p)[0].table
-    real_kind = readers._kind
+    real_kind = sniff._kind
 
     def kind_then_remove(fname, head):
         p.unlink()  # gone after its first bytes were read
         return real_kind(fname, head)
 
-    monkeypatch.setattr(readers, "_kind", kind_then_remove)
+    monkeypatch.setattr(sniff, "_kind", kind_then_remove)
     assert read_raw(p)[0].table.equals(whole)
     with pytest.raises(UnusableFile, match=r"^going\.csv was removed before it could be read\.$"):
         read_raw(p)
@@ -590,9 +590,9 @@ def test_zip_header_lying_about_size_message(tmp_path):
 
 
 def test_quoted_newlines_after_the_sample_across_blocks(tmp_path, monkeypatch):
-    from kpi_tui.ingest import readers
+    from kpi_tui.ingest.readers import delimited
 
-    monkeypatch.setattr(readers, "BLOCK", 4096)  # many block boundaries
+    monkeypatch.setattr(delimited, "BLOCK", 4096)  # many block boundaries
     plain = "".join(f"{i},plain,{i}.5\n" for i in range(5000))  # > 64 KB sample, no quotes
     quoted = "".join(f'{i},"two\nlines",{i}.5\n' for i in range(5000, 6000))
     raw = only(write(tmp_path, "late-quotes.csv", "id,note,amount\n" + plain + quoted))

@@ -1,0 +1,171 @@
+"""CSV/TSV/TXT: delimiter, title lines and encoding sniffed from a sample, read by pyarrow."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import os
+from collections import Counter
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from kpi_tui.ingest.readers.base import SAMPLE, RawTable, _finish, _open
+from kpi_tui.ingest.readers.sniff import (_decode_head, _encoding, _guess_8bit, _looks_binary,
+                                          _utf16_nobom)
+from kpi_tui.ingest.schema import UnusableFile
+
+BLOCK = 8 << 20  # pyarrow CSV block: large enough to be fast, small enough to keep memory low
+DELIMITERS = ",;\t|"
+
+
+def _field_counts(lines: list[str], delim: str) -> list[int]:
+    try:
+        return [len(row) for row in csv.reader(lines, delimiter=delim, quotechar='"') if row]
+    except csv.Error:
+        return []
+
+
+def _consistent(counts: list[int]) -> tuple[float, int]:
+    """(share of lines with the most common field count, that count) for one delimiter."""
+    if not counts:
+        return 0.0, 0
+    n, hits = Counter(counts).most_common(1)[0]
+    return hits / len(counts), n
+
+
+def _sniff_delimiter(lines: list[str]) -> str:
+    text = "\n".join(lines[:50])
+    try:
+        delim = csv.Sniffer().sniff(text, delimiters=DELIMITERS).delimiter
+        share, n = _consistent(_field_counts(lines[:50], delim))
+        if n > 1 and share >= 0.9:
+            return delim
+    except csv.Error:
+        pass
+    # Fallback: the delimiter that splits the header and the rows alike, into the most fields.
+    scores = []
+    for delim in DELIMITERS:
+        share, n = _consistent(_field_counts(lines[:50], delim))
+        if n > 1:
+            scores.append((share >= 0.9, share, n, delim))
+    return max(scores)[3] if scores else ","
+
+
+def _header_skip(lines: list[str], delim: str) -> int:
+    """Title lines (one field at most, or blank) above a wider header, to skip."""
+    counts = [len(r) if r else 0 for r in _rows(lines[:60], delim)]
+    modal = Counter(c for c in counts if c > 1).most_common(1)
+    if not modal:
+        return 0
+    skip = 0
+    while skip < min(len(counts) - 1, 20) and counts[skip] <= 1:
+        skip += 1
+    return skip if counts[skip] == modal[0][0] else 0
+
+
+def _rows(lines: list[str], delim: str) -> list[list[str]]:
+    try:
+        return list(csv.reader(lines, delimiter=delim, quotechar='"'))
+    except csv.Error:
+        return []
+
+
+def _read_delimited(name: str, path: Path | None, data, head: bytes) -> RawTable:
+    complete = (len(data) if data is not None else os.path.getsize(path)) <= len(head)
+    if complete and not head.endswith((b"\n", b"\r")) and not _utf16_nobom(head) \
+            and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        data, path = head + b"\n", None  # a last line without its newline (a header alone)
+        head = data
+    if _looks_binary(head):
+        raise UnusableFile(f"{name} is not a text table (it holds binary data).")
+    enc = _encoding(head, complete)
+    text = _decode_head(head, enc)
+    if not text.strip("\ufeff \t\r\n\x00\x1a"):
+        raise UnusableFile(f"{name} is empty.")
+    lines = text.lstrip("\ufeff").splitlines()
+    if not complete and len(lines) > 1:
+        lines = lines[:-1]  # the sample cut the last line
+    delim = _sniff_delimiter([ln for ln in lines if ln.strip()])
+    skip = _header_skip(lines, delim)
+    lines = [ln for ln in lines if ln.strip()]
+    # A quoted field spanning lines in the sample: let pyarrow split blocks quote-aware (slower).
+    multiline = any('"' in ln for ln in lines) and len(lines) > len(_field_counts(lines, delim))
+    while True:
+        try:
+            table, bad, split = _pyarrow_csv(path, data, enc, delim, skip, multiline)
+        except pa.ArrowInvalid as exc:
+            msg = str(exc)
+            if "newlines_in_values" in msg and not multiline:
+                multiline = True  # a quoted newline after the sample: read quote-aware
+            elif "UTF8" in msg and enc.startswith("utf-8"):
+                enc = _guess_8bit(_invalid_utf8_window(path, data))
+            else:
+                raise UnusableFile(f"{name} could not be parsed as a delimited text table.") from None
+            continue
+        except UnicodeDecodeError:
+            if enc != "cp1252":
+                raise UnusableFile(f"{name} holds bytes that are not valid {enc} text.") from None
+            enc = "latin-1"  # bytes cp1252 leaves undefined, after the sample
+            continue
+        if split and not multiline:  # a quoted newline fell between blocks: read quote-aware
+            table2, bad2, _ = _pyarrow_csv(path, data, enc, delim, skip, True)
+            if bad2 < bad:
+                table, bad = table2, bad2
+        break
+    if table.num_rows == 0:
+        raise UnusableFile(f"{name} is empty.")
+    header = [v for v in table.slice(0, 1).to_pylist()[0].values()]
+    body = table.slice(1)
+    if body.num_rows == 0 and bad:
+        raise UnusableFile(f"{name}: none of its rows has as many fields as its header.")
+    return RawTable(name, _finish(header, body.columns), bad_rows=bad)
+
+
+def _invalid_utf8_window(path: Path | None, data) -> bytes:
+    """Bytes around the first invalid UTF-8 sequence, found in chunks (no whole-file copy)."""
+    fh = _open(path, data)
+    with fh:
+        decoder, offset = codecs.getincrementaldecoder("utf-8")(), 0
+        while chunk := fh.read(1 << 20):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                fh.seek(max(0, offset + exc.start - SAMPLE // 2))
+                return fh.read(SAMPLE)
+            offset += len(chunk)
+        fh.seek(0)
+        return fh.read(SAMPLE)
+
+
+def _pyarrow_csv(path, data, enc: str, delim: str, skip: int, multiline: bool) -> tuple[pa.Table, int, bool]:
+    """(table with the header as row 0, malformed rows skipped, whether one had an open quote)."""
+    bad, split = 0, False
+
+    def on_bad(row) -> str:
+        nonlocal bad, split
+        bad += 1
+        split = split or (row.text or "").count('"') % 2 == 1
+        return "skip"
+
+    # Header read as data row 0, so each column is typed string by position (f0, f1, ...).
+    read = pacsv.ReadOptions(
+        block_size=BLOCK,
+        use_threads=True,
+        skip_rows=skip,
+        autogenerate_column_names=True,
+        encoding="utf8" if enc in ("utf-8", "utf-8-sig") else enc,
+    )
+    parse = pacsv.ParseOptions(delimiter=delim, newlines_in_values=multiline, invalid_row_handler=on_bad)
+    convert = pacsv.ConvertOptions(
+        column_types={f"f{i}": pa.string() for i in range(4096)},
+        strings_can_be_null=True,
+        null_values=[""],
+        quoted_strings_can_be_null=True,
+    )
+    source = str(path) if path is not None else pa.py_buffer(data)
+    if path is None:
+        source = pa.BufferReader(source)
+    table = pacsv.read_csv(source, read_options=read, parse_options=parse, convert_options=convert)
+    return table, bad, split
