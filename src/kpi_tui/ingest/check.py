@@ -23,8 +23,9 @@ def check_text(ds: Dataset) -> str:
             lines.append(f"              {n:,} {t(reason)}")
         if f.date_min:
             lines.append(f"    dates:    {f.date_min} to {f.date_max}")
-        lines.append("    currency: " + (", ".join(map(t, f.currencies)) or
-                                       f"none given (taken as {t(ds.currency or 'the reporting currency')})"))
+        if f.currencies or f.rows_kept:  # no row kept: the notes say the file's currency
+            lines.append("    currency: " + (", ".join(map(t, f.currencies)) or
+                                           f"none given (taken as {t(ds.currency or 'the reporting currency')})"))
         for note in f.notes:
             lines.append(f"    note:     {t(note)}")
         out.append("\n".join(lines) + "\n")

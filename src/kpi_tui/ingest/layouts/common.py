@@ -292,6 +292,8 @@ class Builder:
         ]
         table = pa.Table.from_arrays([pa.array(c) if not isinstance(c, pa.Array) else c for c in cols],
                                      schema=TXN_SCHEMA)
+        if n and not self.keep.any():
+            self.notes.append(self.nothing_kept(currency))
         dropped_ids = None
         if not self.keep.all():
             if txn_id is not None:  # dedupe must see every id of the file, counted or not
@@ -304,6 +306,27 @@ class Builder:
         return Normalized(table=table, layout=self.layout, mapping=mapping, rows_read=n,
                           drops=dict(self.drops), notes=list(dict.fromkeys(self.notes)),
                           dropped_ids=dropped_ids)
+
+    def nothing_kept(self, currency) -> str:
+        """Why every row was left out, and what to do when the statuses are wrong (issue 10)."""
+        why = ", ".join(f"{r[7:]}: {k:,}" for r, k in self.drops.items() if r.startswith("status "))
+        cur = ""
+        if currency is not None:
+            seen = sorted(pc.unique(pc.drop_null(currency)).to_pylist())
+            cur = f" Its currency: {', '.join(seen)}." if seen else ""
+        if not why:
+            return "every row was left out (see the reasons above)." + cur
+        cols = {}  # the columns read, as [mapping] keys
+        for k, v in self.mapping.items():
+            k = {"txn_id": "order_id"}.get(k, k)
+            for part in v.split(" else "):
+                name = part.removesuffix(" (trimmed, lower-cased)")
+                if name in self.cols.index and k in ("customer", "date", "amount", "order_id", "currency"):
+                    cols["email" if name != part else k] = name
+        block = "mapping = { " + ", ".join(f'{k} = "{v}"' for k, v in cols.items()) + " }"
+        return (f"every row was left out: its status says the money never moved ({why}).{cur} If these "
+                f"orders were paid (cash on delivery, for instance), name the columns without a status "
+                f"in kpi-tui.toml to count them: {block}")
 
     def unusable(self, what: str) -> UnusableFile:
         return UnusableFile(f"{self.name}: {what}")
