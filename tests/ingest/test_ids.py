@@ -73,3 +73,15 @@ def test_same_mtime_check_says_which_rule_decided(tmp_path, capsys):
     main(["check", str(tmp_path), "--no-cache"])
     out = capsys.readouterr().out
     assert "1 id counted from a file modified at the same time whose rows reach a later date" in out
+
+
+def test_stores_named_by_the_export_never_share_ids(tmp_path, capsys):
+    from kpi_tui.cli import main
+
+    head = "order_id,customer_id,created_at,amount,currency,status,Store\n"
+    write(tmp_path, "paris.csv", head + "1001,ann,2026-01-05,10.00,EUR,paid,Paris\n", T0)
+    write(tmp_path, "lyon.csv", head + "1001,bob,2026-01-06,20.00,EUR,paid,Lyon\n", T0 + 60)
+    write(tmp_path, "lyon-again.csv", head + "1001,bob,2026-01-06,20.00,EUR,paid,Lyon\n", T0 + 120)
+    assert counted(tmp_path) == [("1001", 10.0), ("1001", 20.0)]
+    main(["check", str(tmp_path), "--no-cache"])
+    assert "store ← Store: Lyon" in capsys.readouterr().out

@@ -79,6 +79,12 @@ def dedupe_masks(parts: list[Part]) -> tuple[list[np.ndarray | None], dict[str, 
 _COPY = re.compile(r"^(.*?) ?\((\d+)\)(\.[^.]*)?$")  # a browser's later download: "name (2).csv"
 
 
+def scope_of(report) -> str:
+    """Where a file's ids are unique: its layout, and its store where the export names one."""
+    store = report.mapping.get("store")
+    return (report.layout or "") + (f" / {store}" if store else "")
+
+
 def version(p: Part) -> tuple:
     """Which of two files is the more recent (METRICS.md, Duplicates): the later modification
     time; at the same time, the file whose rows reach the later date, then `name (2)` over

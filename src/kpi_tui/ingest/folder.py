@@ -15,7 +15,7 @@ from kpi_tui import safe
 from kpi_tui.ingest import plausible
 from kpi_tui.ingest.cache import ParseCache
 from kpi_tui.ingest.currency import convert_rows, reporting_currency
-from kpi_tui.ingest.dedupe import Part, dedupe_masks
+from kpi_tui.ingest.dedupe import Part, dedupe_masks, scope_of
 from kpi_tui.ingest import rules
 from kpi_tui.ingest.discover import discover
 from kpi_tui.ingest.layouts import normalize
@@ -235,7 +235,7 @@ def _load_file(path: Path, settings: Settings, cache: ParseCache | None):
         describe(report, table)
         if dropped is not None:
             other_ids = dropped if other_ids is None else pc.unique(pa.concat_arrays([other_ids, dropped]))
-    return Part(str(path), st.st_mtime, table, chash, other_ids, scope=report.layout or ""), report
+    return Part(str(path), st.st_mtime, table, chash, other_ids, scope=scope_of(report)), report
 
 
 def load_folder(root: Path, settings: Settings | None = None, use_cache: bool | None = None,

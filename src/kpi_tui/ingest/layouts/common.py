@@ -151,6 +151,10 @@ def says_refunded(status: str) -> bool:
     return k in REFUNDED or (k.startswith("wc") and k[2:] in REFUNDED)
 
 
+STORE = ("Store", "Store Name", "Store ID", "Shop", "Shop Name", "Shop ID", "Boutique", "Magasin", "Laden",
+         "Filiale", "Tienda")
+
+
 def dollar_for(settings: Settings) -> str:
     cur = (settings.currency or "").upper()
     return cur if cur in DOLLARS else "USD"
@@ -270,6 +274,16 @@ class Builder:
         self.mapping["currency"] = "none (reporting currency)"
         return None
 
+    def store(self) -> None:
+        """The store the export names (a Store or Shop column): order ids are unique within one."""
+        name = self.cols.find(*STORE)
+        if name is None:
+            return
+        values, _ = self.codes(name)
+        stores = sorted({v.strip() for v in values if v is not None and v.strip()})
+        if stores:
+            self.mapping["store"] = f"{name}: {', '.join(stores)}"
+
     # -- result
     def finish(self, customer, date, amount, currency=None, txn_id=None) -> Normalized:
         for arr, reason in ((date, "unreadable date"), (amount, "unreadable amount")):
@@ -294,6 +308,8 @@ class Builder:
                                      schema=TXN_SCHEMA)
         if n and not self.keep.any():
             self.notes.append(self.nothing_kept(currency))
+        if txn_id is not None:
+            self.store()
         dropped_ids = None
         if not self.keep.all():
             if txn_id is not None:  # dedupe must see every id of the file, counted or not
@@ -301,7 +317,7 @@ class Builder:
                 ids = pc.drop_null(arr.filter(pa.array(~self.keep)))
                 dropped_ids = pc.unique(ids) if len(ids) else None
             table = table.filter(pa.array(self.keep))
-        order = ["customer", "date", "amount", "currency", "status", "txn_id", "rows"]
+        order = ["customer", "date", "amount", "currency", "status", "txn_id", "store", "rows"]
         mapping = dict(sorted(self.mapping.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99))
         return Normalized(table=table, layout=self.layout, mapping=mapping, rows_read=n,
                           drops=dict(self.drops), notes=list(dict.fromkeys(self.notes)),
