@@ -45,22 +45,25 @@ def summary(txn):
 
 def _movements(sums, fp, lo, hi):
     """Per (k, p): the AGGREGATES, from v(c,P) `sums` (k, customer, p, v) and the first
-    purchase period `fp` (customer[, k], fp). Periods lo..hi only (ints, or dicts by k)."""
+    purchase period `fp` (k, customer, fp). Periods lo..hi only (ints, or dicts by k).
+
+    No join: v(c,P), v(c,P-1) and the first-purchase mark meet on the key (k, c, P) of one
+    UNION ALL grouped once (a join of two derived tables is slow on some engines)."""
     zero = ibis.literal(0, "int64")
-    cur = sums.select("k", "customer", "p", v=sums.v, vp=zero)
-    nxt = sums.select("k", "customer", p=sums.p + 1, v=zero, vp=sums.v)  # v(c,P-1) on P's key
-    u = cur.union(nxt, distinct=False)
-    u = u.group_by("k", "customer", "p").aggregate(v=u.v.sum(), vp=u.vp.sum())
+    cur = sums.select("k", "customer", "p", v=sums.v, vp=zero, first=zero)
+    nxt = sums.select("k", "customer", p=sums.p + 1, v=zero, vp=sums.v, first=zero)
+    mark = fp.select("k", "customer", p=fp.fp, v=zero, vp=zero, first=ibis.literal(1, "int64"))
+    u = cur.union(nxt, mark, distinct=False)
+    u = u.group_by("k", "customer", "p").aggregate(v=u.v.sum(), vp=u.vp.sum(),
+                                                    first=u.first.max())
     if isinstance(lo, dict):  # per k
         keep = ibis.or_(*[(u.k == k) & (u.p >= lo[k]) & (u.p <= hi[k]) for k in lo])
     else:
         keep = (u.p >= lo) & (u.p <= hi)
-    u = u.filter(keep)
-    keys = [u.customer == fp.customer] + ([u.k == fp.k] if "k" in fp.columns else [])
-    j = u.left_join(fp, keys)
+    j = u.filter(keep)
     active, was = j.v > 0, j.vp > 0
     kept, joined = active & was, active & ~was
-    new = joined & (j.fp == j.p).fill_null(False)
+    new = joined & (j.first == 1)
     react = joined & ~new
     left = was & ~active
     diff = j.v - j.vp
@@ -120,8 +123,8 @@ def window_query(txn, d: int, lengths: list[int]):
         # first purchase in the current window: a positive transaction in it, none before
         b0, b1 = span["current"]
         new = first.filter((first.day >= b0) & (first.day <= b1))
-        fps += [new.select("customer", k=ibis.literal(k, "int64"), fp=ibis.literal(1, "int64"))
-                for k in (2 * i, 2 * i + 1)]
+        fps += [new.select(k=ibis.literal(k, "int64"), customer=new.customer,
+                           fp=ibis.literal(1, "int64")) for k in (2 * i, 2 * i + 1)]
     u = parts[0].union(*parts[1:], distinct=False)
     sums = u.group_by("k", "customer", "p").aggregate(v=u.micros.sum())
     fp = fps[0].union(*fps[1:], distinct=False) if len(fps) > 1 else fps[0]
