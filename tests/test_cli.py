@@ -46,7 +46,11 @@ def test_report_week_and_trailing(golden_dir, capsys):
 
 def test_report_as_of_marks_completeness(golden_dir, capsys):
     code, out, _ = run(capsys, "report", golden_dir, "--format", "json", "--as-of", "2026-05-31")
-    assert json.loads(out)["periods"][-1]["complete"] is True
+    assert [(p["start"], p["complete"]) for p in json.loads(out)["periods"]] == [
+        ("2026-01-01", True), ("2026-02-01", True), ("2026-03-01", True), ("2026-04-01", True),
+        ("2026-05-01", True)]
+    code, out, _ = run(capsys, "report", golden_dir, "--format", "json", "--as-of", "2026-05-30")
+    assert [p["complete"] for p in json.loads(out)["periods"]] == [True, True, True, True, False]
 
 
 def test_bad_file_is_named_and_rest_counts(golden_dir, capsys):
@@ -104,7 +108,9 @@ def test_cache_gives_same_figures_and_lives_outside_data(golden_dir, capsys, tmp
 def test_python_dash_m_and_version():
     out = subprocess.run([sys.executable, "-m", "kpi_tui", "--version"], capture_output=True,
                          text=True, check=True).stdout
-    assert out.startswith("kpi-tui ")
+    from kpi_tui import __version__
+
+    assert out == f"kpi-tui {__version__}\n" and __version__ == "0.1.0"
 
 
 def test_order_cancelled_in_newer_export_does_not_count(tmp_path, capsys):

@@ -225,6 +225,19 @@ def test_pause_and_reload(data, watch):
     assert total(rec.snaps[-1]) == 65.0
 
 
+def test_reload_with_a_new_margin_changes_lifetime_value(golden_dir, watch):
+    """Golden February: CLV 80 / (2/3) = 120.00 at margin 1, 60.00 at margin 0.5."""
+    m, rec = watch(golden_dir)
+    rec.wait_total(810.0)
+    clv = lambda snap: {p["start"]: p["clv"] for p in snap.figures("month")}  # noqa: E731
+    assert clv(rec.snaps[-1])["2026-02-01"] == pytest.approx(120.0, rel=1e-12)
+    m.reload(Settings(margin=0.5))
+    rec.wait(lambda: rec.snaps[-1].settings.margin == 0.5)
+    after = clv(rec.snaps[-1])
+    assert after["2026-02-01"] == pytest.approx(60.0, rel=1e-12)
+    assert total(rec.snaps[-1]) == 810.0
+
+
 def test_memory_bounded_over_100_exports(tmp_path):
     """100 exports through FolderState (a rolling window of 20 files): no growth after warm-up."""
     d = tmp_path / "roll"

@@ -106,6 +106,7 @@ def test_adding_exports_gives_the_figures_of_a_full_read(tmp_path):
     import os
     import random
 
+    from kpi_tui.assembly import ledger_of
     from kpi_tui.ingest.folder import load_folder
     from kpi_tui.metrics.figures import period_figures
     from kpi_tui.settings import Settings
@@ -138,7 +139,7 @@ def test_adding_exports_gives_the_figures_of_a_full_read(tmp_path):
         snap = state.snapshot()
         shortcuts += had and state._last.index is not None
         ds = load_folder(tmp_path, settings)
-        full = ds.ledger()
+        full = ledger_of(ds)
         assert snap.dataset.rows == ds.rows and snap.currency == ds.currency
         assert snap.dataset.warnings == ds.warnings
         for g in ("month", "week", "day"):

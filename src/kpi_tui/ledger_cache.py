@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from kpi_tui import safe
 from kpi_tui.ingest import plausible
+from kpi_tui.assembly import ledger_of
 from kpi_tui.ingest.cache import cache_dir, code_version, commit, fsync_path, read_json, verify, write_json
 from kpi_tui.ingest.discover import discover
 from kpi_tui.ingest.folder import Dataset, fingerprint, load_folder
@@ -74,7 +75,7 @@ def load(root: Path, settings: Settings, use_cache: bool = True) -> tuple[Datase
         if hit is not None:
             return hit
     ds = load_folder(root, settings, use_cache=use_cache)
-    ledger = ds.ledger()
+    ledger = ledger_of(ds)
     if key is not None:
         _put(_dir(root, key), ds, ledger)
     return ds, ledger
@@ -98,8 +99,7 @@ def _load(root: Path, meta: dict, d: Path) -> tuple[Dataset, Ledger]:
     for r in meta["reports"]:
         r["path"] = Path(r["path"])
         reports.append(FileReport(**r))
-    ds = Dataset(root, None, meta["currency"], reports, meta["warnings"], [])
-    ds._rows, ds._released = meta["rows"], True
+    ds = Dataset(root, meta["currency"], reports, meta["warnings"], rows=meta["rows"])
     ledger = Ledger(np.asarray(arrays["customer"]), np.asarray(arrays["day"]),
                     np.asarray(arrays["micros"]),
                     names.to_numpy(zero_copy_only=False).astype(object),

@@ -20,6 +20,7 @@ from typing import Protocol
 from kpi_tui import ledger_cache
 from kpi_tui.alerts.rules import AtRiskStake, Finding, evaluate
 from kpi_tui.ingest.folder import Dataset, load_folder
+from kpi_tui.metrics.cohorts import Cohorts, cohorts
 from kpi_tui.metrics.customers import AtRiskTotals, CustomerIndex, at_risk_totals, build_index
 from kpi_tui.metrics.figures import as_of_day, figures_from_sums, window_figures
 from kpi_tui.metrics.ledger import MICROS, Ledger, PeriodSums, period_sums
@@ -80,15 +81,23 @@ class Snapshot:
             return v
 
     def ready(self, kind: str, g: str) -> bool:
-        """True when `kind` ("figures", "trailing", "customers", "at_risk") of g is computed."""
+        """True when `kind` (a method's name: "figures", "at_risk"…) of g is computed."""
         return (kind, g) in self._done
+
+    def sums(self, g: str) -> PeriodSums | None:
+        """Net amount per customer and period of g (None without transactions)."""
+        return self._get("sums", g, lambda: self._sums.get(g) or period_sums(self.ledger, g))
 
     def figures(self, g: str) -> list[dict]:
         """The period figures of METRICS.md for granularity g, oldest first."""
-        def compute():
-            ps = self._sums.get(g) or period_sums(self.ledger, g)
-            return figures_from_sums(ps, self.ledger, g, self.settings.as_of, self.settings.margin)
-        return self._get("figures", g, compute)
+        s = self.settings
+        return self._get("figures", g, lambda: figures_from_sums(
+            self.sums(g), self.ledger, g, s.as_of, s.margin))
+
+    def cohorts(self, g: str) -> Cohorts | None:
+        """Customers by period of first purchase, followed over time (None: no transactions)."""
+        return self._get("cohorts", g, lambda: cohorts(
+            self.sums(g), g, as_of_day(self.ledger, self.settings.as_of)))
 
     def trailing(self, g: str) -> dict | None:
         """The trailing windows of g ending on the as-of date (None without transactions)."""
@@ -210,12 +219,13 @@ def is_url(spec) -> bool:
     return "://" in str(spec)
 
 
-def open_source(spec: str | Path, settings: Settings) -> Source:
-    """A folder path, or a database URL (`postgresql://…`, `duckdb:///file.db`…)."""
+def open_source(spec: str | Path, settings: Settings, **options) -> Source:
+    """A folder path, or a database URL (`postgresql://…`, `duckdb:///file.db`…) with its
+    `options` (table=, sql=). A database source is its own snapshot (it queries on first use)."""
     if is_url(spec):
-        from kpi_tui.database.source import DatabaseSource  # the database engineer's
+        from kpi_tui.database.source import DatabaseSource
 
-        return DatabaseSource(str(spec), settings)
+        return DatabaseSource(str(spec), settings=settings, **options)
     return FolderSource(Path(spec), settings)
 
 

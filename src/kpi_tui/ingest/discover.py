@@ -9,8 +9,8 @@ import stat
 from pathlib import Path
 
 from kpi_tui.ingest.schema import FileReport
+from kpi_tui.settings import CONFIG_NAME
 
-CONFIG_NAME = "kpi-tui.toml"
 # Temporary, lock and OS files that are skipped without a word (hidden names too).
 IGNORED = ("~$*", "*.tmp", "*.part", "*.crdownload", "*.swp", "*.lock", "Thumbs.db", "desktop.ini")
 

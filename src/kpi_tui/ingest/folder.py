@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 from kpi_tui import safe
 from kpi_tui.ingest import plausible
 from kpi_tui.ingest.cache import ParseCache
-from kpi_tui.ingest.currency import convert_rows, reporting_currency
+from kpi_tui.ingest.currency import convert_rows, left_out_warnings, reporting_currency
 from kpi_tui.ingest.dedupe import Part, dedupe_masks, scope_of
 from kpi_tui.ingest import rules
 from kpi_tui.ingest.discover import discover
@@ -53,19 +53,27 @@ class Selection:
                 yield b
 
 
-@dataclass
 class Dataset:
-    """The folder's transactions: TXN_SCHEMA rows, deduplicated, in the reporting currency.
+    """The folder's transactions: TXN_SCHEMA rows, deduplicated, in the reporting currency,
+    with every file's report, the reporting currency and the warnings.
 
-    Built either from one table, or (the folder loader, to save memory) from each file's table
-    with the rows that count; `transactions` then joins them only when asked for."""
+    The rows are either one table (`transactions`), or (the folder loader, to save memory) each
+    file's table with the rows that count (`selections`), or gone: `drain()` let them go into a
+    ledger, or they were never loaded (the ledger cache); then `rows` says how many there were."""
 
-    root: Path
-    _transactions: pa.Table | None
-    currency: str | None
-    files: list[FileReport]
-    warnings: list[str] = field(default_factory=list)
-    selections: list[Selection] | None = None
+    def __init__(self, root: Path, currency: str | None, files: list[FileReport],
+                 warnings: list[str] | None = None, *, selections: list[Selection] | None = None,
+                 transactions: pa.Table | None = None, rows: int | None = None):
+        self.root = root
+        self.currency = currency
+        self.files = files
+        self.warnings = list(warnings or [])
+        self.selections = selections
+        self._transactions = transactions
+        self._released = selections is None and transactions is None
+        if self._released and rows is None:
+            raise ValueError("a Dataset without rows needs their number")
+        self._rows = rows
 
     def batches(self, columns=("customer", "date", "amount")):
         """Record batches of the counted rows, one file at a time."""
@@ -84,9 +92,6 @@ class Dataset:
             self._transactions = pa.Table.from_batches(b, TXN_SCHEMA) if b else empty_transactions()
         return self._transactions
 
-    _rows: int | None = None
-    _released: bool = False
-
     @property
     def rows(self) -> int:
         if self._rows is None:
@@ -97,25 +102,18 @@ class Dataset:
                                  for s in self.selections)
         return self._rows
 
-    def ledger(self):
-        """The metrics' ledger of these transactions. The rows themselves are let go (memory):
+    def drain(self):
+        """The counted rows as record batches, each file's let go once read (memory):
         afterwards only the files' reports, currency, warnings and row count remain."""
-        from kpi_tui.metrics.ledger import ledger_from_batches
-
-        rows = self.rows
-
-        def consume():  # each file's rows are let go as soon as they are in the ledger
-            if self.selections is None:
-                yield from self.batches()
-                return
+        self.rows  # noqa: B018 - counted while the rows are here
+        if self.selections is None:
+            yield from self.batches()
+        else:
             while self.selections:
                 yield from self.selections.pop(0).batches()
                 pa.default_memory_pool().release_unused()
-
-        ledger = ledger_from_batches(consume(), rows)
         self.selections, self._transactions, self._released = [], None, True
         pa.default_memory_pool().release_unused()
-        return ledger
 
     @property
     def used(self) -> list[FileReport]:
@@ -273,12 +271,11 @@ def assemble(root: Path, parts: list[Part], reports: list[FileReport],
         selections.append(Selection(t, keep, amount))
     applied = rules.apply([p.key for p in parts], [p.scope for p in parts], selections, settings)
     rules.add_notes(reports, applied)
-    for c, n in sorted(left_total.items()):
-        warnings.append(f"{n} rows in {c} left out: no rate to {currency} (give one with --rates)")
+    warnings += left_out_warnings(left_total, currency)
     warnings += plausible.warnings(reports)
     reports.sort(key=lambda r: str(r.path))
     pa.default_memory_pool().release_unused()
-    return Dataset(root, None, currency, reports, warnings, selections)
+    return Dataset(root, currency, reports, warnings, selections=selections)
 
 
 def add_drops(reports: list[FileReport], drops: dict[str, dict[str, int]]) -> None:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kpi_tui.metrics.periods import period_index
+from kpi_tui.metrics.periods import period_index, period_of
 from kpi_tui.settings import AtRisk  # the rule's settings, typed and checked there
 
 
@@ -105,7 +105,7 @@ def assess(codes: np.ndarray, days: np.ndarray, n_customers: int, d: int,
     # value at stake: net amount / periods from the first purchase's period to D's, both in
     has = purchases > 0
     periods_n = np.ones(n_customers, np.int64)
-    d_period = int(period_index(np.array([d]), g)[0])
+    d_period = period_of(d, g)
     periods_n[has] = d_period - period_index(first_purchase_day[has], g) + 1
     stake = np.where(has, np.maximum(net_micros, 0) / np.maximum(periods_n, 1), 0.0)
     return Assessment(purchases, last_day, days_since, usual, flagged, stake, one_time_gap)

@@ -110,6 +110,6 @@ def cohorts(ps: PeriodSums | None, g: str, d: int | None) -> Cohorts | None:
     value[past] = np.nan
     last_complete = None
     if d is not None:
-        p = int(periods.period_index(np.array([d]), g)[0])
+        p = periods.period_of(d, g)
         last_complete = p if periods.end_day(p, g) <= d else p - 1
     return Cohorts(g, ps.first, size, active, value, last_complete)

@@ -169,7 +169,7 @@ def at_risk_totals(index: CustomerIndex) -> AtRiskTotals | None:
     if a is None:
         return None
     d, g = index.d, index.g
-    since = periods.end_day(int(periods.period_index(np.array([d]), g)[0]) - 1, g)
+    since = periods.end_day(periods.period_of(d, g) - 1, g)
     b = index.assessment(since)
     return AtRiskTotals(g, periods.from_day(d), int(a.at_risk.sum()), a.stake() / MICROS,
                         periods.from_day(since), int(b.at_risk.sum()), b.stake() / MICROS)
@@ -283,7 +283,7 @@ def period_at(index: CustomerIndex, at: dt.date | None) -> int | None:
     if ps is None:
         return None
     if at is not None:
-        return int(periods.period_index(np.array([periods.to_day(at)]), index.g)[0])
+        return periods.period_of(periods.to_day(at), index.g)
     p = ps.last
     while p > ps.first and (index.d is None or periods.end_day(p, index.g) > index.d):
         p -= 1

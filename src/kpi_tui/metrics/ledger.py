@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from kpi_tui.metrics.periods import period_index
+from kpi_tui.metrics.periods import period_index, period_of
 
 MICROS = 1_000_000
 NO_PURCHASE = np.iinfo(np.int64).max
@@ -128,8 +128,8 @@ def period_sums(ledger: Ledger, g: str) -> PeriodSums | None:
     """Group the ledger by (customer, period). None when there is no transaction."""
     if ledger.first_day is None:
         return None
-    first = int(period_index(np.array([ledger.first_day]), g)[0])
-    last = int(period_index(np.array([ledger.last_day]), g)[0])
+    first = period_of(ledger.first_day, g)
+    last = period_of(ledger.last_day, g)
     p = period_index(ledger.day, g) - first
     customer, period, v, bought = group_sum(ledger.customer, p, ledger.micros, last - first + 1,
                                             purchases=True)
@@ -201,9 +201,9 @@ def merge_sums(ps: PeriodSums, new: Ledger, remap_customers: int, g: str) -> Per
     series does (then sum everything again)."""
     if new.first_day is None:
         return ps
-    if int(period_index(np.array([new.first_day]), g)[0]) < ps.first:
+    if period_of(new.first_day, g) < ps.first:
         return None
-    last = max(ps.last, int(period_index(np.array([new.last_day]), g)[0]))
+    last = max(ps.last, period_of(new.last_day, g))
     fp = np.full(remap_customers, NO_PURCHASE, dtype=np.int64)
     fp[:len(ps.first_purchase)] = ps.first_purchase
     if len(new.customer) == 0:

@@ -10,7 +10,8 @@ import datetime as dt
 
 import numpy as np
 
-GRANULARITIES = ("day", "week", "month", "quarter", "year")
+from kpi_tui.settings import GRANULARITIES  # noqa: F401 (one list, in the settings)
+
 EPOCH = dt.date(1970, 1, 1)
 _MONDAY0 = 4  # 1970-01-05 is a Monday
 WINDOW_DAYS = {"day": 1, "week": 7, "month": 30, "quarter": 91, "year": 365}
@@ -34,6 +35,11 @@ def period_index(days: np.ndarray, g: str) -> np.ndarray:
         if hi - lo < 1_000_000:
             return _period_index(np.arange(lo, hi + 1), g)[days - np.int32(lo)]
     return _period_index(days.astype(np.int64), g)
+
+
+def period_of(day: int, g: str) -> int:
+    """Index of the period holding one day."""
+    return int(period_index(np.array([day]), g)[0])
 
 
 def _period_index(days: np.ndarray, g: str) -> np.ndarray:

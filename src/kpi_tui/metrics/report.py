@@ -69,6 +69,12 @@ def _fmt(v, kind: str) -> str:
     return str(v)
 
 
+def text_line(cells: list[str], widths: list[int]) -> str:
+    """One line of a text table: the first column left-aligned, the others right-aligned."""
+    return "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                     for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+
+
 def to_table(report: dict) -> str:
     head = [h for _, h, _ in TABLE_COLUMNS]
     body = []
@@ -78,9 +84,9 @@ def to_table(report: dict) -> str:
             cells[0] += " *"
         body.append(cells)
     widths = [max(len(x) for x in col) for col in zip(head, *body)]
+
     def line(cells):
-        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
-                         for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+        return text_line(cells, widths)
     cur = safe.text(report["currency"] or "no currency column")
     lines = [f"Average customer value by {report['granularity']} ({cur})", "",
              line(head), line(["-" * w for w in widths])]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import numpy as np
 from textual import work
 
 from kpi_tui.metrics import periods
@@ -58,7 +57,7 @@ class CustomersNav:
             return None
         row = self.rows[pos]
         day = periods.to_day(dt.date.fromisoformat(row["start"]))
-        return int(periods.period_index(np.array([day]), self.g)[0]), row
+        return periods.period_of(day, self.g), row
 
     def action_drill(self, effect: str) -> None:
         from kpi_tui.ui.screens.drilldown import DrilldownScreen
@@ -93,12 +92,15 @@ class CustomersNav:
             DrilldownScreen(idx, p, ("at-risk",), row, cur, loc)))
 
     def action_cohorts(self) -> None:
-        from kpi_tui.metrics.cohorts import cohorts
+        if self.snapshot is not None:
+            self._open_cohorts(self.snapshot, self.g)
+
+    @work(thread=True, group="customers-open")
+    def _open_cohorts(self, snap, g: str) -> None:
+        """The cohorts of g, computed here (a worker), then shown."""
         from kpi_tui.ui.screens.cohorts import CohortsScreen
 
-        if self.snapshot is None:
-            return
-        cur, loc = self.snapshot.currency, self.settings.locale
-        self._with_index(self.g, lambda idx: self.push_screen(
-            CohortsScreen(cohorts(idx.ps, idx.g, idx.d), cur, loc)) if idx.ps is not None
-            else self.notify("No transactions yet."))
+        c = snap.cohorts(g)
+        cur, loc = snap.currency, self.settings.locale
+        self.call_from_thread(lambda: self.push_screen(CohortsScreen(c, cur, loc)) if c is not None
+                              else self.notify("No transactions yet."))

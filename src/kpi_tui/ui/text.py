@@ -5,7 +5,14 @@ from __future__ import annotations
 from kpi_tui.fmt import NONE as DASH
 from kpi_tui.fmt import count, money, pct, signed_money, signed_pct
 
-__all__ = ["DASH", "count", "money", "pct", "signed_money", "signed_pct", "arrow", "ratio"]
+__all__ = ["DASH", "count", "money", "pct", "signed_money", "signed_pct", "arrow", "ratio",
+           "plain_spaces"]
+# babel's digit grouping and currency spacing (no-break, narrow no-break) as plain spaces
+_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " "})
+
+
+def plain_spaces(text: str) -> str:
+    return text.translate(_SPACES)
 
 
 def arrow(x: float | None) -> str:

@@ -154,33 +154,3 @@ def run_headless(root: Path, settings, *, poll: float | None = None, on_alert: s
     finally:
         mon.stop()
     return 1 if once and ran and not any(ran) else 0  # every --on-alert command failed
-
-
-def cmd_watch(args) -> int:
-    """`kpi-tui watch DIR`: the monitor, or with --headless the alerts as JSON lines."""
-    from kpi_tui.cli import settings_from
-    from kpi_tui.settings import ConfigError
-
-    settings = settings_from(args)
-    if not args.headless:
-        from kpi_tui.cli import cmd_monitor
-
-        return cmd_monitor(args)
-    if args.once and not args.dir.is_dir():
-        raise ConfigError(f"{args.dir}: no such folder")
-    stop = threading.Event()
-    _on_sigterm(stop)
-    return run_headless(args.dir, settings, poll=args.poll, on_alert=args.on_alert,
-                        alert_timeout=args.alert_timeout, once=args.once, stop=stop)
-
-
-def _on_sigterm(stop: threading.Event) -> None:
-    import signal
-
-    def handler(_sig, _frame):
-        stop.set()
-
-    try:
-        signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread
-        pass

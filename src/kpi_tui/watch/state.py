@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kpi_tui import ledger_cache
-from kpi_tui.ingest.currency import convert, count_currencies, pick_currency
+from kpi_tui.ingest.currency import convert, count_currencies, left_out_warnings, pick_currency
 from kpi_tui.metrics.ledger import (Ledger, PeriodSums, append_ledger, ledger_from_batches,
                                     merge_sums, period_sums)
 from kpi_tui.ingest.cache import ParseCache
@@ -206,11 +206,9 @@ class FolderState:
                 merged = merge_sums(ps, recoded, ledger.customers, g)
                 if merged is not None:
                     sums[g] = merged
-        warnings = [f"{n} rows in {c} left out: no rate to {currency} (give one with --rates)"
-                    for c, n in sorted(left_out.items())] + plausible.warnings(reports)
+        warnings = left_out_warnings(left_out, currency) + plausible.warnings(reports)
         reports.sort(key=lambda r: str(r.path))
-        ds = Dataset(self.root, None, currency, reports, warnings, [])
-        ds._rows, ds._released = rows, True
+        ds = Dataset(self.root, currency, reports, warnings, rows=rows)
         self._last = _Last(out, counts, left_out, currency, rows, ledger, index, sums, applied)
         return ds, ledger
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
+from kpi_tui.ui.text import plain_spaces
+
 FONT = {
     "0": ("###", "#.#", "#.#", "#.#", "###"),
     "1": (".#.", "##.", ".#.", ".#.", "###"),
@@ -27,12 +29,11 @@ FONT = {
     "$": (".##.", "##..", ".##.", "..##", ".##."),
     "¥": ("#.#", ".#.", "###", ".#.", ".#."),
 }
-_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " "})
 
 
 def big_lines(text: str) -> list[str] | None:
     """Five lines of block characters, or None when a character has no glyph."""
-    text = text.translate(_SPACES)
+    text = plain_spaces(text)
     if any(c not in FONT for c in text):
         return None
     rows = ["", "", "", "", ""]

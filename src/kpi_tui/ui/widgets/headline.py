@@ -9,11 +9,11 @@ from textual.widgets import Digits
 
 from kpi_tui.settings import GRANULARITIES
 from kpi_tui.ui.model import Focus
-from kpi_tui.ui.text import DASH, arrow, count, money, pct, ratio, signed_money, signed_pct
+from kpi_tui.ui.text import (DASH, arrow, count, money, pct, plain_spaces, ratio, signed_money,
+                             signed_pct)
 from kpi_tui.ui.widgets.base import Text
 from kpi_tui.ui.widgets.bignum import BigNumber
 
-_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " "})
 
 
 def change_line(new: float | None, old_row: dict | None, old_label: str | None, cur, loc,
@@ -64,7 +64,7 @@ class Headline(Horizontal):
                  f"Average customer value [b]{escape(money(acv, cur, loc))}[/]")
         self.query_one("#acv-title", Text).show(title)
         digits = self.query_one("#acv-digits", Digits)
-        value = "--" if acv is None else money(acv, cur, loc).translate(_SPACES)
+        value = "--" if acv is None else plain_spaces(money(acv, cur, loc))
         if digits.value != value:
             digits.update(value)
         self.set_class(not self.query_one(BigNumber).show(value), "-nobig")

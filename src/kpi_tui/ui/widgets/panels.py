@@ -6,12 +6,13 @@ from kpi_tui.safe import markup as escape
 from rich.text import Text as RichText
 from textual.widget import Widget
 
+from kpi_tui.alerts.explain import effect_label
 from kpi_tui.ui.model import EFFECT_NAMES, Focus, table_label
 from kpi_tui.ui.text import DASH, count, money, pct, signed_money, signed_pct
 from kpi_tui.ui.widgets.base import Text
 
 
-SHORT_NAMES = ("Left", "Spending", "Joined", "Refunds")
+SHORT_NAMES = tuple(effect_label(k, short=True) for k, _ in EFFECT_NAMES)
 
 
 class EffectBars(Widget):

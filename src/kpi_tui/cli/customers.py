@@ -1,4 +1,4 @@
-"""`kpi-tui customers` (who is behind a movement) and `kpi-tui cohorts`."""
+"""`kpi-tui customers` (who is behind a movement, or at risk) and `kpi-tui cohorts`."""
 
 from __future__ import annotations
 
@@ -7,53 +7,21 @@ import json
 import math
 import sys
 
-from typing import TYPE_CHECKING
-
 from kpi_tui import safe
-from kpi_tui.settings import ConfigError
-
-if TYPE_CHECKING:  # numpy and pandas load only when a command runs, not for --help
-    from kpi_tui.metrics.cohorts import Cohorts
-
-CLI_GROUPS = ("churned", "contracted", "expanded", "new", "reactivated", "retained", "refunded",
-              "at-risk")
-
-
-def add_parsers(sub, common, date_type) -> None:
-    c = sub.add_parser("customers", help="the customers behind a movement, or at risk")
-    common(c)
-    c.add_argument("--at", type=date_type, metavar="START",
-                   help="the period holding this date (default: the latest complete period)")
-    c.add_argument("--group", choices=CLI_GROUPS, default="churned")
-    c.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    k = sub.add_parser("cohorts", help="customers by period of first purchase, followed over time")
-    common(k)
-    k.add_argument("--format", choices=("table", "csv", "json"), default="table")
-
-
-def commands() -> dict:
-    return {"customers": cmd_customers, "cohorts": cmd_cohorts}
-
-
-def _ledger(args):
-    from kpi_tui.cli import load_ledger, warn_files
-
-    settings, ds, ledger = load_ledger(args)
-    warn_files(ds)
-    return settings, ds, ledger
+from kpi_tui.cli.report import counted, open_snapshot
 
 
 def cmd_customers(args: argparse.Namespace) -> int:
     from kpi_tui.metrics import periods
-    from kpi_tui.metrics.customers import build_index, drill, period_at
+    from kpi_tui.metrics.customers import drill, period_at
 
-    settings, ds, ledger = _ledger(args)
-    g = settings.granularity
-    index = build_index(ledger, g, settings.as_of, settings.at_risk)
+    s, snap = open_snapshot(args)
+    g = s.granularity
+    index = snap.customers(g)
     p = period_at(index, args.at)
     if p is None:
         print("kpi-tui: no transactions", file=sys.stderr)
-        return 2 if not ds.used else 0
+        return counted(snap)
     if index.ps is not None and args.group != "at-risk" and not (
             index.ps.first < p <= index.ps.last):
         where = "the first period" if p == index.ps.first else "outside the data"
@@ -67,8 +35,8 @@ def cmd_customers(args: argparse.Namespace) -> int:
 
         sys.stdout.write(to_csv(rows, d.columns()))
     else:
-        sys.stdout.write(customers_table(d, rows, ds.currency))
-    return 0 if ds.used else 2
+        sys.stdout.write(customers_table(d, rows, snap.currency))
+    return counted(snap)
 
 
 def _money(v) -> str:
@@ -76,6 +44,8 @@ def _money(v) -> str:
 
 
 def customers_table(d, rows: list[dict], currency: str | None) -> str:
+    from kpi_tui.metrics.report import text_line
+
     cols = list(d.columns())
     head = [c.replace("_", " ") for c in cols]
     money = {"previous", "current", "change", "value_at_stake"}
@@ -96,45 +66,36 @@ def customers_table(d, rows: list[dict], currency: str | None) -> str:
         if k in cols:
             total[cols.index(k)] = _money(t[k])
     widths = [max(len(x) for x in col) for col in zip(head, total, *body)]
-
-    def line(cells):
-        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
-                         for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
-
+    rule = ["-" * w for w in widths]
     cur = safe.text(currency or "no currency column")
     out = [f"{d.title()} ({cur}): {len(rows):,} customers", "",
-           line(head), line(["-" * w for w in widths])]
-    out += [line(c) for c in body]
-    out += [line(["-" * w for w in widths]), line(total)]
+           text_line(head, widths), text_line(rule, widths)]
+    out += [text_line(c, widths) for c in body]
+    out += [text_line(rule, widths), text_line(total, widths)]
     return "\n".join(out) + "\n"
 
 
 def cmd_cohorts(args: argparse.Namespace) -> int:
-    from kpi_tui.metrics.cohorts import cohorts
-    from kpi_tui.metrics.figures import as_of_day
-    from kpi_tui.metrics.ledger import period_sums
-
-    settings, ds, ledger = _ledger(args)
-    g = settings.granularity
-    c = cohorts(period_sums(ledger, g), g, as_of_day(ledger, settings.as_of))
+    s, snap = open_snapshot(args)
+    g = s.granularity
+    c = snap.cohorts(g)
     if c is None:
         print("kpi-tui: no transactions", file=sys.stderr)
-        return 2 if not ds.used else 0
+        return counted(snap)
     if args.format == "json":
-        print(safe.json_text(json.dumps({"granularity": g, "currency": ds.currency,
+        print(safe.json_text(json.dumps({"granularity": g, "currency": snap.currency,
                                          "cohorts": c.to_records()}, indent=2, ensure_ascii=False)))
     elif args.format == "csv":
-        from kpi_tui.metrics.report import to_csv
-
         from kpi_tui.metrics.cohorts import ROW_COLUMNS
+        from kpi_tui.metrics.report import to_csv
 
         sys.stdout.write(to_csv(c.to_rows(), ROW_COLUMNS))
     else:
-        sys.stdout.write(cohorts_table(c, ds.currency and safe.text(ds.currency)))
-    return 0 if ds.used else 2
+        sys.stdout.write(cohorts_table(c, snap.currency and safe.text(snap.currency)))
+    return counted(snap)
 
 
-def cohorts_table(c: Cohorts, currency: str | None) -> str:
+def cohorts_table(c, currency: str | None) -> str:
     """Two shaded blocks: share still active, cumulative value per customer."""
     from kpi_tui.metrics import periods
     from kpi_tui.metrics.cohorts import shade

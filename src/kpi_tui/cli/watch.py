@@ -1,0 +1,89 @@
+"""`kpi-tui [monitor]` (the screen), `kpi-tui watch` (the screen, or alerts as JSON lines with
+--headless) and `kpi-tui demo` (either, on a copy of the sample folder that keeps growing)."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from kpi_tui.cli.parser import settings
+from kpi_tui.settings import ConfigError
+
+
+def folder(args) -> Path:
+    if isinstance(args.dir, str):
+        raise ConfigError(f"{args.dir}: the monitor and the watcher read a folder")
+    return args.dir
+
+
+def cmd_monitor(args) -> int:
+    from kpi_tui.ui.app import run_monitor
+
+    s = settings(args)
+    return run_monitor(folder(args), s, poll=getattr(args, "poll", None))
+
+
+def cmd_watch(args) -> int:
+    s = settings(args)
+    if not args.headless:
+        from kpi_tui.ui.app import run_monitor
+
+        return run_monitor(folder(args), s, poll=args.poll)
+    from kpi_tui.watch.headless import run_headless
+
+    root = folder(args)
+    if args.once and not root.is_dir():
+        raise ConfigError(f"{root}: no such folder")
+    stop = threading.Event()
+    _on_signals(lambda _sig, _frame: stop.set(), signal.SIGTERM)
+    return run_headless(root, s, poll=args.poll, on_alert=args.on_alert,
+                        alert_timeout=args.alert_timeout, once=args.once, stop=stop)
+
+
+def cmd_demo(args) -> int:
+    from kpi_tui.watch.demo import Dropper, Exporter, copy_sample, template_file
+
+    source = folder(args)
+    if not source.is_dir():
+        raise ConfigError(f"{source}: no sample folder (make one with "
+                          "`python scripts/make_sample.py data/`, or give a folder)")
+    template = template_file(source)
+    if template is None:
+        raise ConfigError(f"{source}: no CSV export to imitate")
+    s = settings(args)  # the sample's kpi-tui.toml, if any
+    copy = copy_sample(source)
+    print(f"kpi-tui demo: a copy of {source} in {copy}; a new export every "
+          f"{args.interval:g} s", file=sys.stderr)
+    dropper = Dropper(copy, Exporter(template), args.interval)
+    dropper.start()
+    _on_signals(_bye, signal.SIGTERM, signal.SIGHUP)  # the copy goes with the terminal
+    try:
+        if args.headless:
+            from kpi_tui.alerts.history import AlertHistory
+            from kpi_tui.watch.headless import run_headless
+
+            return run_headless(copy, s, poll=args.poll, stop=threading.Event(),
+                                history=AlertHistory())  # in memory: a new folder each time
+        from kpi_tui.ui.app import run_monitor
+
+        return run_monitor(copy, s, poll=args.poll)
+    finally:
+        dropper.halt.set()
+        dropper.join(2)
+        if not args.keep:
+            shutil.rmtree(copy, ignore_errors=True)
+
+
+def _bye(sig, _frame) -> None:
+    raise SystemExit(128 + sig)
+
+
+def _on_signals(handler, *sigs) -> None:
+    for sig in sigs:
+        try:
+            signal.signal(sig, handler)
+        except (ValueError, OSError):  # not the main thread, or no such signal here
+            pass
