@@ -4,7 +4,6 @@ holds, releases, withdrawals, tax, fees... are not transactions. The buyer is th
 
 from __future__ import annotations
 
-
 from kpi_tui.ingest.layouts.common import Builder, Columns, clean_id, clean_text, signed
 from kpi_tui.ingest.layouts.paypal import LEFT_OUT, REFUND_TYPE
 
