@@ -36,3 +36,9 @@ def test_header_only_without_final_newline_has_no_rows(tmp_path, capsys):
 def test_last_row_without_newline_counts(tmp_path, capsys):
     d = folder(tmp_path, {"x.csv": "customer,date,amount\nz,2026-01-02,4"})
     assert "rows:     1 read, 1 kept, 0 dropped\n" in run(capsys, "check", d)[1]
+
+
+def test_report_on_a_file_says_it_is_a_file(tmp_path, capsys):
+    d = folder(tmp_path, {})
+    code, out, err = run(capsys, "report", d / "good.csv")
+    assert (code, out, err) == (2, "", f"kpi-tui: {d}/good.csv: is a file, not a folder\n")
