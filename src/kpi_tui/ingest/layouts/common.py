@@ -290,7 +290,7 @@ class Builder:
             if arr.null_count:
                 self.drop(np.asarray(pc.is_null(arr).to_numpy(zero_copy_only=False), dtype=bool), reason)
         n = self.n
-        email = self.email if self.email is not None else pa.nulls(n, pa.string())
+        email = pc.dictionary_encode(self.email) if self.email is not None else null_dictionary(n)
         refunded = None
         if self.refunded is not None:
             positive = np.asarray(pc.fill_null(pc.greater(amount, 0.0), False).to_numpy(zero_copy_only=False))
@@ -301,7 +301,7 @@ class Builder:
             amount,
             currency if currency is not None else pa.nulls(n, pa.string()),
             txn_id if txn_id is not None else pa.nulls(n, pa.string()),
-            pc.dictionary_encode(email).cast(TXN_SCHEMA.field("email").type),
+            email.cast(TXN_SCHEMA.field("email").type),
             refunded if refunded is not None else pa.nulls(n, pa.bool_()),
         ]
         table = pa.Table.from_arrays([pa.array(c) if not isinstance(c, pa.Array) else c for c in cols],
@@ -346,6 +346,14 @@ class Builder:
 
     def unusable(self, what: str) -> UnusableFile:
         return UnusableFile(f"{self.name}: {what}")
+
+
+def null_dictionary(n: int) -> pa.Array:
+    """n nulls of the e-mail column's type, on zeroed memory the system maps only when written
+    (most exports have no e-mail: no 4 bytes a row for nothing)."""
+    validity = pa.py_buffer(np.zeros((n + 7) // 8, np.uint8))
+    indices = pa.Array.from_buffers(pa.int32(), n, [validity, pa.py_buffer(np.zeros(n, np.int32))], null_count=n)
+    return pa.DictionaryArray.from_arrays(indices, pa.array([], pa.string()))
 
 
 def signed(amount: pa.Array, negative_mask) -> pa.Array:
