@@ -94,3 +94,17 @@ def test_headless_alert_json_with_c1_and_undecodable_names(tmp_path):
     line = out.getvalue().splitlines()[0]
     assert not RAW.search(line) and line.encode("utf-8")  # printable, encodable
     assert json.loads(line)["folder"] == os.fsdecode(root)  # the same value
+
+
+def test_database_check_escapes_values(tmp_path, capsys):
+    import duckdb
+
+    db = tmp_path / "t.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("create table sales(customer varchar, date date, amount double, currency varchar)")
+    con.execute("insert into sales values ('a', '2026-01-05', 10, 'EUR'), "
+                "('b', '2026-01-06', 5, chr(27) || '[2J'), ('c', '2026-01-07', 5, chr(27) || '[2J')")
+    con.close()
+    code, out, err = run(capsys, "check", f"duckdb:///{db}", "--table", "sales")
+    assert code == 0 and not RAW.search(out + err)
+    assert "Currency: \\x1b[2J\n" in out

@@ -69,7 +69,7 @@ def cmd_check(args) -> int:
     source = open_source(args.dir, settings(args), **db_options(args))
     source.probe()
     if not hasattr(source, "dataset"):  # a database: its own account of the table
-        sys.stdout.write(source.check_text())
+        sys.stdout.write(safe.lines(source.check_text()))  # values from the database
         return 0
     ds = source.dataset()
     sys.stdout.write(check_text(ds))
