@@ -45,3 +45,14 @@ def test_values_that_only_contain_a_placeholder_word_are_kept():
         ["10", "2026-01-05", "1.00"],
     ])
     assert [r[0] for r in rows(normalize(raw, Settings()))] == ["guest-7", "00", "Nonet", "10"]
+
+
+def test_check_counts_rows_left_unattributed_by_a_placeholder(tmp_path, capsys):
+    from kpi_tui.cli import main
+
+    (tmp_path / "pivot.csv").write_text("Customer ID,Email,Date,Total\n(blank),,2026-01-05,10.00\n"
+                                        "GUEST,n/a,2026-01-06,7.00\n,,2026-01-07,1.00\nK1,,2026-01-08,2.00\n")
+    main(["check", str(tmp_path), "--no-cache"])
+    out = capsys.readouterr().out
+    assert ("note:     2 rows with a placeholder for the customer ((blank), N/A, none, null, -, 0, guest, "
+            "unknown): unattributed") in out

@@ -82,6 +82,10 @@ def never_moved(status: str) -> bool:
 _WORDS = frozenset("attente wartestellung espera requires incomplete".split())
 
 
+def _np(arr) -> np.ndarray:
+    return np.asarray(pc.fill_null(arr, False).to_numpy(zero_copy_only=False), bool)
+
+
 def _any(mask) -> bool:
     return bool(pc.any(mask).as_py())
 
@@ -209,11 +213,25 @@ class Builder:
             if v is not None and v.strip() and never_moved(v):
                 self.drop(idx == i, f"status {v.strip().lower()}")
 
-    def who(self, ids: pa.Array | None, email_col: str | None) -> pa.Array:
-        """The customer (id, else e-mail); the e-mails are kept beside it (identity linking)."""
+    def who(self, id_col: str | None, email_col: str | None) -> pa.Array:
+        """The customer (id, else e-mail); the e-mails are kept beside it (identity linking).
+        Rows left unattributed by a placeholder ("N/A", "guest"...) are counted in a note."""
+        ids = clean_id(self.cols.col(id_col)) if id_col else None
         if email_col:
             self.email = clean_email(self.cols.col(email_col))
-        return customer_of(ids, self.email, self.n)
+        customer = customer_of(ids, self.email, self.n)
+        if customer.null_count:
+            said = np.zeros(self.n, bool)
+            for name in (id_col, email_col):
+                if name:
+                    raw = pc.utf8_trim_whitespace(self.cols.col(name))
+                    said |= _np(pc.is_in(raw, value_set=_PLACEHOLDER_SET)) & _np(pc.is_null(customer))
+            said &= self.keep
+            if said.any():
+                k = int(said.sum())
+                self.notes.append(f"{k:,} {'row' if k == 1 else 'rows'} with a placeholder for the customer "
+                                  "((blank), N/A, none, null, -, 0, guest, unknown): unattributed")
+        return customer
 
     def refunded_status(self, status: str | None, refunded_col: str | None) -> None:
         """Mark rows whose status says refunded, when the export has no refunded-amount column

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyarrow.compute as pc
 
-from kpi_tui.ingest.layouts.common import Builder, Columns, clean_id, clean_text
+from kpi_tui.ingest.layouts.common import Builder, Columns, clean_text
 
 NAME = "etsy-sold-orders"
 
@@ -29,5 +29,5 @@ def normalize(raw, settings):
         amount = total
     currency = b.currency(c.find("Currency"), sym)
     b.mapping.update(customer=buyer or "none", date=date, txn_id=oid)
-    customer = b.who(clean_id(c.col(buyer)) if buyer else None, None)
+    customer = b.who(buyer, None)
     return b.finish(customer, b.dates(date, order_hint="mdy"), amount, currency, clean_text(c.col(oid)))

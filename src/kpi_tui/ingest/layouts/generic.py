@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyarrow.compute as pc
 
-from kpi_tui.ingest.layouts.common import Builder, Columns, clean_id, clean_text
+from kpi_tui.ingest.layouts.common import Builder, Columns, clean_text
 
 NAME = "generic"
 
@@ -97,5 +97,5 @@ def _build(b: Builder, f: dict):
     who = [x for x in (cid, email and f"{email} (trimmed, lower-cased)") if x]
     b.mapping.update(customer=" else ".join(who) or "none (unattributed)", date=f["date"],
                      txn_id=oid or "none")
-    customer = b.who(clean_id(c.col(cid)) if cid else None, email)
+    customer = b.who(cid, email)
     return b.finish(customer, b.dates(f["date"]), amount, currency, clean_text(c.col(oid)) if oid else None)

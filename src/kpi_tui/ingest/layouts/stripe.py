@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow.compute as pc
 
-from kpi_tui.ingest.layouts.common import Builder, Columns, clean_id, clean_text
+from kpi_tui.ingest.layouts.common import Builder, Columns, clean_text
 
 NAME = "stripe-payments"
 CREATED = ("Created date (UTC)", "Created (UTC)")
@@ -70,6 +70,6 @@ def normalize(raw, settings):
         currency = b.currency(c.find("Currency"), sym)
     who = [x for x in (cid, email and f"{email} (trimmed, lower-cased)") if x]
     b.mapping.update(customer=" else ".join(who) or "none", date=created, txn_id=txn or "none")
-    customer = b.who(clean_id(c.col(cid)) if cid else None, email)
+    customer = b.who(cid, email)
     return b.finish(customer, b.dates(created, assume_utc=True), amount, currency,
                     clean_text(c.col(txn)) if txn else None)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-from kpi_tui.ingest.layouts.common import Builder, Columns, clean_id, clean_text
+from kpi_tui.ingest.layouts.common import Builder, Columns, clean_text
 from kpi_tui.ingest.layouts.shopify import first_rows_only
 
 NAME = "woocommerce-orders"
@@ -36,6 +36,5 @@ def normalize(raw, settings):
     currency = b.currency(c.find(*CURRENCY), sym)
     who = [x for x in (cid, email and f"{email} (trimmed, lower-cased)") if x]
     b.mapping.update(customer=" else ".join(who) or "none", date=date, status=status, txn_id=oid)
-    ids = clean_id(c.col(cid)) if cid else None  # 0 = guest checkout (a placeholder)
-    customer = b.who(ids, email)
+    customer = b.who(cid, email)  # customer id 0 = guest checkout (a placeholder)
     return b.finish(customer, b.dates(date), amount, currency, clean_text(c.col(oid)))
