@@ -23,6 +23,7 @@ from kpi_tui.alerts.history import AlertHistory
 from kpi_tui.session import FolderSource, Snapshot, findings, monitor_history_path
 from kpi_tui.settings import GRANULARITIES, Settings
 from kpi_tui.ui.customers_nav import CustomersNav
+from kpi_tui.ui.messages import NewSnapshot, ReadProgress, WatcherError, WatcherStatus
 from kpi_tui.ui.model import G_NAMES, Focus, default_pos, period_focus, trailing_focus
 from kpi_tui.ui.screens.alerts import AlertsScreen
 from kpi_tui.ui.screens.help import HelpScreen
@@ -144,12 +145,12 @@ class KpiApp(CustomersNav, App):
             try:
                 self.monitor = FolderMonitor(
                     self.root, self.settings,
-                    on_snapshot=lambda s: self.call_from_thread(self.apply_snapshot, s),
-                    on_status=lambda m: self.call_from_thread(self.set_note, m),
-                    on_error=lambda m: self.call_from_thread(self.show_error, m),
+                    on_snapshot=lambda s: self.post_message(NewSnapshot(s)),
+                    on_status=lambda m: self.post_message(WatcherStatus(m)),
+                    on_error=lambda m: self.post_message(WatcherError(m)),
                     poll=self.poll,
-                    on_progress=lambda n, total, path: self.call_from_thread(
-                        self.show_progress, n, total, path),
+                    on_progress=lambda n, total, path: self.post_message(
+                        ReadProgress(n, total, path)),
                 )
                 self.monitor.start()
                 return
@@ -202,9 +203,21 @@ class KpiApp(CustomersNav, App):
         try:
             snap = self.loader()
         except Exception as e:  # never crash the screen on bad data
-            self.call_from_thread(self.show_error, f"could not read {self.root}: {e}")
+            self.post_message(WatcherError(f"could not read {self.root}: {e}"))
             return
-        self.call_from_thread(self.apply_snapshot, snap)
+        self.post_message(NewSnapshot(snap))
+
+    def on_new_snapshot(self, message: NewSnapshot) -> None:
+        self.apply_snapshot(message.snapshot)
+
+    def on_watcher_status(self, message: WatcherStatus) -> None:
+        self.set_note(message.text)
+
+    def on_watcher_error(self, message: WatcherError) -> None:
+        self.show_error(message.text)
+
+    def on_read_progress(self, message: ReadProgress) -> None:
+        self.show_progress(message.done, message.total, message.path)
 
     def set_note(self, message: str) -> None:
         self.status_note = message
