@@ -108,6 +108,7 @@ def test_watcher_links_like_a_full_read(tmp_path):
     d = tmp_path / "data"
     d.mkdir()
     state = FolderState(d, Settings(cache=False))
+    shortcut = []
     head = "order_id,customer_id,created_at,amount,currency,status,email\n"
     bodies = ["1,K5,2026-01-05,10.00,EUR,paid,p@example.com\n2,K8,2026-01-06,4.00,EUR,paid,\n",
               "3,,2026-01-07,6.00,EUR,paid,p@example.com\n",  # no link: named through p@ (K5)
@@ -119,9 +120,13 @@ def test_watcher_links_like_a_full_read(tmp_path):
         os.utime(d / f"e{k}.csv", (T0 + 60 * k,) * 2)
         state.refresh()
         ds, ledger = state._assemble()
+        shortcut.append(state._last.index is not None)
         want = load_folder(d, Settings(cache=False))
         got = sorted(zip(ledger.names[ledger.customer].tolist(), (ledger.micros / 1e6).tolist()))
         t = want.transactions
         assert got == sorted(zip(t.column("customer").to_pylist(), t.column("amount").to_pylist())), k
         assert [f.notes for f in ds.files] == [f.notes for f in want.files]
     assert sorted(set(ledger.names.tolist())) == ["K1", "K3", "K5"]
+    # steps 1, 2 and 4 add to the previous ledger (a new pair of new customers, K1/q@, too);
+    # step 3 (K8 linked to K5) reads everything again
+    assert shortcut == [False, True, True, False, True]

@@ -166,13 +166,22 @@ def link(keys: list[str], selections: list, prev: Identity | None = None) -> Ide
     return ident
 
 
-def conflicts(prev: Identity | None, tables: list[pa.Table]) -> bool:
-    """Whether new files hold an (id, e-mail) pair: a link that may reach older customers
-    (then everything is linked again)."""
+def conflicts(prev: Identity | None, tables: list[pa.Table], customers=None) -> bool:
+    """Whether new files hold an (id, e-mail) pair that reaches an older customer (then
+    everything is linked again). `customers`: the older rows' customer names; unknown, any
+    new pair counts as one."""
     if prev is None:
         return False
+    known = None
     for t in tables:
-        ids, _ = _edges(SimpleNamespace(table=t, keep=None))
-        if len(ids):
+        ids, emails = _edges(SimpleNamespace(table=t, keep=None))
+        if not len(ids):
+            continue
+        if customers is None:
+            return True
+        if known is None:
+            names = pa.array(list(customers), pa.string()) if len(customers) else pa.array([], pa.string())
+            known = pc.unique(pa.concat_arrays([prev.pair_ids, prev.pair_emails, names]))
+        if pc.any(pc.is_in(ids, value_set=known)).as_py() or pc.any(pc.is_in(emails, value_set=known)).as_py():
             return True
     return False

@@ -39,12 +39,14 @@ def apply(keys: list[str], scopes: list[str], selections: list, settings,
     return Applied(refunds, ident)
 
 
-def conflicts(prev: Applied | None, tables: list[pa.Table], scopes: list[str]) -> bool:
+def conflicts(prev: Applied | None, tables: list[pa.Table], scopes: list[str], customers=None) -> bool:
     """Whether new files (`tables`: their rows that may count) change what the rules made of
-    the older ones: then apply them to every file again."""
+    the older ones: then apply them to every file again. `customers`: the older rows' customer
+    names (the ledger's), when known."""
     if prev is None:
         return False
-    return refunded.conflicts(prev.refunds, tables, scopes) or identity.conflicts(prev.identity, tables)
+    return (refunded.conflicts(prev.refunds, tables, scopes)
+            or identity.conflicts(prev.identity, tables, customers))
 
 
 def add_notes(reports: list, applied: Applied) -> None:

@@ -174,8 +174,8 @@ class FolderState:
             counts = last.counts + count_currencies([out[k] for k in added])
             if pick_currency(counts, s.currency) != last.currency:
                 added = None  # another reporting currency: everything again
-            elif rules.conflicts(last.rules, [out[k] for k in added],
-                                                                [scope[k] for k in added]):
+            elif rules.conflicts(last.rules, [out[k] for k in added], [scope[k] for k in added],
+                                 last.ledger.names):
                 added = None  # a cross-file rule changes older rows: everything again
         if added is None:
             counts = count_currencies(tables)
