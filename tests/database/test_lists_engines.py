@@ -177,6 +177,27 @@ def test_sample(eng, sample_tx):
     assert past.rows == [] and past.totals() == folder.drill(index, p, "retained").totals()
 
 
+def test_through_the_database_source(eng):
+    """On a user's table (raw export columns), through DatabaseSource's normalised transactions:
+    statuses dropped, the order id counted once; the same lists as the folder engine's."""
+    from kpi_tui.database.source import DatabaseSource
+
+    from test_db_figures import GOLDEN_COLUMNS, golden_table_rows
+
+    url, name = eng.load(GOLDEN_COLUMNS, golden_table_rows())
+    src = DatabaseSource(url, table=name)
+    t = src.transactions
+    tx = table(golden_rows())
+    s = db.span(t, "month", run=src.run)
+    index = folder.build_index(ledger_from_transactions(tx), "month")
+    p = folder.period_at(index, None)
+    got = db.drills(t, s, p, folder.GROUPS, None, run=src.run, hex_names=eng.name == "mysql")
+    for group in folder.GROUPS:
+        assert got[group].rows == folder.drill(index, p, group).rows(), group
+    assert db_cohorts.cohorts(t, "month", run=src.run).to_records() == folder_cohorts(
+        index.ps, "month", index.d).to_records()
+
+
 NAMES = ["anna", "Anna", "anna ", "ánna", "Émile", "zoe", "Zoé", "b", "B", "a"]
 
 

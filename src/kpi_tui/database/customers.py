@@ -190,16 +190,17 @@ def _empty(group: str, s: Span | None, p: int) -> bool:
 
 
 def drill(t, s: Span | None, p: int, group: str, limit: int | None = 50, offset: int = 0,
-          rule=None, run=None) -> DrillPage:
+          rule=None, run=None, hex_names: bool = False) -> DrillPage:
     """Rows offset..offset+limit of `group` in period `p`, ranked, and the group's totals."""
-    return drills(t, s, p, (group,), limit, offset, rule, run)[group]
+    return drills(t, s, p, (group,), limit, offset, rule, run, hex_names)[group]
 
 
 def drills(t, s: Span | None, p: int, groups, limit: int | None = 50, offset: int = 0,
-           rule=None, run=None) -> dict[str, DrillPage]:
+           rule=None, run=None, hex_names: bool = False) -> dict[str, DrillPage]:
     """`drill` of several groups (the lists behind one effect, say) in one query: the
     per-customer sums once, each group's ranking and totals as window functions; at-risk, which
-    has more columns, in a query of its own."""
+    has more columns, in a query of its own. `hex_names`: the customer column holds the names'
+    UTF-8 bytes as hex digits (database.transactions does so in MySQL), shown decoded."""
     out = {}
     for g in groups:
         if _empty(g, s, p):
@@ -233,15 +234,17 @@ def drills(t, s: Span | None, p: int, groups, limit: int | None = 50, offset: in
                 total = _totals(_run(pg.aggregate(**_sums(pg, g)), run).to_pylist()[0], g)
             else:
                 total = _totals({}, g)
-            out[g] = DrillPage(g, s.g, p, [_row(r, g) for r in rows], total, offset, s.d)
+            out[g] = DrillPage(g, s.g, p, [_row(r, g, hex_names) for r in rows], total, offset,
+                               s.d)
     return out
 
 
-def pages(t, s: Span | None, p: int, group: str, size: int = PAGE, rule=None, run=None):
+def pages(t, s: Span | None, p: int, group: str, size: int = PAGE, rule=None, run=None,
+          hex_names: bool = False):
     """Every row of the list, one page of `size` rows per query (for CSV / JSON output)."""
     offset = 0
     while True:
-        page = drill(t, s, p, group, size, offset, rule, run)
+        page = drill(t, s, p, group, size, offset, rule, run, hex_names)
         yield from page.rows
         offset += size
         if len(page.rows) < size:
@@ -277,9 +280,10 @@ def _iso(day) -> str | None:
     return None if day is None else day.isoformat()
 
 
-def _row(r: dict, group: str) -> dict:
+def _row(r: dict, group: str, hex_names: bool = False) -> dict:
     prev, cur = int(r["previous"]), int(r["current"])
-    out = {"customer": r["customer"], "previous": prev / MICROS, "current": cur / MICROS,
+    name = bytes.fromhex(r["customer"]).decode("utf-8") if hex_names else r["customer"]
+    out = {"customer": name, "previous": prev / MICROS, "current": cur / MICROS,
            "change": (cur - prev) / MICROS, "first_purchase": _iso(r["fp"]),
            "last_purchase": _iso(r["last"]), "orders": int(r["orders"])}
     if group == "at-risk":
