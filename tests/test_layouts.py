@@ -163,9 +163,10 @@ def test_woocommerce_plugin_export_without_refund_column():
     assert n.layout == "woocommerce-orders"
     assert rows(n) == [
         R("12", "2026-02-01", 1200.0, "EUR", "201"),
-        R("12", "2026-02-02", 50.0, "EUR", "202"),  # wc-refunded, no refunded column: as signed
-        R("zo@example.com", "2026-02-04", 19.9, "EUR", "204"),
+        R("12", "2026-02-02", 50.0, "EUR", "202"),  # wc-refunded, no refunded column: flagged,
+        R("zo@example.com", "2026-02-04", 19.9, "EUR", "204"),  # net zero in the folder (no refund row)
     ]
+    assert n.table.column("refunded_status").to_pylist() == [False, True, False]
     assert n.drops == {"status wc-cancelled": 1}
 
 
@@ -279,7 +280,7 @@ def test_generic_email_only_and_refund_status():
     raw = raw_from_rows("e.csv", ["E-mail", "Date", "Total", "Status"], [
         ["  Ann@Example.COM ", "2026-01-05", "10.00", "paid"],
         ["ann@example.com", "2026-01-06", "10.00", "refund"],  # positive: counts as signed (METRICS.md)
-        ["ann@example.com", "2026-01-06", "7.00", "refunded"],  # an order marked refunded: as written
+        ["ann@example.com", "2026-01-06", "7.00", "refunded"],  # marked refunded: flagged (folder: 0)
         ["", "2026-01-07", "5.00", "paid"],
         ["bo@example.com", "not a date", "5.00", "paid"],
         ["bo@example.com", "2026-01-08", "n/a", "paid"],
