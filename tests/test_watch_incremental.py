@@ -12,7 +12,7 @@ from kpi_tui.ingest.dedupe import Part, dedupe
 from kpi_tui.ingest.folder import assemble
 from kpi_tui.ingest.schema import transactions
 from kpi_tui.settings import Settings
-from kpi_tui.watch.incremental import IncrementalDedupe
+from kpi_tui.ingest.incremental import IncrementalDedupe
 from kpi_tui.watch.state import FolderState
 
 
@@ -92,7 +92,7 @@ def test_folder_state_assembles_like_assemble(tmp_path):
         assert sorted((ledger.micros / 1e6).tolist()) == amounts
         assert (got.currency, got.warnings, got.rows) == (want.currency, want.warnings, want.rows)
         assert got.files == want.files
-    assert state._dedupe.incremental == 3
+    assert state._assembler._dedupe.incremental == 3
     assert got.warnings == ["1 rows in USD left out: no rate to EUR (give one with --rates)"]
     # order 4 was cancelled in the newest export: it no longer counts
     assert amounts == [3.0, 11.0, 25.0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -14,7 +15,8 @@ import pyarrow.compute as pc
 from kpi_tui import safe
 from kpi_tui.ingest import plausible
 from kpi_tui.ingest.cache import ParseCache
-from kpi_tui.ingest.currency import convert_rows, left_out_warnings, reporting_currency
+from kpi_tui.ingest.currency import (convert_rows, count_currencies, left_out_warnings,
+                                     pick_currency)
 from kpi_tui.ingest.dedupe import Part, dedupe_masks, scope_of
 from kpi_tui.ingest import rules
 from kpi_tui.ingest.discover import discover
@@ -254,20 +256,41 @@ def load_folder(root: Path, settings: Settings | None = None, use_cache: bool | 
     return assemble(root, parts, reports, settings)
 
 
+@dataclass
+class Assembled:
+    """A folder's dataset and what it was made of, kept to add new files to it later."""
+
+    dataset: Dataset
+    counts: Counter  # rows per currency named, over the rows that count
+    left_out: Counter  # rows left out per currency (no rate)
+    applied: rules.Applied  # what the cross-file rules did
+
+
 def assemble(root: Path, parts: list[Part], reports: list[FileReport],
              settings: Settings) -> Dataset:
     """Dedupe and convert currencies: the folder's transactions from its parsed files."""
-    keeps, drops = dedupe_masks(parts)
+    return assemble_parts(root, parts, reports, settings).dataset
+
+
+def assemble_parts(root: Path, parts: list[Part], reports: list[FileReport], settings: Settings,
+                   deduped: tuple[list[pa.Table], dict] | None = None) -> Assembled:
+    """`assemble`, with what it was made of. `deduped`: dedupe's result when already known
+    (each part's rows that count, and the drops); else the parts are deduplicated here."""
+    if deduped is None:
+        keeps, drops = dedupe_masks(parts)
+        tables = [p.table for p in parts]
+    else:
+        tables, drops = deduped
+        keeps = [None] * len(tables)
     add_drops(reports, drops)
-    tables = [p.table for p in parts]
-    currency = reporting_currency(tables, settings.currency, keeps)
+    counts = Counter() if settings.currency else count_currencies(tables, keeps)  # set: unused
+    currency = pick_currency(counts, settings.currency)
     warnings: list[str] = []
     selections = []
-    left_total: dict[str, int] = {}
+    left_total: Counter = Counter()
     for t, keep in zip(tables, keeps):
         amount, keep, left_out, _ = convert_rows(t, keep, currency, settings.rates)
-        for c, n in left_out.items():
-            left_total[c] = left_total.get(c, 0) + n
+        left_total.update(left_out)
         selections.append(Selection(t, keep, amount))
     applied = rules.apply([p.key for p in parts], [p.scope for p in parts], selections, settings)
     rules.add_notes(reports, applied)
@@ -275,7 +298,8 @@ def assemble(root: Path, parts: list[Part], reports: list[FileReport],
     warnings += plausible.warnings(reports)
     reports.sort(key=lambda r: str(r.path))
     pa.default_memory_pool().release_unused()
-    return Dataset(root, currency, reports, warnings, selections=selections)
+    ds = Dataset(root, currency, reports, warnings, selections=selections)
+    return Assembled(ds, counts, left_total, applied)
 
 
 def add_drops(reports: list[FileReport], drops: dict[str, dict[str, int]]) -> None:

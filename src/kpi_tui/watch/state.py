@@ -9,25 +9,20 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from kpi_tui import ledger_cache
-from kpi_tui.ingest.currency import convert, count_currencies, left_out_warnings, pick_currency
-from kpi_tui.metrics.ledger import (Ledger, PeriodSums, append_ledger, ledger_from_batches,
-                                    merge_sums, period_sums)
+from kpi_tui.assembly import Assembler, Last
+from kpi_tui.metrics.ledger import Ledger, period_sums
 from kpi_tui.ingest.cache import ParseCache
 from kpi_tui.ingest.dedupe import Part
 from kpi_tui.ingest.discover import discover
-from kpi_tui.ingest import rules
-from kpi_tui.ingest.folder import Dataset, Selection, add_drops, fingerprint, load_file
-from kpi_tui.ingest import plausible
+from kpi_tui.ingest.folder import Dataset, fingerprint, load_file
 from kpi_tui.ingest.schema import FileReport
 from kpi_tui.session import Snapshot
 from kpi_tui.settings import Settings
-from kpi_tui.watch.incremental import IncrementalDedupe
 
 Sig = tuple[int, int]  # (size, mtime_ns)
 
@@ -69,10 +64,9 @@ class FolderState:
         self.cache = cache
         self.entries: dict[Path, Entry] = {}
         self.skipped: list[FileReport] = []  # from discover (unsupported, hidden...)
-        self._dedupe = IncrementalDedupe()
+        self._assembler = Assembler(self.root, settings)
         self._built = False  # a snapshot was built (the ledger cache serves the first only)
         self._saving: threading.Thread | None = None  # the ledger being saved
-        self._last: _Last | None = None  # what the last dataset was made of
 
     def refresh(self, ready: Ready | None = None,
                 progress: Callable[[int, int, Path], None] | None = None) -> Refresh:
@@ -123,10 +117,9 @@ class FolderState:
         """Parse everything again at the next refresh (settings changed)."""
         self.entries.clear()
         self.skipped = []
-        self._dedupe = IncrementalDedupe()
+        self._assembler = Assembler(self.root, self.settings)
         self._built = False  # a snapshot was built (the ledger cache serves the first only)
         self._saving: threading.Thread | None = None
-        self._last = None
         if self.settings.cache:
             self.cache = ParseCache(fingerprint(self.settings))
         else:
@@ -156,61 +149,16 @@ class FolderState:
         return ds, ledger
 
     def _assemble(self) -> tuple[Dataset, Ledger]:
-        """folder.assemble and the ledger, adding only the new files' rows when that is all
-        that changed (same result: tests compare both)."""
-        s = self.settings
+        """The one assembly of the folder (kpi_tui.assembly), adding only the new files' rows
+        when that is all that changed."""
         entries = [self.entries[p] for p in sorted(self.entries)]
         parts = [e.part for e in entries if e.part is not None]
         reports = [_copy(e.report) for e in entries] + [_copy(r) for r in self.skipped]
-        tables, drops = self._dedupe(parts)
-        add_drops(reports, drops)
-        out = {p.key: t for p, t in zip(parts, tables)}
-        scope = {p.key: p.scope for p in parts}
-        last, self._last = self._last, None
-        added = None
-        if last is not None and set(last.out) < set(out) and all(
-                out[k] is t for k, t in last.out.items()):  # older files' rows all stay
-            added = [k for k in out if k not in last.out]
-            counts = last.counts + count_currencies([out[k] for k in added])
-            if pick_currency(counts, s.currency) != last.currency:
-                added = None  # another reporting currency: everything again
-            elif rules.conflicts(last.rules, [out[k] for k in added], [scope[k] for k in added],
-                                 last.ledger.names):
-                added = None  # a cross-file rule changes older rows: everything again
-        if added is None:
-            counts = count_currencies(tables)
-            todo, left_out, rows = tables, Counter(), 0
-        else:
-            todo, left_out, rows = [out[k] for k in added], Counter(last.left_out), last.rows
-        currency = pick_currency(counts, s.currency)
-        converted = []
-        for t in todo:
-            t, lost, _ = convert(t, currency, s.rates)
-            left_out.update(lost)
-            rows += t.num_rows
-            converted.append(t)
-        keys = [p.key for p in parts] if added is None else added
-        converted = [Selection(t) for t in converted]
-        applied = rules.apply(keys, [scope[k] for k in keys], converted, s,
-                              last.rules if added is not None else None)
-        rules.add_notes(reports, applied)
-        new = ledger_from_batches((b for t in converted for b in t.batches()),
-                                  sum(t.table.num_rows for t in converted))
-        sums: dict[str, PeriodSums] = {}
-        index = None
-        if added is None:
-            ledger = new
-        else:
-            ledger, index, recoded = append_ledger(last.ledger, new, last.index)
-            for g, ps in last.sums.items():
-                merged = merge_sums(ps, recoded, ledger.customers, g)
-                if merged is not None:
-                    sums[g] = merged
-        warnings = left_out_warnings(left_out, currency) + plausible.warnings(reports)
-        reports.sort(key=lambda r: str(r.path))
-        ds = Dataset(self.root, currency, reports, warnings, rows=rows)
-        self._last = _Last(out, counts, left_out, currency, rows, ledger, index, sums, applied)
-        return ds, ledger
+        return self._assembler(parts, reports)
+
+    @property
+    def _last(self) -> Last | None:
+        return self._assembler.last
 
     def snapshot(self, eager: tuple[str, ...] | None = None) -> Snapshot:
         """The folder's Snapshot with the `eager` granularities (default: the settings' one)
@@ -227,21 +175,6 @@ class FolderState:
                     last.sums[g] = ps  # merged with new rows next time
             snap.figures(g)
         return snap
-
-
-@dataclass
-class _Last:
-    """What the last dataset was made of, so that new exports can be added to it."""
-
-    out: dict  # file key -> its rows that count (dedupe's output table)
-    counts: Counter  # counted rows per currency named
-    left_out: Counter  # rows left out per currency (no rate)
-    currency: str | None
-    rows: int
-    ledger: Ledger
-    index: dict | None  # customer name -> code in the ledger, once built
-    sums: dict  # granularity -> PeriodSums of the ledger
-    rules: object = None  # ingest.rules.Applied: the cross-file rules' state
 
 
 def _keys(reports: list[FileReport]) -> list[tuple[str, str | None]]:
