@@ -3,13 +3,17 @@
 query per page, ORDER BY / LIMIT in the engine. `t`: an Ibis table with customer (string, null
 = unattributed), date (date) and micros (int64, signed amount in micro-units).
 
-Only a page of customers (and one row of totals) comes back, never the transactions.
+    s = span(t, "month")                       # the series and the as-of day
+    page = drill(t, s, period_at(s, None), "churned", limit=50)   # page.rows, page.totals()
+    for row in pages(t, s, p, "retained"): ...  # a whole list, 10,000 rows per query
+
+Only a page of customers (with its group's totals) comes back, never the transactions.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import ibis
 
@@ -71,13 +75,18 @@ class Span:
 
 
 def span(t, g: str, as_of: dt.date | None = None, run=None) -> Span | None:
+    """The Span of the transactions `t` (one query; see span_of when the days are known)."""
     r = _run(t.aggregate(lo=t.date.min(), hi=t.date.max()), run).to_pylist()[0]
     if r["lo"] is None:
         return None
-    lo, hi = periods.to_day(r["lo"]), periods.to_day(r["hi"])
-    d = periods.to_day(as_of) if as_of is not None else hi
+    return span_of(g, periods.to_day(r["lo"]), periods.to_day(r["hi"]), as_of)
+
+
+def span_of(g: str, first_day: int, last_day: int, as_of: dt.date | None = None) -> Span:
+    """The Span of transactions from `first_day` to `last_day` (days since 1970-01-01)."""
+    d = periods.to_day(as_of) if as_of is not None else last_day
     pi = periods.period_index
-    return Span(g, int(pi([lo], g)[0]), int(pi([hi], g)[0]), d)
+    return Span(g, int(pi([first_day], g)[0]), int(pi([last_day], g)[0]), d)
 
 
 def period_at(s: Span | None, at: dt.date | None) -> int | None:
@@ -105,7 +114,6 @@ class DrillPage:
     total: dict
     offset: int = 0
     as_of: int | None = None
-    extra: dict = field(default_factory=dict)
 
     def __len__(self) -> int:
         return self.total["customers"]
