@@ -161,6 +161,19 @@ def year_ago_start(start: dt.date, g: str) -> dt.date:
         return start.replace(year=start.year - 1, day=28)
 
 
+def year_ago_index(rows: list[dict], i: int, g: str) -> int | None:
+    """Position in `rows` (consecutive periods, oldest first) of the period a year before
+    rows[i] (year_ago_start), or None when the series does not reach back that far."""
+    want = year_ago_start(dt.date.fromisoformat(rows[i]["start"]), g).isoformat()
+    for j in range(i - 1, -1, -1):
+        start = rows[j].get("start")
+        if start == want:
+            return j
+        if start < want:
+            break
+    return None
+
+
 def latest_complete(figures: list[dict]) -> int | None:
     """Index of the latest complete period in `figures`, or None."""
     for i in range(len(figures) - 1, -1, -1):
@@ -194,8 +207,8 @@ def _decline(rows, i, g, th, label, money, currency, locale, year_ago_row) -> li
     out = []
     prev = rows[i - 1] if i > 0 else None
     if year_ago_row is None:
-        want = year_ago_start(dt.date.fromisoformat(row["start"]), g).isoformat()
-        year_ago_row = next((r for r in rows[:i] if r.get("start") == want), None)
+        j = year_ago_index(rows, i, g)
+        year_ago_row = None if j is None else rows[j]
     for kind, ref in (("previous", prev), ("year_ago", year_ago_row)):
         if ref is None or not ref.get("acv") or ref["acv"] <= 0:
             continue

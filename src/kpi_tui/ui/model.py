@@ -10,11 +10,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from kpi_tui.alerts.explain import effect_label
+from kpi_tui.alerts.rules import year_ago_index, year_ago_start
 from kpi_tui.fmt import period_name
 from kpi_tui.metrics.periods import date_label
 
-# periods in a year, per granularity (the "same period a year earlier")
-YEAR_BACK = {"day": 365, "week": 52, "month": 12, "quarter": 4, "year": 1}
 G_NAMES = {"day": "Day", "week": "Week", "month": "Month", "quarter": "Quarter", "year": "Year"}
 # the names used by the sentences and banners
 EFFECT_NAMES = tuple((k, effect_label(k)) for k in
@@ -82,8 +81,8 @@ class Focus:
 def period_focus(rows: list[dict], pos: int, g: str, loc: str = "en") -> Focus:
     row = rows[pos]
     prev = rows[pos - 1] if pos >= 1 else None
-    yb = pos - YEAR_BACK[g]
-    year = rows[yb] if yb >= 0 else None
+    yb = year_ago_index(rows, pos, g)
+    year = None if yb is None else rows[yb]
     return Focus(
         g, row, row_label(row, g, loc),
         prev, row_label(prev, g, loc) if prev else None,
@@ -115,6 +114,10 @@ def trailing_focus(tr: dict, g: str, loc: str = "en") -> Focus:
 
 
 def year_ago_series(rows: list[dict], g: str) -> list[float | None]:
-    """acv of the same period a year earlier, aligned with rows."""
-    k = YEAR_BACK[g]
-    return [rows[i - k]["acv"] if i >= k else None for i in range(len(rows))]
+    """acv of the same period a year earlier (alerts.rules.year_ago_start), aligned with rows."""
+    at = {r["start"]: r for r in rows}
+    out = []
+    for r in rows:
+        ago = at.get(year_ago_start(dt.date.fromisoformat(r["start"]), g).isoformat())
+        out.append(None if ago is None else ago["acv"])
+    return out
