@@ -33,7 +33,8 @@ TXN_COLUMNS = [("customer_id", "text"), ("order_date", "date"), ("amount", "doub
 
 def source(engine, columns, rows, **kw) -> DatabaseSource:
     url, name = engine.load(columns, rows)
-    return DatabaseSource(url, table=name, settings=kw.pop("settings", Settings()), **kw)
+    return DatabaseSource(url, table=name, settings=kw.pop("settings", Settings()),
+                          timeout=engine.timeout, **kw)
 
 
 def folder_engine(rows, g, as_of=None):

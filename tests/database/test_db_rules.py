@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from dbengines import engine  # noqa: F401 - the parametrised fixture
+from dbengines import engine, sql_engine  # noqa: F401 - the parametrised fixtures
 
 from kpi_tui.database.source import DatabaseSource
 from kpi_tui.settings import Settings
@@ -40,7 +40,7 @@ ROWS = [
 
 def src(engine, columns, rows, settings):
     url, name = engine.load(columns, rows)
-    return DatabaseSource(url, table=name, settings=settings)
+    return DatabaseSource(url, table=name, settings=settings, timeout=engine.timeout)
 
 
 def pick(row, *keys):
@@ -67,7 +67,8 @@ def test_rules(engine):
         assert piece in text, (piece, text)
 
 
-def test_linking_off(engine):
+def test_linking_off(sql_engine):
+    engine = sql_engine
     settings = Settings(rates={"USD": 0.5})
     settings.link_identities = False
     jan, feb = src(engine, COLUMNS, ROWS, settings).figures("month")
@@ -77,7 +78,8 @@ def test_linking_off(engine):
         (15.0, 2, 1, 4)
 
 
-def test_refunded_column(engine):
+def test_refunded_column(sql_engine):
+    engine = sql_engine
     cols = [("order_id", "text"), ("customer", "text"), ("date", "date"), ("total", "decimal"),
             ("refunded_amount", "decimal"), ("status", "text")]
     rows = [("1", "A", JAN, D("100.00"), D("30.00"), "Refunded"),  # the column wins: 70
@@ -103,8 +105,9 @@ def test_timezone(engine):
     rows = [("a", dt.datetime(2026, 2, 1, 3, 0, tzinfo=utc), 10.0),  # Jan 31 in New York
             ("b", dt.datetime(2026, 2, 1, 12, 0, tzinfo=utc), 20.0)]
     url, name = engine.load(cols, rows)
-    plain = DatabaseSource(url, table=name, settings=Settings())
+    plain = DatabaseSource(url, table=name, settings=Settings(), timeout=engine.timeout)
     assert [p["revenue"] for p in plain.figures("month")] == [30.0]
-    ny = DatabaseSource(url, table=name, settings=Settings(timezone="America/New_York"))
+    ny = DatabaseSource(url, table=name, settings=Settings(timezone="America/New_York"),
+                        timeout=engine.timeout)
     assert [(p["start"], p["revenue"]) for p in ny.figures("month")] == \
         [("2026-01-01", 10.0), ("2026-02-01", 20.0)]

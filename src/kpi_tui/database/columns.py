@@ -28,6 +28,7 @@ class Fields:
     types: dict[str, str] = field(default_factory=dict)  # column -> engine type, as Ibis says
     mapped: bool = False  # named by [mapping]
     updated_at: str | None = None
+    date_zone: bool = False  # the date column holds instants (Spark TIMESTAMP), not wall time
 
     def __getitem__(self, role: str) -> str | None:
         return self.names.get(role)

@@ -31,9 +31,10 @@ class Connection:
     def error(self, e: BaseException, what: str = "") -> SourceError:
         """A driver's exception as one line for the user, without any password."""
         msg = one_line(str(e) or type(e).__name__, self.secrets)
-        low = msg.lower()
+        low = str(e).lower()[:2000]
         if any(w in low for w in ("statement timeout", "max_execution_time", "max_statement_time",
-                                  "interrupted", "canceling statement", "cancelled job")):
+                                  "interrupted", "canceling statement", "sparkjobcancelled",
+                                  "was cancelled")):
             msg = f"query cancelled after {self.timeout:g} s (limit: statement timeout)"
         return SourceError(f"{self.label}: {what + ': ' if what else ''}{msg}")
 
@@ -136,5 +137,6 @@ def spark_session(source: str):
          .config("spark.ui.enabled", "false")
          .config("spark.sql.session.timeZone", "UTC"))
     if master.startswith("local"):  # one machine: a few partitions, not 200 per shuffle
-        b = b.config("spark.sql.shuffle.partitions", "4").config("spark.driver.memory", "1g")
+        b = (b.config("spark.sql.shuffle.partitions", "4").config("spark.driver.memory", "1g")
+             .config("spark.sql.adaptive.enabled", "false"))
     return b.getOrCreate()

@@ -32,6 +32,8 @@ class DatabaseSource:
         self.label = f"{self.conn.label} {'table ' + table if table else '(--sql query)'}"
         self.rows = open_rows(self.conn, table, sql)
         self.fields: Fields = recognise(self.rows, self.settings, self.conn.label)
+        if self.conn.engine == "pyspark":  # Ibis reads TIMESTAMP and TIMESTAMP_NTZ alike
+            self.fields.date_zone = _spark_instants(self.conn, self.rows, self.fields["date"])
         self.query_seconds = 0.0  # time taken by the last figures' queries
         self.refresh()
 
@@ -184,3 +186,12 @@ class DatabaseSource:
         got = self.run(x.group_by(status=x[st].cast("string")).aggregate(n=x.count()))
         return sorted(zip(got.column("status").to_pylist(), got.column("n").to_pylist()),
                       key=lambda t: -t[1])
+
+
+def _spark_instants(conn: Connection, rows, column: str) -> bool:
+    """Whether a Spark column is a TIMESTAMP (an instant) rather than TIMESTAMP_NTZ."""
+    import ibis
+    from pyspark.sql.types import TimestampType
+
+    df = conn.backend._session.sql(ibis.to_sql(rows, dialect="pyspark"))  # analysed, not run
+    return isinstance(df.schema[column].dataType, TimestampType)

@@ -120,17 +120,17 @@ def counted(rows, f: Fields, settings: Settings, run: Run = _run, engine: str = 
         c = t[f["currency"]].cast("string").strip().upper()
         cur = _null_if(c, c == "")
     txn = t[f["order_id"]].cast("string").strip() if f["order_id"] else ibis.null(dt.string)
-    out = t.select(cid=cid, email=email, date=_date(t[f["date"]], settings, engine),
+    out = t.select(cid=cid, email=email, date=_date(t[f["date"]], settings, engine, f.date_zone),
                    amount=amount, refunded_status=refunded & ibis.literal(not f["refunded"]),
                    currency=cur, txn_id=txn)
     return out
 
 
-def _date(col, settings: Settings, engine: str):
+def _date(col, settings: Settings, engine: str, zone: bool = False):
     dtype = col.type()
     if dtype.is_date():
         return col
-    if dtype.is_timestamp() and dtype.timezone and settings.timezone:
+    if dtype.is_timestamp() and (dtype.timezone or zone) and settings.timezone:
         conv = _TZ.get(engine)
         if conv is not None:
             return conv(col, settings.timezone).date()
