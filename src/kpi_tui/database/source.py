@@ -14,7 +14,7 @@ import time
 from kpi_tui.database import figures as engine_figures
 from kpi_tui.database.columns import Fields, open_rows, recognise
 from kpi_tui.database.connect import DEFAULT_TIMEOUT, Connection, connect
-from kpi_tui.database.transactions import (counted, currency_counts, dropped_status, left_out,
+from kpi_tui.database.transactions import (TZ_ENGINES, counted, currency_counts, dropped_status, left_out,
                                            pick_currency, status_values, transactions)
 from kpi_tui.metrics.ledger import MICROS
 from kpi_tui.metrics.periods import GRANULARITIES, from_day
@@ -60,9 +60,16 @@ class DatabaseSource:
         """The Ibis expression of the normalised transactions (database.transactions)."""
         if self._txn is None:
             f, s = self.fields, self.settings
+            self._statuses = status_values(self.rows, f, self.run) if f["status"] else []
+            dtype = self.rows.schema()[f["date"]]
+            zoned = dtype.is_timestamp() and (dtype.timezone or f.date_zone)
+            if s.timezone and zoned and self.conn.engine not in TZ_ENGINES:
+                self._warnings.append(f"timezone {s.timezone} not applied on {self.conn.engine}: "
+                                      f"dates of {f['date']} are taken in UTC")
             if f["currency"]:
                 self._counts = currency_counts(
-                    counted(self.rows, f, s, self.run, self.conn.engine), self.run)
+                    counted(self.rows, f, s, self.run, self.conn.engine, self._statuses),
+                    self.run)
                 self._currency = pick_currency(self._counts, s.currency)
                 for c, n in left_out(self._counts, self._currency, s.rates).items():
                     self._warnings.append(f"{n} rows in {c} left out: no rate to "
@@ -70,7 +77,8 @@ class DatabaseSource:
             else:
                 self._currency = s.currency.upper() if s.currency else None
             self._txn = transactions(self.rows, f, s, self.run, self.conn.engine,
-                                     currency=self._currency, counts=self._counts)
+                                     currency=self._currency, counts=self._counts,
+                                     statuses=self._statuses)
         return self._txn
 
     @property
@@ -176,7 +184,8 @@ class DatabaseSource:
         st = self.fields["status"]
         if not st:
             return []
-        values = status_values(self.rows, self.fields, self.run) or []
+        self.transactions
+        values = self._statuses or []
         drop = [v for v in values if v.strip() and dropped_status(v)]
         if not drop:
             return []

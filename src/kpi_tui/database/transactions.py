@@ -86,14 +86,16 @@ def _hex(x):  # MySQL: compare bytes, not with the case-insensitive collation
     ...
 
 
-def counted(rows, f: Fields, settings: Settings, run: Run = _run, engine: str = ""):
+def counted(rows, f: Fields, settings: Settings, run: Run = _run, engine: str = "",
+            statuses: list[str] | None | bool = False):
     """The rows that count (statuses), with cleaned columns: cid, email, date, amount (the
-    source's number type, refunds subtracted), refunded_status, currency, txn_id."""
+    source's number type, refunds subtracted), refunded_status, currency, txn_id.
+    `statuses`: `status_values`, when already known."""
     t = rows
     st = f["status"]
     refunded_values: list[str] = []
     if st:
-        values = status_values(rows, f, run)
+        values = status_values(rows, f, run) if statuses is False else statuses
         status = t[st].cast("string")
         if values is None:  # too many to judge one by one: the words, normalised in the engine
             k = status.strip().lower().re_replace(r"[^a-z0-9]", "")
@@ -154,6 +156,9 @@ _TZ = {  # a timestamp with a zone as the wall-clock time of `zone`
 }
 
 
+TZ_ENGINES = frozenset(_TZ)
+
+
 def currency_counts(t, run: Run = _run) -> dict[str, int]:
     """Rows per currency named, over the rows that count (`t` from `counted`)."""
     named = t.filter(t.currency.notnull())
@@ -187,11 +192,15 @@ def to_micros(amount, rate=None):
 
 
 def transactions(rows, f: Fields, settings: Settings, run: Run = _run, engine: str = "",
-                 currency: str | None = None, counts: dict | None = None):
+                 currency: str | None = None, counts: dict | None = None,
+                 statuses: list[str] | None | bool = False):
     """The transactions (module docstring) of `rows` (an Ibis table of the user's database).
 
-    `currency`/`counts`: the reporting currency and `currency_counts`, when already known."""
-    t = counted(rows, f, settings, run, engine)
+    `currency`/`counts`/`statuses`: the reporting currency, `currency_counts` and
+    `status_values`, when already known."""
+    if f["status"] and statuses is False:
+        statuses = status_values(rows, f, run)
+    t = counted(rows, f, settings, run, engine, statuses)
     if f["currency"]:
         if counts is None:
             counts = currency_counts(t, run)
@@ -207,7 +216,8 @@ def transactions(rows, f: Fields, settings: Settings, run: Run = _run, engine: s
     t = t.mutate(micros=micros)
     # a positive row whose status says refunded (no refunded column) is net zero, unless the
     # source also holds a negative row for its order
-    if f["status"]:
+    if f["status"] and not f["refunded"] and (statuses is None
+                                              or any(refunded_status(v) for v in statuses)):
         zero = t.refunded_status & (t.micros > 0)
         if f["order_id"]:
             neg = t.filter((t.micros < 0) & t.txn_id.notnull()).select("txn_id").distinct()
