@@ -1,0 +1,127 @@
+"""A database source at one moment, with the folder Snapshot's API (kpi_tui.session), so the
+screen, `watch --headless` and `findings(snapshot, g, now)` take either.
+
+    snap = DatabaseSnapshot(source)           # the figures and trailing windows, queried now
+    snap.figures("month"); snap.at_risk("month"); snap.cohorts("month")
+    snap.drill("month", p, "churned", limit=200)   # one page of a list, ORDER BY / LIMIT
+
+The period figures and trailing windows of every granularity are queried when the snapshot is
+made (one query each); at-risk totals, cohorts and customer pages on first use, in the engine,
+over the transactions as they were then known (the first and last days are fixed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+
+from kpi_tui.database import at_risk as db_at_risk
+from kpi_tui.database import cohorts as db_cohorts
+from kpi_tui.database import customers as db_customers
+from kpi_tui.metrics.ledger import MICROS
+from kpi_tui.metrics.periods import GRANULARITIES, from_day
+from kpi_tui.metrics.report import report_dict
+
+_MISSING = object()
+
+
+class DatabaseSnapshot:
+    """What a front end shows of a database source; `lock` serialises the queries of every
+    thread on the source's one connection."""
+
+    skipped = ()  # no files
+    newest_file_mtime = None  # the stale rule looks at the newest transaction only
+
+    def __init__(self, source, lock: threading.RLock | None = None, probe: tuple | None = None):
+        self.source = source
+        self.settings = source.settings
+        self.label = source.label
+        self.engine = source.conn.engine
+        self.probe = probe  # (rows, latest date, updated-at) the snapshot was made after
+        self._lock = lock or threading.RLock()
+        with self._lock:
+            source.refresh()
+            source.query_seconds = 0.0
+            s = dict(source.summary)
+            self.currency = source.currency
+            self.warnings = list(source.warnings)
+            self._figures = {g: source.figures(g) for g in GRANULARITIES}
+            self._trailing = {g: source.trailing(g) for g in GRANULARITIES}
+            self.query_seconds = source.query_seconds  # the figures' queries
+            self.t = source.transactions  # the Ibis expression the lists are computed on
+        self.rows = int(s["rows"] or 0)
+        self.first_day = None if s["first_day"] is None else int(s["first_day"])
+        self.last_day = None if s["last_day"] is None else int(s["last_day"])
+        self.unattributed_revenue = int(s["unattributed"] or 0) / MICROS
+        self.as_of: dt.date | None = (self.settings.as_of if self.settings.as_of is not None
+                                      else None if self.last_day is None
+                                      else from_day(self.last_day))
+        self.newest_transaction = None if self.last_day is None else from_day(self.last_day)
+        self.computed_at = dt.datetime.now()
+        self._done: dict[tuple, object] = {}
+
+    # ---- queries, one at a time on the connection ----
+    def run(self, expr):
+        with self._lock:
+            t0 = time.monotonic()
+            try:
+                return self.source.conn.run(expr)
+            finally:
+                self.query_seconds += time.monotonic() - t0
+
+    def _get(self, key: tuple, compute):
+        with self._lock:  # one computation per item; queries are serialised anyway
+            v = self._done.get(key, _MISSING)
+            if v is _MISSING:
+                v = self._done[key] = compute()
+            return v
+
+    def ready(self, kind: str, g: str) -> bool:
+        return kind in ("figures", "trailing") or (kind, g) in self._done
+
+    def span(self, g: str) -> db_customers.Span | None:
+        if self.first_day is None:
+            return None
+        return db_customers.span_of(g, self.first_day, self.last_day, self.settings.as_of)
+
+    # ---- the Snapshot API ----
+    def figures(self, g: str) -> list[dict]:
+        return self._figures[g]
+
+    def trailing(self, g: str) -> dict | None:
+        return self._trailing[g]
+
+    def report(self, g: str) -> dict:
+        return report_dict(g, self.currency, self.unattributed_revenue, self.figures(g))
+
+    def at_risk(self, g: str):
+        """AtRiskTotals of g (None without transactions), computed in the engine."""
+        return self._get(("at_risk", g), lambda: None if self.first_day is None else
+                         db_at_risk.at_risk_totals(self.t, g, rule=self.settings.at_risk,
+                                                   run=self.run, s=self.span(g)))
+
+    def cohorts(self, g: str):
+        return self._get(("cohorts", g), lambda: None if self.first_day is None else
+                         db_cohorts.cohorts(self.t, g, run=self.run, s=self.span(g)))
+
+    def period_at(self, g: str, at: dt.date | None = None) -> int | None:
+        """The period holding `at`, else the latest complete one (metrics.customers.period_at)."""
+        return db_customers.period_at(self.span(g), at)
+
+    def drill(self, g: str, p: int, group: str, limit: int | None = 200,
+              offset: int = 0) -> db_customers.DrillPage:
+        """One page of the customers of `group` in period p, ranked, with the group's totals."""
+        return self._get(("drill", g, p, group, limit, offset), lambda: db_customers.drill(
+            self.t, self.span(g), p, group, limit, offset, self.settings.at_risk, self.run,
+            hex_names=self.engine == "mysql"))
+
+    def fill(self, stop=None) -> bool:
+        return True  # figures and trailing windows are queried with the snapshot
+
+    def same_as(self, other) -> bool:
+        """True when `other` shows the same figures of the same source."""
+        return (isinstance(other, DatabaseSnapshot) and other.label == self.label
+                and other.settings == self.settings and other.currency == self.currency
+                and other.warnings == self.warnings and other._figures == self._figures
+                and other.unattributed_revenue == self.unattributed_revenue)
