@@ -89,7 +89,7 @@ def test_missing_table_and_columns(pg):
     assert "no date column found" in error_of(url, table=no_date)
 
 
-@pytest.mark.parametrize("sql", [f"DELETE FROM t", "DROP TABLE t", "SELECT 1; DROP TABLE t",
+@pytest.mark.parametrize("sql", ["DELETE FROM t", "DROP TABLE t", "SELECT 1; DROP TABLE t",
                                  "INSERT INTO t SELECT * FROM t", "SELECT * INTO t2 FROM t",
                                  "UPDATE t SET amount = 0", "VACUUM"])
 def test_sql_must_be_one_select(sql):
@@ -180,3 +180,14 @@ def test_password_never_in_any_output(pg, my, tmp_path):
     for f in tmp_path.rglob("*"):
         if f.is_file():
             assert SECRET not in f.read_text(errors="replace"), f
+
+
+def test_env_in_config_values(monkeypatch):
+    from kpi_tui.database.url import expand_env
+
+    monkeypatch.setenv("KT_DB_PASSWORD", SECRET)
+    url = expand_env("postgresql://bob:${KT_DB_PASSWORD}@db/shop")
+    assert url == f"postgresql://bob:{SECRET}@db/shop" and redact(url) == "postgresql://bob@db/shop"
+    monkeypatch.delenv("KT_DB_PASSWORD")
+    with pytest.raises(SourceError, match="KT_DB_PASSWORD is not set"):
+        expand_env("postgresql://bob:${KT_DB_PASSWORD}@db/shop")
