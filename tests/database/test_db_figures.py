@@ -113,13 +113,14 @@ EXAMPLES = {"duckdb": 6, "postgres": 6, "mysql": 6, "spark": 2}
 def test_random_transactions(engine):
     @hsettings(max_examples=EXAMPLES[engine.name], deadline=None, database=None,
                suppress_health_check=list(HealthCheck))
-    @given(rows=txns, g=st.sampled_from(GRANULARITIES), margin=st.sampled_from([1.0, 0.4]))
-    def check(rows, g, margin):
-        src = source(engine, TXN_COLUMNS, rows, settings=Settings(margin=margin))
+    @given(rows=txns, g=st.sampled_from(GRANULARITIES), margin=st.sampled_from([1.0, 0.4]),
+           as_of=st.one_of(st.none(), st.dates(dt.date(2026, 1, 1), dt.date(2026, 6, 1))))
+    def check(rows, g, margin, as_of):
+        src = source(engine, TXN_COLUMNS, rows, settings=Settings(margin=margin, as_of=as_of))
         led = ledger_from_transactions(table(rows))
-        assert src.figures(g) == period_figures(led, g, None, margin)
-        assert src.trailing(g) == window_figures(led, g, None, margin)
-        want = reference.report(rows, g, margin=margin)
+        assert src.figures(g) == period_figures(led, g, as_of, margin)
+        assert src.trailing(g) == window_figures(led, g, as_of, margin)
+        want = reference.report(rows, g, as_of=as_of, margin=margin)
         assert src.unattributed_revenue == pytest.approx(want["unattributed_revenue"], abs=1e-9)
         assert [p["start"] for p in src.figures(g)] == [p["start"] for p in want["periods"]]
         for w, r in zip(want["periods"], src.figures(g)):
