@@ -158,7 +158,7 @@ def findings(snapshot: Snapshot, g: str, now: dt.datetime, *,
     s = snapshot.settings
     live = s.as_of is None
     stake = None
-    if at_risk:
+    if at_risk and hasattr(snapshot, "at_risk"):  # a source without customer lists: not judged
         t = snapshot.at_risk(g)
         if t is not None:
             stake = AtRiskStake(t.stake, t.since_stake, t.customers, t.since.isoformat())

@@ -9,6 +9,7 @@ import sys
 
 from kpi_tui import safe
 from kpi_tui.cli.report import counted, open_snapshot
+from kpi_tui.settings import ConfigError
 
 
 def cmd_customers(args: argparse.Namespace) -> int:
@@ -17,6 +18,7 @@ def cmd_customers(args: argparse.Namespace) -> int:
 
     s, snap = open_snapshot(args)
     g = s.granularity
+    needs(snap, "customers")
     index = snap.customers(g)
     p = period_at(index, args.at)
     if p is None:
@@ -37,6 +39,11 @@ def cmd_customers(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(customers_table(d, rows, snap.currency))
     return counted(snap)
+
+
+def needs(snap, what: str) -> None:
+    if not hasattr(snap, what):
+        raise ConfigError(f"{snap.label}: `{what}` is not available for this source yet")
 
 
 def _money(v) -> str:
@@ -78,6 +85,7 @@ def customers_table(d, rows: list[dict], currency: str | None) -> str:
 def cmd_cohorts(args: argparse.Namespace) -> int:
     s, snap = open_snapshot(args)
     g = s.granularity
+    needs(snap, "cohorts")
     c = snap.cohorts(g)
     if c is None:
         print("kpi-tui: no transactions", file=sys.stderr)
