@@ -25,7 +25,8 @@ from kpi_tui.alerts.history import AlertHistory
 from kpi_tui.session import Snapshot, findings, headless_history_path
 
 REEVALUATE = 60.0  # seconds: stale-data alerts fire without new data
-NO_FIGURES = ("watcher error", "figures could not be computed", "cannot read")  # monitor errors
+NO_FIGURES = ("watcher error", "figures could not be computed", "cannot read",
+              "source unreachable")  # monitor errors
 
 
 def alert_json(alert, root: Path) -> str:
@@ -33,7 +34,8 @@ def alert_json(alert, root: Path) -> str:
     return safe.json_text(json.dumps({  # C1, bidi and undecodable bytes escaped: same values
         "rule": f.rule, "key": f.key, "severity": f.severity, "message": f.message,
         "detail": f.detail, "period": f.period, "granularity": alert.scope,
-        "folder": str(root), "started_at": alert.started_at.isoformat(timespec="seconds"),
+        **({"source": root} if isinstance(root, str) else {"folder": str(root)}),
+        "started_at": alert.started_at.isoformat(timespec="seconds"),
     }, ensure_ascii=False))  # fmt: skip
 
 
@@ -91,14 +93,22 @@ def run_headless(root: Path, settings, *, poll: float | None = None, on_alert: s
                  alert_timeout: float = 30.0, once: bool = False, out: TextIO | None = None,
                  err: TextIO | None = None, stop: threading.Event | None = None,
                  history: AlertHistory | None = None, clock=dt.datetime.now,
-                 monitor_options: dict | None = None) -> int:
-    """Watch `root` until `stop` is set (or after the first figures with `once`)."""
+                 monitor_options: dict | None = None, source=None) -> int:
+    """Watch `root` until `stop` is set (or after the first figures with `once`); with
+    `source` (an opened DatabaseSource), poll that database instead (watch.database)."""
     from kpi_tui.watch.monitor import FolderMonitor
 
     out = out or sys.stdout
     err = err or sys.stderr
     stop = stop or threading.Event()
-    root = Path(root).absolute()
+    if source is not None:  # alerts and history name the URL without its password
+        from kpi_tui.watch.database import DatabaseMonitor, history_path
+
+        root = source.label
+        if history is None:
+            history = AlertHistory.load(history_path(root, "headless"))
+    else:
+        root = Path(root).absolute()
     if history is None:
         history = AlertHistory.load(headless_history_path(root))
     snaps: queue.Queue[Snapshot] = queue.Queue()
@@ -112,8 +122,12 @@ def run_headless(root: Path, settings, *, poll: float | None = None, on_alert: s
         if msg.startswith(NO_FIGURES):
             failed.append(msg)
 
-    mon = FolderMonitor(root, settings, snaps.put, None, on_error, poll,
-                        **(monitor_options or {}))
+    if source is not None:
+        mon = DatabaseMonitor(source.url, settings, snaps.put, None, on_error, poll,
+                              source=source, clock=clock, **(monitor_options or {}))
+    else:
+        mon = FolderMonitor(root, settings, snaps.put, None, on_error, poll,
+                            **(monitor_options or {}))
     mon.start()
     latest: Snapshot | None = None
     last_eval = 0.0
@@ -136,7 +150,8 @@ def run_headless(root: Path, settings, *, poll: float | None = None, on_alert: s
             now = clock()
             scope = settings.granularity
             before = {a.key for a in history.active(scope)}
-            started = history.update(findings(latest, scope, now), now, scope)
+            found = findings(latest, scope, now) + getattr(mon, "findings", list)()
+            started = history.update(found, now, scope)
             for alert in started:
                 line = alert_json(alert, root)
                 print(line, file=out, flush=True)
