@@ -62,10 +62,11 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("--version", action="version", version=f"kpi-tui {__version__}")
     sub = top.add_subparsers(dest="command", metavar="COMMAND")
     m = sub.add_parser("monitor", help="the full-screen monitor (the default command)")
-    common(m, database=False)
+    common(m)
     screen_options(m)
     m.add_argument("--poll", type=float, metavar="SECONDS",
-                   help="poll the folder instead of OS events (network mounts)")
+                   help="poll the folder instead of OS events (network mounts); a database: "
+                   "seconds between checks (default 60)")
     r = sub.add_parser("report", help="print the figures of every period")
     common(r)
     r.add_argument("--format", choices=("table", "json", "csv"), default="table")
@@ -86,9 +87,10 @@ def parser() -> argparse.ArgumentParser:
 
     w = sub.add_parser("watch", help="watch the folder: the monitor, or alerts as JSON lines "
                        "with --headless")
-    common(w, database=False)
+    common(w)
     w.add_argument("--poll", type=float, metavar="SECONDS",
-                   help="poll the folder instead of OS events (network mounts)")
+                   help="poll the folder instead of OS events (network mounts); a database: "
+                   "seconds between checks (default 60)")
     w.add_argument("--headless", action="store_true",
                    help="no screen: print each alert as one JSON line when it starts firing")
     w.add_argument("--on-alert", metavar="CMD",

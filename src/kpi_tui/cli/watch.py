@@ -23,11 +23,35 @@ def cmd_monitor(args) -> int:
     from kpi_tui.ui.app import run_monitor
 
     s = settings(args)
+    if isinstance(args.dir, str):
+        return _database(args, s)
     return run_monitor(folder(args), s, poll=getattr(args, "poll", None))
+
+
+def _database(args, s) -> int:
+    """The monitor or `watch --headless` on a database URL (watch.database polls it). The
+    source is opened first: a server that cannot be reached is one line and exit 2."""
+    from kpi_tui.cli.report import db_options
+    from kpi_tui.session import open_source
+
+    source = open_source(args.dir, s, **db_options(args))
+    if not getattr(args, "headless", False):
+        from kpi_tui.ui.app import run_database_monitor
+
+        return run_database_monitor(source, s, poll=args.poll)
+    from kpi_tui.watch.headless import run_headless
+
+    stop = threading.Event()
+    _on_signals(lambda _sig, _frame: stop.set(), signal.SIGTERM)
+    return run_headless(None, s, poll=args.poll, on_alert=args.on_alert,
+                        alert_timeout=args.alert_timeout, once=args.once, stop=stop,
+                        source=source)
 
 
 def cmd_watch(args) -> int:
     s = settings(args)
+    if isinstance(args.dir, str):
+        return _database(args, s)
     if not args.headless:
         from kpi_tui.ui.app import run_monitor
 

@@ -83,8 +83,10 @@ class KpiApp(CustomersNav, App):
         watch: bool = True,
         folder_label: str | None = None,
         history_path: Path | None = None,
+        monitor_factory: Callable | None = None,
     ) -> None:
         super().__init__()
+        self.monitor_factory = monitor_factory  # FolderMonitor's signature (watch.database)
         self.root = Path(root)
         self.settings = settings or Settings()
         self.poll = poll
@@ -143,7 +145,7 @@ class KpiApp(CustomersNav, App):
             from kpi_tui.watch.monitor import FolderMonitor
 
             try:
-                self.monitor = FolderMonitor(
+                self.monitor = (self.monitor_factory or FolderMonitor)(
                     self.root, self.settings,
                     on_snapshot=lambda s: self.post_message(NewSnapshot(s)),
                     on_status=lambda m: self.post_message(WatcherStatus(m)),
@@ -269,6 +271,7 @@ class KpiApp(CustomersNav, App):
         judged = snap.ready("at_risk", self.g)  # else computed in a worker: judged when ready
         try:
             found = findings(snap, self.g, now, at_risk=judged)
+            found += getattr(self.monitor, "findings", list)()  # a database: unreachable
         except Exception as e:  # a rule bug must not take the screen down
             self.banners = [f"⚠ Warning rules failed: {type(e).__name__}: {e}"]
             return
@@ -380,10 +383,11 @@ class KpiApp(CustomersNav, App):
         snap = self.snapshot
         parts = []
         if snap is not None:
-            ds = snap.dataset
+            ds = getattr(snap, "dataset", None)  # None: a database (kpi_tui.database.snapshot)
             parts.append(f"as of {snap.as_of.isoformat() if snap.as_of else '–'}")
-            parts.append(f"{len(ds.used)} file{'s' if len(ds.used) != 1 else ''}")
-            parts.append(f"{count(ds.rows, self.settings.locale)} rows")
+            if ds is not None:
+                parts.append(f"{len(ds.used)} file{'s' if len(ds.used) != 1 else ''}")
+            parts.append(f"{count(snap.rows if ds is None else ds.rows, self.settings.locale)} rows")
         if self.refreshed is not None:
             parts.append(f"refreshed {self.refreshed.strftime('%H:%M:%S')}")
         if self.paused:
@@ -397,6 +401,9 @@ class KpiApp(CustomersNav, App):
                              f"{mon.last_received:%Y-%m-%d %H:%M}")
             if mon.waiting:
                 parts.append(f"{mon.waiting} being written")
+            if getattr(mon, "last_check", None) is not None:  # a database
+                parts.append(f"checked {mon.last_check:%H:%M:%S} · queries "
+                             f"{mon.query_seconds:.1f} s")
             if mon.problem:
                 parts.append(f"⚠ {escape(mon.problem)}")
         elif self.status_note:
@@ -404,9 +411,10 @@ class KpiApp(CustomersNav, App):
         if self.error and snap is not None:
             parts.append(f"⚠ {escape(self.error)}")
         if snap is not None:
-            for f in snap.dataset.skipped:
+            for f in getattr(snap, "skipped", ()):
                 parts.append(f"skipped {escape(f.path.name)}: {escape(f.error or '')}")
-        parts.append(f"folder {escape(self.folder_label)}")
+        parts.append(f"{'folder' if self.monitor_factory is None else 'source'} "
+                     f"{escape(self.folder_label)}")
         self.query_one("#status", Text).show(" · ".join(parts))
 
     # ---- actions -------------------------------------------------------------------------
@@ -494,5 +502,23 @@ def run_monitor(root: Path, settings: Settings, poll: float | None = None) -> in
               file=sys.stderr)
         return 2
     app = KpiApp(root, settings, poll, history_path=monitor_history_path(root))
+    app.run()
+    return app.return_code or 0
+
+
+def database_app(source, settings: Settings, poll: float | None = None, **options) -> KpiApp:
+    """The monitor on an opened DatabaseSource, polled by watch.database.DatabaseMonitor
+    (`options`: DatabaseMonitor's, e.g. max_backoff)."""
+    from kpi_tui.watch.database import DatabaseMonitor, history_path
+
+    def factory(_root, s, **kw):
+        return DatabaseMonitor(source.url, s, source=source, **kw, **options)
+
+    return KpiApp(Path("."), settings, poll, folder_label=source.label, monitor_factory=factory,
+                  history_path=history_path(source.label, "monitor"))
+
+
+def run_database_monitor(source, settings: Settings, poll: float | None = None) -> int:
+    app = database_app(source, settings, poll)
     app.run()
     return app.return_code or 0

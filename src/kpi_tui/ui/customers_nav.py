@@ -74,6 +74,9 @@ class CustomersNav:
             effect = max(known)[1] if known else "churn_effect"
         groups = EFFECT_GROUPS[effect]
         cur, loc = self.snapshot.currency, self.settings.locale
+        if hasattr(self.snapshot, "drill"):  # a database: pages ranked in the engine
+            self._open_pages(self.snapshot, self.g, p, groups, row)
+            return
         self._with_index(self.g, lambda idx: self.push_screen(
             DrilldownScreen(idx, p, groups, row, cur, loc)))
 
@@ -88,8 +91,29 @@ class CustomersNav:
             return
         p, row = sel
         cur, loc = self.snapshot.currency, self.settings.locale
+        if hasattr(self.snapshot, "drill"):  # a database: pages ranked in the engine
+            self._open_pages(self.snapshot, self.g, p, ("at-risk",), row)
+            return
         self._with_index(self.g, lambda idx: self.push_screen(
             DrilldownScreen(idx, p, ("at-risk",), row, cur, loc)))
+
+    @work(thread=True, group="customers-open")
+    def _open_pages(self, snap, g: str, p: int, groups, row: dict) -> None:
+        """A database's lists: the first page of each group queried here (a worker), then
+        shown (ui.screens.drilldown_db)."""
+        from kpi_tui.ui.screens.drilldown import ROW_LIMIT
+        from kpi_tui.ui.screens.drilldown_db import DatabaseDrilldownScreen
+
+        try:
+            for group in groups:
+                snap.drill(g, p, group, ROW_LIMIT)
+        except Exception as e:  # the database went away: say so, keep the screen
+            self.call_from_thread(self.notify, f"The customer list could not be read: {e}",
+                                  severity="error", timeout=6)
+            return
+        cur, loc = snap.currency, self.settings.locale
+        self.call_from_thread(lambda: self.push_screen(
+            DatabaseDrilldownScreen(snap, g, p, tuple(groups), row, cur, loc)))
 
     def action_cohorts(self) -> None:
         if self.snapshot is not None:
@@ -100,7 +124,12 @@ class CustomersNav:
         """The cohorts of g, computed here (a worker), then shown."""
         from kpi_tui.ui.screens.cohorts import CohortsScreen
 
-        c = snap.cohorts(g)
+        try:
+            c = snap.cohorts(g)
+        except Exception as e:  # a database that went away: say so, keep the screen
+            self.call_from_thread(self.notify, f"The cohorts could not be read: {e}",
+                                  severity="error", timeout=6)
+            return
         cur, loc = snap.currency, self.settings.locale
         self.call_from_thread(lambda: self.push_screen(CohortsScreen(c, cur, loc)) if c is not None
                               else self.notify("No transactions yet."))
