@@ -511,11 +511,13 @@ def database_app(source, settings: Settings, poll: float | None = None, **option
     (`options`: DatabaseMonitor's, e.g. max_backoff)."""
     from kpi_tui.watch.database import DatabaseMonitor, history_path
 
-    def factory(_root, s, **kw):
-        return DatabaseMonitor(source.url, s, source=source, **kw, **options)
+    def factory(_root, s, **kw):  # the screen's clock: "unreachable since HH:MM"
+        return DatabaseMonitor(source.url, s, source=source, clock=lambda: app.clock(), **kw,
+                               **options)
 
-    return KpiApp(Path("."), settings, poll, folder_label=source.label, monitor_factory=factory,
-                  history_path=history_path(source.label, "monitor"))
+    app = KpiApp(Path("."), settings, poll, folder_label=source.label, monitor_factory=factory,
+                 history_path=history_path(source.label, "monitor"))
+    return app
 
 
 def run_database_monitor(source, settings: Settings, poll: float | None = None) -> int:

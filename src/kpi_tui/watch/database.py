@@ -14,6 +14,7 @@ each time), and recovers by itself.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -151,6 +152,7 @@ class DatabaseMonitor:
         if self.source is None:
             self.source = DatabaseSource(self.url, self.table, self.sql, self.settings)
             self.status.label = self.source.label
+        self._file_there()
         with self._lock:
             key = self.source.probe()
         self.probes += 1
@@ -167,6 +169,16 @@ class DatabaseMonitor:
         elif was_down:
             self._emit(self.snapshot)  # the last figures, judged again without the finding
         self._status()
+
+    def _file_there(self) -> None:
+        """A DuckDB file renamed or deleted: an open connection would still read the old one."""
+        if self.source.conn.engine != "duckdb":
+            return
+        from urllib.parse import unquote, urlsplit
+
+        path = unquote(urlsplit(self.url).path)
+        if path and not os.path.exists(path):
+            raise SourceError(f"{self.source.conn.label}: no such DuckDB file: {path}")
 
     def _down(self, e: Exception) -> float:
         """The source cannot be read: say so once, keep the figures, retry later."""

@@ -1,0 +1,120 @@
+"""The monitor on a database URL (DuckDB file), driven by Pilot: the same headline as the folder
+of the same rows, the status line of a database, `1` / `k` / `c` answered by the engine, and
+the unreachable banner while the file is gone."""
+
+from __future__ import annotations
+
+import csv
+import re
+import datetime as dt
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "database"))
+from dbengines import open_engine  # noqa: E402
+from test_db_figures import GOLDEN_COLUMNS  # noqa: E402
+from test_live_watch import decline_rows  # noqa: E402
+
+from textual.widgets import DataTable  # noqa: E402
+
+from kpi_tui.database.source import DatabaseSource  # noqa: E402
+from kpi_tui.settings import Settings  # noqa: E402
+from kpi_tui.ui.app import KpiApp, database_app  # noqa: E402
+from kpi_tui.ui.screens.cohorts import CohortsScreen  # noqa: E402
+from kpi_tui.ui.screens.drilldown import DrilldownScreen  # noqa: E402
+from kpi_tui.ui.screens.drilldown_db import DatabaseDrilldownScreen  # noqa: E402
+
+CLOCK = dt.datetime(2026, 5, 12, 9, 0)
+
+
+@pytest.fixture
+def same_rows(tmp_path, monkeypatch):
+    """(DuckDB URL, table, folder) holding the same rows."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    eng = open_engine("duckdb", tmp_path)
+    rows = decline_rows()
+    url, name = eng.load(GOLDEN_COLUMNS, rows)
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    with open(folder / "orders.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow([c for c, _ in GOLDEN_COLUMNS])
+        w.writerows([*r[:2], r[2].isoformat(sep=" "), *r[3:]] for r in rows)
+    yield url, name, folder
+    eng.close()
+
+
+async def settle(app, pilot, until=lambda: True, rounds=600):
+    for _ in range(rounds):
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.05)
+        if app.snapshot is not None and until():
+            return
+    raise AssertionError("the monitor did not settle")
+
+
+def first_row(app) -> list[str]:
+    t = app.screen.query_one(DataTable)
+    return [str(getattr(c, "plain", c)) for c in t.get_row_at(0)]
+
+
+def plain(app, selector) -> str:
+    r = app.screen.query_one(selector).render()
+    return " ".join(str(getattr(r, "plain", r)).split())
+
+
+async def test_monitor_on_a_database_url(same_rows):
+    url, name, folder = same_rows
+    s = Settings(cache=False)
+    seen = {}
+    app = KpiApp(folder, s, clock=lambda: CLOCK, watch=False)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(app, pilot)
+        seen["folder april"] = app.query_one("#acv-digits").value  # the latest complete month
+        await pilot.press("left")
+        seen["folder march"] = app.query_one("#acv-digits").value
+        await pilot.press("right", "1")
+        await settle(app, pilot, lambda: isinstance(app.screen, DrilldownScreen))
+        seen["folder churned"] = first_row(app)
+        seen["folder cohorts"] = app.snapshot.cohorts("month").to_records()
+
+    app = database_app(DatabaseSource(url, table=name, settings=s), s, poll=0.2,
+                       max_backoff=0.4)
+    app.clock = lambda: CLOCK
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(app, pilot)
+        assert app.query_one("#acv-digits").value == seen["folder april"] == "€20.00"
+        await pilot.press("left")
+        assert app.query_one("#acv-digits").value == seen["folder march"] == "€100.00"
+        status = plain(app, "#status")
+        assert re.fullmatch(  # 35 rows counted: the GBP one is left out (no rate)
+            r"as of 2026-05-11 · 35 rows · refreshed 09:00:00 · watching \(polling every 0\.2 s\)"
+            r" · checked 09:00:00 · queries \d+\.\d s · source " + re.escape(f"{url} table {name}"),
+            status), status
+        await pilot.press("right", "1")
+        await settle(app, pilot, lambda: isinstance(app.screen, DatabaseDrilldownScreen))
+        assert app.screen.drill.title() == "Churned: active in Mar 2026, not in Apr 2026"
+        assert first_row(app) == seen["folder churned"] == [
+            "e", "€100.00", "€0.00", "-€100.00", "2026-01-07", "2026-03-07", "1"]
+        assert "customers who left 6 ✓" in plain(app, "#dd-totals")
+        await pilot.press("escape", "k")
+        await settle(app, pilot, lambda: getattr(app.screen, "group", None) == "at-risk")
+        await pilot.press("escape", "c")
+        await settle(app, pilot, lambda: isinstance(app.screen, CohortsScreen))
+        assert app.screen.cohorts.size.tolist() == [10, 0, 0, 0, 0]  # k's GBP row: left out
+        assert app.screen.cohorts.to_records() == seen["folder cohorts"]
+        await pilot.press("escape")
+
+        # the file goes away: the last figures stay, with the banner; it comes back: gone
+        path = Path(url[len("duckdb://"):])
+        away = path.with_suffix(".away")
+        path.rename(away)
+        await settle(app, pilot, lambda: any("source unreachable" in b for b in app.banners))
+        assert [b for b in app.banners if "unreachable" in b] == [
+            f"⚠ source unreachable since 09:00: no such DuckDB file: {path}"]
+        assert "⚠ source unreachable since 09:00" in plain(app, "#status")
+        assert app.query_one("#acv-digits").value == "€20.00"
+        away.rename(path)
+        await settle(app, pilot, lambda: not any("unreachable" in b for b in app.banners))
