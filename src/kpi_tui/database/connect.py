@@ -94,6 +94,7 @@ def _open(source: str, name: str, timeout: float):
         return ibis.connect(source.replace("postgresql://", "postgres://", 1), options=opts,
                             connect_timeout=10)
     if name == "mysql":
+        _mysql_driver()
         kw = {"connect_timeout": 10}
         if not password(source) and os.environ.get("MYSQL_PWD"):
             kw["password"] = os.environ["MYSQL_PWD"]
@@ -120,6 +121,18 @@ def _open(source: str, name: str, timeout: float):
     if name == "pyspark":
         return ibis.pyspark.connect(spark_session(source))
     return ibis.connect(source)
+
+
+def _mysql_driver() -> None:
+    """Ibis's MySQL backend imports MySQLdb (mysqlclient, which compiles against libmysqlclient).
+    Where it is not installed, PyMySQL stands in for it, the way PyMySQL documents
+    (`install_as_MySQLdb`): `kpi-tui[mysql]` then installs on any machine."""
+    import importlib.util
+
+    if importlib.util.find_spec("MySQLdb") is None:
+        import pymysql
+
+        pymysql.install_as_MySQLdb()
 
 
 def spark_session(source: str):

@@ -10,12 +10,12 @@ import os
 import re
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-# scheme -> (pip extra, Python module the engine needs)
+# scheme -> (pip extra, Python module the engine needs; "a|b": either)
 EXTRAS = {
     "postgresql": ("postgres", "psycopg"),
     "postgres": ("postgres", "psycopg"),
-    "mysql": ("mysql", "MySQLdb"),
-    "mariadb": ("mysql", "MySQLdb"),
+    "mysql": ("mysql", "MySQLdb|pymysql"),  # mysqlclient, else PyMySQL standing in for it
+    "mariadb": ("mysql", "MySQLdb|pymysql"),
     "duckdb": ("duckdb", "duckdb"),
     "spark": ("spark", "pyspark"),
     "pyspark": ("spark", "pyspark"),
@@ -74,7 +74,8 @@ def missing_driver(source: str) -> str | None:
     s = (scheme(source) or "").split("+")[0]
     module = EXTRAS.get(s, (None, None))[1]
     try:
-        ok = module is None or importlib.util.find_spec(module) is not None
+        ok = module is None or any(importlib.util.find_spec(m) is not None
+                                   for m in module.split("|"))
         ok = ok and importlib.util.find_spec("ibis") is not None
     except (ImportError, ValueError):
         ok = False
