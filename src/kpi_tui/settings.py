@@ -117,6 +117,17 @@ class Mapping:
 
 
 @dataclass
+class Source:
+    """`[source]`: a database URL (`${ENV_VAR}` allowed, for a password) and its table or
+    query, polled every poll_seconds by the monitor and `watch`. The command line wins."""
+
+    url: str | None = None
+    table: str | None = None
+    sql: str | None = None
+    poll_seconds: float = _check(_positive, 60.0)
+
+
+@dataclass
 class Settings:
     currency: str | None = None  # reporting currency; default: currency of most rows
     rates: dict[str, float] = field(default_factory=dict)  # 1 unit of key = rate reporting units
@@ -134,6 +145,7 @@ class Settings:
     at_risk: AtRisk = field(default_factory=AtRisk)
     date_min: dt.date | None = None  # rows dated before are left out (None: 1990-01-01)
     date_max: dt.date | None = None  # rows dated after are left out (None: tomorrow)
+    source: Source | None = None  # [source]: a database instead of a folder
 
     @classmethod
     def resolve(cls, root: Path | None = None, config: Path | None = None, *,
@@ -279,6 +291,8 @@ def load_config(path: Path, settings: Settings | None = None) -> Settings:
         elif k == "thresholds":
             s.thresholds = _build(Thresholds, {**_table(s.thresholds), **_dict(value, where, k)},
                                   f"{where}: [{key}]")
+        elif k == "source":
+            s.source = _build(Source, value, f"{where}: [{key}]")
         elif k == "at_risk":
             s.at_risk = _build(AtRisk, value, f"{where}: [{key}]")
         elif k == "rates":

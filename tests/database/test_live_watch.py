@@ -217,3 +217,37 @@ def test_password_in_no_output_and_no_file(pg, tmp_path):
     finally:
         pg.execute(f"DROP OWNED BY {role}")
         pg.execute(f"DROP ROLE {role}")
+
+
+def test_source_table_of_the_settings_file(pg, tmp_path):
+    """`[source]` (url with ${ENV_VAR}, table, poll_seconds) where the command line gives none."""
+    from kpi_tui.cli.parser import parser, settings
+
+    url, name = pg.load(GOLDEN_COLUMNS, decline_rows())
+    conf = tmp_path / "kpi-tui.toml"
+    conf.write_text(f'[source]\nurl = "{url.replace("postgres@", "postgres:${KT_PW}@")}"\n'
+                    f'table = "{name}"\npoll_seconds = 5\n')
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state"), "KT_PW": PASSWORD}
+    args = parser().parse_args(["watch", "--headless", "--config", str(conf)])
+    os.environ["KT_PW"] = PASSWORD
+    try:
+        s = settings(args)
+    finally:
+        del os.environ["KT_PW"]
+    assert (args.dir, args.table, args.sql, args.poll) == (
+        url.replace("postgres@", f"postgres:{PASSWORD}@"), name, None, 5.0)
+    assert s.source.poll_seconds == 5.0
+    got = cli("report", "--config", str(conf), "--format", "json", env=env)
+    want = cli("report", url, "--table", name, "--format", "json", env=env)
+    assert got.returncode == want.returncode == 0 and got.stdout == want.stdout
+    assert [p["acv"] for p in json.loads(got.stdout)["periods"]] == [100.0, 100.0, 100.0, 20.0, 100.0]
+    p = cli("watch", "--headless", "--once", "--config", str(conf), env=env)
+    assert [x["source"] for x in lines(p.stdout)] == [f"{url} table {name}"] * 4
+    assert PASSWORD not in p.stdout + p.stderr + got.stderr
+    del env["KT_PW"]
+    p = cli("check", "--config", str(conf), env=env)
+    assert (p.returncode, p.stderr) == (
+        2, "kpi-tui: [source] url: environment variable KT_PW is not set\n")
+    conf.write_text('[source]\nurl = "duckdb:///x.db"\npoll = 5\n')
+    p = cli("check", "--config", str(conf), env=env)
+    assert (p.returncode, p.stderr) == (2, f"kpi-tui: {conf}: [source]: unknown setting 'poll'\n")

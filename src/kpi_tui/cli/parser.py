@@ -119,8 +119,40 @@ def settings(args: argparse.Namespace) -> Settings:
     """Settings.resolve with the options of `args` (those not given are None)."""
     opt = lambda name: getattr(args, name, None)  # noqa: E731
     root = None if isinstance(args.dir, str) else args.dir  # a URL has no settings file beside it
-    return Settings.resolve(
+    s = Settings.resolve(
         root, args.config, rates_file=args.rates, currency=opt("currency"),
         timezone=opt("timezone"), margin=opt("margin"), as_of=opt("as_of"),
         date_order=opt("date_order"), granularity=opt("period"), locale=opt("locale"),
         marker=opt("marker"), cache=False if args.no_cache else None)
+    use_source(args, s)
+    return s
+
+
+def use_source(args: argparse.Namespace, s: Settings) -> None:
+    """`[source]` of the settings file where the command line gives no SOURCE (its url) and
+    no --table / --sql / --poll."""
+    src = s.source
+    if src is None:
+        return
+    if src.url and args.dir == Path("data"):  # the default: no SOURCE given
+        args.dir = _env(src.url)
+    if isinstance(args.dir, str):
+        if getattr(args, "table", None) is None and getattr(args, "sql", None) is None:
+            args.table, args.sql = src.table, src.sql
+        if hasattr(args, "poll") and args.poll is None:
+            args.poll = src.poll_seconds
+
+
+def _env(url: str) -> str:
+    """`${NAME}` replaced by the environment variable NAME (a password kept out of the file)."""
+    import os
+    import re
+
+    from kpi_tui.settings import ConfigError
+
+    def sub(m):
+        if m.group(1) not in os.environ:
+            raise ConfigError(f"[source] url: environment variable {m.group(1)} is not set")
+        return os.environ[m.group(1)]
+
+    return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", sub, url)

@@ -66,7 +66,8 @@ def cmd_check(args) -> int:
     from kpi_tui.ingest.check import check_text
     from kpi_tui.session import open_source
 
-    source = open_source(args.dir, settings(args), **db_options(args))
+    s = settings(args)  # first: a [source] url of the settings file becomes args.dir
+    source = open_source(args.dir, s, **db_options(args))
     source.probe()
     if not hasattr(source, "dataset"):  # a database: its own account of the table
         sys.stdout.write(safe.lines(source.check_text()))  # values from the database
