@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from dbengines import PG_URL, open_engine, unique
+from dbengines import open_engine, sql_engine, unique  # noqa: F401 (fixture)
 
 from kpi_tui.alerts.history import AlertHistory
 from kpi_tui.database.source import DatabaseSource
@@ -66,9 +66,10 @@ def decline_rows() -> list[tuple]:
     return rows
 
 
-def test_once_same_alert_lines_as_a_folder(pg, tmp_path):
+def test_once_same_alert_lines_as_a_folder(sql_engine, tmp_path):
+    """PostgreSQL, MariaDB and DuckDB: the lines of the folder of the same rows."""
     rows = decline_rows()
-    url, name = pg.load(GOLDEN_COLUMNS, rows)
+    url, name = sql_engine.load(GOLDEN_COLUMNS, rows)
     folder = tmp_path / "exports"
     folder.mkdir()
     with open(folder / "orders.csv", "w", newline="") as f:
@@ -86,7 +87,7 @@ def test_once_same_alert_lines_as_a_folder(pg, tmp_path):
                        history=AlertHistory(), clock=lambda: CLOCK)
     got, want = lines(out.getvalue()), lines(fout.getvalue())
     assert rc == frc == 0, err.getvalue()
-    assert [g.pop("source") for g in got] == [f"{PG_URL} table {name}"] * len(got)
+    assert [g.pop("source") for g in got] == [f"{url} table {name}"] * len(got)
     assert [w.pop("folder") for w in want] == [str(folder)] * len(want)
     assert got == want
     assert [g["rule"] for g in got] == ["decline", "flattening", "currency_left_out"]
