@@ -330,6 +330,33 @@ def test_history_persistence(tmp_path):
     assert AlertHistory.load(tmp_path / "missing.json").past() == []
 
 
+def test_history_quiet_period_stops_flapping(tmp_path):
+    """Issue 13 item 12: a rule that flaps while exports arrive fires once; it fires again
+    only after it stopped holding for a full quiet period (kept across runs, for --once)."""
+    q = dt.timedelta(minutes=2)
+    h = AlertHistory(path=tmp_path / "h.json", quiet=q)
+    t0 = dt.datetime(2026, 5, 1, 10, 0)
+    sec = lambda n: t0 + dt.timedelta(seconds=n)  # noqa: E731
+    assert len(h.update([F("decline:m")], sec(0))) == 1
+    assert h.update([], sec(5)) == []  # a burst: not held for 5 s...
+    assert h.update([F("decline:m")], sec(9)) == []  # ...held again: the same alert goes on
+    assert [a.started_at for a in h.active()] == [t0] and h.past() == []
+    h.update([], sec(20))  # stops holding at 20 s
+    assert h.save()
+    g = AlertHistory.load(tmp_path / "h.json", quiet=q)  # the next --once run
+    g.update([], sec(20 + 119))
+    assert [a.key for a in g.active()] == ["decline:m"]
+    g.update([], sec(20 + 120))
+    assert g.active() == [] and [(a.key, a.ended_at) for a in g.past()] == [("decline:m", sec(20))]
+    assert len(g.update([F("decline:m")], sec(200))) == 1  # a new alert after the quiet period
+    # reported again after the quiet period without a look in between: ended, then new
+    h2 = AlertHistory(quiet=q)
+    h2.update([F("x")], sec(0))
+    h2.update([], sec(10))
+    assert len(h2.update([F("x")], sec(10 + 121))) == 1
+    assert [(a.key, a.ended_at) for a in h2.past()] == [("x", sec(10))]
+
+
 def test_history_default_path_is_the_state_dir(tmp_path):
     from kpi_tui.alerts.history import default_path
 

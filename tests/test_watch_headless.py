@@ -145,7 +145,27 @@ def test_once_prints_an_alert_again_after_it_ended(golden_dir, capsys):
     (d / "broken.csv").unlink()
     assert rules() == []
     (d / "broken.csv").write_bytes(b"\x00\x01\x02\xff" * 40)
+    assert rules() == []  # back within the quiet period: the same alert, not a new one
+    (d / "broken.csv").unlink()
+    assert rules() == []
+    _age_history(d, minutes=3)  # ...it has not held for longer than the quiet period
+    (d / "broken.csv").write_bytes(b"\x00\x01\x02\xff" * 40)
     assert rules() == ["files_skipped"]
+
+
+def _age_history(root, minutes):
+    """Move every 'not held since' time of the folder's headless history back."""
+    import datetime as dt
+
+    from kpi_tui.session import headless_history_path
+
+    path = headless_history_path(root)
+    data = json.loads(path.read_text())
+    for a in data["active"]:
+        if a.get("gone_at"):
+            t = dt.datetime.fromisoformat(a["gone_at"]) - dt.timedelta(minutes=minutes)
+            a["gone_at"] = t.isoformat()
+    path.write_text(json.dumps(data))
 
 
 def test_headless_judges_the_at_risk_jump(golden_dir):

@@ -4,6 +4,11 @@ Feed it every evaluate() result with a timestamp. A finding appears when its key
 up (started_at), stays while the key is still reported (its message is refreshed), and moves
 to the past list with ended_at when the key is no longer reported. Bounded; optionally saved
 as JSON in the user's state folder (platformdirs), never in the data folder.
+
+`quiet`: an alert ends only once it has not held for that long (then with ended_at = when it
+first stopped holding); reported again before that, it goes on without starting anew. So a
+rule that flaps while a burst of exports arrives fires once. A history loaded for a front end
+(`load`) uses QUIET; a new one defaults to none (ends at once).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from pathlib import Path
 from kpi_tui.alerts.rules import Finding
 
 MAX_PAST = 500
+QUIET = dt.timedelta(minutes=2)
 
 
 @dataclass
@@ -57,11 +63,14 @@ def default_path() -> Path:
 
 
 class AlertHistory:
-    def __init__(self, max_past: int = MAX_PAST, path: Path | None = None):
+    def __init__(self, max_past: int = MAX_PAST, path: Path | None = None,
+                 quiet: dt.timedelta = dt.timedelta(0)):
         self.max_past = max_past
         self.path = path
+        self.quiet = quiet
         self._active: dict[tuple[str, str], Alert] = {}
         self._past: list[Alert] = []
+        self._gone: dict[tuple[str, str], dt.datetime] = {}  # active, not held since
 
     def update(self, findings: list[Finding], at: dt.datetime, scope: str = "") -> list[Alert]:
         """Record the current findings of `scope`; returns the alerts that just started.
@@ -76,6 +85,9 @@ class AlertHistory:
             if k in seen:
                 continue
             seen.add(k)
+            gone = self._gone.pop(k, None)
+            if gone is not None and at - gone >= self.quiet:  # it stopped long enough
+                self._end(k, gone)
             if k in self._active:
                 self._active[k].finding = f  # the message may change while it holds
             else:
@@ -83,9 +95,15 @@ class AlertHistory:
                 self._active[k] = a
                 started.append(a)
         for k in [k for k in self._active if k[0] == scope and k not in seen]:
-            self._past.append(replace(self._active.pop(k), ended_at=at))
+            gone = self._gone.setdefault(k, at)
+            if at - gone >= self.quiet:
+                self._end(k, gone)
         del self._past[: max(0, len(self._past) - self.max_past)]
         return started
+
+    def _end(self, k: tuple[str, str], at: dt.datetime) -> None:
+        self._gone.pop(k, None)
+        self._past.append(replace(self._active.pop(k), ended_at=at))
 
     def active(self, scope: str | None = None) -> list[Alert]:
         """Alerts firing now, oldest first (of one scope, or all)."""
@@ -99,7 +117,8 @@ class AlertHistory:
 
     def to_json(self) -> dict:
         return {
-            "active": [a.to_json() for a in self._active.values()],
+            "active": [a.to_json() | ({"gone_at": self._gone[k].isoformat()} if k in self._gone
+                                      else {}) for k, a in self._active.items()],
             "past": [a.to_json() for a in self._past],
         }
 
@@ -116,15 +135,18 @@ class AlertHistory:
             return False
 
     @classmethod
-    def load(cls, path: Path | None = None, max_past: int = MAX_PAST) -> AlertHistory:
+    def load(cls, path: Path | None = None, max_past: int = MAX_PAST,
+             quiet: dt.timedelta = QUIET) -> AlertHistory:
         """A history read from `path` (default: the state folder); empty if missing or broken."""
         path = path or default_path()
-        h = cls(max_past, path)
+        h = cls(max_past, path, quiet)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             for d in data.get("active", []):
                 a = Alert.from_json(d)
                 h._active[(a.scope, a.key)] = a
+                if d.get("gone_at"):
+                    h._gone[(a.scope, a.key)] = dt.datetime.fromisoformat(d["gone_at"])
             h._past = [Alert.from_json(d) for d in data.get("past", [])][-max_past:]
         except (OSError, ValueError, KeyError, TypeError):
             pass
