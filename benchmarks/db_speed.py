@@ -34,6 +34,7 @@ COUNTS = ("active_customers", "retained_customers", "churned_customers", "new_cu
           "reactivated_customers")
 
 PG = dict(host="127.0.0.1", port="5432", user="postgres", db="test")
+WORK_MEM = "64MB"  # kpi_tui.database.connect.PG_WORK_MEM
 PG_URL = f"postgresql://{PG['user']}@{PG['host']}:{PG['port']}/{PG['db']}"
 DROPPED = ("failed", "declined", "pending", "canceled", "cancelled", "voided", "expired",
            "abandoned", "unpaid")
@@ -223,7 +224,8 @@ def bench(engine: str, rows: int) -> list[dict]:
     print(f"\n== {engine}, {rows:,} rows", flush=True)
     url, table, where = load(engine, rows, work)
     tmp = Path(tempfile.mkdtemp(prefix="kpi-dbbench-"))
-    env = dict(os.environ, XDG_CACHE_HOME=str(tmp / "cache"))
+    # the hand SQL's psql session gets kpi-tui's work_mem too (a fair comparison)
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp / "cache"), PGOPTIONS=f"-c work_mem={WORK_MEM}")
     results, outs = [], {}
 
     def timed(tool: str, cmd: list[str], out: Path, before=None) -> None:

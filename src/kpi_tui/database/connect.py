@@ -14,10 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import platformdirs
+
 from kpi_tui.database.url import (SourceError, engine, missing_driver, one_line, password,
                                   redact, scheme, secrets_of)
 
 DEFAULT_TIMEOUT = 60.0  # seconds; a slower query is cancelled by the engine
+PG_WORK_MEM = "64MB"  # per sort / hash of kpi-tui's session (PostgreSQL's default: 4MB)
+DUCKDB_MEMORY = "100MB"  # DuckDB's memory_limit inside kpi-tui (beyond: spills to disk)
 
 
 @dataclass
@@ -90,7 +94,8 @@ def _open(source: str, name: str, timeout: float):
 
     ms = int(timeout * 1000)
     if name == "postgres":
-        opts = f"-c default_transaction_read_only=on -c statement_timeout={ms}"
+        opts = (f"-c default_transaction_read_only=on -c statement_timeout={ms} "
+                f"-c work_mem={PG_WORK_MEM}")  # a session setting: sorts spill less
         return ibis.connect(source.replace("postgresql://", "postgres://", 1), options=opts,
                             connect_timeout=10)
     if name == "mysql":
@@ -117,7 +122,12 @@ def _open(source: str, name: str, timeout: float):
         path = unquote(urlsplit(source).path)
         if path and not Path(path).exists():
             raise SourceError(f"{redact(source)}: no such DuckDB file: {path}")
-        return ibis.duckdb.connect(path or ":memory:", read_only=bool(path))
+        # in kpi-tui's own process: capped, spilling under the user cache dir (never beside
+        # the user's file)
+        spill = Path(platformdirs.user_cache_dir("kpi-tui")) / "duckdb-spill"
+        spill.mkdir(parents=True, exist_ok=True)
+        return ibis.duckdb.connect(path or ":memory:", read_only=bool(path),
+                                   memory_limit=DUCKDB_MEMORY, temp_directory=str(spill))
     if name == "pyspark":
         return ibis.pyspark.connect(spark_session(source))
     return ibis.connect(source)

@@ -34,13 +34,10 @@ def period_index(date, g: str):
 
 def summary(txn):
     """One row: rows, first_day, last_day (over every row, attributed or not), unattributed."""
-    days = txn.date.epoch_days().cast("int64")
-    return txn.aggregate(
-        rows=txn.count(),
-        first_day=days.min(),
-        last_day=days.max(),
-        unattributed=txn.micros.sum(where=txn.customer.isnull()),
-    )
+    s = txn.aggregate(rows=txn.count(), first=txn.date.min(), last=txn.date.max(),
+                      unattributed=txn.micros.sum(where=txn.customer.isnull()))
+    return s.select("rows", first_day=s.first.epoch_days().cast("int64"),  # once, not per row
+                    last_day=s.last.epoch_days().cast("int64"), unattributed=s.unattributed)
 
 
 def _movements(sums, fp, lo, hi):
@@ -56,7 +53,9 @@ def _movements(sums, fp, lo, hi):
     u = cur.union(nxt, mark, distinct=False)
     u = u.group_by("k", "customer", "p").aggregate(v=u.v.sum(), vp=u.vp.sum(),
                                                     first=u.first.max())
-    if isinstance(lo, dict):  # per k
+    if lo is None:  # bounds unknown: the period after the last is dropped by `fill`
+        keep = ibis.literal(True)
+    elif isinstance(lo, dict):  # per k
         keep = ibis.or_(*[(u.k == k) & (u.p >= lo[k]) & (u.p <= hi[k]) for k in lo])
     else:
         keep = (u.p >= lo) & (u.p <= hi)
@@ -86,7 +85,8 @@ def _movements(sums, fp, lo, hi):
 
 def period_query(txn, spans: dict[int, tuple[str, int, int]]):
     """The AGGREGATES of every period holding data, for several granularities in one query:
-    `spans` = {k: (g, first, last)}; the result has one row per (k, period)."""
+    `spans` = {k: (g, first, last)} (first/last None: not known yet); the result has one row
+    per (k, period)."""
     x = txn.filter(txn.customer.notnull())
     parts = [x.select(k=ibis.literal(k, "int64"), customer=x.customer, p=period_index(x.date, g),
                       micros=x.micros) for k, (g, _, _) in spans.items()]
@@ -97,7 +97,36 @@ def period_query(txn, spans: dict[int, tuple[str, int, int]]):
     fp = bought.group_by("k", "customer").aggregate(fp=bought.p.min())
     lo = {k: first for k, (_, first, _) in spans.items()}
     hi = {k: last for k, (_, _, last) in spans.items()}
+    if None in lo.values():
+        lo = hi = None
     return _movements(sums.drop("bought"), fp, lo, hi)
+
+
+def summary_row(txn, schema):
+    """`summary` as one row of a period_query result (`schema`), k = -1, to ride in the same
+    query: revenue = unattributed, active_n = rows, active_sum = first_day,
+    retained_n = last_day, the rest 0."""
+    s = summary(txn)
+    zero = ibis.literal(0, "int64")
+    cols = dict(k=ibis.literal(-1, "int64"), p=zero, revenue=s.unattributed, active_n=s.rows,
+                active_sum=s.first_day, retained_n=s.last_day)
+    return s.select(**{c: cols.get(c, zero).cast(t) for c, t in schema.items()})
+
+
+def summary_and_figures(run, txn, g: str, as_of: dt.date | None = None,
+                        margin: float = 1.0) -> tuple[dict, list[dict]]:
+    """`summary` and the figures of granularity g in ONE query (one scan of the table)."""
+    q = period_query(txn, {0: (g, None, None)})
+    got = run(q.union(summary_row(txn, q.schema()), distinct=False))
+    r = next(r for r in got.to_pylist() if r["k"] == -1)
+    s = {"rows": r["active_n"], "first_day": r["active_sum"], "last_day": r["retained_n"],
+         "unattributed": r["revenue"]}
+    if s["first_day"] is None:
+        return s, []
+    first, last = (int(i) for i in periods.period_index(
+        np.array([s["first_day"], s["last_day"]]), g))
+    d = periods.to_day(as_of) if as_of is not None else s["last_day"]
+    return s, finish(series_from_aggregates(first, last, fill(got, first, last), margin), g, d)
 
 
 def window_query(txn, d: int, lengths: list[int]):
@@ -140,6 +169,8 @@ def fill(table, first: int, last: int, k: int = 0) -> dict[str, np.ndarray]:
         if r["k"] != k:
             continue
         i = int(r["p"]) - first
+        if not 0 <= i < n:  # the period after the last (bounds not applied in the engine)
+            continue
         for a in AGGREGATES:
             out[a][i] = int(r[a] or 0)
     return out

@@ -15,9 +15,10 @@ from kpi_tui.database import figures as engine_figures
 from kpi_tui.database.columns import Fields, open_rows, recognise
 from kpi_tui.database.connect import DEFAULT_TIMEOUT, Connection, connect
 from kpi_tui.database.transactions import (TZ_ENGINES, counted, currency_counts, dropped_status, left_out,
-                                           pick_currency, status_values, transactions)
+                                           pick_currency, status_currency, status_values,
+                                           transactions)
 from kpi_tui.metrics.ledger import MICROS
-from kpi_tui.metrics.periods import GRANULARITIES, from_day
+from kpi_tui.metrics.periods import from_day
 from kpi_tui.metrics.report import report_dict
 from kpi_tui.settings import Settings
 
@@ -60,16 +61,21 @@ class DatabaseSource:
         """The Ibis expression of the normalised transactions (database.transactions)."""
         if self._txn is None:
             f, s = self.fields, self.settings
-            self._statuses = status_values(self.rows, f, self.run) if f["status"] else []
+            both = status_currency(self.rows, f, self.run) if f["status"] and f["currency"] else None
+            if both is not None:
+                self._statuses, self._counts = both
+            else:
+                self._statuses = status_values(self.rows, f, self.run) if f["status"] else []
             dtype = self.rows.schema()[f["date"]]
             zoned = dtype.is_timestamp() and (dtype.timezone or f.date_zone)
             if s.timezone and zoned and self.conn.engine not in TZ_ENGINES:
                 self._warnings.append(f"timezone {s.timezone} not applied on {self.conn.engine}: "
                                       f"dates of {f['date']} are taken in UTC")
             if f["currency"]:
-                self._counts = currency_counts(
-                    counted(self.rows, f, s, self.run, self.conn.engine, self._statuses),
-                    self.run)
+                if both is None:
+                    self._counts = currency_counts(
+                        counted(self.rows, f, s, self.run, self.conn.engine, self._statuses),
+                        self.run)
                 self._currency = pick_currency(self._counts, s.currency)
                 for c, n in left_out(self._counts, self._currency, s.rates).items():
                     self._warnings.append(f"{n} rows in {c} left out: no rate to "
@@ -112,11 +118,14 @@ class DatabaseSource:
         return None if d is None else from_day(d)
 
     def figures(self, g: str) -> list[dict]:
-        """The figures of granularity g; the first call computes every granularity in one
-        query (each is one row per period)."""
+        """The figures of granularity g (one query, one row per period), computed on first use:
+        the others are computed when asked for."""
+        if g not in self._figures and self._summary is None:  # both in one query
+            self._summary, self._figures[g] = engine_figures.summary_and_figures(
+                self.run, self.transactions, g, self.settings.as_of, self.settings.margin)
         if g not in self._figures:
             s = self.summary
-            gs = [x for x in GRANULARITIES if x not in self._figures] or [g]
+            gs = [g]
             if s["first_day"] is None:
                 self._figures.update({x: [] for x in gs})
             else:
@@ -126,18 +135,18 @@ class DatabaseSource:
         return self._figures[g]
 
     def trailing(self, g: str) -> dict | None:
-        """The trailing windows of granularity g (the first call computes every granularity's
-        in one query)."""
+        """The trailing windows of granularity g (one query, on first use)."""
         if g not in self._trailing:
             last = self.summary["last_day"]
-            gs = [x for x in GRANULARITIES if x not in self._trailing] or [g]
+            gs = [g]
             self._trailing.update(engine_figures.window_figures(
                 self.run, self.transactions, gs, None if last is None else int(last),
                 self.settings.as_of, self.settings.margin))
         return self._trailing[g]
 
     def report(self, g: str) -> dict:
-        return report_dict(g, self.currency, self.unattributed_revenue, self.figures(g))
+        figures = self.figures(g)  # first: it brings the summary in the same query
+        return report_dict(g, self.currency, self.unattributed_revenue, figures)
 
     # -- live
     def probe(self) -> tuple:
