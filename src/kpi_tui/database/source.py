@@ -61,7 +61,8 @@ class DatabaseSource:
         """The Ibis expression of the normalised transactions (database.transactions)."""
         if self._txn is None:
             f, s = self.fields, self.settings
-            both = status_currency(self.rows, f, self.run) if f["status"] and f["currency"] else None
+            both = (status_currency(self.rows, f, self.run, self.conn.engine)
+                    if f["status"] and f["currency"] else None)
             if both is not None:
                 self._statuses, self._counts = both
             else:

@@ -65,11 +65,12 @@ def status_values(rows, f: Fields, run: Run = _run) -> list[str] | None:
     return None if len(values) > MAX_STATUSES else values
 
 
-def status_currency(rows, f: Fields, run: Run = _run) -> tuple[list[str], dict[str, int]] | None:
+def status_currency(rows, f: Fields, run: Run = _run,
+                    engine: str = "") -> tuple[list[str], dict[str, int]] | None:
     """`status_values` and `currency_counts` in one query (rows per (status, currency)); None
     when there are too many pairs (then ask them one by one)."""
     status = rows[f["status"]].cast("string")
-    c = rows[f["currency"]].cast("string").strip().upper()
+    c = _strip(rows[f["currency"]].cast("string"), engine).upper()
     x = rows.select(s=status, currency=_null_if(c, c == ""))
     got = run(x.group_by("s", "currency").aggregate(n=x.count()).limit(MAX_STATUSES + 1))
     if got.num_rows > MAX_STATUSES:
@@ -84,6 +85,12 @@ def status_currency(rows, f: Fields, run: Run = _run) -> tuple[list[str], dict[s
     return values, counts
 
 
+def _strip(x, engine: str):
+    r"""x without leading/trailing ' \t\n\r\v\f'. On Spark, Ibis writes that set as '\v\f'
+    escapes that Spark SQL reads as the letters v and f: a regex there (Java's \s, the same set)."""
+    return x.re_replace(r"^\s+|\s+$", "") if engine == "pyspark" else x.strip()
+
+
 def _null_if(x, cond):
     return ibis.ifelse(cond, ibis.null(dt.string), x)
 
@@ -93,9 +100,10 @@ def clean_id(col, engine: str):
     if col.type().is_integer():  # digits already: no trimming, no regex
         t = col.cast("string")
     else:
-        t = col.cast("string").strip()
+        t = _strip(col.cast("string"), engine)
         if engine != "mysql":  # the regex only where ".0" occurs (a substring test is cheap)
-            t = ibis.ifelse(t.contains(".0"), t.re_replace(r"^([0-9]+)\.0+$", r"\1"), t)
+            group = "$1" if engine == "pyspark" else r"\1"  # Java's way to name a group
+            t = ibis.ifelse(t.contains(".0"), t.re_replace(r"^([0-9]+)\.0+$", group), t)
     return _null_if(t, _placeholder(t))
 
 
@@ -107,8 +115,8 @@ def _placeholder(t):
     return (t == "") | ((t.length() <= _LONGEST) & t.lower().isin(list(PLACEHOLDERS)))
 
 
-def clean_email(col):
-    t = col.cast("string").strip().lower()
+def clean_email(col, engine: str = ""):
+    t = _strip(col.cast("string"), engine).lower()
     return _null_if(t, (t == "") | t.isin(list(PLACEHOLDERS)))
 
 
@@ -129,7 +137,7 @@ def counted(rows, f: Fields, settings: Settings, run: Run = _run, engine: str = 
         values = status_values(rows, f, run) if statuses is False else statuses
         status = t[st].cast("string")
         if values is None:  # too many to judge one by one: the words, normalised in the engine
-            k = status.strip().lower().re_replace(r"[^a-z0-9]", "")
+            k = _strip(status, engine).lower().re_replace(r"[^a-z0-9]", "")
             t = t.filter(status.isnull() | ~(k.isin(sorted(NEVER_MOVED)) | k.startswith("requires")
                                             | (k == "incomplete")))
             refunded = k.isin(sorted(REFUNDED))
@@ -145,14 +153,14 @@ def counted(rows, f: Fields, settings: Settings, run: Run = _run, engine: str = 
     if f["refunded"]:
         amount = amount - t[f["refunded"]].abs().fill_null(0)
     cid = clean_id(t[f["customer"]], engine) if f["customer"] else ibis.null(dt.string)
-    email = clean_email(t[f["email"]]) if f["email"] else ibis.null(dt.string)
+    email = clean_email(t[f["email"]], engine) if f["email"] else ibis.null(dt.string)
     if engine == "mysql":
         cid, email = _hex(cid), _hex(email)
     cur = ibis.null(dt.string)
     if f["currency"]:
-        c = t[f["currency"]].cast("string").strip().upper()
+        c = _strip(t[f["currency"]].cast("string"), engine).upper()
         cur = _null_if(c, c == "")
-    txn = t[f["order_id"]].cast("string").strip() if f["order_id"] else ibis.null(dt.string)
+    txn = _strip(t[f["order_id"]].cast("string"), engine) if f["order_id"] else ibis.null(dt.string)
     out = t.select(cid=cid, email=email, date=_date(t[f["date"]], settings, engine, f.date_zone),
                    amount=amount, refunded_status=refunded & ibis.literal(not f["refunded"]),
                    currency=cur, txn_id=txn)
