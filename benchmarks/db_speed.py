@@ -225,7 +225,8 @@ def bench(engine: str, rows: int) -> list[dict]:
     url, table, where = load(engine, rows, work)
     tmp = Path(tempfile.mkdtemp(prefix="kpi-dbbench-"))
     # the hand SQL's psql session gets kpi-tui's work_mem too (a fair comparison)
-    env = dict(os.environ, XDG_CACHE_HOME=str(tmp / "cache"), PGOPTIONS=f"-c work_mem={WORK_MEM}")
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp / "cache"), PGOPTIONS=f"-c work_mem={WORK_MEM}",
+               KPI_TUI_QUERY_TIMEOUT="3600")  # 10M rows on this machine: beyond the 60 s default
     results, outs = [], {}
 
     def timed(tool: str, cmd: list[str], out: Path, before=None) -> None:

@@ -19,7 +19,8 @@ import platformdirs
 from kpi_tui.database.url import (SourceError, engine, missing_driver, one_line, password,
                                   redact, scheme, secrets_of)
 
-DEFAULT_TIMEOUT = 60.0  # seconds; a slower query is cancelled by the engine
+# seconds; a slower query is cancelled by the engine (KPI_TUI_QUERY_TIMEOUT: another limit)
+DEFAULT_TIMEOUT = float(os.environ.get("KPI_TUI_QUERY_TIMEOUT") or 60.0)
 PG_WORK_MEM = "64MB"  # per sort / hash of kpi-tui's session (PostgreSQL's default: 4MB)
 DUCKDB_MEMORY = "100MB"  # DuckDB's memory_limit inside kpi-tui (beyond: spills to disk)
 
