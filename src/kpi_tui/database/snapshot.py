@@ -5,9 +5,9 @@ screen, `watch --headless` and `findings(snapshot, g, now)` take either.
     snap.figures("month"); snap.at_risk("month"); snap.cohorts("month")
     snap.drill("month", p, "churned", limit=200)   # one page of a list, ORDER BY / LIMIT
 
-The period figures and trailing windows of every granularity are queried when the snapshot is
-made (one query each); at-risk totals, cohorts and customer pages on first use, in the engine,
-over the transactions as they were then known (the first and last days are fixed).
+The figures and trailing windows of the shown granularity are queried when the snapshot is made;
+the other granularities, at-risk totals, cohorts and customer pages on first use, in the engine
+(the first and last days of the lists are those known then).
 """
 
 from __future__ import annotations
@@ -40,14 +40,16 @@ class DatabaseSnapshot:
         self.engine = source.conn.engine
         self.probe = probe  # (rows, latest date, updated-at) the snapshot was made after
         self._lock = lock or threading.RLock()
-        with self._lock:
+        self._done: dict[tuple, object] = {}
+        g0 = self.settings.granularity
+        with self._lock:  # the shown granularity now (its figures hold the summary too)
             source.refresh()
             source.query_seconds = 0.0
+            self._done[("figures", g0)] = source.figures(g0)
             s = dict(source.summary)
             self.currency = source.currency
             self.warnings = list(source.warnings)
-            self._figures = {g: source.figures(g) for g in GRANULARITIES}
-            self._trailing = {g: source.trailing(g) for g in GRANULARITIES}
+            self._done[("trailing", g0)] = source.trailing(g0)
             self.query_seconds = source.query_seconds  # the figures' queries
             self.t = source.transactions  # the Ibis expression the lists are computed on
         self.rows = int(s["rows"] or 0)
@@ -59,7 +61,6 @@ class DatabaseSnapshot:
                                       else from_day(self.last_day))
         self.newest_transaction = None if self.last_day is None else from_day(self.last_day)
         self.computed_at = dt.datetime.now()
-        self._done: dict[tuple, object] = {}
 
     # ---- queries, one at a time on the connection ----
     def run(self, expr):
@@ -78,7 +79,7 @@ class DatabaseSnapshot:
             return v
 
     def ready(self, kind: str, g: str) -> bool:
-        return kind in ("figures", "trailing") or (kind, g) in self._done
+        return (kind, g) in self._done
 
     def span(self, g: str) -> db_customers.Span | None:
         if self.first_day is None:
@@ -87,10 +88,16 @@ class DatabaseSnapshot:
 
     # ---- the Snapshot API ----
     def figures(self, g: str) -> list[dict]:
-        return self._figures[g]
+        """The period figures of g: the shown granularity's queried with the snapshot, the
+        others on first use (one query each)."""
+        if g not in GRANULARITIES:
+            raise ValueError(f"unknown granularity {g!r}")
+        return self._get(("figures", g), lambda: self.source.figures(g))
 
     def trailing(self, g: str) -> dict | None:
-        return self._trailing[g]
+        if g not in GRANULARITIES:
+            raise ValueError(f"unknown granularity {g!r}")
+        return self._get(("trailing", g), lambda: self.source.trailing(g))
 
     def report(self, g: str) -> dict:
         return report_dict(g, self.currency, self.unattributed_revenue, self.figures(g))
@@ -117,11 +124,19 @@ class DatabaseSnapshot:
             hex_names=self.engine == "mysql"))
 
     def fill(self, stop=None) -> bool:
-        return True  # figures and trailing windows are queried with the snapshot
+        """Query the figures then the trailing windows of every granularity (until `stop()`)."""
+        for get in (self.figures, self.trailing):
+            for g in GRANULARITIES:
+                if stop is not None and stop():
+                    return False
+                get(g)
+        return True
 
     def same_as(self, other) -> bool:
         """True when `other` shows the same figures of the same source."""
         return (isinstance(other, DatabaseSnapshot) and other.label == self.label
                 and other.settings == self.settings and other.currency == self.currency
-                and other.warnings == self.warnings and other._figures == self._figures
+                and other.warnings == self.warnings
+                and other.figures(self.settings.granularity) == self.figures(
+                    self.settings.granularity)
                 and other.unattributed_revenue == self.unattributed_revenue)

@@ -166,6 +166,10 @@ class DatabaseMonitor:
             self.computes += 1
             st.query_seconds, st.last_data = snap.query_seconds, self.clock()
             self._emit(snap)
+            try:  # the other granularities now, off the screen's thread
+                snap.fill(self._stop.is_set)
+            except Exception:  # noqa: BLE001 - queried again on first use
+                pass
         elif was_down:
             self._emit(self.snapshot)  # the last figures, judged again without the finding
         self._status()
