@@ -9,7 +9,6 @@ import sys
 
 from kpi_tui import safe
 from kpi_tui.cli.report import counted, open_snapshot
-from kpi_tui.settings import ConfigError
 
 
 def cmd_customers(args: argparse.Namespace) -> int:
@@ -18,7 +17,8 @@ def cmd_customers(args: argparse.Namespace) -> int:
 
     s, snap = open_snapshot(args)
     g = s.granularity
-    needs(snap, "customers")
+    if not hasattr(snap, "customers"):  # a database: the lists are computed in the engine
+        return db_customers(args, s, snap)
     index = snap.customers(g)
     p = period_at(index, args.at)
     if p is None:
@@ -41,9 +41,46 @@ def cmd_customers(args: argparse.Namespace) -> int:
     return counted(snap)
 
 
-def needs(snap, what: str) -> None:
-    if not hasattr(snap, what):
-        raise ConfigError(f"{snap.label}: `{what}` is not available for this source yet")
+def db_customers(args: argparse.Namespace, s, source) -> int:
+    """`customers` on a database: ranked in the engine; a CSV/JSON list fetched in pages."""
+    from kpi_tui.database.customers import pages
+    from kpi_tui.database.snapshot import DatabaseSnapshot
+    from kpi_tui.metrics import periods
+
+    snap = DatabaseSnapshot(source)
+    g = s.granularity
+    p = snap.period_at(g, args.at)
+    if p is None:
+        print("kpi-tui: no transactions", file=sys.stderr)
+        return 0
+    span = snap.span(g)
+    if args.group != "at-risk" and not (span.first < p <= span.last):
+        where = "the first period" if p == span.first else "outside the data"
+        print(f"kpi-tui: {periods.label(p, g)} is {where}: no movement to list", file=sys.stderr)
+    if args.format == "table":
+        page = snap.drill(g, p, args.group, limit=None)
+        sys.stdout.write(customers_table(page, page.rows, snap.currency))
+        return 0
+    rows = pages(snap.t, span, p, args.group, rule=s.at_risk, run=snap.run,
+                 hex_names=snap.engine == "mysql")
+    if args.format == "json":
+        print(safe.json_text(json.dumps(list(rows), indent=2, ensure_ascii=False,
+                                        allow_nan=False)))
+        return 0
+    from kpi_tui.metrics.customers import AT_RISK_COLUMNS, COLUMNS
+    from kpi_tui.metrics.report import to_csv
+
+    cols = COLUMNS + (AT_RISK_COLUMNS if args.group == "at-risk" else ())
+    sys.stdout.write(to_csv([], cols))
+    batch = []
+    for r in rows:  # written as the pages come
+        batch.append(r)
+        if len(batch) >= 10_000:
+            sys.stdout.write(to_csv(batch, cols).split("\n", 1)[1])
+            batch = []
+    if batch:
+        sys.stdout.write(to_csv(batch, cols).split("\n", 1)[1])
+    return 0
 
 
 def _money(v) -> str:
@@ -85,7 +122,10 @@ def customers_table(d, rows: list[dict], currency: str | None) -> str:
 def cmd_cohorts(args: argparse.Namespace) -> int:
     s, snap = open_snapshot(args)
     g = s.granularity
-    needs(snap, "cohorts")
+    if not hasattr(snap, "cohorts"):  # a database: computed in the engine
+        from kpi_tui.database.snapshot import DatabaseSnapshot
+
+        snap = DatabaseSnapshot(snap)
     c = snap.cohorts(g)
     if c is None:
         print("kpi-tui: no transactions", file=sys.stderr)
