@@ -104,7 +104,8 @@ class KpiApp(CustomersNav, App):
         self.banners: list[str] = []
         # granularity -> (data_id, AtRiskTotals | None | False) of the at-risk card
         self.at_risk: dict[str, tuple] = {}
-        self.status_note = "reading the data folder…"
+        self.status_note = ("reading the data folder…" if monitor_factory is None
+                            else "querying the source…")
         self.error: str | None = None
         self.monitor = None
         self.data_id = 0
@@ -325,8 +326,9 @@ class KpiApp(CustomersNav, App):
         body.set_class(f is None, "-empty")
         if f is None:
             self.query_one("#sentence", Text).show(
-                f"No transactions found in {escape(str(self.root))} yet. Drop sales exports "
-                "(CSV, Excel) there; the screen updates by itself.")
+                f"No transactions found in {escape(self.folder_label)} yet. "
+                + ("Drop sales exports (CSV, Excel) there; " if self.monitor_factory is None
+                   else "") + "the screen updates by itself.")
             return
         self.query_one(Headline).show(f, cur, loc)
         self._render_at_risk()
