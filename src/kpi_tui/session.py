@@ -225,6 +225,9 @@ def open_source(spec: str | Path, settings: Settings, **options) -> Source:
     if is_url(spec):
         from kpi_tui.database.source import DatabaseSource
 
+        limit = settings.source.query_timeout if settings.source else None
+        if limit is not None:
+            options.setdefault("timeout", limit)
         return DatabaseSource(str(spec), settings=settings, **options)
     return FolderSource(Path(spec), settings)
 

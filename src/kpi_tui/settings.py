@@ -125,6 +125,8 @@ class Source:
     table: str | None = None
     sql: str | None = None
     poll_seconds: float = _check(_positive, 60.0)
+    query_timeout: float | None = _check(_positive)  # seconds (default 60, or the environment's
+    # KPI_TUI_QUERY_TIMEOUT); a slower query is cancelled by the engine and reported
 
 
 @dataclass

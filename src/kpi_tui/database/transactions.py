@@ -225,8 +225,10 @@ def to_micros(amount, rate=None):
     in the folder engine's order of operations."""
     if rate is not None:
         return ((amount.cast("float64") * rate) * 1e6).round().cast("int64")
-    if amount.type().is_decimal():
-        return (amount * 1_000_000).round().cast("int64")  # exact
+    if amount.type().is_decimal():  # exact; widened first: Ibis rounds into the column's own
+        # precision, which NUMERIC(10,2) amounts times 1e6 overflow
+        wide = ibis.expr.datatypes.Decimal(38, amount.type().scale or 0)
+        return (amount.cast(wide) * 1_000_000).round().cast("int64")
     return (amount.cast("float64") * 1e6).round().cast("int64")
 
 
