@@ -23,6 +23,7 @@ from kpi_tui.alerts.rules import Finding
 from kpi_tui.database.snapshot import DatabaseSnapshot
 from kpi_tui.database.url import SourceError
 from kpi_tui.settings import ConfigError, Settings
+from kpi_tui.watch.worker import Worker
 
 DEFAULT_POLL = 60.0  # seconds
 MAX_BACKOFF = 300.0  # seconds between retries while the source is unreachable, at most
@@ -56,7 +57,9 @@ def _noop(*_a) -> None:
     pass
 
 
-class DatabaseMonitor:
+class DatabaseMonitor(Worker):
+    THREAD_NAME = "kpi-tui-db-watch"
+
     def __init__(self, url: str, settings: Settings, on_snapshot: Callable,
                  on_status: Callable[[str], None] | None = None,
                  on_error: Callable[[str], None] | None = None, poll: float | None = None, *,
@@ -89,36 +92,7 @@ class DatabaseMonitor:
         self._shown: str | None = None
         self._thread: threading.Thread | None = None
 
-    # --- public interface (FolderMonitor's) ---
-    def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="kpi-tui-db-watch",
-                                            daemon=True)
-            self._thread.start()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout)
-
-    def reload(self, settings: Settings | None = None) -> None:
-        self._reload = settings if settings is not None else True
-        self._wake.set()
-
-    @property
-    def paused(self) -> bool:
-        return self._paused
-
-    @paused.setter
-    def paused(self, value: bool) -> None:
-        self._paused = bool(value)
-        self._wake.set()
-
-    @property
-    def alive(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
+    # --- public interface: FolderMonitor's (start, stop, reload, paused, alive: Worker) ---
     def findings(self) -> list[Finding]:
         """The source-unreachable finding while the source is down (none otherwise)."""
         st = self.status

@@ -31,6 +31,7 @@ from kpi_tui.settings import Settings
 from kpi_tui.watch.observer import (DONE, WRITING, Events, Mark, healthy, make_observer,
                                     stop_observer)
 from kpi_tui.watch.state import FolderState, Sig
+from kpi_tui.watch.worker import Worker
 
 FALLBACK_POLL = 5.0  # seconds, when inotify runs out of watches
 
@@ -66,7 +67,7 @@ def _noop(*_a) -> None:
     pass
 
 
-class FolderMonitor:
+class FolderMonitor(Worker):
     def __init__(
         self,
         root: Path,
@@ -116,38 +117,11 @@ class FolderMonitor:
         self._next_rescan = 0.0
         self._initial = True
 
-    # --- public interface -------------------------------------------------------------
-    def start(self) -> None:
-        if self._thread is not None:
-            return
-        self._thread = threading.Thread(target=self._run, name="kpi-tui-watch", daemon=True)
-        self._thread.start()
-
+    # --- public interface (start, reload, paused, alive: Worker) ------------------------
     def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout)
+        super().stop(timeout)
         stop_observer(self._observer)
         self._observer = None
-
-    def reload(self, settings: Settings | None = None) -> None:
-        """Recompute now; with new settings, parse every file again."""
-        self._reload = settings if settings is not None else True
-        self._wake.set()
-
-    @property
-    def paused(self) -> bool:
-        return self._paused
-
-    @paused.setter
-    def paused(self, value: bool) -> None:
-        self._paused = bool(value)
-        self._wake.set()
-
-    @property
-    def alive(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
 
     # --- worker ---------------------------------------------------------------------------
     def _run(self) -> None:
