@@ -71,8 +71,12 @@ class DrilldownScreen(Screen):
         self.query_text = ""
         self.sort_col: str | None = None  # None: the list's own ranking
         self.reverse = False
-        self.drill: Drill = drill(index, period, self.group)
+        self.drill: Drill = self._page(self.group)
         self.shown: np.ndarray = np.arange(len(self.drill))
+
+    def _page(self, group: str) -> Drill:
+        """The customers of `group` in the period (a database screen: one ranked page)."""
+        return drill(self.index, self.period, group)
 
     # ---- layout ------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -262,6 +266,6 @@ class DrilldownScreen(Screen):
         if len(self.groups) < 2:
             return
         self.group = self.groups[(self.groups.index(self.group) + 1) % len(self.groups)]
-        self.drill = drill(self.index, self.period, self.group)
+        self.drill = self._page(self.group)
         self.sort_col, self.reverse = None, False
         self.refresh_all()

@@ -8,7 +8,6 @@ import datetime as dt
 from types import SimpleNamespace
 
 import numpy as np
-from textual.screen import Screen
 
 from kpi_tui.metrics import periods
 from kpi_tui.metrics.customers import Drill
@@ -60,20 +59,9 @@ class DatabaseDrilldownScreen(DrilldownScreen):
     def __init__(self, snapshot, g: str, period: int, groups: tuple[str, ...],
                  figures: dict | None = None, currency: str | None = None,
                  locale: str = "en", group: str | None = None) -> None:
-        Screen.__init__(self)
         self.snap = snapshot
-        self.index = SimpleNamespace(g=g, d=None, rule=snapshot.settings.at_risk)
-        self.period = period
-        self.groups = tuple(groups)
-        self.figures = figures or {}
-        self.currency = currency
-        self.locale = locale
-        self.group = group if group in self.groups else self.groups[0]
-        self.query_text = ""
-        self.sort_col: str | None = None
-        self.reverse = False
-        self.drill = self._page(self.group)
-        self.shown = np.arange(len(self.drill))
+        super().__init__(SimpleNamespace(g=g, d=None, rule=snapshot.settings.at_risk), period,
+                         groups, figures, currency, locale, group)
 
     def _page(self, group: str) -> PageDrill:
         return PageDrill(self.snap.drill(self.index.g, self.period, group, ROW_LIMIT))
@@ -96,11 +84,3 @@ class DatabaseDrilldownScreen(DrilldownScreen):
             text += (f"\n[dim]the first {shown:,} of {n:,} (ranked in the database); "
                      "`kpi-tui customers` prints the whole list[/]")
         return text
-
-    def action_next_group(self) -> None:
-        if len(self.groups) < 2:
-            return
-        self.group = self.groups[(self.groups.index(self.group) + 1) % len(self.groups)]
-        self.drill = self._page(self.group)
-        self.sort_col, self.reverse = None, False
-        self.refresh_all()
