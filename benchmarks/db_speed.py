@@ -156,6 +156,7 @@ def load(engine: str, rows: int, work: Path) -> tuple[str, str, str]:
     """Create the table once (reused while it has the right row count): (url, table, where)."""
     table = f"kpi_bench_{rows}"
     csv_path = work / f"{table}.csv"
+    work.mkdir(parents=True, exist_ok=True)
     if engine == "postgres":
         have = _psql("-A", "-t", "-c",
                      f"SELECT count(*) FROM {table}", capture_output=True, text=True, check=False)
@@ -176,7 +177,6 @@ def load(engine: str, rows: int, work: Path) -> tuple[str, str, str]:
     import gen_rows
     import pyarrow.csv as pacsv
 
-    work.mkdir(parents=True, exist_ok=True)
     pacsv.write_csv(gen_rows.make_table(rows), csv_path)
     ddl = (f"DROP TABLE IF EXISTS {table}; CREATE TABLE {table} (order_id VARCHAR, "
            "customer_id VARCHAR, created_at TIMESTAMP, amount NUMERIC(18,2), currency VARCHAR, "

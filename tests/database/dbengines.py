@@ -134,6 +134,10 @@ def open_engine(name: str, tmp) -> Engine:
     module = {"duckdb": "duckdb", "postgres": "psycopg", "mysql": "MySQLdb",
               "spark": "pyspark"}[name]
     try:
+        if name == "mysql":  # PyMySQL stands in for MySQLdb, as in kpi-tui itself
+            from kpi_tui.database.connect import _mysql_driver
+
+            _mysql_driver()
         __import__(module)
         __import__("ibis")
     except ImportError:

@@ -53,6 +53,31 @@ def _movements(sums, fp, lo, hi):
     u = cur.union(nxt, mark, distinct=False)
     u = u.group_by("k", "customer", "p").aggregate(v=u.v.sum(), vp=u.vp.sum(),
                                                     first=u.first.max())
+    return _aggregate(u, lo, hi)
+
+
+def _movements_in_order(sums, lo, hi):
+    """`_movements` of consecutive periods, from `sums` (k, customer, p, v, bought) alone:
+    v(c,P-1) and the first purchase come from window functions over each customer's periods
+    in order (one sort of the per-customer sums; a grouped UNION of them spills on large
+    tables), and the period after a customer's last one holds the churn."""
+    zero = ibis.literal(0, "int64")
+    w = ibis.window(group_by=[sums.k, sums.customer], order_by=sums.p)
+    upto = ibis.cumulative_window(group_by=[sums.k, sums.customer], order_by=sums.p)
+    s = sums.mutate(prev_p=sums.p.lag().over(w), prev_v=sums.v.lag().over(w),
+                    next_p=sums.p.lead().over(w),
+                    fp=ibis.ifelse(sums.bought > 0, sums.p, ibis.null("int64")).min().over(upto))
+    cur = s.select("k", "customer", "p", "v", vp=ibis.ifelse(s.prev_p == s.p - 1, s.prev_v, zero),
+                   first=ibis.ifelse(s.fp == s.p, 1, 0).cast("int64"))
+    gone = s.filter(s.next_p.isnull() | (s.next_p != s.p + 1))
+    gone = gone.select("k", "customer", p=gone.p + 1, v=zero, vp=gone.v, first=zero)
+    return _aggregate(cur.union(gone, distinct=False), lo, hi)
+
+
+def _aggregate(u, lo, hi):
+    """The AGGREGATES per (k, p) of `u` (k, customer, p, v, vp, first): one row per customer
+    and period."""
+    zero = ibis.literal(0, "int64")
     if lo is None:  # bounds unknown: the period after the last is dropped by `fill`
         keep = ibis.literal(True)
     elif isinstance(lo, dict):  # per k
@@ -83,41 +108,47 @@ def _movements(sums, fp, lo, hi):
     )
 
 
-def period_query(txn, spans: dict[int, tuple[str, int, int]]):
+def period_query(txn, spans: dict[int, tuple[str, int, int]], with_summary: bool = False):
     """The AGGREGATES of every period holding data, for several granularities in one query:
     `spans` = {k: (g, first, last)} (first/last None: not known yet); the result has one row
-    per (k, period)."""
-    x = txn.filter(txn.customer.notnull())
+    per (k, period). `with_summary`: plus the `summary` as a row k = -1 (`summary_row`),
+    taken from the same grouped scan (the transactions are read once)."""
+    x = txn if with_summary else txn.filter(txn.customer.notnull())
     parts = [x.select(k=ibis.literal(k, "int64"), customer=x.customer, p=period_index(x.date, g),
-                      micros=x.micros) for k, (g, _, _) in spans.items()]
+                      micros=x.micros, date=x.date) for k, (g, _, _) in spans.items()]
     x = parts[0].union(*parts[1:], distinct=False) if len(parts) > 1 else parts[0]
-    sums = x.group_by("k", "customer", "p").aggregate(
-        v=x.micros.sum(), bought=ibis.ifelse(x.micros > 0, 1, 0).max())
-    bought = sums.filter(sums.bought > 0)
-    fp = bought.group_by("k", "customer").aggregate(fp=bought.p.min())
+    extra = dict(n=x.count(), d0=x.date.min(), d1=x.date.max()) if with_summary else {}
+    groups = x.group_by("k", "customer", "p").aggregate(
+        v=x.micros.sum(), bought=ibis.ifelse(x.micros > 0, 1, 0).max(), **extra)
+    sums = groups.filter(groups.customer.notnull()) if with_summary else groups
     lo = {k: first for k, (_, first, _) in spans.items()}
     hi = {k: last for k, (_, _, last) in spans.items()}
     if None in lo.values():
         lo = hi = None
-    return _movements(sums.drop("bought"), fp, lo, hi)
+    q = _movements_in_order(sums, lo, hi)
+    if not with_summary:
+        return q
+    g0 = groups.filter(groups.k == next(iter(spans)))
+    s = g0.aggregate(rows=g0.n.sum().fill_null(0), first=g0.d0.min(), last=g0.d1.max(),
+                     unattributed=g0.v.sum(where=g0.customer.isnull()))
+    return q.union(summary_row(s, q.schema()), distinct=False)
 
 
-def summary_row(txn, schema):
-    """`summary` as one row of a period_query result (`schema`), k = -1, to ride in the same
-    query: revenue = unattributed, active_n = rows, active_sum = first_day,
+def summary_row(s, schema):
+    """`summary` (from its min/max dates `s`) as one row of a period_query result (`schema`),
+    k = -1: revenue = unattributed, active_n = rows, active_sum = first_day,
     retained_n = last_day, the rest 0."""
-    s = summary(txn)
     zero = ibis.literal(0, "int64")
     cols = dict(k=ibis.literal(-1, "int64"), p=zero, revenue=s.unattributed, active_n=s.rows,
-                active_sum=s.first_day, retained_n=s.last_day)
+                active_sum=s.first.epoch_days().cast("int64"),  # once, not per row
+                retained_n=s.last.epoch_days().cast("int64"))
     return s.select(**{c: cols.get(c, zero).cast(t) for c, t in schema.items()})
 
 
 def summary_and_figures(run, txn, g: str, as_of: dt.date | None = None,
                         margin: float = 1.0) -> tuple[dict, list[dict]]:
     """`summary` and the figures of granularity g in ONE query (one scan of the table)."""
-    q = period_query(txn, {0: (g, None, None)})
-    got = run(q.union(summary_row(txn, q.schema()), distinct=False))
+    got = run(period_query(txn, {0: (g, None, None)}, with_summary=True))
     r = next(r for r in got.to_pylist() if r["k"] == -1)
     s = {"rows": r["active_n"], "first_day": r["active_sum"], "last_day": r["retained_n"],
          "unattributed": r["revenue"]}

@@ -61,10 +61,13 @@ class DatabaseSource:
         """The Ibis expression of the normalised transactions (database.transactions)."""
         if self._txn is None:
             f, s = self.fields, self.settings
-            both = (status_currency(self.rows, f, self.run, self.conn.engine)
-                    if f["status"] and f["currency"] else None)
+            both = positive = None
+            if f["status"]:
+                both = status_currency(self.rows, f, self.run, self.conn.engine)
             if both is not None:
-                self._statuses, self._counts = both
+                self._statuses, counts, positive = both
+                if f["currency"]:
+                    self._counts = counts
             else:
                 self._statuses = status_values(self.rows, f, self.run) if f["status"] else []
             dtype = self.rows.schema()[f["date"]]
@@ -85,7 +88,7 @@ class DatabaseSource:
                 self._currency = s.currency.upper() if s.currency else None
             self._txn = transactions(self.rows, f, s, self.run, self.conn.engine,
                                      currency=self._currency, counts=self._counts,
-                                     statuses=self._statuses)
+                                     statuses=self._statuses, positive=positive)
         return self._txn
 
     @property

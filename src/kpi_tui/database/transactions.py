@@ -65,24 +65,30 @@ def status_values(rows, f: Fields, run: Run = _run) -> list[str] | None:
     return None if len(values) > MAX_STATUSES else values
 
 
-def status_currency(rows, f: Fields, run: Run = _run,
-                    engine: str = "") -> tuple[list[str], dict[str, int]] | None:
-    """`status_values` and `currency_counts` in one query (rows per (status, currency)); None
-    when there are too many pairs (then ask them one by one)."""
+def status_currency(rows, f: Fields, run: Run = _run, engine: str = ""
+                    ) -> tuple[list[str], dict[str, int], set[str]] | None:
+    """`status_values`, `currency_counts` and the statuses of positive amounts in one query
+    (rows per (status, currency)); None when there are too many pairs (then ask them one by
+    one)."""
     status = rows[f["status"]].cast("string")
-    c = _strip(rows[f["currency"]].cast("string"), engine).upper()
-    x = rows.select(s=status, currency=_null_if(c, c == ""))
-    got = run(x.group_by("s", "currency").aggregate(n=x.count()).limit(MAX_STATUSES + 1))
+    c = ibis.null(dt.string)
+    if f["currency"]:
+        c = _strip(rows[f["currency"]].cast("string"), engine).upper()
+        c = _null_if(c, c == "")
+    amount = rows[f["amount"]] if f["amount"] else rows[f["quantity"]] * rows[f["unit_price"]]
+    x = rows.select(s=status, currency=c, up=amount > 0)
+    got = run(x.group_by("s", "currency").aggregate(n=x.count(), pos=x.up.any())
+              .limit(MAX_STATUSES + 1))
     if got.num_rows > MAX_STATUSES:
         return None
-    pairs = list(zip(*(got.column(k).to_pylist() for k in ("s", "currency", "n"))))
-    values = sorted({s for s, _, _ in pairs if s is not None})
+    pairs = list(zip(*(got.column(k).to_pylist() for k in ("s", "currency", "n", "pos"))))
+    values = sorted({s for s, _, _, _ in pairs if s is not None})
     drop = {v for v in values if v.strip() and dropped_status(v)}
     counts: dict[str, int] = {}
-    for st, cur, n in pairs:
+    for st, cur, n, _ in pairs:
         if cur is not None and (st is None or st not in drop):
             counts[cur] = counts.get(cur, 0) + n
-    return values, counts
+    return values, counts, {s for s, _, _, pos in pairs if pos and s is not None}
 
 
 def _strip(x, engine: str):
@@ -100,10 +106,12 @@ def clean_id(col, engine: str):
     if col.type().is_integer():  # digits already: no trimming, no regex
         t = col.cast("string")
     else:
-        t = _strip(col.cast("string"), engine)
-        if engine != "mysql":  # the regex only where ".0" occurs (a substring test is cheap)
+        raw = col.cast("string")
+        t = _strip(raw, engine)
+        if engine != "mysql":  # the regex only where ".0" occurs (a substring test is cheap;
+            # on the raw value: SQL engines compute the trimmed one again at each use)
             group = "$1" if engine == "pyspark" else r"\1"  # Java's way to name a group
-            t = ibis.ifelse(t.contains(".0"), t.re_replace(r"^([0-9]+)\.0+$", group), t)
+            t = ibis.ifelse(raw.contains(".0"), t.re_replace(r"^([0-9]+)\.0+$", group), t)
     return _null_if(t, _placeholder(t))
 
 
@@ -112,12 +120,12 @@ _LONGEST = max(map(len, PLACEHOLDERS))
 
 def _placeholder(t):
     """Empty or a placeholder (compared lower-cased; longer values are not lowered at all)."""
-    return (t == "") | ((t.length() <= _LONGEST) & t.lower().isin(list(PLACEHOLDERS)))
+    return (t.length() <= _LONGEST) & t.lower().isin(["", *PLACEHOLDERS])
 
 
 def clean_email(col, engine: str = ""):
     t = _strip(col.cast("string"), engine).lower()
-    return _null_if(t, (t == "") | t.isin(list(PLACEHOLDERS)))
+    return _null_if(t, t.isin(["", *PLACEHOLDERS]))
 
 
 @ibis.udf.scalar.builtin(name="hex", signature=(("string",), "string"))
@@ -227,18 +235,21 @@ def to_micros(amount, rate=None):
         return ((amount.cast("float64") * rate) * 1e6).round().cast("int64")
     if amount.type().is_decimal():  # exact; widened first: Ibis rounds into the column's own
         # precision, which NUMERIC(10,2) amounts times 1e6 overflow
-        wide = ibis.expr.datatypes.Decimal(38, amount.type().scale or 0)
-        return (amount.cast(wide) * 1_000_000).round().cast("int64")
+        scale = amount.type().scale or 0
+        micros = amount.cast(ibis.expr.datatypes.Decimal(38, scale)) * 1_000_000
+        return (micros if scale <= 6 else micros.round()).cast("int64")  # exact: no rounding
     return (amount.cast("float64") * 1e6).round().cast("int64")
 
 
 def transactions(rows, f: Fields, settings: Settings, run: Run = _run, engine: str = "",
                  currency: str | None = None, counts: dict | None = None,
-                 statuses: list[str] | None | bool = False):
+                 statuses: list[str] | None | bool = False, positive: set[str] | None = None):
     """The transactions (module docstring) of `rows` (an Ibis table of the user's database).
 
     `currency`/`counts`/`statuses`: the reporting currency, `currency_counts` and
-    `status_values`, when already known."""
+    `status_values`, when already known; `positive`: the statuses of rows with a positive
+    amount, when known (the refunded-status rule is left out of the query when none is a
+    refund: it reads the table twice)."""
     if f["status"] and statuses is False:
         statuses = status_values(rows, f, run)
     t = counted(rows, f, settings, run, engine, statuses)
@@ -253,12 +264,14 @@ def transactions(rows, f: Fields, settings: Settings, run: Run = _run, engine: s
         if rates:
             micros = t.currency.cases(*[(c, to_micros(t.amount, r)) for c, r in rates.items()],
                                       else_=micros)
-        t = t.filter(t.currency.isnull() | t.currency.isin([currency, *rates]))
+        if set(counts or {}) - {currency, *rates}:  # else every row is kept: no test per row
+            t = t.filter(t.currency.isnull() | t.currency.isin([currency, *rates]))
     t = t.mutate(micros=micros)
     # a positive row whose status says refunded (no refunded column) is net zero, unless the
     # source also holds a negative row for its order
-    if f["status"] and not f["refunded"] and (statuses is None
-                                              or any(refunded_status(v) for v in statuses)):
+    judged = statuses if positive is None else positive
+    if f["status"] and not f["refunded"] and (judged is None
+                                              or any(refunded_status(v) for v in judged)):
         zero = t.refunded_status & (t.micros > 0)
         if f["order_id"]:
             neg = t.filter((t.micros < 0) & t.txn_id.notnull()).select("txn_id").distinct()
