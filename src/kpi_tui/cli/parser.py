@@ -21,6 +21,16 @@ def iso_date(s: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"not an ISO date (YYYY-MM-DD): {s!r}") from None
 
 
+def seconds(s: str) -> float:
+    try:
+        v = float(s)
+    except ValueError:
+        v = 0.0
+    if not v > 0 or v == float("inf"):
+        raise argparse.ArgumentTypeError(f"not a positive number of seconds: {s!r}")
+    return v
+
+
 def source_arg(s: str) -> Path | str:
     """A folder (Path), or a database URL kept as written (a Path would fold its `//`)."""
     from kpi_tui.session import is_url
@@ -46,6 +56,8 @@ def common(p: argparse.ArgumentParser, period: bool = True, database: bool = Tru
     if database:
         p.add_argument("--table", help="with a database URL: the table of transactions")
         p.add_argument("--sql", help="with a database URL: one read-only SELECT instead")
+        p.add_argument("--query-timeout", type=seconds, metavar="SECONDS",
+                       help="with a database URL: cancel a query slower than this (default 60)")
 
 
 def screen_options(p: argparse.ArgumentParser) -> None:
@@ -131,6 +143,12 @@ def settings(args: argparse.Namespace) -> Settings:
 def use_source(args: argparse.Namespace, s: Settings) -> None:
     """`[source]` of the settings file where the command line gives no SOURCE (its url) and
     no --table / --sql / --poll."""
+    if getattr(args, "query_timeout", None) is not None:  # the command line wins
+        from dataclasses import replace
+
+        from kpi_tui.settings import Source
+
+        s.source = replace(s.source or Source(), query_timeout=args.query_timeout)
     src = s.source
     if src is None:
         return

@@ -16,13 +16,17 @@ from urllib.parse import unquote, urlsplit
 
 import platformdirs
 
-from kpi_tui.database.url import (SourceError, engine, missing_driver, one_line, password,
+from kpi_tui.database.url import (QueryCancelled, SourceError, engine, missing_driver, one_line, password,
                                   redact, scheme, secrets_of)
 
 # seconds; a slower query is cancelled by the engine (KPI_TUI_QUERY_TIMEOUT: another limit)
 DEFAULT_TIMEOUT = float(os.environ.get("KPI_TUI_QUERY_TIMEOUT") or 60.0)
 PG_WORK_MEM = "64MB"  # per sort / hash of kpi-tui's session (PostgreSQL's default: 4MB)
 DUCKDB_MEMORY = "100MB"  # DuckDB's memory_limit inside kpi-tui (beyond: spills to disk)
+
+
+def cancelled(timeout: float) -> str:
+    return f"query cancelled after {timeout:g} s (query_timeout)"
 
 
 @dataclass
@@ -37,11 +41,12 @@ class Connection:
         """A driver's exception as one line for the user, without any password."""
         msg = one_line(str(e) or type(e).__name__, self.secrets)
         low = str(e).lower()[:2000]
+        kind = SourceError
         if any(w in low for w in ("statement timeout", "max_execution_time", "max_statement_time",
                                   "interrupted", "canceling statement", "sparkjobcancelled",
                                   "was cancelled")):
-            msg = f"query cancelled after {self.timeout:g} s (limit: statement timeout)"
-        return SourceError(f"{self.label}: {what + ': ' if what else ''}{msg}")
+            msg, kind = cancelled(self.timeout), QueryCancelled
+        return kind(f"{self.label}: {what + ': ' if what else ''}{msg}")
 
     def run(self, expr):
         """Execute an Ibis expression (a few rows) as a pyarrow table, within the time limit."""

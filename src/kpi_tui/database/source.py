@@ -25,10 +25,12 @@ from kpi_tui.settings import Settings
 
 class DatabaseSource:
     def __init__(self, url: str, table: str | None = None, sql: str | None = None,
-                 settings: Settings | None = None, timeout: float = DEFAULT_TIMEOUT,
+                 settings: Settings | None = None, timeout: float | None = None,
                  connection: Connection | None = None):
         self.url, self.table_name, self.sql = url, table, sql
         self.settings = settings or Settings()
+        if timeout is None:  # [source] query_timeout (or --query-timeout), else the default
+            timeout = getattr(self.settings.source, "query_timeout", None) or DEFAULT_TIMEOUT
         self.conn = connection or connect(url, timeout)
         self.label = f"{self.conn.label} {'table ' + table if table else '(--sql query)'}"
         self.rows = open_rows(self.conn, table, sql)

@@ -70,14 +70,14 @@ def status_currency(rows, f: Fields, run: Run = _run, engine: str = ""
     """`status_values`, `currency_counts` and the statuses of positive amounts in one query
     (rows per (status, currency)); None when there are too many pairs (then ask them one by
     one)."""
-    status = rows[f["status"]].cast("string")
-    c = ibis.null(dt.string)
-    if f["currency"]:
-        c = _strip(rows[f["currency"]].cast("string"), engine).upper()
-        c = _null_if(c, c == "")
     amount = rows[f["amount"]] if f["amount"] else rows[f["quantity"]] * rows[f["unit_price"]]
-    x = rows.select(s=status, currency=c, up=amount > 0)
-    got = run(x.group_by("s", "currency").aggregate(n=x.count(), pos=x.up.any())
+    raw = rows.select(s=rows[f["status"]], c=rows[f["currency"]] if f["currency"] else
+                      ibis.null(dt.string), up=amount > 0)
+    # grouped on the values as stored, cleaned after (on a few rows, not on every row)
+    g = raw.group_by("s", "c").aggregate(n=raw.count(), pos=raw.up.any())
+    c = _strip(g.c.cast("string"), engine).upper()
+    x = g.select(s=g.s.cast("string"), currency=_null_if(c, c == ""), n=g.n, pos=g.pos)
+    got = run(x.group_by("s", "currency").aggregate(n=x.n.sum(), pos=x.pos.any())
               .limit(MAX_STATUSES + 1))
     if got.num_rows > MAX_STATUSES:
         return None

@@ -41,6 +41,11 @@ class SourceError(Exception):
     """A database source that cannot be used; the message is one line without any password."""
 
 
+class QueryCancelled(SourceError):
+    """The engine cancelled a query slower than the limit (`query_timeout`): the source is
+    there, the query is too slow for the limit."""
+
+
 def scheme(source: str) -> str | None:
     m = _URL.match(str(source).strip())
     return m.group(1).lower() if m else None

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from kpi_tui.alerts.rules import Finding
 from kpi_tui.database.snapshot import DatabaseSnapshot
-from kpi_tui.database.url import SourceError
+from kpi_tui.database.url import QueryCancelled, SourceError
 from kpi_tui.settings import ConfigError, Settings
 from kpi_tui.watch.worker import Worker
 
@@ -98,6 +98,11 @@ class DatabaseMonitor(Worker):
         st = self.status
         if st.down_since is None or st.problem is None:
             return []
+        if st.problem.startswith("query cancelled"):
+            return [Finding("query_cancelled", "query_cancelled", "warning", f"⚠ {st.problem}",
+                            detail=f"{st.label}: the engine cancelled a query slower than the "
+                            "limit; the last figures stay on screen; retrying. Raise the limit "
+                            "with --query-timeout SECONDS or [source] query_timeout.")]
         return [Finding("source_unreachable", "source_unreachable", "warning", f"⚠ {st.problem}",
                         detail=f"{st.label}: the last figures stay on screen; retrying")]
 
@@ -165,7 +170,10 @@ class DatabaseMonitor(Worker):
             st.down_since = self.clock()
         label = st.label.split(" ")[0]
         reason = str(e).removeprefix(f"{label}: ").removeprefix("cannot connect: ")
-        st.problem = f"source unreachable since {st.down_since:%H:%M}: {reason}"
+        if isinstance(e, QueryCancelled):  # the source answers: the query is too slow
+            st.problem = reason[reason.index("query cancelled"):]
+        else:
+            st.problem = f"source unreachable since {st.down_since:%H:%M}: {reason}"
         self._close()  # reconnect at the next try
         self._failures += 1
         if self._shown is None:  # once per outage; the finding keeps the latest reason

@@ -26,7 +26,7 @@ from kpi_tui.session import Snapshot, findings, headless_history_path
 
 REEVALUATE = 60.0  # seconds: stale-data alerts fire without new data
 NO_FIGURES = ("watcher error", "figures could not be computed", "cannot read",
-              "source unreachable")  # monitor errors
+              "source unreachable", "query cancelled")  # monitor errors
 
 
 def alert_json(alert, root: Path) -> str:
