@@ -14,6 +14,7 @@ import time
 from kpi_tui.database import figures as engine_figures
 from kpi_tui.database.columns import Fields, open_rows, recognise
 from kpi_tui.database.connect import DEFAULT_TIMEOUT, Connection, connect
+from kpi_tui.database import plausible
 from kpi_tui.database.transactions import (TZ_ENGINES, counted, currency_counts, dropped_status, left_out,
                                            pick_currency, status_currency, status_values,
                                            transactions)
@@ -62,26 +63,29 @@ class DatabaseSource:
     def transactions(self):
         """The Ibis expression of the normalised transactions (database.transactions)."""
         if self._txn is None:
-            f, s = self.fields, self.settings
-            both = positive = None
-            if f["status"]:
-                both = status_currency(self.rows, f, self.run, self.conn.engine)
-            if both is not None:
-                self._statuses, counts, positive = both
-                if f["currency"]:
-                    self._counts = counts
-            else:
+            f, s, e = self.fields, self.settings, self.conn.engine
+            first = status_currency(self.rows, f, self.run, e, s)  # statuses, currencies, screen
+            if first is None:  # too many (status, currency) pairs: one by one
                 self._statuses = status_values(self.rows, f, self.run) if f["status"] else []
+                rows = counted(self.rows, f, s, self.run, e, self._statuses)
+                screened = plausible.counts(rows, s, e, self.run)
+                rows = rows.filter(plausible.ok(rows.amount, rows.date, s, e))
+                self._counts = currency_counts(rows, self.run) if f["currency"] else {}
+                positive = None
+            else:
+                self._statuses, self._counts = first.statuses, first.counts
+                positive, screened = first.positive, first.screened
+            if any(screened.values()):
+                dates = (plausible.out_dates(counted(self.rows, f, s, self.run, e, self._statuses),
+                                             s, e, self.run) if screened.get("out") else [])
+                where = f"table {self.table_name}" if self.table_name else "the --sql query"
+                self._warnings += plausible.warnings(plausible.reasons(screened, dates, s), where)
             dtype = self.rows.schema()[f["date"]]
             zoned = dtype.is_timestamp() and (dtype.timezone or f.date_zone)
             if s.timezone and zoned and self.conn.engine not in TZ_ENGINES:
                 self._warnings.append(f"timezone {s.timezone} not applied on {self.conn.engine}: "
                                       f"dates of {f['date']} are taken in UTC")
             if f["currency"]:
-                if both is None:
-                    self._counts = currency_counts(
-                        counted(self.rows, f, s, self.run, self.conn.engine, self._statuses),
-                        self.run)
                 self._currency = pick_currency(self._counts, s.currency)
                 for c, n in left_out(self._counts, self._currency, s.rates).items():
                     self._warnings.append(f"{n} rows in {c} left out: no rate to "
@@ -90,7 +94,8 @@ class DatabaseSource:
                 self._currency = s.currency.upper() if s.currency else None
             self._txn = transactions(self.rows, f, s, self.run, self.conn.engine,
                                      currency=self._currency, counts=self._counts,
-                                     statuses=self._statuses, positive=positive)
+                                     statuses=self._statuses, positive=positive,
+                                     screen=any(screened.values()))
         return self._txn
 
     @property

@@ -19,10 +19,12 @@ rounds); nothing is written to the database.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import ibis
 import ibis.expr.datatypes as dt
 
+from kpi_tui.database import plausible
 from kpi_tui.database.columns import Fields
 from kpi_tui.ingest.layouts.common import NEVER_MOVED, key, never_moved
 from kpi_tui.settings import Settings
@@ -65,30 +67,65 @@ def status_values(rows, f: Fields, run: Run = _run) -> list[str] | None:
     return None if len(values) > MAX_STATUSES else values
 
 
-def status_currency(rows, f: Fields, run: Run = _run, engine: str = ""
-                    ) -> tuple[list[str], dict[str, int], set[str]] | None:
-    """`status_values`, `currency_counts` and the statuses of positive amounts in one query
-    (rows per (status, currency)); None when there are too many pairs (then ask them one by
-    one)."""
-    amount = rows[f["amount"]] if f["amount"] else rows[f["quantity"]] * rows[f["unit_price"]]
-    raw = rows.select(s=rows[f["status"]], c=rows[f["currency"]] if f["currency"] else
-                      ibis.null(dt.string), up=amount > 0)
+def status_currency(rows, f: Fields, run: Run = _run, engine: str = "",
+                    settings: Settings | None = None) -> FirstPass | None:
+    """`status_values`, `currency_counts`, the statuses of positive amounts and, with
+    `settings`, the rows the plausibility rule leaves out, in one query (rows per (status,
+    currency)); None when there are too many pairs (then ask them one by one)."""
+    amount = _amount(rows, f)
+    null = ibis.null(dt.string)
+    cols = dict(s=rows[f["status"]] if f["status"] else null,
+                c=rows[f["currency"]] if f["currency"] else null, up=amount > 0)
+    if settings is not None:  # rows per currency: those the rule keeps
+        date = _date(rows[f["date"]], settings, engine, f.date_zone)
+        bad = plausible.flags(amount, date, settings, engine)
+        cols.update(bad, kept=~(bad["nf"] | bad["big"] | bad["out"]))
+    raw = rows.select(**cols)
+    keys = [k for k in plausible.KEYS if k in cols]
+    n = raw.kept.sum() if settings is not None else raw.count()
     # grouped on the values as stored, cleaned after (on a few rows, not on every row)
-    g = raw.group_by("s", "c").aggregate(n=raw.count(), pos=raw.up.any())
+    g = raw.group_by("s", "c").aggregate(n=n, pos=raw.up.any(), **{k: raw[k].sum() for k in keys})
     c = _strip(g.c.cast("string"), engine).upper()
-    x = g.select(s=g.s.cast("string"), currency=_null_if(c, c == ""), n=g.n, pos=g.pos)
-    got = run(x.group_by("s", "currency").aggregate(n=x.n.sum(), pos=x.pos.any())
+    x = g.select("n", "pos", *keys, s=g.s.cast("string"), currency=_null_if(c, c == ""))
+    got = run(x.group_by("s", "currency").aggregate(n=x.n.sum(), pos=x.pos.any(),
+                                                    **{k: x[k].sum() for k in keys})
               .limit(MAX_STATUSES + 1))
     if got.num_rows > MAX_STATUSES:
         return None
-    pairs = list(zip(*(got.column(k).to_pylist() for k in ("s", "currency", "n", "pos"))))
-    values = sorted({s for s, _, _, _ in pairs if s is not None})
-    drop = {v for v in values if v.strip() and dropped_status(v)}
-    counts: dict[str, int] = {}
-    for st, cur, n, _ in pairs:
-        if cur is not None and (st is None or st not in drop):
-            counts[cur] = counts.get(cur, 0) + n
-    return values, counts, {s for s, _, _, pos in pairs if pos and s is not None}
+    names = ("s", "currency", "n", "pos", *keys)
+    rows_ = [dict(zip(names, r)) for r in zip(*(got.column(k).to_pylist() for k in names))]
+    out = FirstPass(sorted({r["s"] for r in rows_ if r["s"] is not None}))
+    drop = {v for v in out.statuses if v.strip() and dropped_status(v)}
+    for r in rows_:
+        if r["pos"] and r["s"] is not None:
+            out.positive.add(r["s"])
+        if r["s"] is not None and r["s"] in drop:
+            continue
+        if r["currency"] is not None:
+            out.counts[r["currency"]] = out.counts.get(r["currency"], 0) + r["n"]
+        for k in keys:
+            out.screened[k] = out.screened.get(k, 0) + int(r[k] or 0)
+    return out
+
+
+@dataclass
+class FirstPass:
+    """What the first query says: the distinct statuses, rows per currency (over the rows
+    that count), the statuses of positive amounts, and {nf, big, out} of the plausibility
+    rule (over the rows that count)."""
+
+    statuses: list[str]
+    counts: dict[str, int] = field(default_factory=dict)
+    positive: set[str] = field(default_factory=set)
+    screened: dict[str, int] = field(default_factory=dict)
+
+
+def _amount(t, f: Fields):
+    """The signed amount of a row in the source's number type, refunds subtracted."""
+    amount = t[f["amount"]] if f["amount"] else t[f["quantity"]] * t[f["unit_price"]]
+    if f["refunded"]:
+        amount = amount - t[f["refunded"]].abs().fill_null(0)
+    return amount
 
 
 def _strip(x, engine: str):
@@ -157,9 +194,7 @@ def counted(rows, f: Fields, settings: Settings, run: Run = _run, engine: str = 
             refunded = status.isin(refunded_values) if refunded_values else ibis.literal(False)
     else:
         refunded = ibis.literal(False)
-    amount = t[f["amount"]] if f["amount"] else t[f["quantity"]] * t[f["unit_price"]]
-    if f["refunded"]:
-        amount = amount - t[f["refunded"]].abs().fill_null(0)
+    amount = _amount(t, f)
     cid = clean_id(t[f["customer"]], engine) if f["customer"] else ibis.null(dt.string)
     email = clean_email(t[f["email"]], engine) if f["email"] else ibis.null(dt.string)
     if engine == "mysql":
@@ -243,16 +278,20 @@ def to_micros(amount, rate=None):
 
 def transactions(rows, f: Fields, settings: Settings, run: Run = _run, engine: str = "",
                  currency: str | None = None, counts: dict | None = None,
-                 statuses: list[str] | None | bool = False, positive: set[str] | None = None):
+                 statuses: list[str] | None | bool = False, positive: set[str] | None = None,
+                 screen: bool = True):
     """The transactions (module docstring) of `rows` (an Ibis table of the user's database).
 
     `currency`/`counts`/`statuses`: the reporting currency, `currency_counts` and
     `status_values`, when already known; `positive`: the statuses of rows with a positive
     amount, when known (the refunded-status rule is left out of the query when none is a
-    refund: it reads the table twice)."""
+    refund: it reads the table twice); `screen`: apply the plausibility rule (False when the
+    first pass found nothing to leave out)."""
     if f["status"] and statuses is False:
         statuses = status_values(rows, f, run)
     t = counted(rows, f, settings, run, engine, statuses)
+    if screen:
+        t = t.filter(plausible.ok(t.amount, t.date, settings, engine))
     if f["currency"]:
         if counts is None:
             counts = currency_counts(t, run)

@@ -1,0 +1,89 @@
+"""The plausibility rule (docs/reliability.md, ingest.plausible) in the engine: dates outside
+date_min..date_max and amounts not finite or beyond AMOUNT_MAX are left out and counted, with the
+figures the folder engine gives for the same rows (PostgreSQL and DuckDB)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+
+import pytest
+
+from dbengines import open_engine
+
+from kpi_tui.database.source import DatabaseSource
+from kpi_tui.session import open_source
+from kpi_tui.settings import Settings
+
+COLUMNS = [("order_id", "text"), ("customer_id", "text"), ("created_at", "timestamp"),
+           ("amount", "double"), ("currency", "text"), ("status", "text")]
+T = dt.datetime
+ROWS = [
+    ("1", "a", T(2026, 1, 5, 10), 100.0, "EUR", "paid"),
+    ("2", "b", T(2026, 1, 6, 10), 50.0, "EUR", "paid"),
+    ("3", "a", T(2026, 2, 7, 10), 30.0, "EUR", "paid"),
+    ("4", "c", T(1985, 2, 7, 10), 70.0, "EUR", "paid"),  # before 1990-01-01
+    ("5", "c", T(2999, 12, 31, 10), 70.0, "EUR", "paid"),  # after tomorrow
+    ("6", "d", T(2026, 2, 8, 10), 2e13, "EUR", "paid"),  # beyond 9e12
+    ("7", "b", T(2026, 2, 9, 10), -1e13, "EUR", "paid"),  # beyond -9e12
+    ("8", "e", T(2026, 2, 9, 10), 40.0, "EUR", "failed"),  # never moved (not judged)
+    ("9", "e", T(1970, 1, 1, 10), 40.0, "EUR", "failed"),  # never moved, and out of range
+    ("10", "e", T(2026, 2, 10, 10), 20.0, "EUR", "paid"),
+]
+NAN = ("11", "f", T(2026, 2, 11, 10), float("nan"), "EUR", "paid")  # PostgreSQL, DuckDB
+
+
+@pytest.fixture(scope="module", params=["postgres", "duckdb"])
+def eng(request, tmp_path_factory):
+    e = open_engine(request.param, tmp_path_factory.mktemp(request.param))
+    yield e
+    e.close()
+
+
+def folder(tmp_path, rows, settings):
+    """The snapshot of a folder holding the same rows as one CSV export."""
+    root = tmp_path / "exports"
+    root.mkdir()
+    with open(root / "orders.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow([c for c, _ in COLUMNS])
+        w.writerows([*r[:2], r[2].isoformat(sep=" "), repr(r[3]), *r[4:]] for r in rows)
+    return open_source(root, settings).snapshot()
+
+
+def test_left_out_as_in_a_folder(eng, tmp_path):
+    s = Settings(cache=False)
+    url, name = eng.load(COLUMNS, ROWS + [NAN])
+    src = DatabaseSource(url, table=name, settings=s)
+    got = src.figures("month")
+    assert got == folder(tmp_path, ROWS, s).figures("month")  # every field of every period
+    assert [(r["start"], r["revenue"], r["active_customers"], r["churned_customers"])
+            for r in got] == [("2026-01-01", 150.0, 2, None), ("2026-02-01", 50.0, 2, 1)]
+    assert src.summary["rows"] == 4
+    where = f"table {name}"
+    assert src.warnings == [
+        f"1 row with amount not a finite number left out: {where}",
+        f"2 rows with amount beyond ±9,000,000,000,000 left out: {where}",
+        f"1 row dated 1985-02-07 left out: {where}",
+        f"1 row dated 2999-12-31 left out: {where}"]
+    assert "Rows: 11 read, 4 counted" in src.check_text()
+
+
+def test_window_of_the_settings_and_many_dates(eng, tmp_path):
+    """date_min / date_max of the settings; more than three dates: one reason for all."""
+    s = Settings(cache=False, date_min=dt.date(2026, 1, 6), date_max=dt.date(2026, 2, 8))
+    url, name = eng.load(COLUMNS, ROWS)
+    src = DatabaseSource(url, table=name, settings=s)
+    got = src.figures("month")
+    assert got == folder(tmp_path, ROWS, s).figures("month")
+    assert [(r["start"], r["revenue"], r["active_customers"]) for r in got] == [
+        ("2026-01-01", 50.0, 1), ("2026-02-01", 30.0, 1)]
+    assert src.warnings[-1] == (f"4 rows dated outside 2026-01-06 to 2026-02-08 left out: "
+                                f"table {name}")
+
+
+def test_nothing_out_nothing_said(eng):
+    url, name = eng.load(COLUMNS, ROWS[:3])
+    src = DatabaseSource(url, table=name, settings=Settings(cache=False))
+    assert [r["revenue"] for r in src.figures("month")] == [150.0, 30.0]
+    assert src.warnings == []
