@@ -140,8 +140,6 @@ def _newest_wins(keys: dict, where: dict, rank: np.ndarray, lost: dict) -> None:
 
     Only an id within another file's range of ids can be in that file: the others need no
     hashing. Exports overlap at their edges, so the candidates are few."""
-    import pandas as pd
-
     cand = _candidates(keys)
     if not cand:
         return
@@ -149,7 +147,7 @@ def _newest_wins(keys: dict, where: dict, rank: np.ndarray, lost: dict) -> None:
     picked = [keys[i].filter(pa.array(cand[i])) if isinstance(keys[i], pa.ChunkedArray)
               else keys[i][cand[i]] for i in files]
     if isinstance(picked[0], np.ndarray):
-        codes = pd.factorize(np.concatenate(picked))[0]
+        codes = pc.dictionary_encode(pa.array(np.concatenate(picked))).indices.to_numpy()
     else:
         enc = pc.dictionary_encode(pa.chunked_array([c for x in picked for c in x.chunks],
                                                     pa.string()))

@@ -6,7 +6,6 @@ import re
 import unicodedata
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -174,7 +173,14 @@ _ISO_RE = r"^\d{4}-\d{2}-\d{2}"
 _NUM_RE = r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})(?:$|[ T,])"
 
 
-def _dates_from_ts(ts: pd.Series) -> pa.Array:
+def _pd():
+    """pandas, imported only for the rare values pyarrow cannot read (an import of ~0.5 s)."""
+    import pandas
+
+    return pandas
+
+
+def _dates_from_ts(ts) -> pa.Array:
     return pa.array(ts.dt.date, pa.date32(), from_pandas=True)
 
 
@@ -183,6 +189,7 @@ def _iso_dates(s: pa.Array) -> pa.Array:
     try:
         return pc.cast(head, pa.date32())
     except pa.ArrowInvalid:  # e.g. 2026-02-30
+        pd = _pd()
         return _dates_from_ts(pd.to_datetime(pd.Series(head.to_pylist(), dtype=object), format="%Y-%m-%d", errors="coerce"))
 
 
@@ -215,6 +222,7 @@ def _iso_with_tz(s: pa.Array, timezone: str, plain: pa.Array | None = None) -> p
         ts = pc.cast(t, pa.timestamp("us", tz="UTC"))
         conv = pc.cast(pc.cast(ts, pa.timestamp("us", tz=timezone)), pa.date32())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # odd values: pandas, which coerces
+        pd = _pd()
         ser = pd.Series(t.to_pylist(), dtype=object)
         tsp = pd.to_datetime(ser, format="ISO8601", utc=True, errors="coerce").dt.tz_convert(timezone)
         conv = _dates_from_ts(tsp)
@@ -268,7 +276,7 @@ def _parse_words(vals: list, timezone: str | None) -> list:
             try:
                 x = du.parse(t, ignoretz=timezone is None)
                 if timezone and x.tzinfo is not None:
-                    x = pd.Timestamp(x).tz_convert(timezone)
+                    x = _pd().Timestamp(x).tz_convert(timezone)
                 d = x.date()
             except Exception:  # noqa: BLE001 - an odd string is an unreadable date, never a crash
                 d = None
@@ -332,13 +340,25 @@ def _from_parts(parts, yk, mk, dk, mask) -> pa.Array:
     y = pc.if_else(pc.less(y, 100), pc.add(y, 2000), y)
     m = pc.cast(pc.struct_field(parts, mk), pa.int32())
     d = pc.cast(pc.struct_field(parts, dk), pa.int32())
-    df = pd.DataFrame(
-        {"year": y.to_numpy(zero_copy_only=False), "month": m.to_numpy(zero_copy_only=False),
-         "day": d.to_numpy(zero_copy_only=False)}
-    )
-    ts = pd.to_datetime(df, errors="coerce")
-    out = _dates_from_ts(ts)
+    y, m, d = (np.asarray(pc.fill_null(a, 0).to_numpy(zero_copy_only=False), np.int64) for a in (y, m, d))
+    leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
+    dim = _MONTH_DAYS[np.clip(m, 0, 13)] + ((m == 2) & leap)
+    ok = (m >= 1) & (m <= 12) & (d >= 1) & (d <= dim)  # 2026-02-30: unreadable
+    days = _days_from_civil(y, np.where(ok, m, 1), np.where(ok, d, 1))
+    out = pa.array(days.astype(np.int32), pa.int32(), mask=~ok).cast(pa.date32())
     return pc.if_else(mask, out, pa.scalar(None, pa.date32()))
+
+
+_MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31, 0])
+
+
+def _days_from_civil(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Days since 1970-01-01 of valid (year, month, day) (H. Hinnant's algorithm)."""
+    y = y - (m <= 2)
+    era = np.floor_divide(y, 400)
+    yoe = y - era * 400
+    doy = (153 * ((m + 9) % 12) + 2) // 5 + d - 1
+    return era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
 
 
 def parse_dates(arr, date_order: str | None = None, timezone: str | None = None, fmt: str | None = None,
@@ -351,6 +371,7 @@ def parse_dates(arr, date_order: str | None = None, timezone: str | None = None,
     """
     arr = _one_chunk(arr)
     if fmt:
+        pd = _pd()
         enc = pc.dictionary_encode(arr)
         ser = pd.Series(pc.utf8_trim_whitespace(enc.dictionary).to_pylist(), dtype=object)
         ts = pd.to_datetime(ser, format=fmt, errors="coerce")
