@@ -2,12 +2,39 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import re
 import unicodedata
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+# ---------------------------------------------------------------- decisions
+
+# What a column's parse decided from all its values (a fast path, the decimal separator, the
+# day/month order...). A file read in batches counts only when every batch decided alike:
+# then the whole file would have decided the same (ingest.streamed).
+_DECISIONS: contextvars.ContextVar[list | None] = contextvars.ContextVar("decisions", default=None)
+
+
+@contextlib.contextmanager
+def recording():
+    """Collect the decisions of the parses inside the block, in order, into the list given."""
+    out: list = []
+    token = _DECISIONS.set(out)
+    try:
+        yield out
+    finally:
+        _DECISIONS.reset(token)
+
+
+def _decided(*what) -> None:
+    rec = _DECISIONS.get()
+    if rec is not None:
+        rec.append(what)
+
 
 # ---------------------------------------------------------------- amounts
 
@@ -104,7 +131,9 @@ def _parse_unique(vals: pa.Array, decimal: str | None, dollar: str):
         use_com = pa.array(np.full(len(num), decimal == ","))
     else:  # a value that names its decimal itself keeps it; ambiguous ones follow the column
         own = _own_decimal_is_comma(num)
-        use_com = pc.fill_null(own, _decide_decimal(own) == ",")
+        decimal = _decide_decimal(own)
+        use_com = pc.fill_null(own, decimal == ",")
+    _decided("decimal", decimal)
     as_dot = pc.replace_substring(num, ",", "")
     as_com = pc.replace_substring(pc.replace_substring(num, ".", ""), ",", ".")
     cand = pc.if_else(use_com, as_com, as_dot)
@@ -130,7 +159,9 @@ def parse_amounts(arr, decimal: str | None = None, dollar: str = "USD"):
     if decimal in (None, "."):
         fast = _try_cast(arr, pa.float64())
         if fast is not None:
+            _decided("amount", "number")
             return _nan_to_null(fast), None
+    _decided("amount", "text")
     if _mostly_distinct(arr):
         vals, cur = _parse_unique(arr, decimal, dollar)
         return vals, (cur if cur.null_count < len(cur) else None)
@@ -207,10 +238,13 @@ def _iso_with_tz(s: pa.Array, timezone: str, plain: pa.Array | None = None) -> p
         plain = _iso_dates(s)
     every = _try_cast(s, pa.timestamp("us", tz="UTC"))  # works when every value has an offset
     if every is not None:
+        _decided("offsets", "all")
         return pc.cast(pc.cast(every, pa.timestamp("us", tz=timezone)), pa.date32())
     if not _may_have_offsets(s):
+        _decided("offsets", "none")
         return plain
     has_off = pc.fill_null(pc.match_substring_regex(s, _OFFSET_RE), False)
+    _decided("offsets", "some")
     if not pc.any(has_off).as_py():
         return plain
     t = pc.if_else(has_off, s, pa.scalar(None, pa.string()))
@@ -233,22 +267,28 @@ _TIME_TAIL = r"(?i)[ T,]+\d{1,2}[:h.]\d{2}.*$"
 
 
 def _numeric_order(s: pa.Array, date_order: str | None, notes: list | None) -> str:
+    order, why = _order_of(s, date_order, notes)
+    _decided("order", order, why)
+    return order
+
+
+def _order_of(s: pa.Array, date_order: str | None, notes: list | None) -> tuple[str, str]:
     parts = pc.extract_regex(s, r"^(?P<a>\d{1,2})[/.\-](?P<b>\d{1,2})[/.\-]")
     a = pc.cast(pc.struct_field(parts, "a"), pa.int32())
     b = pc.cast(pc.struct_field(parts, "b"), pa.int32())
     a_big = pc.any(pc.greater(a, 12)).as_py()
     b_big = pc.any(pc.greater(b, 12)).as_py()
     if a_big and not b_big:
-        return "dmy"
+        return "dmy", "values"
     if b_big and not a_big:
-        return "mdy"
+        return "mdy", "values"
     if date_order in ("dmy", "mdy"):
-        return date_order
+        return date_order, "setting"
     if not pc.any(pc.match_substring_regex(s, r"^\d{1,2}[/-]")).as_py():
-        return "dmy"  # dd.mm.yyyy: nobody writes the month first with dots
+        return "dmy", "dots"  # dd.mm.yyyy: nobody writes the month first with dots
     if notes is not None:
         notes.append("day/month order is ambiguous in every date; read as dd/mm/yyyy (set date_order)")
-    return "dmy"
+    return "dmy", "ambiguous"
 
 
 def _words_to_iso(v: str, dayfirst: bool) -> str | None:
@@ -380,9 +420,11 @@ def parse_dates(arr, date_order: str | None = None, timezone: str | None = None,
         return pc.take(_dates_from_ts(ts), enc.indices)
     # fast path: ISO dates, with or without time / offset
     dates = _try_cast(pc.utf8_slice_codeunits(arr, 0, 10), pa.date32())
+    _decided("iso dates", dates is not None)
     if dates is not None:
         return _iso_with_tz(arr, timezone, dates) if timezone else dates
     if not timezone and _mostly_distinct(arr):  # times make values distinct: the date part is enough
+        _decided("times cut")
         arr = pc.replace_substring_regex(arr, _TIME_TAIL, "")
     if _mostly_distinct(arr):
         uniq = pc.utf8_trim_whitespace(arr)

@@ -78,20 +78,7 @@ def _read_delimited(name: str, path: Path | None, data, head: bytes) -> RawTable
             and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         data, path = head + b"\n", None  # a last line without its newline (a header alone)
         head = data
-    if _looks_binary(head):
-        raise UnusableFile(f"{name} is not a text table (it holds binary data).")
-    enc = _encoding(head, complete)
-    text = _decode_head(head, enc)
-    if not text.strip("\ufeff \t\r\n\x00\x1a"):
-        raise UnusableFile(f"{name} is empty.")
-    lines = text.lstrip("\ufeff").splitlines()
-    if not complete and len(lines) > 1:
-        lines = lines[:-1]  # the sample cut the last line
-    delim = _sniff_delimiter([ln for ln in lines if ln.strip()])
-    skip = _header_skip(lines, delim)
-    lines = [ln for ln in lines if ln.strip()]
-    # A quoted field spanning lines in the sample: let pyarrow split blocks quote-aware (slower).
-    multiline = any('"' in ln for ln in lines) and len(lines) > len(_field_counts(lines, delim))
+    enc, delim, skip, multiline = _dialect(name, head, complete)
     while True:
         try:
             table, bad, split = _pyarrow_csv(path, data, enc, delim, skip, multiline)
@@ -123,6 +110,83 @@ def _read_delimited(name: str, path: Path | None, data, head: bytes) -> RawTable
     return RawTable(name, _finish(header, body.columns), bad_rows=bad)
 
 
+def _dialect(name: str, head: bytes, complete: bool) -> tuple[str, str, int, bool]:
+    """(encoding, delimiter, title lines to skip, quoted newlines seen) from the sample."""
+    if _looks_binary(head):
+        raise UnusableFile(f"{name} is not a text table (it holds binary data).")
+    enc = _encoding(head, complete)
+    text = _decode_head(head, enc)
+    if not text.strip("\ufeff \t\r\n\x00\x1a"):
+        raise UnusableFile(f"{name} is empty.")
+    lines = text.lstrip("\ufeff").splitlines()
+    if not complete and len(lines) > 1:
+        lines = lines[:-1]  # the sample cut the last line
+    delim = _sniff_delimiter([ln for ln in lines if ln.strip()])
+    skip = _header_skip(lines, delim)
+    lines = [ln for ln in lines if ln.strip()]
+    # A quoted field spanning lines in the sample: let pyarrow split blocks quote-aware (slower).
+    multiline = any('"' in ln for ln in lines) and len(lines) > len(_field_counts(lines, delim))
+    return enc, delim, skip, multiline
+
+
+class Unsteady(Exception):
+    """A file read in batches met what only a whole read handles (ingest.streamed)."""
+
+
+def stream_delimited(name: str, path: Path, head: bytes, block: int = BLOCK):
+    """Raw tables of a large delimited file, one per `block` bytes, parsed by pyarrow's
+    streaming reader (its threads parse ahead while a batch is used); the last value sent
+    back is the count of malformed rows skipped. Raises Unsteady when the whole-file reader
+    must decide (a quoted newline between blocks, bytes not in the encoding...)."""
+    enc, delim, skip, multiline = _dialect(name, head, complete=False)
+    bad = _BadRows()
+    read, parse, convert = _options(enc, delim, skip, multiline, bad, block)
+    header = None
+    for batch in pacsv.open_csv(str(path), read_options=read, parse_options=parse,
+                                convert_options=convert):
+        if bad.split:
+            raise Unsteady("a quoted newline fell between blocks")
+        if header is None:
+            header = [batch.column(i)[0].as_py() for i in range(batch.num_columns)]
+            batch = batch.slice(1)
+        if batch.num_rows:
+            yield RawTable(name, _finish(header, batch.columns))
+    if bad.split:
+        raise Unsteady("a quoted newline fell between blocks")
+    return bad.count
+
+
+class _BadRows:
+    """pyarrow's handler of malformed rows: skipped, counted, and whether one had an open quote."""
+
+    def __init__(self):
+        self.count, self.split = 0, False
+
+    def __call__(self, row) -> str:
+        self.count += 1
+        self.split = self.split or (row.text or "").count('"') % 2 == 1
+        return "skip"
+
+
+def _options(enc: str, delim: str, skip: int, multiline: bool, on_bad, block: int = BLOCK):
+    # Header read as data row 0, so each column is typed string by position (f0, f1, ...).
+    read = pacsv.ReadOptions(
+        block_size=block,
+        use_threads=True,
+        skip_rows=skip,
+        autogenerate_column_names=True,
+        encoding="utf8" if enc in ("utf-8", "utf-8-sig") else enc,
+    )
+    parse = pacsv.ParseOptions(delimiter=delim, newlines_in_values=multiline, invalid_row_handler=on_bad)
+    convert = pacsv.ConvertOptions(
+        column_types={f"f{i}": pa.string() for i in range(4096)},
+        strings_can_be_null=True,
+        null_values=[""],
+        quoted_strings_can_be_null=True,
+    )
+    return read, parse, convert
+
+
 def _invalid_utf8_window(path: Path | None, data) -> bytes:
     """Bytes around the first invalid UTF-8 sequence, found in chunks (no whole-file copy)."""
     fh = _open(path, data)
@@ -141,31 +205,10 @@ def _invalid_utf8_window(path: Path | None, data) -> bytes:
 
 def _pyarrow_csv(path, data, enc: str, delim: str, skip: int, multiline: bool) -> tuple[pa.Table, int, bool]:
     """(table with the header as row 0, malformed rows skipped, whether one had an open quote)."""
-    bad, split = 0, False
-
-    def on_bad(row) -> str:
-        nonlocal bad, split
-        bad += 1
-        split = split or (row.text or "").count('"') % 2 == 1
-        return "skip"
-
-    # Header read as data row 0, so each column is typed string by position (f0, f1, ...).
-    read = pacsv.ReadOptions(
-        block_size=BLOCK,
-        use_threads=True,
-        skip_rows=skip,
-        autogenerate_column_names=True,
-        encoding="utf8" if enc in ("utf-8", "utf-8-sig") else enc,
-    )
-    parse = pacsv.ParseOptions(delimiter=delim, newlines_in_values=multiline, invalid_row_handler=on_bad)
-    convert = pacsv.ConvertOptions(
-        column_types={f"f{i}": pa.string() for i in range(4096)},
-        strings_can_be_null=True,
-        null_values=[""],
-        quoted_strings_can_be_null=True,
-    )
+    bad = _BadRows()
+    read, parse, convert = _options(enc, delim, skip, multiline, bad)
     source = str(path) if path is not None else pa.py_buffer(data)
     if path is None:
         source = pa.BufferReader(source)
     table = pacsv.read_csv(source, read_options=read, parse_options=parse, convert_options=convert)
-    return table, bad, split
+    return table, bad.count, bad.split
