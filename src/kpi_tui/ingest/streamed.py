@@ -10,7 +10,9 @@ out) returns None and the file is read whole, as before: same figures either way
 
 from __future__ import annotations
 
+import queue
 import re
+import threading
 from pathlib import Path
 
 import pyarrow as pa
@@ -57,7 +59,7 @@ def _read(name: str, src: Path, head: bytes, settings: Settings, block: int, pat
     counted: dict[str, int] = {}
     drops: dict[str, int] = {}
     first = None
-    batches = delimited.stream_delimited(name, src, head, block)
+    batches = _ahead(delimited.stream_delimited(name, src, head, block))
     while True:
         try:
             raw = next(batches)
@@ -98,6 +100,52 @@ def _read(name: str, src: Path, head: bytes, settings: Settings, block: int, pat
         table = table.unify_dictionaries()  # one e-mail dictionary: the cache's IPC file needs it
     other = pc.unique(pa.concat_arrays(ids)) if ids else None
     return table, report, other
+
+
+def _ahead(source, depth: int = 2):
+    """`source` (a generator) run in a thread, `depth` items ahead: the next batch is parsed
+    while this one is normalised (both in pyarrow, which lets the GIL go: the second core
+    works). Returns what `source` returns, raises what it raises, and stops it when the
+    consumer stops."""
+    q: queue.Queue = queue.Queue(depth)
+    stop = threading.Event()
+
+    def put(x) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(x, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run():
+        try:
+            while True:
+                try:
+                    item = next(source)
+                except StopIteration as e:
+                    put(("end", e.value))
+                    return
+                if not put(("item", item)):
+                    source.close()
+                    return
+        except BaseException as e:  # noqa: BLE001 - raised again in the consumer
+            put(("error", e))
+
+    t = threading.Thread(target=run, name="kpi-tui-read-ahead", daemon=True)
+    t.start()
+    try:
+        while True:
+            kind, x = q.get()
+            if kind == "error":
+                raise x
+            if kind == "end":
+                return x
+            yield x
+    finally:
+        stop.set()
+        t.join()
 
 
 def _count_notes(counted: dict[str, int], new: list[str]) -> list[str]:
