@@ -16,6 +16,7 @@ from kpi_tui.ingest.schema import TXN_SCHEMA, Normalized, UnusableFile
 from kpi_tui.settings import Settings
 
 
+@functools.lru_cache(maxsize=4096)  # the same headers and candidates, file after file
 def key(header: str) -> str:
     """Header -> matching key: lower-case, no accents, letters and digits only."""
     t = unicodedata.normalize("NFKD", str(header).replace("ß", "ss"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import os
 from collections import Counter
 from pathlib import Path
@@ -78,10 +79,10 @@ def _read_delimited(name: str, path: Path | None, data, head: bytes) -> RawTable
             and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         data, path = head + b"\n", None  # a last line without its newline (a header alone)
         head = data
-    enc, delim, skip, multiline = _dialect(name, head, complete)
+    enc, delim, skip, multiline, width = _dialect(name, head, complete)
     while True:
         try:
-            table, bad, split = _pyarrow_csv(path, data, enc, delim, skip, multiline)
+            table, bad, split = _pyarrow_csv(path, data, enc, delim, skip, multiline, width)
         except pa.ArrowInvalid as exc:
             msg = str(exc)
             if "newlines_in_values" in msg and not multiline:
@@ -97,7 +98,7 @@ def _read_delimited(name: str, path: Path | None, data, head: bytes) -> RawTable
             enc = "latin-1"  # bytes cp1252 leaves undefined, after the sample
             continue
         if split and not multiline:  # a quoted newline fell between blocks: read quote-aware
-            table2, bad2, _ = _pyarrow_csv(path, data, enc, delim, skip, True)
+            table2, bad2, _ = _pyarrow_csv(path, data, enc, delim, skip, True, width)
             if bad2 < bad:
                 table, bad = table2, bad2
         break
@@ -110,8 +111,9 @@ def _read_delimited(name: str, path: Path | None, data, head: bytes) -> RawTable
     return RawTable(name, _finish(header, body.columns), bad_rows=bad)
 
 
-def _dialect(name: str, head: bytes, complete: bool) -> tuple[str, str, int, bool]:
-    """(encoding, delimiter, title lines to skip, quoted newlines seen) from the sample."""
+def _dialect(name: str, head: bytes, complete: bool) -> tuple[str, str, int, bool, int]:
+    """(encoding, delimiter, title lines to skip, quoted newlines seen, most fields on a line)
+    from the sample."""
     if _looks_binary(head):
         raise UnusableFile(f"{name} is not a text table (it holds binary data).")
     enc = _encoding(head, complete)
@@ -125,8 +127,9 @@ def _dialect(name: str, head: bytes, complete: bool) -> tuple[str, str, int, boo
     skip = _header_skip(lines, delim)
     lines = [ln for ln in lines if ln.strip()]
     # A quoted field spanning lines in the sample: let pyarrow split blocks quote-aware (slower).
-    multiline = any('"' in ln for ln in lines) and len(lines) > len(_field_counts(lines, delim))
-    return enc, delim, skip, multiline
+    counts = _field_counts(lines, delim)
+    multiline = any('"' in ln for ln in lines) and len(lines) > len(counts)
+    return enc, delim, skip, multiline, max(counts, default=0)
 
 
 class Unsteady(Exception):
@@ -138,14 +141,16 @@ def stream_delimited(name: str, path: Path, head: bytes, block: int = BLOCK):
     streaming reader (its threads parse ahead while a batch is used); the last value sent
     back is the count of malformed rows skipped. Raises Unsteady when the whole-file reader
     must decide (a quoted newline between blocks, bytes not in the encoding...)."""
-    enc, delim, skip, multiline = _dialect(name, head, complete=False)
+    enc, delim, skip, multiline, width = _dialect(name, head, complete=False)
     bad = _BadRows()
-    read, parse, convert = _options(enc, delim, skip, multiline, bad, block)
+    read, parse, convert = _options(enc, delim, skip, multiline, bad, width, block)
     header = None
     for batch in pacsv.open_csv(str(path), read_options=read, parse_options=parse,
                                 convert_options=convert):
         if bad.split:
             raise Unsteady("a quoted newline fell between blocks")
+        if not _all_text(batch.schema):
+            raise Unsteady("more columns than the sample showed")
         if header is None:
             header = [batch.column(i)[0].as_py() for i in range(batch.num_columns)]
             batch = batch.slice(1)
@@ -168,7 +173,8 @@ class _BadRows:
         return "skip"
 
 
-def _options(enc: str, delim: str, skip: int, multiline: bool, on_bad, block: int = BLOCK):
+def _options(enc: str, delim: str, skip: int, multiline: bool, on_bad, width: int = 4096,
+             block: int = BLOCK):
     # Header read as data row 0, so each column is typed string by position (f0, f1, ...).
     read = pacsv.ReadOptions(
         block_size=block,
@@ -178,13 +184,19 @@ def _options(enc: str, delim: str, skip: int, multiline: bool, on_bad, block: in
         encoding="utf8" if enc in ("utf-8", "utf-8-sig") else enc,
     )
     parse = pacsv.ParseOptions(delimiter=delim, newlines_in_values=multiline, invalid_row_handler=on_bad)
-    convert = pacsv.ConvertOptions(
-        column_types={f"f{i}": pa.string() for i in range(4096)},
+    return read, parse, _all_strings(min(4096, 1 << (width + 8).bit_length()))
+
+
+@functools.cache
+def _all_strings(width: int) -> pacsv.ConvertOptions:
+    """Columns f0 .. f{width-1} strings, empty = null: as many as the sample shows, with room
+    (4,096 column types cost ~1 ms a file); a wider line is read again (`_all_text`)."""
+    return pacsv.ConvertOptions(
+        column_types={f"f{i}": pa.string() for i in range(width)},
         strings_can_be_null=True,
         null_values=[""],
         quoted_strings_can_be_null=True,
     )
-    return read, parse, convert
 
 
 def _invalid_utf8_window(path: Path | None, data) -> bytes:
@@ -203,12 +215,19 @@ def _invalid_utf8_window(path: Path | None, data) -> bytes:
         return fh.read(SAMPLE)
 
 
-def _pyarrow_csv(path, data, enc: str, delim: str, skip: int, multiline: bool) -> tuple[pa.Table, int, bool]:
+def _all_text(schema: pa.Schema) -> bool:
+    return all(pa.types.is_string(t) for t in schema.types)
+
+
+def _pyarrow_csv(path, data, enc: str, delim: str, skip: int, multiline: bool,
+                 width: int = 4096) -> tuple[pa.Table, int, bool]:
     """(table with the header as row 0, malformed rows skipped, whether one had an open quote)."""
     bad = _BadRows()
-    read, parse, convert = _options(enc, delim, skip, multiline, bad)
+    read, parse, convert = _options(enc, delim, skip, multiline, bad, width)
     source = str(path) if path is not None else pa.py_buffer(data)
     if path is None:
         source = pa.BufferReader(source)
     table = pacsv.read_csv(source, read_options=read, parse_options=parse, convert_options=convert)
+    if not _all_text(table.schema) and width < 4096:  # a header wider than the sample's lines
+        return _pyarrow_csv(path, data, enc, delim, skip, multiline)
     return table, bad.count, bad.split
