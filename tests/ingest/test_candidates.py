@@ -3,6 +3,8 @@ comparing every pair of files; the same ids as the pairwise rule."""
 
 import random
 
+import pytest
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -79,3 +81,15 @@ def test_wide_numeric_csv_read_as_text(tmp_path):
     t = read_raw(path)[0].table
     assert t.num_columns == 40 and all(str(x) == "string" for x in t.schema.types)
     assert t.column("c39").to_pylist() == ["0039", "0040", "0041"]
+
+
+@pytest.mark.parametrize("text", [
+    "a,b,c\n1,2,3\n4,5,6", "a;b\n1;2", "a\tb\tc\n1\t2\t3", "a|b\n1|2",
+    "a,b;c\n1,2;3", "a,b\n1,2,3\n4,5", "a,'b'\n1,2", 'a,"b;c"\n1,2', "a b\n1 2"])
+def test_delimiter_fast_path_as_sniffer(text, monkeypatch):
+    from kpi_tui.ingest.readers import delimited
+
+    lines = text.splitlines()
+    fast = delimited._sniff_delimiter(lines)
+    monkeypatch.setattr(delimited, "_only_delimiter", lambda _lines: None)
+    assert fast == delimited._sniff_delimiter(lines)

@@ -36,7 +36,22 @@ def _consistent(counts: list[int]) -> tuple[float, int]:
     return hits / len(counts), n
 
 
+def _only_delimiter(lines: list[str]) -> str | None:
+    """The delimiter when the sample leaves no choice: no quotes, one candidate character in
+    it, as many times on every line (what the Sniffer would find, ~30x faster: many files)."""
+    text = "\n".join(lines)
+    if '"' in text or "'" in text:
+        return None
+    present = [d for d in DELIMITERS if d in text]
+    if len(present) != 1:
+        return None
+    d = present[0]
+    return d if len({ln.count(d) for ln in lines}) == 1 else None
+
+
 def _sniff_delimiter(lines: list[str]) -> str:
+    if only := _only_delimiter(lines[:50]):
+        return only
     text = "\n".join(lines[:50])
     try:
         delim = csv.Sniffer().sniff(text, delimiters=DELIMITERS).delimiter
