@@ -93,3 +93,22 @@ def test_delimiter_fast_path_as_sniffer(text, monkeypatch):
     fast = delimited._sniff_delimiter(lines)
     monkeypatch.setattr(delimited, "_only_delimiter", lambda _lines: None)
     assert fast == delimited._sniff_delimiter(lines)
+
+
+def test_parse_cache_keeps_one_version_a_file(tmp_path):
+    import os
+
+    from kpi_tui.ingest.cache import ParseCache
+    from kpi_tui.ingest.folder import load_file
+    from kpi_tui.settings import Settings
+
+    root = tmp_path / "cache"
+    f = tmp_path / "a.csv"
+    for i in range(3):  # three versions of the export, each cached in turn by one instance
+        f.write_text(f"order_id,customer_id,date,amount\n{i},c,2026-01-0{i + 1},1.50\n")
+        os.utime(f, (1_700_000_000 + i, 1_700_000_000 + i))
+        cache = ParseCache("fp", root)
+        load_file(f, Settings(), cache)
+        assert len(list(root.iterdir())) == 2  # the table and its report, of this version only
+        part, report = load_file(f, Settings(), ParseCache("fp", root))  # a hit
+        assert report.rows_kept == 1 and part.table.column("txn_id").to_pylist() == [str(i)]
