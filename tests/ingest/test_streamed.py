@@ -14,6 +14,7 @@ BLOCK = 8 << 10  # batches of ~8 KB: many batches in a ~100 KB file
 
 def whole(path, settings, monkeypatch):
     monkeypatch.setattr(streamed, "STREAM_OVER", 1 << 62)
+    monkeypatch.setattr(streamed, "PARQUET_OVER", 1 << 62)
     return folder.parse_file(path, settings)
 
 
@@ -115,3 +116,23 @@ def test_every_row_left_out_read_whole(tmp_path, monkeypatch):
     monkeypatch.setattr(streamed, "STREAM_OVER", 0)
     got = folder.parse_file(path, Settings())
     assert got[1].notes[0].startswith("every row was left out")
+
+
+def test_parquet_batched_as_whole(tmp_path, monkeypatch):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    n = 20000
+    t = pa.table({"order_id": pa.array(range(n)),
+                  "customer_id": [f"C{i % 311}" if i % 997 else None for i in range(n)],
+                  "created_at": pa.array([1_767_225_600 + 3600 * i for i in range(n)],
+                                         pa.timestamp("s")),
+                  "amount": [((i % 40) - 3) * 1.25 for i in range(n)],
+                  "status": ["paid" if i % 13 else "failed" for i in range(n)]})
+    path = tmp_path / "big.parquet"
+    pq.write_table(t, path, row_group_size=1500)
+    ref = whole(path, Settings(), monkeypatch)
+    got = batched(path, Settings())
+    assert got is not None and got[0].column("customer").num_chunks > 5
+    same(got, ref)
+    assert ref[1].drops == {"status failed": 1539}

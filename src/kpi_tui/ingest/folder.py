@@ -140,7 +140,7 @@ def parse_file(path: Path, settings: Settings) -> tuple[pa.Table, FileReport, pa
     probe = read_head(path) if size > PROBE_OVER else None
     if probe is not None and probe.table.num_rows:
         normalize(probe, settings)  # a large file without the columns needed: refused unread
-    if size > streamed.STREAM_OVER and (done := streamed.parse_streamed(path, settings)):
+    if done := streamed.parse_streamed(path, settings, size=size):
         table, report, other = done
         describe(report, table)
         return table, report, other

@@ -1,4 +1,4 @@
-"""A large delimited export read in batches (issue 12): each batch parsed, normalised and kept
+"""A large delimited or Parquet export read in batches (issue 12): each batch parsed, normalised and kept
 only as transactions before the next, so memory follows the batch, not the file's text.
 
 Only when the batches add up to what a whole read gives: every batch of the same layout (one
@@ -21,14 +21,16 @@ import pyarrow.compute as pc
 from kpi_tui import safe
 from kpi_tui.ingest import parse
 from kpi_tui.ingest.layouts import normalize
-from kpi_tui.ingest.readers import delimited, sniff
+from kpi_tui.ingest.readers import columnar, delimited, sniff
 from kpi_tui.ingest.readers.base import SAMPLE
 from kpi_tui.ingest.readers.source import _fd_path, open_regular
 from kpi_tui.ingest.schema import TXN_SCHEMA, FileReport, UnusableFile
 from kpi_tui.settings import Settings
 
 STREAM_OVER = 64 << 20  # delimited files larger than this are read in batches
-BLOCK = 16 << 20  # bytes of text a batch (about 300,000 rows of a 50-byte line)
+PARQUET_OVER = 16 << 20  # Parquet files (compressed: more rows a byte)
+BLOCK = 16 << 20  # bytes of text a batch (about 300,000 rows of a 50-byte line; Parquet:
+#                   BLOCK / 64 rows a batch, ~260,000)
 ROW_BY_ROW = frozenset({"generic", "mapping"})  # layouts without rules over several rows
 _COUNTED = re.compile(r"^(\d[\d,]*) rows?( .*)$")  # "12 rows with a placeholder...": summed
 _NOTHING_KEPT = "every row was left out"
@@ -38,28 +40,40 @@ class _Unsteady(Exception):
     pass
 
 
-def parse_streamed(path: Path, settings: Settings, block: int | None = None):
+def parse_streamed(path: Path, settings: Settings, block: int | None = None,
+                   size: int | None = None):
     """(transactions, report, ids of rows not counted) like folder.parse_file, or None when
-    the file is to be read whole."""
+    the file is to be read whole (`size`: the file's, when it is to decide)."""
+    over = {"csv": STREAM_OVER, "parquet": PARQUET_OVER}
+    if size is not None and size <= min(over.values()):
+        return None
     try:
         fh, st = open_regular(path)
         with fh:
             head = fh.read(SAMPLE)
-            if len(head) < SAMPLE or sniff._kind(path.name, head) != "csv":
+            kind = sniff._kind(path.name, head) if len(head) == SAMPLE else None
+            if size is not None and size <= over.get(kind, size):
                 return None
-            return _read(safe.name(path), _fd_path(fh, path), head, settings, block or BLOCK, path)
+            name, src, block = safe.name(path), _fd_path(fh, path), block or BLOCK
+            if kind == "csv":
+                batches = delimited.stream_delimited(name, src, head, block)
+            elif kind == "parquet":
+                batches = columnar.stream_parquet(name, src, max(1, block // 64))
+            else:
+                return None
+            return _read(batches, settings, path)
     except (_Unsteady, delimited.Unsteady, UnusableFile, pa.ArrowException, UnicodeError,
             OSError, ValueError):
         return None  # the whole read says what is wrong, or reads it right
 
 
-def _read(name: str, src: Path, head: bytes, settings: Settings, block: int, path: Path):
+def _read(source, settings: Settings, path: Path):
     report = FileReport(path=path)
     tables, ids, notes, reasons = [], [], [], []
     counted: dict[str, int] = {}
     drops: dict[str, int] = {}
     first = None
-    batches = _ahead(delimited.stream_delimited(name, src, head, block))
+    batches = _ahead(source)
     while True:
         try:
             raw = next(batches)
