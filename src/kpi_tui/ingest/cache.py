@@ -47,6 +47,17 @@ class ParseCache:
     def __init__(self, fingerprint: str, root: Path | None = None):
         self.root = root or cache_dir()
         self.fingerprint = f"{code_version()}/{FORMAT}/{fingerprint}"
+        self._entries: dict[str, set[str]] | None = None  # prefix -> its files, read once
+
+    def _older(self, prefix: str) -> set[str]:
+        """The cache's files of one export (its older versions): the folder is listed once,
+        not once a file (a glob a file made a drop folder of 20,000 exports quadratic)."""
+        if self._entries is None:
+            self._entries = {}
+            with os.scandir(self.root) as it:
+                for e in it:
+                    self._entries.setdefault(e.name.split("-", 1)[0], set()).add(e.name)
+        return self._entries.setdefault(prefix, set())
 
     def _paths(self, path: Path, st: os.stat_result) -> tuple[str, Path, Path]:
         prefix = _h(str(path.resolve()))
@@ -83,15 +94,21 @@ class ParseCache:
         prefix, data, meta = self._paths(path, st)
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            for old in self.root.glob(f"{prefix}-*"):  # older versions of this file
-                old.unlink(missing_ok=True)
+            older = self._older(prefix)
+            for old in older:  # older versions of this file
+                (self.root / old).unlink(missing_ok=True)
+            older.clear()
             sums = {"data": _write(data, table.cast(TXN_SCHEMA))}
             if other_ids is not None:
-                sums["ids"] = _write(data.with_suffix(".ids.arrow"), pa.table({"id": other_ids}))
+                ids = data.with_suffix(".ids.arrow")
+                sums["ids"] = _write(ids, pa.table({"id": other_ids}))
+                older.add(ids.name)
             rep = asdict(report)
             rep["path"] = str(report.path)
+            # no fsync: an entry torn by a crash fails its checksums, a miss (one parse again)
             write_json(meta, {"report": rep, "content_hash": content_hash,
-                              "other_ids": other_ids is not None, "sums": sums})
+                              "other_ids": other_ids is not None, "sums": sums}, durable=False)
+            older.update((data.name, meta.name))
         except OSError:
             pass  # a cache that cannot be written only costs time
 
@@ -101,7 +118,7 @@ def _write(dest: Path, table: pa.Table) -> str:
     tmp = dest.with_suffix(f".tmp{os.getpid()}")
     with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as w:
         w.write_table(table)
-    return commit(tmp, dest)
+    return commit(tmp, dest, durable=False)
 
 
 # ---------------------------------------------------------------- durable, checked entries
@@ -135,24 +152,27 @@ def fsync_path(path: Path) -> None:
         os.close(fd)
 
 
-def commit(tmp: Path, dest: Path) -> str:
-    """fsync `tmp`, rename it to `dest`, fsync the folder; returns the checksum."""
-    fsync_path(tmp)
+def commit(tmp: Path, dest: Path, durable: bool = True) -> str:
+    """fsync `tmp` (when `durable`), rename it to `dest`, fsync the folder; returns the
+    checksum. Parsed files are not durable: 4 fsyncs a file cost more than parsing it."""
+    if durable:
+        fsync_path(tmp)
     value = checksum(tmp)
     os.replace(tmp, dest)
-    try:
-        fsync_path(dest.parent)
-    except OSError:
-        pass  # some file systems cannot fsync a folder
+    if durable:
+        try:
+            fsync_path(dest.parent)
+        except OSError:
+            pass  # some file systems cannot fsync a folder
     return value
 
 
-def write_json(dest: Path, body) -> None:
-    """`body` as JSON with its own checksum, durably."""
+def write_json(dest: Path, body, durable: bool = True) -> None:
+    """`body` as JSON with its own checksum (durably: see commit)."""
     text = json.dumps(body, sort_keys=True)
     tmp = dest.with_suffix(f".tmp{os.getpid()}")
     tmp.write_text(json.dumps({"crc32": f"{zlib.crc32(text.encode()):08x}", "body": text}))
-    commit(tmp, dest)
+    commit(tmp, dest, durable)
 
 
 def read_json(path: Path):

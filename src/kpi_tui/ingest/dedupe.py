@@ -10,6 +10,7 @@ Rows inside one file are never merged.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -140,8 +141,6 @@ def _newest_wins(keys: dict, where: dict, rank: np.ndarray, lost: dict) -> None:
 
     Only an id within another file's range of ids can be in that file: the others need no
     hashing. Exports overlap at their edges, so the candidates are few."""
-    import pandas as pd
-
     cand = _candidates(keys)
     if not cand:
         return
@@ -149,7 +148,7 @@ def _newest_wins(keys: dict, where: dict, rank: np.ndarray, lost: dict) -> None:
     picked = [keys[i].filter(pa.array(cand[i])) if isinstance(keys[i], pa.ChunkedArray)
               else keys[i][cand[i]] for i in files]
     if isinstance(picked[0], np.ndarray):
-        codes = pd.factorize(np.concatenate(picked))[0]
+        codes = pc.dictionary_encode(pa.array(np.concatenate(picked))).indices.to_numpy()
     else:
         enc = pc.dictionary_encode(pa.chunked_array([c for x in picked for c in x.chunks],
                                                     pa.string()))
@@ -168,7 +167,12 @@ def _newest_wins(keys: dict, where: dict, rank: np.ndarray, lost: dict) -> None:
 
 
 def _candidates(keys: dict) -> dict[int, np.ndarray]:
-    """Per file, which of its ids lie within another file's range (min to max) of ids."""
+    """Per file, which of its ids lie within another file's range (min to max) of ids.
+
+    The ranges sorted by their start: those starting before a file's cover one piece of it
+    from its start (a running maximum of their ends); those starting inside it, one piece
+    each. Exports split by time overlap only their neighbours, so this is near linear in the
+    number of files (no comparison of every pair)."""
     span = {}
     for i, k in keys.items():
         if len(k) == 0:
@@ -179,13 +183,17 @@ def _candidates(keys: dict) -> dict[int, np.ndarray]:
             mm = pc.min_max(k).as_py()
             if mm["min"] is not None:
                 span[i] = (mm["min"], mm["max"])
-    cand = {}
-    for i, (lo_i, hi_i) in span.items():
+    order = sorted(span, key=lambda i: span[i][0])
+    starts = [span[i][0] for i in order]
+    cand, reach = {}, None  # reach: the furthest end of the ranges sorted before
+    for pos, i in enumerate(order):
+        lo_i, hi_i = span[i]
+        pieces = [(lo_i, min(hi_i, reach))] if reach is not None and reach >= lo_i else []
+        for j in order[pos + 1:bisect.bisect_right(starts, hi_i)]:
+            pieces.append((span[j][0], min(span[j][1], hi_i)))
+        reach = hi_i if reach is None else max(reach, hi_i)
         m = None
-        for j, (lo_j, hi_j) in span.items():
-            lo, hi = max(lo_i, lo_j), min(hi_i, hi_j)
-            if j == i or lo > hi:
-                continue
+        for lo, hi in _union(pieces):
             k = keys[i]
             if isinstance(k, np.ndarray):
                 inside = (k >= lo) & (k <= hi)
@@ -197,6 +205,17 @@ def _candidates(keys: dict) -> dict[int, np.ndarray]:
         if m is not None and m.any():
             cand[i] = m
     return cand
+
+
+def _union(pieces: list[tuple]) -> list[tuple]:
+    """Closed ranges merged where they overlap."""
+    out: list[list] = []
+    for lo, hi in sorted(pieces):
+        if out and lo <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], hi)
+        else:
+            out.append([lo, hi])
+    return [tuple(x) for x in out]
 
 
 def _ids(p: Part) -> pa.ChunkedArray:

@@ -18,7 +18,7 @@ from kpi_tui.ingest.cache import ParseCache
 from kpi_tui.ingest.currency import (convert_rows, count_currencies, left_out_warnings,
                                      pick_currency)
 from kpi_tui.ingest.dedupe import Part, dedupe_masks, scope_of
-from kpi_tui.ingest import rules
+from kpi_tui.ingest import rules, streamed
 from kpi_tui.ingest.discover import discover
 from kpi_tui.ingest.layouts import normalize
 from kpi_tui.ingest.readers import open_regular, read_head, read_raw
@@ -38,9 +38,7 @@ class Selection:
     amount: pa.Array | None = None  # None: the table's own amounts
 
     def batches(self, columns=("customer", "date", "amount")):
-        t = self.table.select(list(columns))
-        if t.column(0).num_chunks > 1:  # one batch a file: one customer dictionary a file
-            t = t.combine_chunks()
+        t = self.table.select(list(columns))  # batch by batch: no copy of a streamed file
         if self.amount is not None and "amount" in columns:
             t = t.set_column(t.schema.get_field_index("amount"), "amount", self.amount)
         off = 0
@@ -138,9 +136,14 @@ def parse_file(path: Path, settings: Settings) -> tuple[pa.Table, FileReport, pa
     Raises UnusableFile."""
     report = FileReport(path=path)
     tables, layouts, mappings, other_ids = [], [], {}, []
-    probe = read_head(path) if path.stat().st_size > PROBE_OVER else None
+    size = path.stat().st_size
+    probe = read_head(path) if size > PROBE_OVER else None
     if probe is not None and probe.table.num_rows:
         normalize(probe, settings)  # a large file without the columns needed: refused unread
+    if done := streamed.parse_streamed(path, settings, size=size):
+        table, report, other = done
+        describe(report, table)
+        return table, report, other
     raws = read_raw(path)
     errors = []
     for raw in raws:

@@ -2,13 +2,39 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import re
 import unicodedata
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+# ---------------------------------------------------------------- decisions
+
+# What a column's parse decided from all its values (a fast path, the decimal separator, the
+# day/month order...). A file read in batches counts only when every batch decided alike:
+# then the whole file would have decided the same (ingest.streamed).
+_DECISIONS: contextvars.ContextVar[list | None] = contextvars.ContextVar("decisions", default=None)
+
+
+@contextlib.contextmanager
+def recording():
+    """Collect the decisions of the parses inside the block, in order, into the list given."""
+    out: list = []
+    token = _DECISIONS.set(out)
+    try:
+        yield out
+    finally:
+        _DECISIONS.reset(token)
+
+
+def _decided(*what) -> None:
+    rec = _DECISIONS.get()
+    if rec is not None:
+        rec.append(what)
+
 
 # ---------------------------------------------------------------- amounts
 
@@ -105,7 +131,9 @@ def _parse_unique(vals: pa.Array, decimal: str | None, dollar: str):
         use_com = pa.array(np.full(len(num), decimal == ","))
     else:  # a value that names its decimal itself keeps it; ambiguous ones follow the column
         own = _own_decimal_is_comma(num)
-        use_com = pc.fill_null(own, _decide_decimal(own) == ",")
+        decimal = _decide_decimal(own)
+        use_com = pc.fill_null(own, decimal == ",")
+    _decided("decimal", decimal)
     as_dot = pc.replace_substring(num, ",", "")
     as_com = pc.replace_substring(pc.replace_substring(num, ".", ""), ",", ".")
     cand = pc.if_else(use_com, as_com, as_dot)
@@ -131,7 +159,9 @@ def parse_amounts(arr, decimal: str | None = None, dollar: str = "USD"):
     if decimal in (None, "."):
         fast = _try_cast(arr, pa.float64())
         if fast is not None:
+            _decided("amount", "number")
             return _nan_to_null(fast), None
+    _decided("amount", "text")
     if _mostly_distinct(arr):
         vals, cur = _parse_unique(arr, decimal, dollar)
         return vals, (cur if cur.null_count < len(cur) else None)
@@ -174,7 +204,14 @@ _ISO_RE = r"^\d{4}-\d{2}-\d{2}"
 _NUM_RE = r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})(?:$|[ T,])"
 
 
-def _dates_from_ts(ts: pd.Series) -> pa.Array:
+def _pd():
+    """pandas, imported only for the rare values pyarrow cannot read (an import of ~0.5 s)."""
+    import pandas
+
+    return pandas
+
+
+def _dates_from_ts(ts) -> pa.Array:
     return pa.array(ts.dt.date, pa.date32(), from_pandas=True)
 
 
@@ -183,6 +220,7 @@ def _iso_dates(s: pa.Array) -> pa.Array:
     try:
         return pc.cast(head, pa.date32())
     except pa.ArrowInvalid:  # e.g. 2026-02-30
+        pd = _pd()
         return _dates_from_ts(pd.to_datetime(pd.Series(head.to_pylist(), dtype=object), format="%Y-%m-%d", errors="coerce"))
 
 
@@ -200,10 +238,13 @@ def _iso_with_tz(s: pa.Array, timezone: str, plain: pa.Array | None = None) -> p
         plain = _iso_dates(s)
     every = _try_cast(s, pa.timestamp("us", tz="UTC"))  # works when every value has an offset
     if every is not None:
+        _decided("offsets", "all")
         return pc.cast(pc.cast(every, pa.timestamp("us", tz=timezone)), pa.date32())
     if not _may_have_offsets(s):
+        _decided("offsets", "none")
         return plain
     has_off = pc.fill_null(pc.match_substring_regex(s, _OFFSET_RE), False)
+    _decided("offsets", "some")
     if not pc.any(has_off).as_py():
         return plain
     t = pc.if_else(has_off, s, pa.scalar(None, pa.string()))
@@ -215,6 +256,7 @@ def _iso_with_tz(s: pa.Array, timezone: str, plain: pa.Array | None = None) -> p
         ts = pc.cast(t, pa.timestamp("us", tz="UTC"))
         conv = pc.cast(pc.cast(ts, pa.timestamp("us", tz=timezone)), pa.date32())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # odd values: pandas, which coerces
+        pd = _pd()
         ser = pd.Series(t.to_pylist(), dtype=object)
         tsp = pd.to_datetime(ser, format="ISO8601", utc=True, errors="coerce").dt.tz_convert(timezone)
         conv = _dates_from_ts(tsp)
@@ -225,22 +267,28 @@ _TIME_TAIL = r"(?i)[ T,]+\d{1,2}[:h.]\d{2}.*$"
 
 
 def _numeric_order(s: pa.Array, date_order: str | None, notes: list | None) -> str:
+    order, why = _order_of(s, date_order, notes)
+    _decided("order", order, why)
+    return order
+
+
+def _order_of(s: pa.Array, date_order: str | None, notes: list | None) -> tuple[str, str]:
     parts = pc.extract_regex(s, r"^(?P<a>\d{1,2})[/.\-](?P<b>\d{1,2})[/.\-]")
     a = pc.cast(pc.struct_field(parts, "a"), pa.int32())
     b = pc.cast(pc.struct_field(parts, "b"), pa.int32())
     a_big = pc.any(pc.greater(a, 12)).as_py()
     b_big = pc.any(pc.greater(b, 12)).as_py()
     if a_big and not b_big:
-        return "dmy"
+        return "dmy", "values"
     if b_big and not a_big:
-        return "mdy"
+        return "mdy", "values"
     if date_order in ("dmy", "mdy"):
-        return date_order
+        return date_order, "setting"
     if not pc.any(pc.match_substring_regex(s, r"^\d{1,2}[/-]")).as_py():
-        return "dmy"  # dd.mm.yyyy: nobody writes the month first with dots
+        return "dmy", "dots"  # dd.mm.yyyy: nobody writes the month first with dots
     if notes is not None:
         notes.append("day/month order is ambiguous in every date; read as dd/mm/yyyy (set date_order)")
-    return "dmy"
+    return "dmy", "ambiguous"
 
 
 def _words_to_iso(v: str, dayfirst: bool) -> str | None:
@@ -268,7 +316,7 @@ def _parse_words(vals: list, timezone: str | None) -> list:
             try:
                 x = du.parse(t, ignoretz=timezone is None)
                 if timezone and x.tzinfo is not None:
-                    x = pd.Timestamp(x).tz_convert(timezone)
+                    x = _pd().Timestamp(x).tz_convert(timezone)
                 d = x.date()
             except Exception:  # noqa: BLE001 - an odd string is an unreadable date, never a crash
                 d = None
@@ -332,13 +380,25 @@ def _from_parts(parts, yk, mk, dk, mask) -> pa.Array:
     y = pc.if_else(pc.less(y, 100), pc.add(y, 2000), y)
     m = pc.cast(pc.struct_field(parts, mk), pa.int32())
     d = pc.cast(pc.struct_field(parts, dk), pa.int32())
-    df = pd.DataFrame(
-        {"year": y.to_numpy(zero_copy_only=False), "month": m.to_numpy(zero_copy_only=False),
-         "day": d.to_numpy(zero_copy_only=False)}
-    )
-    ts = pd.to_datetime(df, errors="coerce")
-    out = _dates_from_ts(ts)
+    y, m, d = (np.asarray(pc.fill_null(a, 0).to_numpy(zero_copy_only=False), np.int64) for a in (y, m, d))
+    leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
+    dim = _MONTH_DAYS[np.clip(m, 0, 13)] + ((m == 2) & leap)
+    ok = (m >= 1) & (m <= 12) & (d >= 1) & (d <= dim)  # 2026-02-30: unreadable
+    days = _days_from_civil(y, np.where(ok, m, 1), np.where(ok, d, 1))
+    out = pa.array(days.astype(np.int32), pa.int32(), mask=~ok).cast(pa.date32())
     return pc.if_else(mask, out, pa.scalar(None, pa.date32()))
+
+
+_MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31, 0])
+
+
+def _days_from_civil(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Days since 1970-01-01 of valid (year, month, day) (H. Hinnant's algorithm)."""
+    y = y - (m <= 2)
+    era = np.floor_divide(y, 400)
+    yoe = y - era * 400
+    doy = (153 * ((m + 9) % 12) + 2) // 5 + d - 1
+    return era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
 
 
 def parse_dates(arr, date_order: str | None = None, timezone: str | None = None, fmt: str | None = None,
@@ -351,6 +411,7 @@ def parse_dates(arr, date_order: str | None = None, timezone: str | None = None,
     """
     arr = _one_chunk(arr)
     if fmt:
+        pd = _pd()
         enc = pc.dictionary_encode(arr)
         ser = pd.Series(pc.utf8_trim_whitespace(enc.dictionary).to_pylist(), dtype=object)
         ts = pd.to_datetime(ser, format=fmt, errors="coerce")
@@ -359,9 +420,11 @@ def parse_dates(arr, date_order: str | None = None, timezone: str | None = None,
         return pc.take(_dates_from_ts(ts), enc.indices)
     # fast path: ISO dates, with or without time / offset
     dates = _try_cast(pc.utf8_slice_codeunits(arr, 0, 10), pa.date32())
+    _decided("iso dates", dates is not None)
     if dates is not None:
         return _iso_with_tz(arr, timezone, dates) if timezone else dates
     if not timezone and _mostly_distinct(arr):  # times make values distinct: the date part is enough
+        _decided("times cut")
         arr = pc.replace_substring_regex(arr, _TIME_TAIL, "")
     if _mostly_distinct(arr):
         uniq = pc.utf8_trim_whitespace(arr)

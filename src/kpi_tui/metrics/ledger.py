@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -150,8 +149,12 @@ def group_sum(customer: np.ndarray, p: np.ndarray, micros: np.ndarray, n: int,
         e = np.empty(0, dtype=np.int64)
         return (e, e, e, e.astype(bool)) if purchases else (e, e, e)
     key = customer.astype(np.int64) * n + p
-    inv, uniq = pd.factorize(key)  # hashing: much faster than sorting every row
+    if int(customer.max()) * n + n < 2**31:  # narrower keys hash faster (a third less time)
+        key = key.astype(np.int32)
+    enc = pc.dictionary_encode(pa.array(key))  # hashing: much faster than sorting every row
     del key
+    inv = enc.indices.to_numpy()
+    uniq = enc.dictionary.to_numpy().astype(np.int64)
     # float64 sums of whole micro-units are exact below 2**53 (9 billion units of money)
     sums = np.rint(np.bincount(inv, weights=micros, minlength=len(uniq))).astype(np.int64)
     order = np.argsort(uniq)

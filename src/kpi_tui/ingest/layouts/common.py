@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import Counter
@@ -15,6 +16,7 @@ from kpi_tui.ingest.schema import TXN_SCHEMA, Normalized, UnusableFile
 from kpi_tui.settings import Settings
 
 
+@functools.lru_cache(maxsize=4096)  # the same headers and candidates, file after file
 def key(header: str) -> str:
     """Header -> matching key: lower-case, no accents, letters and digits only."""
     t = unicodedata.normalize("NFKD", str(header).replace("ß", "ss"))
@@ -111,12 +113,14 @@ def _case_variants(word: str) -> list[str]:
     return out
 
 
-_PLACEHOLDER_SET = pa.array(sorted({v for w in PLACEHOLDERS for v in _case_variants(w)}), pa.string())
+@functools.cache
+def _placeholder_set() -> pa.Array:  # built on first use: pyarrow imports pandas on a pa.array
+    return pa.array(sorted({v for w in PLACEHOLDERS for v in _case_variants(w)}), pa.string())
 
 
 def no_placeholders(t: pa.Array) -> pa.Array:
     """Placeholder customer values -> null (an exact, case-insensitive match of a short list)."""
-    hit = pc.is_in(t, value_set=_PLACEHOLDER_SET)
+    hit = pc.is_in(t, value_set=_placeholder_set())
     if _any(hit):
         t = pc.if_else(hit, pa.scalar(None, pa.string()), t)
     return t
@@ -225,7 +229,7 @@ class Builder:
             for name in (id_col, email_col):
                 if name:
                     raw = pc.utf8_trim_whitespace(self.cols.col(name))
-                    said |= _np(pc.is_in(raw, value_set=_PLACEHOLDER_SET)) & _np(pc.is_null(customer))
+                    said |= _np(pc.is_in(raw, value_set=_placeholder_set())) & _np(pc.is_null(customer))
             said &= self.keep
             if said.any():
                 k = int(said.sum())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -20,8 +19,9 @@ def detect(c: Columns) -> int:
 def first_rows_only(b: Builder, id_col: str) -> None:
     """Order-level figures sit on an order's first row: later rows of the same id are not counted."""
     enc = pc.dictionary_encode(clean_text(b.cols.col(id_col)))
-    idx = pd.Series(pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False))
-    dup = (idx >= 0).to_numpy() & idx.duplicated().to_numpy()
+    idx = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False)
+    dup = idx >= 0
+    dup[np.unique(idx, return_index=True)[1]] = False  # each value's first row
     b.drop(dup, "line-item row of an order counted on its first row")
     b.mapping["rows"] = f"first row of each {id_col}"
 
@@ -49,9 +49,8 @@ def order_ids(b: Builder, name: str) -> pa.Array:
     ids = clean_text(b.cols.col(idcol))
     enc = pc.dictionary_encode(names)
     codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False)
-    first = pd.Series(np.arange(len(codes))).groupby(codes).first()  # first row of each Name
-    first = first[first.index >= 0]
-    by_code = pc.take(ids, pa.array(first.to_numpy()))
+    uniq, first = np.unique(codes, return_index=True)  # first row of each Name
+    by_code = pc.take(ids, pa.array(first[uniq >= 0]))
     lookup = pa.array(np.where(codes >= 0, codes, 0))
     out = pc.if_else(pa.array(codes >= 0), pc.take(by_code, lookup), pa.scalar(None, pa.string()))
     out = pc.coalesce(out, names)

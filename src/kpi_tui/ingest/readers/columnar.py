@@ -30,10 +30,25 @@ def _read_arrow_file(name: str, path: Path | None, data, parquet: bool) -> RawTa
     except (pa.ArrowException, OSError, ValueError):
         kind = "Parquet" if parquet else "Arrow/Feather"
         raise UnusableFile(f"{name} is not a valid {kind} file (it may be damaged).") from None
+    return _as_text(name, table)
+
+
+def _as_text(name: str, table: pa.Table) -> RawTable:
     while any(pa.types.is_struct(f.type) for f in table.schema):
         table = table.flatten()
     cols = [_to_string(col) for col in table.columns]
     return RawTable(name, _finish(table.column_names, cols))
+
+
+def stream_parquet(name: str, path: Path, rows: int):
+    """Raw tables of a Parquet file, `rows` at a time (a row group is read at once)."""
+    import pyarrow.parquet as pq
+
+    with pq.ParquetFile(str(path)) as f:
+        for batch in f.iter_batches(batch_size=rows):
+            if batch.num_rows:
+                yield _as_text(name, pa.Table.from_batches([batch]))
+    return 0  # no malformed rows in Parquet
 
 
 def _to_string(col: pa.ChunkedArray) -> pa.ChunkedArray:

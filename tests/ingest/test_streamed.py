@@ -1,0 +1,138 @@
+"""Issue 12: a large delimited export read in batches gives exactly what a whole read gives,
+or is read whole (never a different figure, drop, note or order of them)."""
+
+from pathlib import Path
+
+import pytest
+
+from kpi_tui.ingest import folder, streamed
+from kpi_tui.settings import Settings
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+BLOCK = 8 << 10  # batches of ~8 KB: many batches in a ~100 KB file
+
+
+def whole(path, settings, monkeypatch):
+    monkeypatch.setattr(streamed, "STREAM_OVER", 1 << 62)
+    monkeypatch.setattr(streamed, "PARQUET_OVER", 1 << 62)
+    return folder.parse_file(path, settings)
+
+
+def batched(path, settings):
+    got = streamed.parse_streamed(path, settings, block=BLOCK)
+    if got is not None:
+        folder.describe(got[1], got[0])
+    return got
+
+
+def same(a, b):
+    ta, ra, ia = a
+    tb, rb, ib = b
+    assert ta.combine_chunks().equals(tb.combine_chunks())
+    for f in ("rows_read", "rows_kept", "layout", "mapping", "date_min", "date_max", "currencies"):
+        assert getattr(ra, f) == getattr(rb, f), f
+    assert list(ra.drops.items()) == list(rb.drops.items())
+    assert ra.notes == rb.notes
+    assert (ia is None and ib is None) or ia.equals(ib)
+
+
+def inflate(src: Path, dst: Path, times: int) -> Path:
+    head, *body = src.read_bytes().splitlines(keepends=True)
+    if not body[-1].endswith(b"\n"):
+        body[-1] += b"\n"
+    dst.write_bytes(head + b"".join(body) * times)
+    return dst
+
+
+@pytest.mark.parametrize("src", sorted((FIXTURES / "layouts").glob("*.csv"))
+                         + sorted((FIXTURES / "golden").glob("*.csv")), ids=lambda p: p.name)
+def test_fixtures_batched_as_whole(src, tmp_path, monkeypatch):
+    path = inflate(src, tmp_path / src.name, max(2, (200 << 10) // src.stat().st_size))
+    ref = whole(path, Settings(), monkeypatch)
+    got = batched(path, Settings())
+    if got is not None:
+        same(got, ref)
+    monkeypatch.setattr(streamed, "STREAM_OVER", 0)  # parse_file itself, streaming on
+    monkeypatch.setattr(streamed, "BLOCK", BLOCK)
+    same(folder.parse_file(path, Settings()), ref)
+
+
+def rows(n, line):
+    return "".join(line(i) for i in range(n))
+
+
+def test_generic_streams_with_counts_and_orders(tmp_path, monkeypatch):
+    # statuses first seen in later batches, placeholders in some batches only, malformed lines
+    def line(i):
+        status = "paid" if i % 7 else ("failed" if i < 3000 else "cancelled")
+        cust = "guest" if i % 500 == 0 and i > 2000 else f"C{i % 97:04d}"
+        extra = ",x" if i == 4000 else ""
+        return f"{i},{cust},2026-01-{1 + i % 28:02d} 10:00:00,{i % 50}.25,EUR,{status}{extra}\n"
+    path = tmp_path / "big.csv"
+    path.write_text("order_id,customer_id,created_at,amount,currency,status\n" + rows(6000, line))
+    ref = whole(path, Settings(), monkeypatch)
+    got = batched(path, Settings())
+    assert got is not None  # this file streams
+    same(got, ref)
+    assert ref[1].drops == {"status failed": 429, "status cancelled": 429, "malformed line": 1}
+    assert ref[1].notes == ["5 rows with a placeholder for the customer ((blank), N/A, none, "
+                            "null, -, 0, guest, unknown): unattributed"]
+
+
+def test_batches_deciding_otherwise_read_whole(tmp_path, monkeypatch):
+    # dd/mm shows itself only in the last rows: the early batches alone would read mm/dd
+    def line(i):
+        d = "25/12/2025" if i > 5500 else "03/04/2025"
+        return f"{i},C{i % 50},{d},1234.5,EUR\n"
+    path = tmp_path / "dates.csv"
+    path.write_text("order_id,customer_id,date,amount,currency\n" + rows(6000, line))
+    assert batched(path, Settings()) is None
+    monkeypatch.setattr(streamed, "BLOCK", BLOCK)
+    monkeypatch.setattr(streamed, "STREAM_OVER", 0)
+    got = folder.parse_file(path, Settings())
+    same(got, whole(path, Settings(), monkeypatch))
+    assert {d.isoformat() for d in got[0].column("date").to_pylist()} == {"2025-04-03",
+                                                                         "2025-12-25"}
+
+
+def test_decimal_comma_decided_by_batches(tmp_path, monkeypatch):
+    def line(i):
+        amount = "1.234,50" if i % 3 == 0 else "12,5"
+        return f"{i};K{i % 40};2026-02-{1 + i % 28:02d};{amount};EUR\n"
+    path = tmp_path / "de.csv"
+    path.write_text("Bestellnummer;Kundennummer;Datum;Betrag;Währung\n" + rows(6000, line))
+    got = batched(path, Settings())
+    assert got is not None
+    same(got, whole(path, Settings(), monkeypatch))
+    assert sum(got[0].column("amount").to_pylist()) == pytest.approx(2000 * 1234.5 + 4000 * 12.5)
+
+
+def test_every_row_left_out_read_whole(tmp_path, monkeypatch):
+    path = tmp_path / "none.csv"
+    path.write_text("order_id,customer_id,date,amount,status\n"
+                    + rows(6000, lambda i: f"{i},C{i},2026-01-05,10.00,pending\n"))
+    assert batched(path, Settings()) is None
+    monkeypatch.setattr(streamed, "BLOCK", BLOCK)
+    monkeypatch.setattr(streamed, "STREAM_OVER", 0)
+    got = folder.parse_file(path, Settings())
+    assert got[1].notes[0].startswith("every row was left out")
+
+
+def test_parquet_batched_as_whole(tmp_path, monkeypatch):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    n = 20000
+    t = pa.table({"order_id": pa.array(range(n)),
+                  "customer_id": [f"C{i % 311}" if i % 997 else None for i in range(n)],
+                  "created_at": pa.array([1_767_225_600 + 3600 * i for i in range(n)],
+                                         pa.timestamp("s")),
+                  "amount": [((i % 40) - 3) * 1.25 for i in range(n)],
+                  "status": ["paid" if i % 13 else "failed" for i in range(n)]})
+    path = tmp_path / "big.parquet"
+    pq.write_table(t, path, row_group_size=1500)
+    ref = whole(path, Settings(), monkeypatch)
+    got = batched(path, Settings())
+    assert got is not None and got[0].column("customer").num_chunks > 5
+    same(got, ref)
+    assert ref[1].drops == {"status failed": 1539}
