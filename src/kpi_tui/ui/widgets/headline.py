@@ -60,14 +60,23 @@ class Headline(Horizontal):
         r = f.row
         acv = r["acv"]
         state = "" if f.trailing else (" · [b]in progress[/]" if not f.complete else " · complete")
-        title = (f"[b]{escape(f.label)}[/]{state}\n"
-                 f"Average customer value [b]{escape(money(acv, cur, loc))}[/]")
+        if self.screen.has_class("-h24") or self.screen.has_class("-h30"):  # a row saved
+            state = "" if f.complete or f.trailing else " · [b]in progress[/]"
+            title = f"[b]{escape(f.label)}[/]{state} · average customer value"
+        else:
+            title = (f"[b]{escape(f.label)}[/]{state}\n"
+                     f"Average customer value [b]{escape(money(acv, cur, loc))}[/]")
         self.query_one("#acv-title", Text).show(title)
         digits = self.query_one("#acv-digits", Digits)
         value = "--" if acv is None else plain_spaces(money(acv, cur, loc))
         if digits.value != value:
             digits.update(value)
-        self.set_class(not self.query_one(BigNumber).show(value), "-nobig")
+        huge = self.screen.has_class("-w220") and self.screen.has_class("-h64")
+        self.set_class(not self.query_one(BigNumber).show(value, 2 if huge else 1), "-nobig")
+        old = None if f.prev is None else f.prev.get("acv")
+        d = None if acv is None or old is None else acv - old
+        self.set_class(d is not None and d > 1e-9, "-up")  # the big number's colour
+        self.set_class(d is not None and d < -1e-9, "-down")
         self.query_one("#vs-prev", Text).show(change_line(acv, f.prev, f.prev_label, cur, loc))
         same = f.year is not None and f.year is f.prev  # years: the previous period is a year ago
         self.query_one("#vs-year", Text).show(
@@ -77,7 +86,7 @@ class Headline(Horizontal):
         clv = r["clv"]
         clv_s = money(clv, cur, loc) if clv is not None else (
             f"{DASH} (nobody left)" if churn == 0 else DASH)
-        tight = self.app.query_one("#main").has_class("-tight")
+        tight = self.screen.has_class("-w60")
         if tight and clv is None:
             clv_s = DASH
         rows = (
@@ -92,12 +101,13 @@ class Headline(Horizontal):
 
     def show_at_risk(self, totals, cur: str | None, loc: str) -> None:
         """The at-risk card (kpi_tui.metrics.customers.AtRiskTotals; None: not ready yet)."""
-        tight = self.app.query_one("#main").has_class("-tight")
+        tight = self.screen.has_class("-w60")
         self._risk = at_risk_rows(totals, cur, loc, tight)
         self._render_kpis()
 
     def _render_kpis(self) -> None:
-        rows = self._base + self._risk
+        short = self.screen.has_class("-h16")  # the at-risk card: k opens the list
+        rows = self._base + (() if short else self._risk)
         w = max(len(v) for _, v in rows)
         kw = max(len(k) for k, _ in rows) + 1
         text = "\n".join(f"{_label(k):<{kw + len(_label(k)) - len(k)}}[b]{escape(v):>{w}}[/]"

@@ -41,7 +41,7 @@ class EffectBars(Widget):
             self.refresh(layout=True)
 
     def get_content_height(self, container, viewport, width) -> int:
-        return 6
+        return 5
 
     def render(self) -> RichText:
         out = RichText(no_wrap=True, overflow="ellipsis")
