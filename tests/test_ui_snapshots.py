@@ -1,4 +1,4 @@
-"""Screenshots of the monitor on the golden example (frozen clock), at 80x24 and 160x48.
+"""Screenshots of the monitor on the golden example (frozen clock), at the sizes people use.
 
 Update after a deliberate change of the screen: pytest tests/test_ui_snapshots.py --snapshot-update
 """
@@ -25,7 +25,10 @@ async def _loaded(pilot):
     await pilot.pause()
 
 
-@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+SIZES = [(60, 16), (80, 24), (100, 30), (120, 40), (160, 50), (240, 70)]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
 def test_month_march(snap_compare, app, size):
     async def run_before(pilot):
         await _loaded(pilot)

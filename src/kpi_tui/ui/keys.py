@@ -20,12 +20,13 @@ class Key:
 
 
 KEYS = (
-    Key("d", "granularity('day')", "d", "show days"),
+    Key("d", "granularity('day')", "d", "show days", "d w m q y"),
     Key("w", "granularity('week')", "w", "show weeks"),
     Key("m", "granularity('month')", "m", "show months"),
     Key("q", "granularity('quarter')", "q", "show quarters (ctrl+q quits)"),
     Key("y", "granularity('year')", "y", "show years"),
-    Key("left", "move(-1)", "←", "previous period (trailing windows: leave them first)"),
+    Key("left", "move(-1)", "←", "previous period (trailing windows: leave them first)",
+        "← → period"),
     Key("right", "move(1)", "→", "next period"),
     Key("home", "first", "Home", "first period"),
     Key("end", "latest", "End", "latest complete period"),

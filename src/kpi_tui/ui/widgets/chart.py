@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from rich.style import Style
 from rich.text import Text
 from textual import work
 from textual_plotext import PlotextPlot
@@ -122,11 +123,13 @@ def with_legend(plot: Text, width: int) -> Text:
     if start < 2:
         return plot
     room = top.cell_len - start - 2
+    frame = [sp.style for sp in top.spans if sp.start <= start < sp.end]
+    bg = Style(bgcolor=frame[-1].bgcolor) if frame and isinstance(frame[-1], Style) else Style()
     for items in (LEGEND, (("value", "cyan"), ("a year earlier", "bright_black"))):
-        legend = Text()
+        legend = Text(style=bg)
         for i, (label, colour) in enumerate(items):
-            legend.append(" ── " if i == 0 else "  ·· ", style=colour)
-            legend.append(label + " ", style="dim" if i else "")
+            legend.append(" ── " if i == 0 else "  ·· ", style=bg + Style.parse(colour))
+            legend.append(label + " ", style=bg + Style(dim=bool(i)))
         if legend.cell_len <= room:
             lines[0] = Text.assemble(top[:start], legend, top[start + legend.cell_len:])
             break

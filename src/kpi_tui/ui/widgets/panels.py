@@ -18,8 +18,6 @@ SHORT_NAMES = tuple(effect_label(k, short=True) for k, _ in EFFECT_NAMES)
 class EffectBars(Widget):
     """The four effects of METRICS.md as signed horizontal bars, in money and % of before."""
 
-    DEFAULT_CSS = "EffectBars { height: auto; }"
-
     def __init__(self, **kw) -> None:
         super().__init__(**kw)
         self._data: tuple | None = None
@@ -65,7 +63,7 @@ class EffectBars(Widget):
         pw = max(len(p) for _, p in vals)
         names = [n for _, n in EFFECT_NAMES] if self.size.width >= 62 else SHORT_NAMES
         name_w = max(len(n) for n in names) + 1
-        bar_w = min(50, max(6, self.size.width - name_w - vw - pw - 4))
+        bar_w = min(40, max(6, self.size.width - name_w - vw - pw - 4))  # values near bars
         half = bar_w // 2
         big = max(abs(e) for e in effects) or 1.0
         mono = getattr(self.app, "no_color", False)  # NO_COLOR: the side of the axis says it
