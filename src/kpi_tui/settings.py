@@ -140,6 +140,7 @@ class Settings:
     locale: str = _check(_locale, "en")
     granularity: str = _check(_one_of(*GRANULARITIES), "month")
     marker: str | None = None
+    theme: str | None = None  # the monitor's colour theme (Textual's name, e.g. textual-light)
     cache: bool = True
     link_identities: bool = True  # METRICS.md "one person, one customer"
     mapping: Mapping | None = None

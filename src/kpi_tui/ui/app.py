@@ -21,13 +21,17 @@ from textual.widgets import LoadingIndicator, ProgressBar
 
 from kpi_tui.alerts.explain import why_sentence
 from kpi_tui.alerts.history import AlertHistory
-from kpi_tui.session import FolderSource, Snapshot, findings, monitor_history_path
+from kpi_tui.session import (FolderSource, Snapshot, findings, monitor_history_path,
+                             state_dir)
 from kpi_tui.settings import GRANULARITIES, Settings
 from kpi_tui.ui import keys
 from kpi_tui.ui.customers_nav import CustomersNav
 from kpi_tui.ui.messages import NewSnapshot, ReadProgress, WatcherError, WatcherStatus
 from kpi_tui.ui.model import G_NAMES, Focus, default_pos, period_focus, trailing_focus
+from kpi_tui.ui.prefs import load_theme, save_theme
 from kpi_tui.ui.screens.alerts import AlertsScreen
+from kpi_tui.ui.screens.cohorts import CohortsScreen
+from kpi_tui.ui.screens.drilldown import DrilldownScreen
 from kpi_tui.ui.screens.help import HelpScreen
 from kpi_tui.ui.status import age_text, banner_order, checked_text, fit
 from kpi_tui.ui.text import count
@@ -37,6 +41,7 @@ from kpi_tui.ui.widgets.headline import Headline
 from kpi_tui.ui.widgets.panels import EffectBars, Movements, RecentTable
 
 MIN_W, MIN_H = 60, 16
+LIST_SCREENS = (DrilldownScreen, CohortsScreen, AlertsScreen)  # replace each other
 
 
 SHORT_TABS = {"quarter": "Qtr"}  # the tabs at 60 columns
@@ -45,6 +50,12 @@ SHORT_TABS = {"quarter": "Qtr"}  # the tabs at 60 columns
 class Body(VerticalScroll, can_focus=False):
     """The figures; on small screens the lower panels are below, a scroll (or b) away. Never
     focused: the arrows, Home and End stay the screen's keys."""
+
+
+def ansi16(app: App) -> bool:
+    """A 16-colour terminal (TERM=xterm, linux…): the theme's tints round to grey there. The
+    headless test driver says "standard" too, so it is asked only of a real terminal."""
+    return not app.is_headless and app.console.color_system in ("standard", "windows")
 
 
 def load_snapshot(root: Path, settings: Settings) -> Snapshot:
@@ -81,6 +92,7 @@ class KpiApp(CustomersNav, App):
         folder_label: str | None = None,
         history_path: Path | None = None,
         monitor_factory: Callable | None = None,
+        prefs_path: Path | None = None,
     ) -> None:
         super().__init__()
         self.monitor_factory = monitor_factory  # FolderMonitor's signature (watch.database)
@@ -107,6 +119,7 @@ class KpiApp(CustomersNav, App):
         self.monitor = None
         self.data_id = 0
         self.history_path = history_path
+        self.prefs_path = prefs_path  # the theme chosen last time (ui.prefs)
         self.history = AlertHistory.load(history_path) if history_path else AlertHistory()
 
     # ---- layout --------------------------------------------------------------------------
@@ -137,6 +150,8 @@ class KpiApp(CustomersNav, App):
         yield Text(id="too-small")
 
     def on_mount(self) -> None:
+        self.set_class(ansi16(self), "-ansi16")
+        self._apply_theme()
         self.query_one("#body").display = False
         self.query_one("#load-msg", Text).show(f"Reading {escape(self.folder_label)}…")
         self._fit_screen(self.size.width, self.size.height)
@@ -162,6 +177,17 @@ class KpiApp(CustomersNav, App):
                 self.monitor = None
                 self.set_note(f"not watching the folder ({e})")
         self.load()
+
+    def _apply_theme(self) -> None:
+        """The theme of the settings (kpi-tui.toml `theme`), else the one chosen last time;
+        each later choice (T, the command palette) is kept for the next start."""
+        wanted = self.settings.theme or load_theme(self.prefs_path)
+        if wanted in self.available_themes:
+            self.theme = wanted
+        elif self.settings.theme:
+            self.notify(f"Unknown theme {self.settings.theme!r}: "
+                        f"{', '.join(sorted(self.available_themes))}", severity="warning")
+        self.theme_changed_signal.subscribe(self, lambda t: save_theme(self.prefs_path, t.name))
 
     def _tick(self) -> None:
         """Time passes without new data: the stale-data rule may start firing, the clock and
@@ -492,6 +518,14 @@ class KpiApp(CustomersNav, App):
             return False
         return True
 
+    def push_screen(self, screen, *args, **kwargs):
+        """A list opened from another list (1-4, k, c) replaces it: one escape goes back."""
+        top = self.screen
+        if (len(self.screen_stack) > 1 and isinstance(screen, LIST_SCREENS)
+                and isinstance(top, LIST_SCREENS)):
+            return self.switch_screen(screen)
+        return super().push_screen(screen, *args, **kwargs)
+
     def action_granularity(self, g: str) -> None:
         self.g = g
 
@@ -580,7 +614,8 @@ def run_monitor(root: Path, settings: Settings, poll: float | None = None) -> in
         print(f"kpi-tui: {root}: no such folder (give the folder holding your sales exports)",
               file=sys.stderr)
         return 2
-    app = KpiApp(root, settings, poll, history_path=monitor_history_path(root))
+    app = KpiApp(root, settings, poll, history_path=monitor_history_path(root),
+                 prefs_path=state_dir() / "monitor-prefs.json")
     app.run()
     return app.return_code or 0
 
@@ -595,7 +630,8 @@ def database_app(source, settings: Settings, poll: float | None = None, **option
                                **options)
 
     app = KpiApp(Path("."), settings, poll, folder_label=source.label, monitor_factory=factory,
-                 history_path=history_path(source.label, "monitor"))
+                 history_path=history_path(source.label, "monitor"),
+                 prefs_path=state_dir() / "monitor-prefs.json")
     return app
 
 

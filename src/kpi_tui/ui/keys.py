@@ -16,7 +16,8 @@ class Key:
     help: str  # what it does (help screen, command palette)
     bar: str = ""  # its short name in the key bar ("" = not in the bar)
     palette: bool = True  # offered by the command palette
-    main: bool = True  # acts on the main screen only (ignored while a sub-screen is open)
+    main: bool = True  # acts on the main screen only (ignored while a sub-screen is open;
+    # False: also from a list, which it replaces)
 
 
 KEYS = (
@@ -37,12 +38,13 @@ KEYS = (
     Key("down", "select_effect(1)", "↓", "choose the next effect"),
     Key("enter", "drill('selected')", "Enter", "the customers behind the chosen effect "
         "(none chosen: the largest)"),
-    Key("1", "drill('churn_effect')", "1", "customers who left", "1-4 who"),
-    Key("2", "drill('spend_effect')", "2", "existing customers' spending"),
-    Key("3", "drill('acquisition_effect')", "3", "new and returning customers"),
-    Key("4", "drill('other_effect')", "4", "refunds without purchases"),
-    Key("k", "at_risk", "k", "customers at risk of leaving", "k at risk"),
-    Key("c", "cohorts", "c", "cohorts: how each period's new customers keep buying", "c cohorts"),
+    Key("1", "drill('churn_effect')", "1", "customers who left", "1-4 who", main=False),
+    Key("2", "drill('spend_effect')", "2", "existing customers' spending", main=False),
+    Key("3", "drill('acquisition_effect')", "3", "new and returning customers", main=False),
+    Key("4", "drill('other_effect')", "4", "refunds without purchases", main=False),
+    Key("k", "at_risk", "k", "customers at risk of leaving", "k at risk", main=False),
+    Key("c", "cohorts", "c", "cohorts: how each period's new customers keep buying",
+        "c cohorts", main=False),
     Key("b", "details", "b", "customers, revenue bridge and recent periods (small screens: "
         "scrolls to them and back)", "b details"),
     Key("a", "alerts", "a", "alert history: every warning, when it started and stopped",

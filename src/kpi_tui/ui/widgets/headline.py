@@ -17,7 +17,7 @@ from kpi_tui.ui.widgets.bignum import BigNumber
 
 
 def change_line(new: float | None, old_row: dict | None, old_label: str | None, cur, loc,
-                missing: str = "no earlier period") -> str:
+                missing: str = "no earlier period", ansi16: bool = False) -> str:
     """'▲ +€15.00 (+18.8%) vs Feb 2026', coloured; plain words when undefined."""
     if old_label is None:
         return f"[dim]{missing}[/]"
@@ -25,7 +25,9 @@ def change_line(new: float | None, old_row: dict | None, old_label: str | None, 
     if new is None or old is None:
         return f"[dim]{arrow(None)} no comparison vs {escape(old_label)}[/]"
     d = new - old
-    colour = "$text-success" if d > 1e-9 else "$text-error" if d < -1e-9 else "$text-muted"
+    up, down = ("#00ff00", "#ff0000") if ansi16 else ("$text-success",
+                                                                       "$text-error")
+    colour = up if d > 1e-9 else down if d < -1e-9 else "$text-muted"
     return (f"[{colour}]{arrow(d)} {escape(signed_money(d, cur, loc))} "
             f"({escape(signed_pct(ratio(new, old), locale=loc))})[/] vs {escape(old_label)}")
 
@@ -77,11 +79,13 @@ class Headline(Horizontal):
         d = None if acv is None or old is None else acv - old
         self.set_class(d is not None and d > 1e-9, "-up")  # the big number's colour
         self.set_class(d is not None and d < -1e-9, "-down")
-        self.query_one("#vs-prev", Text).show(change_line(acv, f.prev, f.prev_label, cur, loc))
+        ansi16 = self.app.has_class("-ansi16")
+        self.query_one("#vs-prev", Text).show(change_line(acv, f.prev, f.prev_label, cur, loc,
+                                                          ansi16=ansi16))
         same = f.year is not None and f.year is f.prev  # years: the previous period is a year ago
         self.query_one("#vs-year", Text).show(
             "" if same else change_line(acv, f.year, f.year_label, cur, loc,
-                                        "no data a year earlier"))
+                                        "no data a year earlier", ansi16))
         churn = r["churn_rate"]
         clv = r["clv"]
         clv_s = money(clv, cur, loc) if clv is not None else (

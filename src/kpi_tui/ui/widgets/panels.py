@@ -29,6 +29,14 @@ class EffectBars(Widget):
             (self.selected + step) % n)
         self.refresh()
 
+    async def on_click(self, event) -> None:
+        """A click on an effect's row: its customers (as ↑ ↓ then Enter)."""
+        i = event.y - 1  # the title row first
+        if self._data is not None and 0 <= i < len(EFFECT_NAMES):
+            self.selected = i
+            self.refresh()
+            await self.run_action(f"app.drill('{EFFECT_NAMES[i][0]}')")
+
     def show(self, f: Focus, cur, loc) -> None:
         r = f.row
         effects = tuple(r.get(k) for k, _ in EFFECT_NAMES)
