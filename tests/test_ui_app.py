@@ -62,8 +62,16 @@ def headline(app) -> str:
 
 
 async def ready(app, pilot) -> None:
+    """Every worker done (a chart drawing replaced by a newer one counts as done)."""
+    from textual.worker import WorkerCancelled
+
     await pilot.pause()
-    await app.workers.wait_for_complete()
+    for _ in range(5):
+        try:
+            await app.workers.wait_for_complete()
+            break
+        except WorkerCancelled:
+            await pilot.pause()
     await pilot.pause()
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from kpi_tui.settings import Settings
 from kpi_tui.ui.app import KpiApp
-from test_ui_app import NOW, golden_copy
+from test_ui_app import NOW, golden_copy, ready
 
 
 @pytest.fixture
@@ -20,9 +20,7 @@ def app(tmp_path):
 
 
 async def _loaded(pilot):
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    await ready(pilot.app, pilot)
 
 
 SIZES = [(60, 16), (80, 24), (100, 30), (120, 40), (160, 50), (240, 70)]
@@ -72,6 +70,32 @@ def test_no_color_80(snap_compare, tmp_path, monkeypatch):
     app = KpiApp(folder, Settings(cache=False, marker="dot"), clock=lambda: NOW, watch=False,
                  folder_label="golden")
     assert app.no_color
+
+    async def run_before(pilot):
+        await _loaded(pilot)
+        await pilot.press("left")
+        await _loaded(pilot)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_light_theme_120(snap_compare, tmp_path):
+    folder = golden_copy(tmp_path / "data")
+    app = KpiApp(folder, Settings(cache=False, marker="braille", theme="textual-light"),
+                 clock=lambda: NOW, watch=False, folder_label="golden")
+
+    async def run_before(pilot):
+        await _loaded(pilot)
+        await pilot.press("left")
+        await _loaded(pilot)
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
+
+
+def test_ascii_80(snap_compare, tmp_path):
+    folder = golden_copy(tmp_path / "data")
+    app = KpiApp(folder, Settings(cache=False, ascii=True), clock=lambda: NOW, watch=False,
+                 folder_label="golden")
 
     async def run_before(pilot):
         await _loaded(pilot)

@@ -24,7 +24,7 @@ from kpi_tui.alerts.history import AlertHistory
 from kpi_tui.session import (FolderSource, Snapshot, findings, monitor_history_path,
                              state_dir)
 from kpi_tui.settings import GRANULARITIES, Settings
-from kpi_tui.ui import keys
+from kpi_tui.ui import glyphs, keys
 from kpi_tui.ui.customers_nav import CustomersNav
 from kpi_tui.ui.messages import NewSnapshot, ReadProgress, WatcherError, WatcherStatus
 from kpi_tui.ui.model import G_NAMES, Focus, default_pos, period_focus, trailing_focus
@@ -120,6 +120,7 @@ class KpiApp(CustomersNav, App):
         self.data_id = 0
         self.history_path = history_path
         self.prefs_path = prefs_path  # the theme chosen last time (ui.prefs)
+        self.ascii = glyphs.wanted() if self.settings.ascii is None else self.settings.ascii
         self.history = AlertHistory.load(history_path) if history_path else AlertHistory()
 
     # ---- layout --------------------------------------------------------------------------
@@ -151,6 +152,7 @@ class KpiApp(CustomersNav, App):
 
     def on_mount(self) -> None:
         self.set_class(ansi16(self), "-ansi16")
+        self.set_class(self.ascii, "-ascii")
         self._apply_theme()
         self.query_one("#body").display = False
         self.query_one("#load-msg", Text).show(f"Reading {escape(self.folder_label)}…")
@@ -396,7 +398,7 @@ class KpiApp(CustomersNav, App):
         self.query_one("#tabs", Text).show(f"{name}{tabs}{mode}")
         self.query_one("#alive", Text).show(self._alive())
         self.query_one("#keys", Text).show(
-            f"[dim]{keys.key_bar(max(10, self.size.width - 2))}[/]")
+            f"[dim]{keys.key_bar(max(10, self.size.width - (6 if self.ascii else 2)))}[/]")
 
     def _alive(self) -> str:
         """`checked 09:04 · data 2 h old`, in the warning colour when stale."""
@@ -441,7 +443,8 @@ class KpiApp(CustomersNav, App):
             shown = shown[:room - 1] + [f"[@click=app.alerts][reverse]+{more} more (a)[/][/] "
                                         + shown[room - 1]]
         w.set_class(not shown, "-none")
-        w.show("\n".join(shown) if shown else "[dim]✓ no warnings[/]")
+        w.show("\n".join(shown) if shown else
+               "[dim]no warnings[/]" if self.ascii else "[dim]✓ no warnings[/]")
 
     def _render_status(self) -> None:
         """Whole parts only, the least useful dropped first when the line is too short:

@@ -11,6 +11,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from kpi_tui.ui import glyphs
 from kpi_tui.ui.keys import KEYS, LIST_KEYS
 
 
@@ -47,7 +48,7 @@ FIGURES = (
 )
 
 
-def help_text() -> Group:
+def help_text(ascii: bool = False) -> Group:
     """Two tables (keys, figures) whose second column wraps on narrow screens."""
 
     def table(rows) -> Table:
@@ -55,7 +56,7 @@ def help_text() -> Group:
         t.add_column(style="bold", no_wrap=True)
         t.add_column(ratio=1)
         for k, v in rows:
-            t.add_row(k, v)
+            t.add_row(*((glyphs.text(k), glyphs.text(v)) if ascii else (k, v)))
         return t
 
     return Group(
@@ -69,5 +70,6 @@ class HelpScreen(ModalScreen):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box"):
-            yield Static("Press escape or ? to close · ↑ ↓ to scroll", id="help-close")
-            yield Static(help_text(), id="help-text")
+            yield Static(glyphs.shown(self, "Press escape or ? to close · ↑ ↓ to scroll"),
+                         id="help-close")
+            yield Static(help_text(glyphs.on(self)), id="help-text")

@@ -16,6 +16,7 @@ from textual_plotext import PlotextPlot
 from textual_plotext.plot import Plot
 
 from kpi_tui.fmt import money
+from kpi_tui.ui import glyphs
 from kpi_tui.ui.model import short_label, year_ago_series
 from kpi_tui.ui.text import plain_spaces
 
@@ -44,6 +45,7 @@ class ChartSpec:
     marker: str
     currency: str | None = None
     locale: str = "en"
+    ascii: bool = False  # ui.glyphs: '+-|' frame, '*' points, EUR
 
 
 def round_ticks(lo: float, hi: float, n: int) -> list[float]:
@@ -109,10 +111,14 @@ def draw(spec: ChartSpec) -> Text:
         ys = round_ticks(min(known), max(known), max(2, min(6, height // 3)))
         step = ys[1] - ys[0] if len(ys) > 1 else 1.0
         plt.ylim(ys[0], ys[-1])
-        plt.yticks(ys, [tick_label(y, step, spec.currency, spec.locale) for y in ys])
+        labels = [tick_label(y, step, spec.currency, spec.locale) for y in ys]
+        plt.yticks(ys, [glyphs.text(t) for t in labels] if spec.ascii else labels)
     if not drawn:
         plt.title("no data yet")
-    return with_legend(Text.from_ansi(plt.build()), spec.width)
+    out = with_legend(Text.from_ansi(plt.build()), spec.width)
+    if spec.ascii:
+        out.plain = glyphs.same_width(out.plain)
+    return out
 
 
 def with_legend(plot: Text, width: int) -> Text:
@@ -186,7 +192,7 @@ class HistoryChart(PlotextPlot):
         spec = ChartSpec(
             tuple(r["acv"] for r in shown), tuple(year_ago_series(rows, g)[begin:end + 1]),
             ticks, sel - begin if sel is not None and begin <= sel <= end else None, width, height,
-            theme, self.marker, cur, loc)
+            theme, "*" if glyphs.on(self) else self.marker, cur, loc, glyphs.on(self))
         self._draw(spec, key)
 
     @work(thread=True, exclusive=True, group="chart")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from kpi_tui.safe import markup as escape
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Digits
 
 from kpi_tui.settings import GRANULARITIES
+from kpi_tui.ui import glyphs
 from kpi_tui.ui.model import Focus
 from kpi_tui.ui.text import (DASH, arrow, count, money, pct, plain_spaces, ratio, signed_money,
                              signed_pct)
@@ -62,7 +65,8 @@ class Headline(Horizontal):
         r = f.row
         acv = r["acv"]
         state = "" if f.trailing else (" · [b]in progress[/]" if not f.complete else " · complete")
-        if self.screen.has_class("-h24") or self.screen.has_class("-h30"):  # a row saved
+        one_line = self.screen.has_class("-h24") or self.screen.has_class("-h30")
+        if one_line and not glyphs.on(self):  # a row saved (ASCII: no 3-row digits)
             state = "" if f.complete or f.trailing else " · [b]in progress[/]"
             title = f"[b]{escape(f.label)}[/]{state} · average customer value"
         else:
@@ -71,10 +75,14 @@ class Headline(Horizontal):
         self.query_one("#acv-title", Text).show(title)
         digits = self.query_one("#acv-digits", Digits)
         value = "--" if acv is None else plain_spaces(money(acv, cur, loc))
+        if glyphs.on(self):  # the big font in '#', the number only (the title names EUR)
+            value = re.sub(r"[^0-9.,' +-]", "", value).strip()
         if digits.value != value:
             digits.update(value)
         huge = self.screen.has_class("-w220") and self.screen.has_class("-h64")
-        self.set_class(not self.query_one(BigNumber).show(value, 2 if huge else 1), "-nobig")
+        self.set_class(not self.query_one(BigNumber).show(value, 2 if huge else 1,
+                                                          "#" if glyphs.on(self) else "█"),
+                       "-nobig")
         old = None if f.prev is None else f.prev.get("acv")
         d = None if acv is None or old is None else acv - old
         self.set_class(d is not None and d > 1e-9, "-up")  # the big number's colour
@@ -111,7 +119,7 @@ class Headline(Horizontal):
 
     def _render_kpis(self) -> None:
         short = self.screen.has_class("-h16")  # the at-risk card: k opens the list
-        rows = self._base + (() if short else self._risk)
+        rows = [(k, glyphs.shown(self, v)) for k, v in self._base + (() if short else self._risk)]
         w = max(len(v) for _, v in rows)
         kw = max(len(k) for k, _ in rows) + 1
         text = "\n".join(f"{_label(k):<{kw + len(_label(k)) - len(k)}}[b]{escape(v):>{w}}[/]"

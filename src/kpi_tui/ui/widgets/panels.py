@@ -7,6 +7,7 @@ from rich.text import Text as RichText
 from textual.widget import Widget
 
 from kpi_tui.alerts.explain import effect_label
+from kpi_tui.ui import glyphs
 from kpi_tui.ui.model import EFFECT_NAMES, Focus, table_label
 from kpi_tui.ui.text import DASH, count, money, pct, signed_money, signed_pct
 from kpi_tui.ui.widgets.base import Text
@@ -50,10 +51,12 @@ class EffectBars(Widget):
         return 5
 
     def render(self) -> RichText:
-        out = RichText(no_wrap=True, overflow="ellipsis")
+        out = RichText(no_wrap=True, overflow="crop" if glyphs.on(self) else "ellipsis")
         if self._data is None:
             return out
         effects, prev_acv, change, prev_label, cur, loc = self._data
+        g = lambda s: glyphs.shown(self, s)  # noqa: E731
+        block, axis = ("#", "|") if glyphs.on(self) else ("█", "│")
         out.append("Why it moved ", style="bold")
         if prev_label is None:
             out.append("\nThere is no earlier period to compare with.", style="dim")
@@ -61,12 +64,12 @@ class EffectBars(Widget):
         if change is None:
             out.append(f"vs {prev_label}\n")
         else:
-            out.append(f"vs {prev_label}: {signed_money(change, cur, loc)} per customer\n")
+            out.append(g(f"vs {prev_label}: {signed_money(change, cur, loc)} per customer\n"))
         if any(e is None for e in effects):
             out.append("The four effects need customers in both periods.", style="dim")
             return out
-        vals = [(signed_money(e, cur, loc), signed_pct(e / prev_acv, locale=loc) if prev_acv else "")
-                for e in effects]
+        vals = [(g(signed_money(e, cur, loc)),
+                 g(signed_pct(e / prev_acv, locale=loc)) if prev_acv else "") for e in effects]
         vw = max(len(v) for v, _ in vals)
         pw = max(len(p) for _, p in vals)
         names = [n for _, n in EFFECT_NAMES] if self.size.width >= 62 else SHORT_NAMES
@@ -79,11 +82,11 @@ class EffectBars(Widget):
             n = round(abs(e) / big * half)
             if abs(e) > 1e-9:
                 n = max(n, 1)
-            left = " " * (half - n) + ("█" * n if e < 0 else " " * n)
-            right = ("█" * n if e > 0 else " " * n) + " " * (half - n)
+            left = " " * (half - n) + (block * n if e < 0 else " " * n)
+            right = (block * n if e > 0 else " " * n) + " " * (half - n)
             out.append(f"{name:<{name_w}}", style="reverse" if i == self.selected else "")
             out.append(left, style="" if mono else "red")
-            out.append("│", style="dim")
+            out.append(axis, style="dim")
             out.append(right, style="" if mono else "green")
             out.append(f" {v:>{vw}} {p:>{pw}}\n")
         out.rstrip()
@@ -97,7 +100,7 @@ class Movements(Text):
             self.show("[b]Movements[/]\n[dim]No earlier period to compare with.[/]")
             return
         vs = f" vs {escape(f.prev_label)}" if f.prev_label else ""
-        m = lambda x: escape(signed_money(x, cur, loc))  # noqa: E731
+        m = lambda x: escape(glyphs.shown(self, signed_money(x, cur, loc)))  # noqa: E731
         prev_rev = f.prev["revenue"] if f.prev else None
         total = None if prev_rev is None else r["revenue"] - prev_rev
         parts = (r["new_revenue"], r["reactivated_revenue"], r["expansion"], r["contraction"],
@@ -117,7 +120,7 @@ class Movements(Text):
             if abs(other) > 0.005:
                 items.append(("Other (inactive)", other))
             items.append(("= Revenue change", total))
-        w = max(len(signed_money(v, cur, loc)) for _, v in items)
+        w = max(len(glyphs.shown(self, signed_money(v, cur, loc))) for _, v in items)
         lines += [f" {k:<17}{m(v):>{w}}" for k, v in items]
         self.show("\n".join(lines))
 
@@ -142,13 +145,16 @@ class RecentTable(Widget):
             self.refresh()
 
     def _cells(self, label: str, r: dict, cur, loc) -> list[str]:
+        return [glyphs.shown(self, c) for c in self._raw_cells(label, r, cur, loc)]
+
+    def _raw_cells(self, label: str, r: dict, cur, loc) -> list[str]:
         return [label, count(r["active_customers"], loc), money(r["revenue"], cur, loc),
                 money(r["acv"], cur, loc),
                 pct(r["churn_rate"], locale=loc) if r["churn_rate"] is not None else DASH,
                 money(r["clv"], cur, loc) if r["clv"] is not None else DASH]
 
     def render(self) -> RichText:
-        out = RichText(no_wrap=True, overflow="ellipsis")
+        out = RichText(no_wrap=True, overflow="crop" if glyphs.on(self) else "ellipsis")
         if self._data is None:
             return out
         g, pos, cur, loc, _, _ = self._data
@@ -175,7 +181,7 @@ class RecentTable(Widget):
                                 for i, ((h, _), w) in enumerate(zip(COLUMNS, widths)))
         out.append(head + "\n", style="dim")
         for (lbl, r, sel), c in zip(body, cells):
-            line = ("▸ " if sel else "  ") + "  ".join(
+            line = (("> " if glyphs.on(self) else "▸ ") if sel else "  ") + "  ".join(
                 v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(c, widths)))
             out.append(line + "\n", style="reverse" if sel else "")
         out.rstrip()
