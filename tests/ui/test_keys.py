@@ -149,3 +149,30 @@ async def test_mouse_tabs_bars_and_banner(golden):
         await pilot.click("#banners", offset=(3, 0))
         await pilot.pause()
         assert isinstance(app.screen, AlertsScreen)
+
+
+async def test_reload_while_paused_with_the_folder_watcher(golden):
+    import asyncio
+
+    app = KpiApp(golden, Settings(cache=False), clock=lambda: NOW)
+    async with app.run_test(size=(160, 40)) as pilot:
+        for _ in range(100):
+            await asyncio.sleep(0.1)
+            if app.snapshot is not None:
+                break
+        await pilot.press("p")
+        assert app.monitor.paused
+        (golden / "orders-2026-06.csv").write_text(
+            "order_id,customer_id,created_at,amount,currency,status\n"
+            "2001,alice,2026-06-02 10:00:00,50.00,EUR,paid\n", encoding="utf-8")
+        await pilot.press("r")
+        for _ in range(100):
+            await asyncio.sleep(0.1)
+            if app.pending is not None:
+                break
+        assert "new data waiting" in plain(app, "#status")
+        assert app.monitor.paused  # asleep again
+        assert "April 2026" in headline(app)
+        await pilot.press("p")
+        await pilot.pause()
+        assert "May 2026" in headline(app)

@@ -274,6 +274,8 @@ class KpiApp(CustomersNav, App):
 
     def apply_snapshot(self, snap: Snapshot) -> None:
         if self.paused and self.snapshot is not None:
+            if self.monitor is not None:
+                self.monitor.paused = True  # back to sleep after an r
             self.pending = snap
             self._render_status()
             return
@@ -566,6 +568,8 @@ class KpiApp(CustomersNav, App):
         self.status_note = "reloading…"
         self._render_status()
         if self.monitor is not None:
+            if self.paused:  # the watcher sleeps while paused: woken for this one reading
+                self.monitor.paused = False
             self.monitor.reload()
         else:
             self.load()
