@@ -176,3 +176,15 @@ async def test_reload_while_paused_with_the_folder_watcher(golden):
         await pilot.press("p")
         await pilot.pause()
         assert "May 2026" in headline(app)
+
+
+async def test_click_a_recent_period(golden):
+    app = make_app(golden)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app, pilot)
+        lines = app.query_one("#recent").render().plain.splitlines()
+        row = next(i for i, ln in enumerate(lines) if "Feb 2026" in ln)
+        await pilot.click("#recent", offset=(4, row))
+        await ready(app, pilot)
+        assert "February 2026 · complete" in headline(app)
+        assert "▸ Feb 2026" in app.query_one("#recent").render().plain

@@ -65,6 +65,8 @@ LIST_KEYS = (
     ("g", "customer lists: next list (e.g. retained, then new customers)"),
     ("v", "cohorts: share of customers / value per customer"),
     ("escape", "close a list, the help or the alert history"),
+    ("mouse", "click a tab (the period), an effect (its customers), a row of recent periods "
+     "(that period), \"+N more\" (the alert history); the wheel scrolls"),
 )
 
 MAIN_ACTIONS = frozenset(k.action.split("(")[0] for k in KEYS if k.main)

@@ -144,6 +144,14 @@ class RecentTable(Widget):
             self._data = data
             self.refresh()
 
+    _starts: list = []  # the period of each table row, as drawn
+
+    def on_click(self, event) -> None:
+        """A click on a period's row chooses it (as ← →)."""
+        i = event.y - 2  # the title and the header first
+        if 0 <= i < len(self._starts):
+            self.app.period = self._starts[i]
+
     def _cells(self, label: str, r: dict, cur, loc) -> list[str]:
         return [glyphs.shown(self, c) for c in self._raw_cells(label, r, cur, loc)]
 
@@ -163,6 +171,7 @@ class RecentTable(Widget):
             f = self._trailing
             body = [("now", f.row, True), ("before", f.prev, False), ("year ago", f.year, False)]
             body = [(k, r, s) for k, r, s in body if r is not None]
+            self._starts = []
             title = "Trailing windows"
         else:
             n = max(1, self.size.height - 2)
@@ -172,6 +181,7 @@ class RecentTable(Widget):
             start = max(0, end - n + 1)
             body = [(table_label(rows[i], g, loc) + ("" if rows[i]["complete"] else " …"), rows[i],
                      i == pos) for i in range(end, start - 1, -1)]
+            self._starts = [r["start"] for _, r, _ in body]
             title = "Recent periods"
         cells = [self._cells(lbl, r, cur, loc) for lbl, r, _ in body]
         widths = [max([w, len(h)] + [len(c[i]) for c in cells])
