@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
+import subprocess
 import time
 import uuid
 
 import pytest
 
 from test_ui_app import golden_copy
-from test_ui_e2e_tmux import EXE, TMUX, tmux, wait_for
+from test_ui_e2e_tmux import EXE, TMUX
+
+SOCKET = f"kpi-sizes-{uuid.uuid4().hex[:8]}"  # a server of its own: no other client's size
+
+
+def tmux(*args: str) -> str:
+    return subprocess.run([TMUX, "-L", SOCKET, "-f", "/dev/null", *args], check=True,
+                          capture_output=True, text=True).stdout
+
+
+def wait_for(session: str, text: str, timeout: float = 40.0) -> str:
+    end = time.monotonic() + timeout
+    screen = ""
+    while time.monotonic() < end:
+        screen = tmux("capture-pane", "-p", "-t", session)
+        if text in screen:
+            return screen
+        time.sleep(0.2)
+    raise AssertionError(f"{text!r} not on screen after {timeout}s:\n{screen}")
 
 pytestmark = [
     pytest.mark.skipif(TMUX is None, reason="tmux is not installed"),
@@ -22,14 +41,14 @@ def start(tmp_path, w: int, h: int, term: str = "xterm-256color", extra: str = "
     env = (f"XDG_CACHE_HOME={tmp_path}/cache XDG_STATE_HOME={tmp_path}/state TERM={term} "
            f"LANG=C.UTF-8 COLORTERM= {extra}")
     tmux("new-session", "-d", "-s", session, "-x", str(w), "-y", str(h),
-         f"env {env} {EXE} {folder}; sleep 5")
+         f"env -u COLUMNS -u LINES {env} {EXE} {folder}; sleep 5")
     return session
 
 
 def stop(session: str) -> None:
     tmux("send-keys", "-t", session, "C-q")
     time.sleep(0.5)
-    tmux("kill-session", "-t", session)
+    tmux("kill-server")
 
 
 def test_80x24_every_panel_reachable(tmp_path):

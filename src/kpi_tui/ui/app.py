@@ -33,7 +33,7 @@ from kpi_tui.ui.screens.alerts import AlertsScreen
 from kpi_tui.ui.screens.cohorts import CohortsScreen
 from kpi_tui.ui.screens.drilldown import DrilldownScreen
 from kpi_tui.ui.screens.help import HelpScreen
-from kpi_tui.ui.status import age_text, banner_order, checked_text, fit
+from kpi_tui.ui.status import age_text, banner_rank, checked_text, fit
 from kpi_tui.ui.text import count
 from kpi_tui.ui.widgets.base import Text
 from kpi_tui.ui.widgets.chart import HistoryChart
@@ -110,7 +110,8 @@ class KpiApp(CustomersNav, App):
         self.selected: dict[str, str | None] = {}  # granularity -> start of chosen period
         self.checked: dt.datetime | None = None  # when the source was last seen alive
         self.refreshed: dt.datetime | None = None
-        self.banners: list[str] = []  # data problems first, then movement warnings
+        self.banners: list[str] = []  # the findings' messages
+        self.banner_ranks: dict[str, int] = {}  # shown data problems first (ui.status)
         # granularity -> (data_id, AtRiskTotals | None | False) of the at-risk card
         self.at_risk: dict[str, tuple] = {}
         self.status_note = ("reading the data folder…" if monitor_factory is None
@@ -313,7 +314,8 @@ class KpiApp(CustomersNav, App):
             after = (len(self.history.active()), len(self.history.past()))
             if self.history_path and (started or before != after):
                 self.history.save(self.history_path)
-        self.banners = [f.message for f in banner_order(found)]
+        self.banners = [f.message for f in found]  # the rules' order (as watch --headless)
+        self.banner_ranks = {f.message: banner_rank(f) for f in found}
 
     # ---- rendering -----------------------------------------------------------------------
 
@@ -439,7 +441,8 @@ class KpiApp(CustomersNav, App):
         w = self.query_one("#banners", Text)
         room = max(1, w.styles.height.value if w.styles.height is not None else 1)
         room = int(room)
-        shown = [escape(b) for b in self.banners]
+        ranks = self.banner_ranks
+        shown = [escape(b) for b in sorted(self.banners, key=lambda b: ranks.get(b, 99))]
         if len(shown) > room:  # the count first: an ellipsis never hides it
             more = len(shown) - room
             shown = shown[:room - 1] + [f"[@click=app.alerts][reverse]+{more} more (a)[/][/] "

@@ -11,11 +11,10 @@ FIRST_RULES = ("stale_data", "source_unreachable", "files_skipped", "currency_le
                "data_warning")
 
 
-def banner_order(findings) -> list:
-    """Data problems first, then movement warnings (each group in the rules' order)."""
-    def rank(f):
-        return FIRST_RULES.index(f.rule) if f.rule in FIRST_RULES else len(FIRST_RULES)
-    return sorted(findings, key=rank)
+def banner_rank(finding) -> int:
+    """Data problems first, then movement warnings (sort by this, stable)."""
+    rule = finding.rule
+    return FIRST_RULES.index(rule) if rule in FIRST_RULES else len(FIRST_RULES)
 
 
 def checked_text(t: dt.datetime, now: dt.datetime) -> str:
