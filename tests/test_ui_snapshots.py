@@ -79,22 +79,9 @@ def test_no_color_80(snap_compare, tmp_path, monkeypatch):
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
 
 
-def test_light_theme_120(snap_compare, tmp_path):
+def _march(snap_compare, tmp_path, size, **settings) -> bool:
     folder = golden_copy(tmp_path / "data")
-    app = KpiApp(folder, Settings(cache=False, marker="braille", theme="textual-light"),
-                 clock=lambda: NOW, watch=False, folder_label="golden")
-
-    async def run_before(pilot):
-        await _loaded(pilot)
-        await pilot.press("left")
-        await _loaded(pilot)
-
-    assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
-
-
-def test_ascii_80(snap_compare, tmp_path):
-    folder = golden_copy(tmp_path / "data")
-    app = KpiApp(folder, Settings(cache=False, ascii=True), clock=lambda: NOW, watch=False,
+    app = KpiApp(folder, Settings(cache=False, **settings), clock=lambda: NOW, watch=False,
                  folder_label="golden")
 
     async def run_before(pilot):
@@ -102,4 +89,12 @@ def test_ascii_80(snap_compare, tmp_path):
         await pilot.press("left")
         await _loaded(pilot)
 
-    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+    return snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+def test_light_theme_120(snap_compare, tmp_path):
+    assert _march(snap_compare, tmp_path, (120, 40), marker="braille", theme="textual-light")
+
+
+def test_ascii_80(snap_compare, tmp_path):
+    assert _march(snap_compare, tmp_path, (80, 24), ascii=True)

@@ -8,26 +8,25 @@ import uuid
 
 import pytest
 
+import test_ui_e2e_tmux as e2e
 from test_ui_app import golden_copy
-from test_ui_e2e_tmux import EXE, TMUX
+from test_ui_e2e_tmux import EXE, TMUX, wait_for
 
-SOCKET = f"kpi-sizes-{uuid.uuid4().hex[:8]}"  # a server of its own: no other client's size
+SOCKET = f"kpi-sizes-{uuid.uuid4().hex[:8]}"  # a tmux server of its own (others come and go)
 
 
 def tmux(*args: str) -> str:
-    return subprocess.run([TMUX, "-L", SOCKET, "-f", "/dev/null", *args], check=True,
-                          capture_output=True, text=True).stdout
+    return subprocess.run([TMUX, "-L", SOCKET, *args], check=True, capture_output=True,
+                          text=True).stdout
 
 
-def wait_for(session: str, text: str, timeout: float = 40.0) -> str:
-    end = time.monotonic() + timeout
-    screen = ""
-    while time.monotonic() < end:
-        screen = tmux("capture-pane", "-p", "-t", session)
-        if text in screen:
-            return screen
-        time.sleep(0.2)
-    raise AssertionError(f"{text!r} not on screen after {timeout}s:\n{screen}")
+@pytest.fixture(autouse=True)
+def own_server(monkeypatch):
+    global SOCKET
+    SOCKET = f"kpi-sizes-{uuid.uuid4().hex[:8]}"  # one per test: no server half gone
+    monkeypatch.setattr(e2e, "tmux", tmux)  # wait_for reads the screen through it
+    yield
+    subprocess.run([TMUX, "-L", SOCKET, "kill-server"], capture_output=True)
 
 pytestmark = [
     pytest.mark.skipif(TMUX is None, reason="tmux is not installed"),
@@ -48,7 +47,7 @@ def start(tmp_path, w: int, h: int, term: str = "xterm-256color", extra: str = "
 def stop(session: str) -> None:
     tmux("send-keys", "-t", session, "C-q")
     time.sleep(0.5)
-    tmux("kill-server")
+    subprocess.run([TMUX, "-L", SOCKET, "kill-session", "-t", session], capture_output=True)
 
 
 def test_80x24_every_panel_reachable(tmp_path):
