@@ -230,7 +230,10 @@ async def test_skipped_file_banner_and_history(golden):
         assert "skipped broken.csv" in plain(app, "#status")
         await pilot.press("a")
         text = plain(app, "#alerts-text")
-        assert "2026-05-12 09:30 firing now · month" in text and "broken.csv" in text
+        assert "2026-05-12 09:30 firing now\n⚠ 1 file skipped: broken.csv" in text
+        await pilot.press("escape", "w", "q", "a")  # other periods: still one entry
+        text = plain(app, "#alerts-text")
+        assert text.count("file skipped") == 1
 
 
 async def test_locale_fr(golden):

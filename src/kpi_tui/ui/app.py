@@ -33,7 +33,7 @@ from kpi_tui.ui.screens.alerts import AlertsScreen
 from kpi_tui.ui.screens.cohorts import CohortsScreen
 from kpi_tui.ui.screens.drilldown import DrilldownScreen
 from kpi_tui.ui.screens.help import HelpScreen
-from kpi_tui.ui.status import age_text, banner_rank, checked_text, fit
+from kpi_tui.ui.status import SOURCE_RULES, age_text, banner_rank, checked_text, fit
 from kpi_tui.ui.text import count
 from kpi_tui.ui.widgets.base import Text
 from kpi_tui.ui.widgets.chart import HistoryChart
@@ -310,7 +310,10 @@ class KpiApp(CustomersNav, App):
                       if a.finding.rule == "at_risk_jump"]
         if self.history is not None:
             before = (len(self.history.active()), len(self.history.past()))
-            started = self.history.update(found, now, scope=self.g)
+            source = [f for f in found if f.rule in SOURCE_RULES]  # one entry, any period
+            started = self.history.update(source, now, scope="")
+            started += self.history.update([f for f in found if f not in source], now,
+                                           scope=self.g)
             after = (len(self.history.active()), len(self.history.past()))
             if self.history_path and (started or before != after):
                 self.history.save(self.history_path)

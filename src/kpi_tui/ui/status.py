@@ -6,15 +6,16 @@ import datetime as dt
 
 from textual.content import Content
 
-# banners the viewer must see first: the figures themselves may be wrong or old
-FIRST_RULES = ("stale_data", "source_unreachable", "files_skipped", "currency_left_out",
+# findings about the source, not a period: shown first (the figures themselves may be wrong
+# or old), and recorded once in the alert history whatever the granularity shown
+SOURCE_RULES = ("stale_data", "source_unreachable", "files_skipped", "currency_left_out",
                "data_warning")
 
 
 def banner_rank(finding) -> int:
     """Data problems first, then movement warnings (sort by this, stable)."""
     rule = finding.rule
-    return FIRST_RULES.index(rule) if rule in FIRST_RULES else len(FIRST_RULES)
+    return SOURCE_RULES.index(rule) if rule in SOURCE_RULES else len(SOURCE_RULES)
 
 
 def checked_text(t: dt.datetime, now: dt.datetime) -> str:
