@@ -140,6 +140,8 @@ class Settings:
     locale: str = _check(_locale, "en")
     granularity: str = _check(_one_of(*GRANULARITIES), "month")
     marker: str | None = None
+    theme: str | None = None  # the monitor's colour theme (Textual's name, e.g. textual-light)
+    ascii: bool | None = None  # the monitor in ASCII only (None: when the terminal needs it)
     cache: bool = True
     link_identities: bool = True  # METRICS.md "one person, one customer"
     mapping: Mapping | None = None

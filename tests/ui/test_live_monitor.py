@@ -70,7 +70,7 @@ async def test_monitor_on_a_database_url(same_rows):
     s = Settings(cache=False)
     seen = {}
     app = KpiApp(folder, s, clock=lambda: CLOCK, watch=False)
-    async with app.run_test(size=(140, 40)) as pilot:
+    async with app.run_test(size=(280, 40)) as pilot:
         await settle(app, pilot)
         seen["folder april"] = app.query_one("#acv-digits").value  # the latest complete month
         await pilot.press("left")
@@ -83,7 +83,7 @@ async def test_monitor_on_a_database_url(same_rows):
     app = database_app(DatabaseSource(url, table=name, settings=s), s, poll=0.2,
                        max_backoff=0.4)
     app.clock = lambda: CLOCK
-    async with app.run_test(size=(140, 40)) as pilot:
+    async with app.run_test(size=(280, 40)) as pilot:
         await settle(app, pilot)
         assert app.query_one("#acv-digits").value == seen["folder april"] == "€20.00"
         await pilot.press("left")

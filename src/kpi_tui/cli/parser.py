@@ -63,6 +63,9 @@ def common(p: argparse.ArgumentParser, period: bool = True, database: bool = Tru
 def screen_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--locale", help="money format, e.g. en, fr, de (default en)")
     p.add_argument("--marker", help="chart marker: braille, dot, hd, or any character")
+    p.add_argument("--ascii", action="store_true", default=None,
+                   help="draw with ASCII only (# bars, * points, EUR); automatic for a "
+                   "non-UTF-8 locale or TERM=dumb/linux/vt100")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -135,7 +138,7 @@ def settings(args: argparse.Namespace) -> Settings:
         root, args.config, rates_file=args.rates, currency=opt("currency"),
         timezone=opt("timezone"), margin=opt("margin"), as_of=opt("as_of"),
         date_order=opt("date_order"), granularity=opt("period"), locale=opt("locale"),
-        marker=opt("marker"), cache=False if args.no_cache else None)
+        marker=opt("marker"), ascii=opt("ascii"), cache=False if args.no_cache else None)
     use_source(args, s)
     return s
 

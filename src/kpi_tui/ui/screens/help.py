@@ -11,22 +11,18 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-KEYS = (
-    ("d w m q y", "granularity: day, week, month, quarter, year"),
-    ("← →", "previous / next period"),
-    ("Home End", "first / latest complete period"),
-    ("t", "trailing windows: last 1/7/30/91/365 days vs the window before and a year ago"),
-    ("r", "reload the data folder now"),
-    ("p", "pause / resume auto-refresh"),
-    ("a", "alert history"),
-    ("1 2 3 4", "the customers behind each effect (left, spending, joined, refunds)"),
-    ("↑ ↓ Enter", "choose an effect, then see its customers (Enter alone: the largest)"),
-    ("c", "cohorts: how each month's new customers keep buying"),
-    ("k", "customers at risk of leaving"),
-    ("?", "this help"),
-    ("ctrl+p", "command palette"),
-    ("ctrl+q ctrl+c", "quit"),
-)
+from kpi_tui.ui import glyphs
+from kpi_tui.ui.keys import KEYS, LIST_KEYS
+
+
+def key_rows() -> list[tuple[str, str]]:
+    """The main screen's keys (ui.keys, one row per action; d w m q y together), then the
+    keys of the lists."""
+    rows: list[tuple[str, str]] = [("d w m q y", "day, week, month, quarter, year; in trailing "
+                                    "windows the window: 1, 7, 30, 91 or 365 days")]
+    rows += [(k.shown if "," not in k.keys else "ctrl+q ctrl+c", k.help) for k in KEYS
+             if not k.action.startswith("granularity")]
+    return rows + list(LIST_KEYS)
 
 FIGURES = (
     ("Average customer value", "revenue ÷ active customers in the period"),
@@ -52,7 +48,7 @@ FIGURES = (
 )
 
 
-def help_text() -> Group:
+def help_text(ascii: bool = False) -> Group:
     """Two tables (keys, figures) whose second column wraps on narrow screens."""
 
     def table(rows) -> Table:
@@ -60,13 +56,12 @@ def help_text() -> Group:
         t.add_column(style="bold", no_wrap=True)
         t.add_column(ratio=1)
         for k, v in rows:
-            t.add_row(k, v)
+            t.add_row(*((glyphs.text(k), glyphs.text(v)) if ascii else (k, v)))
         return t
 
     return Group(
-        RichText("Keys", style="bold underline"), table(KEYS), RichText(""),
+        RichText("Keys", style="bold underline"), table(key_rows()), RichText(""),
         RichText("What the figures mean", style="bold underline"), table(FIGURES),
-        RichText(""), RichText("Press escape or ? to close.", style="dim"),
     )
 
 
@@ -75,4 +70,6 @@ class HelpScreen(ModalScreen):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box"):
-            yield Static(help_text(), id="help-text")
+            yield Static(glyphs.shown(self, "Press escape or ? to close · ↑ ↓ to scroll"),
+                         id="help-close")
+            yield Static(help_text(glyphs.on(self)), id="help-text")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
+from kpi_tui.ui import glyphs
+
 
 class Text(Static):
     _shown: object = None
@@ -13,5 +15,5 @@ class Text(Static):
         if content == self._shown:
             return False
         self._shown = content
-        self.update(content)
+        self.update(glyphs.shown(self, content) if isinstance(content, str) else content)
         return True

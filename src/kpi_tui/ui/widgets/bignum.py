@@ -31,29 +31,32 @@ FONT = {
 }
 
 
-def big_lines(text: str) -> list[str] | None:
-    """Five lines of block characters, or None when a character has no glyph."""
+def big_lines(text: str, scale: int = 1, block: str = "█") -> list[str] | None:
+    """5 × scale lines of block characters, or None when a character has no glyph."""
     text = plain_spaces(text)
     if any(c not in FONT for c in text):
         return None
     rows = ["", "", "", "", ""]
+    full, empty = block * 2 * scale, " " * 2 * scale
     for c in text:
         for i, line in enumerate(FONT[c]):
-            rows[i] += line.replace("#", "██").replace(".", "  ") + " "
-    return [r.rstrip() for r in rows]
+            rows[i] += line.replace("#", full).replace(".", empty) + " " * scale
+    return [r.rstrip() for r in rows for _ in range(scale)]
 
 
 class BigNumber(Static):
     def __init__(self, **kw) -> None:
         super().__init__(**kw)
         self.value: str | None = None
+        self.scale = 1
+        self.block = "█"
         self.ok = False
 
-    def show(self, value: str) -> bool:
+    def show(self, value: str, scale: int = 1, block: str = "█") -> bool:
         """Show `value`; False when it cannot be drawn (the 3-row digits are used instead)."""
-        if value != self.value:
-            self.value = value
-            lines = big_lines(value)
+        if (value, scale, block) != (self.value, self.scale, self.block):
+            self.value, self.scale, self.block = value, scale, block
+            lines = big_lines(value, scale, block)
             self.ok = lines is not None
             self.update("\n".join(lines) if lines else "")
         return self.ok

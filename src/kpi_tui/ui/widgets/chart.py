@@ -6,14 +6,19 @@ worker and the finished text is swapped in; the rest of the screen never waits f
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
+from rich.style import Style
 from rich.text import Text
 from textual import work
 from textual_plotext import PlotextPlot
 from textual_plotext.plot import Plot
 
+from kpi_tui.fmt import money
+from kpi_tui.ui import glyphs
 from kpi_tui.ui.model import short_label, year_ago_series
+from kpi_tui.ui.text import plain_spaces
 
 MARKERS = {"braille": "braille", "hd": "hd", "fhd": "fhd", "dot": "dot", "plain": "•",
            "ascii": "*"}
@@ -38,6 +43,27 @@ class ChartSpec:
     height: int
     theme: str
     marker: str
+    currency: str | None = None
+    locale: str = "en"
+    ascii: bool = False  # ui.glyphs: '+-|' frame, '*' points, EUR
+
+
+def round_ticks(lo: float, hi: float, n: int) -> list[float]:
+    """About n ticks at round values (1, 2, 2.5, 5 × 10^k) covering lo..hi."""
+    if hi <= lo:
+        hi, lo = lo + 1, lo - 1
+    raw = (hi - lo) / max(1, n - 1)
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    first = math.floor(lo / step) * step
+    count = int(math.ceil((hi - first) / step - 1e-9)) + 1
+    return [round(first + i * step, 10) for i in range(count)]
+
+
+def tick_label(v: float, step: float, cur: str | None, loc: str) -> str:
+    """`€100` (whole units when the step allows, else cents)."""
+    whole = abs(step - round(step)) < 1e-9
+    return plain_spaces(money(v, cur, loc, decimals=0 if whole else 2))
 
 
 def runs(values) -> list[list[tuple[int, float]]]:
@@ -53,22 +79,26 @@ def runs(values) -> list[list[tuple[int, float]]]:
     return out
 
 
+LEGEND = (("average customer value", "cyan"), ("same period a year earlier", "bright_black"))
+
+
 def draw(spec: ChartSpec) -> Text:
+    """The plot, its legend on the frame (never over the line), y ticks at round values."""
     plt = Plot()
-    plt.plotsize(spec.width, spec.height)
-    plt._set_size(spec.width, spec.height)
+    height = spec.height
+    plt.plotsize(spec.width, height)
+    plt._set_size(spec.width, height)
     plt.theme(spec.theme)
     fine = spec.marker in ("braille", "hd", "fhd", "sd")
     lines = (
-        (spec.year, "gray", "same period a year earlier", "·" if fine else "-"),
-        (spec.values, "cyan", "average customer value", spec.marker),
+        (spec.year, "gray", "·" if fine else "-"),
+        (spec.values, "cyan", spec.marker),
     )
     drawn = False
-    for values, color, label, marker in lines:
-        for k, r in enumerate(runs(values)):
+    for values, color, marker in lines:
+        for r in runs(values):
             drawn = True
-            plt.plot([p[0] for p in r], [p[1] for p in r], marker=marker, color=color,
-                     label=label if k == 0 else None)
+            plt.plot([p[0] for p in r], [p[1] for p in r], marker=marker, color=color)
     sx = spec.selected
     if sx is not None:
         plt.vline(sx, "orange")
@@ -76,9 +106,40 @@ def draw(spec: ChartSpec) -> Text:
             plt.scatter([sx], [spec.values[sx]], marker="●", color="orange")
     if spec.ticks:
         plt.xticks([t[0] for t in spec.ticks], [t[1] for t in spec.ticks])
+    known = [v for v in spec.values + spec.year if v is not None]
+    if known:
+        ys = round_ticks(min(known), max(known), max(2, min(6, height // 3)))
+        step = ys[1] - ys[0] if len(ys) > 1 else 1.0
+        plt.ylim(ys[0], ys[-1])
+        labels = [tick_label(y, step, spec.currency, spec.locale) for y in ys]
+        plt.yticks(ys, [glyphs.text(t) for t in labels] if spec.ascii else labels)
     if not drawn:
         plt.title("no data yet")
-    return Text.from_ansi(plt.build())
+    out = with_legend(Text.from_ansi(plt.build()), spec.width)
+    if spec.ascii:
+        out.plain = glyphs.same_width(out.plain)
+    return out
+
+
+def with_legend(plot: Text, width: int) -> Text:
+    """The legend written over the plot's top frame row, where no data is ever drawn."""
+    lines = plot.split("\n")
+    top = lines[0]
+    start = top.plain.find("┌") + 2
+    if start < 2:
+        return plot
+    room = top.cell_len - start - 2
+    frame = [sp.style for sp in top.spans if sp.start <= start < sp.end]
+    bg = Style(bgcolor=frame[-1].bgcolor) if frame and isinstance(frame[-1], Style) else Style()
+    for items in (LEGEND, (("value", "cyan"), ("a year earlier", "bright_black"))):
+        legend = Text(style=bg)
+        for i, (label, colour) in enumerate(items):
+            legend.append(" ── " if i == 0 else "  ·· ", style=bg + Style.parse(colour))
+            legend.append(label + " ", style=bg + Style(dim=bool(i)))
+        if legend.cell_len <= room:
+            lines[0] = Text.assemble(top[:start], legend, top[start + legend.cell_len:])
+            break
+    return Text("\n").join(lines)
 
 
 class HistoryChart(PlotextPlot):
@@ -91,8 +152,9 @@ class HistoryChart(PlotextPlot):
         self._key: tuple | None = None
         self._text = Text("")
 
-    def show(self, rows: list[dict], g: str, pos: int | None, data_id: int) -> None:
-        self._data = (rows, g, pos, data_id)
+    def show(self, rows: list[dict], g: str, pos: int | None, data_id: int,
+             currency: str | None = None, locale: str = "en") -> None:
+        self._data = (rows, g, pos, data_id, currency, locale)
         self._replot()
 
     def on_resize(self) -> None:
@@ -109,7 +171,7 @@ class HistoryChart(PlotextPlot):
     def _replot(self) -> None:
         if self._data is None or not self.size.width or not self.size.height:
             return
-        rows, g, pos, data_id = self._data
+        rows, g, pos, data_id, cur, loc = self._data
         width, height = self.size.width, self.size.height
         theme = self._get_plotext_theme_name(self.app.theme)
         n = max(4, min(len(rows), (width - 12) // 3))
@@ -119,7 +181,7 @@ class HistoryChart(PlotextPlot):
             pos = last
         end = last if pos >= last - n + 1 else min(last, pos + n // 2)
         begin = max(0, end - n + 1)
-        key = (data_id, g, sel, begin, end, width, height, theme, self.marker)
+        key = (data_id, g, sel, begin, end, width, height, theme, self.marker, cur, loc)
         if key == self._key:
             return
         self._key = key
@@ -130,8 +192,7 @@ class HistoryChart(PlotextPlot):
         spec = ChartSpec(
             tuple(r["acv"] for r in shown), tuple(year_ago_series(rows, g)[begin:end + 1]),
             ticks, sel - begin if sel is not None and begin <= sel <= end else None, width, height,
-            theme,
-            self.marker)
+            theme, "*" if glyphs.on(self) else self.marker, cur, loc, glyphs.on(self))
         self._draw(spec, key)
 
     @work(thread=True, exclusive=True, group="chart")
