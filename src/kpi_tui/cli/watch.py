@@ -23,6 +23,10 @@ def cmd_monitor(args) -> int:
     from kpi_tui.ui.app import run_monitor
 
     s = settings(args)
+    if getattr(args, "read_only", False):
+        from kpi_tui.ui.readonly import ReadOnly
+
+        ReadOnly.read_only = True  # this process's one app
     if isinstance(args.dir, str):
         return _database(args, s)
     return run_monitor(folder(args), s, poll=getattr(args, "poll", None))

@@ -25,6 +25,7 @@ from kpi_tui.settings import GRANULARITIES, Settings
 from kpi_tui.ui.customers_nav import CustomersNav
 from kpi_tui.ui.messages import NewSnapshot, ReadProgress, WatcherError, WatcherStatus
 from kpi_tui.ui.model import G_NAMES, Focus, default_pos, period_focus, trailing_focus
+from kpi_tui.ui.readonly import ReadOnly  # `--read-only` (kpi-tui serve)
 from kpi_tui.ui.screens.alerts import AlertsScreen
 from kpi_tui.ui.screens.help import HelpScreen
 from kpi_tui.ui.text import count
@@ -40,7 +41,7 @@ def load_snapshot(root: Path, settings: Settings) -> Snapshot:
     return FolderSource(root, settings).snapshot()
 
 
-class KpiApp(CustomersNav, App):
+class KpiApp(ReadOnly, CustomersNav, App):
     CSS_PATH = "app.tcss"
     TITLE = "kpi-tui"
     ENABLE_COMMAND_PALETTE = True
