@@ -106,8 +106,8 @@ def parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="the monitor on a temporary copy of the sample folder, "
                        "with a new export every few seconds")
     common(d, database=False)
-    d.add_argument("--interval", type=float, default=4.0, metavar="SECONDS",
-                   help="seconds between new exports (default 4)")
+    d.add_argument("--interval", type=float, default=3.0, metavar="SECONDS",
+                   help="seconds between new exports (default 3)")
     d.add_argument("--poll", type=float, metavar="SECONDS",
                    help="poll the folder instead of OS events")
     d.add_argument("--headless", action="store_true",
