@@ -93,15 +93,10 @@ def _get(url: str, host: str) -> tuple[int, str]:
 
 def test_without_token_only_loopback_names_are_served(tmp_path):
     """DNS rebinding: another site's name pointed at 127.0.0.1 gets 403."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if k != "KPI_TUI_SERVE_TOKEN"}
-    proc = subprocess.Popen([sys.executable, "-m", "kpi_tui", "serve", str(tmp_path),
-                             "--port", str(port)], stdout=subprocess.PIPE, text=True, env=env)
+    proc, port, banner = _serve(tmp_path)
     try:
-        assert proc.stdout.readline() == (f"kpi-tui serve: the monitor on http://127.0.0.1:"
-                                          f"{port}/ (read-only); Ctrl+C to stop\n")
+        assert banner == (f"kpi-tui serve: the monitor on http://127.0.0.1:{port}/ (read-only); "
+                          "Ctrl+C to stop\n")
         url = f"http://127.0.0.1:{port}/"
         status, page = _get(url, f"127.0.0.1:{port}")
         assert status == 200 and f'data-session-websocket-url="ws://127.0.0.1:{port}/ws"' in page
@@ -111,3 +106,45 @@ def test_without_token_only_loopback_names_are_served(tmp_path):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def _serve(tmp_path: Path, *options: str) -> tuple[subprocess.Popen, int, str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k != "KPI_TUI_SERVE_TOKEN"}
+    proc = subprocess.Popen([sys.executable, "-m", "kpi_tui", "serve", str(tmp_path),
+                             "--port", str(port), *options], stdout=subprocess.PIPE, text=True,
+                            env=env)
+    return proc, port, proc.stdout.readline()
+
+
+def test_any_address_gets_a_generated_token_printed_once(tmp_path):
+    proc, port, banner = _serve(tmp_path, "--host", "0.0.0.0")
+    try:
+        head = f"kpi-tui serve: the monitor on http://{socket.gethostname()}:{port}/?token="
+        assert banner.startswith(head), banner
+        token, tail = banner[len(head):].split(" ", 1)
+        assert len(token) == 24 and tail == ("(read-only); Ctrl+C to stop (a new token: keep "
+                                             "the URL)\n")
+        url = f"http://127.0.0.1:{port}/"
+        assert _get(url, f"127.0.0.1:{port}")[0] == 403
+        assert _get(f"{url}?token={token[:-1]}", f"127.0.0.1:{port}")[0] == 403
+        status, page = _get(f"{url}?token={token}", f"tv.local:{port}")  # any name, with it
+        assert status == 200 and f'"ws://tv.local:{port}/ws"' in page  # as the TV reached us
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    assert token not in proc.stdout.read()  # printed once
+
+
+async def test_the_number_of_open_monitors_is_capped():
+    from aiohttp import web
+
+    from kpi_tui.cli.web import MonitorServer
+
+    server = MonitorServer("true", host="127.0.0.1", port=1, token=None, loopback_only=True,
+                           banner="", max_tabs=2)
+    server.tabs = 2  # each tab is a monitor process
+    with pytest.raises(web.HTTPServiceUnavailable, match="2 monitors open already"):
+        await server.handle_websocket(None)
