@@ -146,5 +146,7 @@ async def test_the_number_of_open_monitors_is_capped():
     server = MonitorServer("true", host="127.0.0.1", port=1, token=None, loopback_only=True,
                            banner="", max_tabs=2)
     server.tabs = 2  # each tab is a monitor process
-    with pytest.raises(web.HTTPServiceUnavailable, match="2 monitors open already"):
+    with pytest.raises(web.HTTPServiceUnavailable) as refused:
         await server.handle_websocket(None)
+    assert refused.value.text == "503: kpi-tui serve: 2 monitors open already\n"
+    assert server.tabs == 2
