@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-import logging
 import os
 import secrets
 import shlex
@@ -87,8 +86,7 @@ def cmd_serve(args) -> int:
                            banner=f"kpi-tui serve: the monitor on {url} ({mode}); "
                            "Ctrl+C to stop" + (" (a new token: keep the URL)" if generated
                                                else ""))
-    logging.getLogger("aiohttp.access").disabled = True  # request lines carry the token
-    server.serve()
+    server.serve()  # no access log: request lines carry the token
     return 0
 
 

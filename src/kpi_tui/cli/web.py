@@ -3,6 +3,8 @@ websockets and a cap on open tabs (each one is a monitor process)."""
 
 from __future__ import annotations
 
+import asyncio
+import signal
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -59,4 +61,25 @@ class MonitorServer(Server):
             self.tabs -= 1
 
     async def on_startup(self, app: web.Application) -> None:
-        print(self.banner, flush=True)
+        pass  # the banner once listening (serve), not textual-serve's logo
+
+    def serve(self, debug: bool = False) -> None:
+        self.debug = debug
+        self.initialize_logging()
+        try:
+            asyncio.run(self._serve())
+        except KeyboardInterrupt:
+            pass
+
+    async def _serve(self) -> None:
+        runner = web.AppRunner(await self._make_app(), access_log=None)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, self.host, self.port).start()
+            print(self.banner, flush=True)  # the page can be opened from now on
+            stop = asyncio.Event()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+            await stop.wait()
+        finally:
+            await runner.cleanup()
