@@ -150,3 +150,14 @@ async def test_the_number_of_open_monitors_is_capped():
         await server.handle_websocket(None)
     assert refused.value.text == "503: kpi-tui serve: 2 monitors open already\n"
     assert server.tabs == 2
+
+
+def test_a_taken_port_is_one_line(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "kpi_tui", "serve", str(tmp_path), "--port",
+                               str(port)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == f"kpi-tui: cannot listen on 127.0.0.1:{port}: Address already in use\n"

@@ -86,7 +86,11 @@ def cmd_serve(args) -> int:
                            banner=f"kpi-tui serve: the monitor on {url} ({mode}); "
                            "Ctrl+C to stop" + (" (a new token: keep the URL)" if generated
                                                else ""))
-    server.serve()  # no access log: request lines carry the token
+    try:
+        server.serve()  # no access log: request lines carry the token
+    except OSError as e:  # the port is taken, the address is not this machine's...
+        why = os.strerror(e.errno) if e.errno else str(e)
+        raise ConfigError(f"cannot listen on {args.host}:{args.port}: {why}") from None
     return 0
 
 
