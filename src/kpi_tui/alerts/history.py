@@ -5,6 +5,11 @@ up (started_at), stays while the key is still reported (its message is refreshed
 to the past list with ended_at when the key is no longer reported. Bounded; optionally saved
 as JSON in the user's state folder (platformdirs), never in the data folder.
 
+One entry per alert: a finding of a rule that does not depend on the granularity (UNSCOPED:
+stale data, skipped files, data warnings, an unreachable source) is kept once, without a scope,
+however many granularities are evaluated; it ends when an evaluation of any scope no longer
+reports it.
+
 `quiet`: an alert ends only once it has not held for that long (then with ended_at = when it
 first stopped holding); reported again before that, it goes on without starting anew. So a
 rule that flaps while a burst of exports arrives fires once. A history loaded for a front end
@@ -22,6 +27,8 @@ from pathlib import Path
 from kpi_tui.alerts.rules import Finding
 
 MAX_PAST = 500
+UNSCOPED = frozenset({"stale_data", "files_skipped", "currency_left_out", "data_warning",
+                      "source_unreachable"})
 QUIET = dt.timedelta(minutes=2)
 
 
@@ -81,7 +88,7 @@ class AlertHistory:
         seen = set()
         started = []
         for f in findings:
-            k = (scope, f.key)
+            k = (_scope(f.rule, scope), f.key)
             if k in seen:
                 continue
             seen.add(k)
@@ -91,10 +98,10 @@ class AlertHistory:
             if k in self._active:
                 self._active[k].finding = f  # the message may change while it holds
             else:
-                a = Alert(f, at, None, scope)
+                a = Alert(f, at, None, k[0])
                 self._active[k] = a
                 started.append(a)
-        for k in [k for k in self._active if k[0] == scope and k not in seen]:
+        for k in [k for k in self._active if k[0] in (scope, "") and k not in seen]:
             gone = self._gone.setdefault(k, at)
             if at - gone >= self.quiet:
                 self._end(k, gone)
@@ -106,8 +113,8 @@ class AlertHistory:
         self._past.append(replace(self._active.pop(k), ended_at=at))
 
     def active(self, scope: str | None = None) -> list[Alert]:
-        """Alerts firing now, oldest first (of one scope, or all)."""
-        return [a for a in self._active.values() if scope is None or a.scope == scope]
+        """Alerts firing now, oldest first (of one scope with the unscoped ones, or all)."""
+        return [a for a in self._active.values() if scope is None or a.scope in (scope, "")]
 
     def past(self) -> list[Alert]:
         """Alerts that stopped, most recent end first."""
@@ -144,6 +151,7 @@ class AlertHistory:
             data = json.loads(path.read_text(encoding="utf-8"))
             for d in data.get("active", []):
                 a = Alert.from_json(d)
+                a.scope = _scope(a.finding.rule, a.scope)  # saved by an older version
                 h._active[(a.scope, a.key)] = a
                 if d.get("gone_at"):
                     h._gone[(a.scope, a.key)] = dt.datetime.fromisoformat(d["gone_at"])
@@ -151,3 +159,7 @@ class AlertHistory:
         except (OSError, ValueError, KeyError, TypeError):
             pass
         return h
+
+
+def _scope(rule: str, scope: str) -> str:
+    return "" if rule in UNSCOPED else scope

@@ -19,6 +19,7 @@ HANDLERS = {
     "report": "report:cmd_report", "check": "report:cmd_check",
     "customers": "customers:cmd_customers", "cohorts": "customers:cmd_cohorts",
     "monitor": "watch:cmd_monitor", "watch": "watch:cmd_watch", "demo": "watch:cmd_demo",
+    "serve": "serve:cmd_serve",
 }  # fmt: skip
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from kpi_tui import __version__
 from kpi_tui.settings import CONFIG_NAME, GRANULARITIES, Settings
 
-COMMANDS = ("report", "check", "watch", "demo", "customers", "cohorts", "monitor")
+COMMANDS = ("report", "check", "watch", "demo", "customers", "cohorts", "monitor", "serve")
 GROUPS = ("churned", "contracted", "expanded", "new", "reactivated", "retained", "refunded",
           "at-risk")  # metrics.customers.GROUPS (not imported: numpy loads only when a command runs)
 
@@ -82,6 +82,8 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--poll", type=float, metavar="SECONDS",
                    help="poll the folder instead of OS events (network mounts); a database: "
                    "seconds between checks (default 60)")
+    m.add_argument("--read-only", action="store_true",
+                   help="no keys that change settings (the theme): what `serve` runs")
     r = sub.add_parser("report", help="print the figures of every period")
     common(r)
     r.add_argument("--format", choices=("table", "json", "csv"), default="table")
@@ -119,14 +121,29 @@ def parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="the monitor on a temporary copy of the sample folder, "
                        "with a new export every few seconds")
     common(d, database=False)
-    d.add_argument("--interval", type=float, default=4.0, metavar="SECONDS",
-                   help="seconds between new exports (default 4)")
+    d.add_argument("--interval", type=float, default=3.0, metavar="SECONDS",
+                   help="seconds between new exports (default 3)")
     d.add_argument("--poll", type=float, metavar="SECONDS",
                    help="poll the folder instead of OS events")
     d.add_argument("--headless", action="store_true",
                    help="no screen: print alerts as JSON lines while exports arrive")
     d.add_argument("--keep", action="store_true", help="keep the temporary folder at the end")
     screen_options(d)
+
+    v = sub.add_parser("serve", help="the monitor as a web page, for a TV's browser "
+                       "(textual-serve)")
+    common(v)
+    screen_options(v)
+    v.add_argument("--poll", type=float, metavar="SECONDS",
+                   help="poll the folder instead of OS events; a database: seconds between "
+                   "checks (default 60)")
+    v.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1; another one needs a token)")
+    v.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    v.add_argument("--token", help="the page's token (default: $KPI_TUI_SERVE_TOKEN, or one is "
+                   "generated and printed once when --host is not 127.0.0.1)")
+    v.add_argument("--allow-changes", action="store_true",
+                   help="let viewers change settings (the theme); read-only by default")
     return top
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import signal
 import sys
@@ -23,6 +24,10 @@ def cmd_monitor(args) -> int:
     from kpi_tui.ui.app import run_monitor
 
     s = settings(args)
+    if getattr(args, "read_only", False):
+        from kpi_tui.ui.readonly import ReadOnly
+
+        ReadOnly.read_only = True  # this process's one app
     if isinstance(args.dir, str):
         return _database(args, s)
     return run_monitor(folder(args), s, poll=getattr(args, "poll", None))
@@ -68,37 +73,52 @@ def cmd_watch(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from kpi_tui.watch.demo import Dropper, Exporter, copy_sample, template_file
-
     source = folder(args)
     if not source.is_dir():
         raise ConfigError(f"{source}: no sample folder (make one with "
                           "`python scripts/make_sample.py data/`, or give a folder)")
-    template = template_file(source)
-    if template is None:
-        raise ConfigError(f"{source}: no CSV export to imitate")
     s = settings(args)  # the sample's kpi-tui.toml, if any
-    copy = copy_sample(source)
+    copy, clock, app, dropper = demo_parts(source, s, args.interval, args.poll, args.headless)
     print(f"kpi-tui demo: a copy of {source} in {copy}; a new export every "
           f"{args.interval:g} s", file=sys.stderr)
-    dropper = Dropper(copy, Exporter(template), args.interval)
     dropper.start()
     _on_signals(_bye, signal.SIGTERM, signal.SIGHUP)  # the copy goes with the terminal
     try:
-        if args.headless:
+        if app is None:
             from kpi_tui.alerts.history import AlertHistory
             from kpi_tui.watch.headless import run_headless
 
             return run_headless(copy, s, poll=args.poll, stop=threading.Event(),
-                                history=AlertHistory())  # in memory: a new folder each time
-        from kpi_tui.ui.app import run_monitor
-
-        return run_monitor(copy, s, poll=args.poll)
+                                history=AlertHistory(), clock=clock)
+        app.run()
+        return app.return_code or 0
     finally:
         dropper.halt.set()
         dropper.join(2)
         if not args.keep:
             shutil.rmtree(copy, ignore_errors=True)
+
+
+def demo_parts(source: Path, s, interval: float, poll: float | None = None,
+               headless: bool = False):
+    """(copy, clock, app or None, dropper not started) of the demo on `source`: the screen on
+    the demo's clock, its alert history in memory (a new folder each time)."""
+    from kpi_tui.watch.demo import DemoClock, Dropper, Exporter, copy_sample, template_file
+
+    template = template_file(source)
+    if template is None:
+        raise ConfigError(f"{source}: no CSV export to imitate")
+    exporter = Exporter(template)
+    clock = DemoClock(exporter.day - dt.timedelta(days=1))  # the sample's last day
+    copy = copy_sample(source, clock().timestamp())
+    app = None
+    if not headless:
+        from kpi_tui.ui.app import KpiApp
+
+        app = KpiApp(copy, s, poll, clock=clock, folder_label=f"{copy} (demo)")
+    dropper = Dropper(copy, exporter, interval, clock,
+                      ready=lambda: app is None or app.snapshot is not None)
+    return copy, clock, app, dropper
 
 
 def _bye(sig, _frame) -> None:

@@ -137,7 +137,7 @@ def _date(day: int):
 def per_customer(t, g: str, p: int, d: int):
     """One row per customer: previous = v(c,P-1), current = v(c,P), fp (first purchase); the
     latest purchase on or before the end of P (last_p) or D (last_d); the positive transactions
-    in P (orders) and P-1 (orders_prev)."""
+    in P (orders), P-1 (orders_prev) and up to D (orders_d)."""
     a = attributed(t)
     pos = a.micros > 0
     in_prev = a.date.between(_date(periods.start_day(p - 1, g)), _date(periods.end_day(p - 1, g)))
@@ -151,6 +151,7 @@ def per_customer(t, g: str, p: int, d: int):
         last_d=a.date.max(where=pos & (a.date <= _date(d))),
         orders=ibis.ifelse(pos & in_cur, 1, 0).sum(),
         orders_prev=ibis.ifelse(pos & in_prev, 1, 0).sum(),
+        orders_d=ibis.ifelse(pos & (a.date <= _date(d)), 1, 0).sum(),  # at-risk: all so far
     )
 
 
@@ -171,7 +172,7 @@ def members(c, s: Span, p: int, group: str, t=None, rule=None):
                                        "value_at_stake")
         c = c.join(a, "k")
         return c.select(*ROW[:5], "days_since", "usual_gap", "net", "periods_n",
-                        "value_at_stake", last=c.last_d, orders=c.orders,
+                        "value_at_stake", last=c.last_d, orders=c.orders_d,
                         sort_=-c.value_at_stake)
     if group == "churned":
         m, key = c.filter((vp > 0) & (v <= 0)), -vp

@@ -14,7 +14,8 @@ Row fields: `customer`; `previous` = v(c,P-1) and `current` = v(c,P); `change` =
 previous; `first_purchase`: date of the earliest transaction with a positive amount;
 `last_purchase`: the latest transaction with a positive amount on or before the last day of P
 (for at-risk customers: on or before the as-of date, which the rule judges); `orders`: number of
-transactions with a positive amount in P (for churned customers: in P-1, the period they left).
+transactions with a positive amount in P (for churned customers: in P-1, the period they left;
+for at-risk customers, silent by definition: all of them up to the as-of date).
 
 Ranking: churned by previous, new / reactivated by current (largest first); retained and
 contracted by change (largest drop first); expanded by change (largest rise first); refunded by
@@ -350,8 +351,9 @@ def _finish(index: CustomerIndex, p: int, group: str, codes, prev, cur, rank,
     back[order] = np.arange(len(order))
     sc = codes[order]
     q = p - 1 if group == "churned" else p
-    orders = index.orders(sc, periods.start_day(q, g), periods.end_day(q, g))[back]
     upto = index.d if group == "at-risk" and index.d is not None else periods.end_day(p, g)
+    since = index.ledger.first_day or 0 if group == "at-risk" else periods.start_day(q, g)
+    orders = index.orders(sc, since, upto if group == "at-risk" else periods.end_day(q, g))[back]
     last = index.last_purchase(sc, upto)[back]
     fp = index.fp_day[codes] if len(index.fp_day) else np.zeros(0, np.int64)
     return Drill(group, g, p, codes, np.asarray(prev, np.int64), np.asarray(cur, np.int64), fp,

@@ -29,11 +29,12 @@ from kpi_tui.ui.customers_nav import CustomersNav
 from kpi_tui.ui.messages import NewSnapshot, ReadProgress, WatcherError, WatcherStatus
 from kpi_tui.ui.model import G_NAMES, Focus, default_pos, period_focus, trailing_focus
 from kpi_tui.ui.prefs import load_theme, save_theme
+from kpi_tui.ui.readonly import ReadOnly  # `--read-only` (kpi-tui serve)
 from kpi_tui.ui.screens.alerts import AlertsScreen
 from kpi_tui.ui.screens.cohorts import CohortsScreen
 from kpi_tui.ui.screens.drilldown import DrilldownScreen
 from kpi_tui.ui.screens.help import HelpScreen
-from kpi_tui.ui.status import SOURCE_RULES, age_text, banner_rank, checked_text, fit
+from kpi_tui.ui.status import age_text, banner_rank, checked_text, fit
 from kpi_tui.ui.text import count
 from kpi_tui.ui.widgets.base import Text
 from kpi_tui.ui.widgets.chart import HistoryChart
@@ -62,7 +63,7 @@ def load_snapshot(root: Path, settings: Settings) -> Snapshot:
     return FolderSource(root, settings).snapshot()
 
 
-class KpiApp(CustomersNav, App):
+class KpiApp(ReadOnly, CustomersNav, App):
     CSS_PATH = "app.tcss"
     TITLE = "kpi-tui"
     ENABLE_COMMAND_PALETTE = True
@@ -310,10 +311,7 @@ class KpiApp(CustomersNav, App):
                       if a.finding.rule == "at_risk_jump"]
         if self.history is not None:
             before = (len(self.history.active()), len(self.history.past()))
-            source = [f for f in found if f.rule in SOURCE_RULES]  # one entry, any period
-            started = self.history.update(source, now, scope="")
-            started += self.history.update([f for f in found if f not in source], now,
-                                           scope=self.g)
+            started = self.history.update(found, now, scope=self.g)  # source findings: unscoped
             after = (len(self.history.active()), len(self.history.past()))
             if self.history_path and (started or before != after):
                 self.history.save(self.history_path)

@@ -4,6 +4,12 @@ seconds so a newcomer sees the screen move. The original folder is only ever rea
 A new export is a few whole orders of the newest sample file (same layout), with new order ids
 (the ids get a `-demoN` suffix), dated the day after the previous drop, and some of them from
 new customers.
+
+The demo runs on the sample's own timeline (DemoClock): "now" starts on the sample's last day
+and moves to the day of each export, so no date is ever in the screen's future and fresh data is
+never called stale. The script (Script) shows the screen move at once: the first export
+completes the month in progress; the second arrives half-written (skipped, named in a banner)
+and is whole with the third drop (the banner clears); then one day per export.
 """
 
 from __future__ import annotations
@@ -23,15 +29,21 @@ from pathlib import Path
 from kpi_tui.ingest.discover import ignored
 
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+FIRST_WAIT = 1.5
+CLOCK_LAG = 1.0  # s between an export and the clock reaching its day
 ID_NAMES = {"id", "name", "order", "order id", "order_id", "order number", "transaction id",
             "transaction_id", "payment id", "charge id", "receipt number"}
 
 
-def copy_sample(source: Path) -> Path:
-    """A fresh temporary copy of `source` (hidden, temporary and config files left out)."""
+def copy_sample(source: Path, mtime: float | None = None) -> Path:
+    """A fresh temporary copy of `source` (hidden, temporary and config files left out), its
+    files modified at `mtime` if given (downloaded "now" on the demo's timeline)."""
     dest = Path(tempfile.mkdtemp(prefix="kpi-tui-demo-"))
     shutil.copytree(source, dest, dirs_exist_ok=True,
                     ignore=lambda _d, names: [n for n in names if ignored(n)])
+    if mtime is not None:
+        for p in dest.rglob("*"):
+            os.utime(p, (mtime, mtime))
     return dest
 
 
@@ -74,11 +86,12 @@ class Exporter:
         self.rng = random.Random(seed)
         self.n = 0
 
-    def next(self) -> tuple[str, str]:
-        """(file name, CSV text) of the next export, dated one day after the previous one."""
+    def next(self, day: dt.date | None = None) -> tuple[str, str]:
+        """(file name, CSV text) of the next export, dated `day` (default: one day after the
+        previous one)."""
         self.n += 1
-        n, day = self.n, self.day
-        self.day += dt.timedelta(days=1)
+        n, day = self.n, day or self.day
+        self.day = day + dt.timedelta(days=1)
         picks = self.rng.sample(self.groups, min(len(self.groups), self.rng.randint(4, 10)))
         out = io.StringIO()
         w = csv.writer(out, lineterminator="\n")
@@ -101,26 +114,84 @@ class Exporter:
         return name, out.getvalue()
 
 
-def drop(folder: Path, name: str, text: str) -> Path:
+def month_end(day: dt.date) -> dt.date:
+    after = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return after - dt.timedelta(days=1)
+
+
+class DemoClock:
+    """The demo's "now": the real time of day on the sample's timeline (callable, like
+    datetime.now). `reach(day)` moves it forward to a day, never back."""
+
+    def __init__(self, day: dt.date, real=dt.datetime.now):
+        self.real = real
+        self.offset = dt.timedelta(days=(day - real().date()).days)
+
+    def __call__(self) -> dt.datetime:
+        return self.real() + self.offset
+
+    def at(self, day: dt.date | None) -> dt.datetime:
+        """Now, or the same time on a later `day`."""
+        now = self()
+        return now if day is None or day <= now.date() else dt.datetime.combine(day, now.time())
+
+    def reach(self, day: dt.date) -> None:
+        behind = (day - self().date()).days
+        if behind > 0:
+            self.offset += dt.timedelta(days=behind)
+
+
+def script(exporter: Exporter):
+    """(file name, text, day) of each drop, for ever (module doc); day None: no new day."""
+    name, text = exporter.next(month_end(exporter.day))  # the month in progress completes
+    yield name, text, exporter.day - dt.timedelta(days=1)
+    name, text = exporter.next()
+    yield name, text[:len(text.partition("\n")[0]) // 2], None  # half-written: skipped
+    while True:
+        yield name, text, exporter.day - dt.timedelta(days=1)
+        name, text = exporter.next()
+
+
+def drop(folder: Path, name: str, text: str, mtime: float | None = None) -> Path:
     """Write an export the way a sync tool does: a temporary file, then a rename."""
     tmp = folder / f".{name}.tmp"
     tmp.write_text(text, encoding="utf-8")
+    if mtime is not None:
+        os.utime(tmp, (mtime, mtime))
     final = folder / name
     os.replace(tmp, final)
     return final
 
 
 class Dropper(threading.Thread):
-    def __init__(self, folder: Path, exporter: Exporter, interval: float):
+    """Drops the script's exports every `interval` s once `ready()` (the screen shows figures;
+    the first after FIRST_WAIT s), moving `clock` to each export's day."""
+
+    def __init__(self, folder: Path, exporter: Exporter, interval: float,
+                 clock: DemoClock | None = None, ready=lambda: True):
         super().__init__(name="kpi-tui-demo", daemon=True)
         self.folder, self.exporter, self.interval = folder, exporter, interval
+        self.clock, self.ready = clock, ready
         self.halt = threading.Event()
         self.dropped: list[Path] = []
 
     def run(self) -> None:
-        while not self.halt.wait(self.interval):
+        while not self.ready():
+            if self.halt.wait(0.1):
+                return
+        wait = min(FIRST_WAIT, self.interval)  # the first soon after the figures show
+        for name, text, day in script(self.exporter):
+            if self.halt.wait(wait):
+                return
+            wait = self.interval
+            mtime = None if self.clock is None else self.clock.at(day).timestamp()
             try:
-                self.dropped.append(drop(self.folder, *self.exporter.next()))
+                self.dropped.append(drop(self.folder, name, text, mtime))
             except OSError as e:  # the temporary folder went away: stop quietly
                 print(f"kpi-tui demo: {e}", file=sys.stderr)
                 return
+            if day is not None and self.clock is not None:
+                # once the export is read: until then its day would make the figures stale
+                if self.halt.wait(min(CLOCK_LAG, self.interval / 2)):
+                    return
+                self.clock.reach(day)

@@ -29,11 +29,12 @@ NO_FIGURES = ("watcher error", "figures could not be computed", "cannot read",
               "source unreachable", "query cancelled")  # monitor errors
 
 
-def alert_json(alert, root: Path) -> str:
+def alert_json(alert, root: Path, granularity: str = "") -> str:
+    """One JSON line; `granularity`: the one evaluated (for alerts that hold for all)."""
     f = alert.finding
     return safe.json_text(json.dumps({  # C1, bidi and undecodable bytes escaped: same values
         "rule": f.rule, "key": f.key, "severity": f.severity, "message": f.message,
-        "detail": f.detail, "period": f.period, "granularity": alert.scope,
+        "detail": f.detail, "period": f.period, "granularity": alert.scope or granularity,
         **({"source": root} if isinstance(root, str) else {"folder": str(root)}),
         "started_at": alert.started_at.isoformat(timespec="seconds"),
     }, ensure_ascii=False))  # fmt: skip
@@ -153,7 +154,7 @@ def run_headless(root: Path, settings, *, poll: float | None = None, on_alert: s
             found = findings(latest, scope, now) + getattr(mon, "findings", list)()
             started = history.update(found, now, scope)
             for alert in started:
-                line = alert_json(alert, root)
+                line = alert_json(alert, root, scope)
                 print(line, file=out, flush=True)
                 if on_alert:
                     ran.append(run_command(on_alert, line, alert_timeout, err))

@@ -1,7 +1,8 @@
 """`c`: cohorts by period of first purchase: share still active, cumulative value per customer.
 
 A heat table whose shading is a density character (░ ▒ ▓ █) as well as a colour, so it reads
-the same on a monochrome terminal. `v` switches between the two measures.
+the same on a monochrome terminal. `v` switches between the two measures. The cohort and its
+size stay on the left when scrolling right.
 """
 
 from __future__ import annotations
@@ -45,7 +46,9 @@ class CohortsScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static(id="co-title")
-        yield DataTable(id="co-table", cursor_type="cell", zebra_stripes=False)
+        table = DataTable(id="co-table", cursor_type="cell", zebra_stripes=False)
+        table.fixed_columns = 2  # cohort and size stay put when scrolling right
+        yield table
         yield Static(id="co-legend")
 
     def on_mount(self) -> None:
@@ -85,7 +88,9 @@ class CohortsScreen(Screen):
                   + ("the whole cohort" if self.mode == "share" else
                      f"the highest value ({money(top, self.currency, self.locale)})"))
         legend += ".  Columns: periods after the first purchase; [i]italic[/]: in progress."
-        if len(rows) < int((c.size > 0).sum()):
+        if not rows:
+            legend = "No cohorts yet: nobody has bought in this data."
+        elif len(rows) < int((c.size > 0).sum()):
             legend += f"  Showing the {len(rows)} most recent cohorts."
         self.query_one("#co-legend", Static).update(legend)
 

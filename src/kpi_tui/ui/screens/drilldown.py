@@ -1,8 +1,9 @@
 """Who is behind a movement: the customers of one group for the selected period.
 
 Opened from the main screen (keys 1-4, Enter on an effect, k for at-risk). Sortable (click a
-header, or `s` / `S`), searchable (`/`), and the totals at the bottom are those of the whole
-list, next to the figure of the main screen they add up to.
+header, or `s` / `S`), searchable (`/`: the totals then add up the matches, "14 of 151
+customers"); the whole list's totals are checked against the figure of the main screen they
+add up to. An empty list says so.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ FIELD_NAMES = {
     "reactivated_customers": "returning customers", "reactivated_revenue": "returning revenue",
 }
 MONEY = {"previous", "current", "change", "value_at_stake"}
+# at-risk customers are silent: no previous/current/change; the ranking column first
+AT_RISK_VIEW = ("customer", "value_at_stake", "days_since", "usual_gap", "orders",
+                "last_purchase", "first_purchase")
 
 
 class DrilldownScreen(Screen):
@@ -46,6 +50,8 @@ class DrilldownScreen(Screen):
     DrilldownScreen #dd-search { display: none; height: 3; }
     DrilldownScreen #dd-search.-on { display: block; }
     DrilldownScreen #dd-table { height: 1fr; }
+    DrilldownScreen #dd-empty { display: none; height: auto; padding: 1 2; }
+    DrilldownScreen #dd-empty.-on { display: block; }
     DrilldownScreen #dd-totals { height: auto; padding: 0 1; border-top: hkey $panel-lighten-2; }
     DrilldownScreen #dd-keys { height: 1; padding: 0 1; color: $text-muted; }
     """
@@ -85,6 +91,7 @@ class DrilldownScreen(Screen):
         yield Input(placeholder="search customers (enter: back to the list)", id="dd-search")
         table = DataTable(id="dd-table", cursor_type="row", zebra_stripes=True)
         yield table
+        yield Static(id="dd-empty")
         yield Static(id="dd-totals")
         yield Static("[b]/[/] search  [b]s[/] sort by next column  [b]S[/] reverse  "
                      "[b]g[/] next list  click a header to sort  [b]esc[/] back", id="dd-keys")
@@ -95,7 +102,7 @@ class DrilldownScreen(Screen):
 
     # ---- data --------------------------------------------------------------------------
     def columns(self) -> tuple[str, ...]:
-        return self.drill.columns()
+        return AT_RISK_VIEW if self.drill.group == "at-risk" else self.drill.columns()
 
     def sort_values(self, col: str) -> np.ndarray:
         d = self.drill
@@ -158,6 +165,16 @@ class DrilldownScreen(Screen):
         take = self.shown[:ROW_LIMIT]
         for i, r in zip(take.tolist(), self.drill.rows(take=take)):
             table.add_row(*(self.cell(c, r[c]) for c in cols), key=str(i))
+        empty = self.query_one("#dd-empty", Static)
+        empty.set_class(not len(self.shown), "-on")
+        empty.update(self.empty_text() if not len(self.shown) else "")
+
+    def empty_text(self) -> str:
+        if self.query_text:
+            return (f"No customer in this list matches “{escape(self.query_text)}” "
+                    "([b]/[/] to change the search).")
+        return (f"No customers in this list for "
+                f"{escape(periods.label(self.period, self.index.g))}.")
 
     def cell(self, col: str, value) -> RichText | str:
         if value is None:
@@ -176,17 +193,32 @@ class DrilldownScreen(Screen):
             return RichText(f"{value} d", justify="right")
         return RichText(safe.text(value), justify="right" if col == "orders" else "left")
 
+    def shown_totals(self) -> dict:
+        """Drill.totals() of the rows the search keeps (the whole list without a search)."""
+        t = self.drill.totals()
+        if not self.query_text:
+            return t
+        rows = self.drill.rows(take=self.shown)
+        neg = self.drill.group == "refunded"  # its sums: the negative amounts only
+        out = {k: sum(min(r[k], 0) if neg else r[k] for r in rows) for k in t
+               if k not in ("customers", "change")}
+        out["change"] = out["current"] - out["previous"]
+        return out | {"customers": len(rows)}
+
     def totals_text(self) -> str:
         d, cur, loc = self.drill, self.currency, self.locale
-        t = d.totals()
-        parts = [f"[b]Total[/] {t['customers']:,} customers",
-                 f"previous {money(t['previous'], cur, loc)}",
-                 f"current {money(t['current'], cur, loc)}",
-                 f"change {signed_money(t['change'], cur, loc)}"]
+        t, whole = self.shown_totals(), d.totals()["customers"]
+        n = f"{t['customers']:,} of {whole:,}" if self.query_text else f"{whole:,}"
+        parts = [f"[b]Total[/] {n} customer{'s' if whole != 1 else ''}"]
+        if d.group != "at-risk":  # silent customers: their periods tell nothing
+            parts += [f"previous {money(t['previous'], cur, loc)}",
+                      f"current {money(t['current'], cur, loc)}",
+                      f"change {signed_money(t['change'], cur, loc)}"]
         if "value_at_stake" in t:
             parts.append(f"[b]value at stake {money(t['value_at_stake'], cur, loc)} per "
                          f"{d.g}[/]")
         lines = ["  ·  ".join(parts)]
+        t = d.totals()  # the checks against the main screen: the whole list
         checks = []
         for key, field in FIGURE_OF.get(d.group, ()):
             want = self.figures.get(field)
@@ -211,7 +243,8 @@ class DrilldownScreen(Screen):
                          f"> {rule.k:g} × own median gap between purchases{gap}[/]")
         n, shown = len(self.shown), min(len(self.shown), ROW_LIMIT)
         if self.query_text:
-            lines.append(f"[b]{n:,}[/] match “{escape(self.query_text)}”")
+            lines.append(f"[b]{n:,}[/] match “{escape(self.query_text)}” (totals above: "
+                         "the matches)")
         if shown < n:
             lines.append(f"[dim]showing the first {shown:,} of {n:,}; `kpi-tui customers` "
                          f"prints the whole list[/]")

@@ -1,0 +1,27 @@
+"""`monitor --read-only` (what `kpi-tui serve` runs): the theme cannot be changed, by action or
+by the command palette; looking around (quarters) still works."""
+
+from __future__ import annotations
+
+import pytest
+
+from kpi_tui.settings import Settings
+from kpi_tui.ui.app import KpiApp
+from kpi_tui.ui.readonly import ReadOnly
+
+
+@pytest.mark.parametrize("read_only", [True, False])
+async def test_read_only_refuses_the_theme(tmp_path, monkeypatch, read_only):
+    monkeypatch.setattr(ReadOnly, "read_only", read_only)
+    app = KpiApp(tmp_path, Settings(), watch=False)  # an empty folder
+    async with app.run_test(size=(100, 30)) as pilot:
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert ("Theme" in titles) is not read_only
+        assert "Show by quarter" in titles
+        theme = app.theme
+        assert await app.run_action("change_theme") is not read_only
+        await pilot.pause()
+        assert (type(app.screen).__name__ == "CommandPalette") is not read_only
+        assert app.theme == theme
+        await pilot.press("escape", "q")
+        assert app.g == "quarter"  # a view, not a setting: allowed
