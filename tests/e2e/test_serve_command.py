@@ -161,3 +161,12 @@ def test_a_taken_port_is_one_line(tmp_path):
                                str(port)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr == f"kpi-tui: cannot listen on 127.0.0.1:{port}: Address already in use\n"
+
+
+def test_settings_are_checked_before_serving(tmp_path):
+    (tmp_path / "kpi-tui.toml").write_text('margin = "lots"\n')
+    done = subprocess.run([sys.executable, "-m", "kpi_tui", "serve", str(tmp_path), "--port",
+                           "1"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith("kpi-tui: ") and "margin" in done.stderr
+    assert done.stderr.count("\n") == 1

@@ -10,6 +10,7 @@ URL carries it (`?token=`), a cookie keeps it for the page's websocket; anything
 
 from __future__ import annotations
 
+import copy
 import hmac
 import ipaddress
 import os
@@ -71,9 +72,7 @@ def page_url(host: str, port: int, token: str | None) -> str:
 
 
 def cmd_serve(args) -> int:
-    if not isinstance(args.dir, str) and not Path(args.dir).is_dir():
-        raise ConfigError(f"{args.dir}: no such folder (give the folder holding your sales "
-                          "exports, or a database URL)")
+    check_source(args)
     try:
         from kpi_tui.cli.web import MonitorServer
     except ImportError as e:
@@ -92,6 +91,17 @@ def cmd_serve(args) -> int:
         why = os.strerror(e.errno) if e.errno else str(e)
         raise ConfigError(f"cannot listen on {args.host}:{args.port}: {why}") from None
     return 0
+
+
+def check_source(args) -> None:
+    """What each tab would stop on, said once here: the settings, a missing folder."""
+    from kpi_tui.cli.parser import settings
+
+    resolved = copy.copy(args)  # the tabs resolve [source] themselves (no URL in `ps`)
+    settings(resolved)
+    if not isinstance(resolved.dir, str) and not Path(resolved.dir).is_dir():
+        raise ConfigError(f"{resolved.dir}: no such folder (give the folder holding your sales "
+                          "exports, or a database URL)")
 
 
 def check_token(expected: str | None, given: str | None) -> bool:
