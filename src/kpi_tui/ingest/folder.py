@@ -147,7 +147,7 @@ def parse_file(path: Path, settings: Settings) -> tuple[pa.Table, FileReport, pa
         try:
             norm = normalize(raw, settings)
         except UnusableFile as e:
-            errors.append(str(e))
+            errors.append(e)
             continue
         tables.append(norm.table.cast(TXN_SCHEMA))
         if norm.dropped_ids is not None:
@@ -163,9 +163,9 @@ def parse_file(path: Path, settings: Settings) -> tuple[pa.Table, FileReport, pa
     for raw in raws:
         report.notes.extend(getattr(raw, "notes", []))
     if not tables:
-        raise UnusableFile(errors[0] if errors else f"{path.name}: no table found in the file")
+        raise errors[0] if errors else UnusableFile(f"{path.name}: no table found in the file")
     if errors:
-        report.notes.extend(errors)
+        report.notes.extend(map(str, errors))
     table = pa.concat_tables(tables).unify_dictionaries() if len(tables) > 1 else tables[0]
     report.layout = ", ".join(dict.fromkeys(layouts))
     report.mapping = mappings
@@ -217,7 +217,8 @@ def _load_file(path: Path, settings: Settings, cache: ParseCache | None):
         try:
             table, report, other_ids = parse_file(path, settings)
         except UnusableFile as e:
-            return None, FileReport(path=path, size=st.st_size, mtime=st.st_mtime, error=str(e))
+            return None, FileReport(path=path, size=st.st_size, mtime=st.st_mtime, error=str(e),
+                                    headers=e.headers, guess=e.guess)
         except (OSError, MemoryError) as e:
             msg = getattr(e, "strerror", None) or type(e).__name__
             return None, FileReport(path=path, size=st.st_size, mtime=st.st_mtime,

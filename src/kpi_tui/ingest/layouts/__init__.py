@@ -43,7 +43,13 @@ def normalize(raw, settings: Settings | None = None) -> Normalized:
         return generic.normalize_mapped(raw, settings)
     mod = _best(Columns(raw.table))
     if mod is None:
-        if settings.mapping is not None:
-            return generic.normalize_mapped(raw, settings)  # says which named column is missing
-        return generic.normalize(raw, settings)  # says what is missing
+        try:
+            if settings.mapping is not None:
+                return generic.normalize_mapped(raw, settings)  # says which named column is missing
+            return generic.normalize(raw, settings)  # says what is missing
+        except UnusableFile as e:  # with the file's own headers and a [mapping] to paste
+            from kpi_tui.ingest.guess import guess
+
+            e.headers, e.guess = [str(h) for h in raw.table.column_names], guess(raw.table)
+            raise
     return mod.normalize(raw, settings)
