@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from kpi_tui import safe
-from kpi_tui.ingest import plausible
+from kpi_tui.ingest import advice, plausible
 from kpi_tui.ingest.cache import ParseCache
 from kpi_tui.ingest.currency import (convert_rows, count_currencies, left_out_warnings,
                                      pick_currency)
@@ -296,7 +296,7 @@ def assemble_parts(root: Path, parts: list[Part], reports: list[FileReport], set
     applied = rules.apply([p.key for p in parts], [p.scope for p in parts], selections, settings)
     rules.add_notes(reports, applied)
     warnings += left_out_warnings(left_total, currency)
-    warnings += plausible.warnings(reports)
+    warnings += advice.warnings(reports, {p.key: t for p, t in zip(parts, tables)})
     reports.sort(key=lambda r: str(r.path))
     pa.default_memory_pool().release_unused()
     ds = Dataset(root, currency, reports, warnings, selections=selections)

@@ -35,7 +35,7 @@ def _words(header: str) -> list[str]:
     return [key(w) for w in re.split(r"[^\w]+", str(header)) if key(w)]
 
 
-def _by_header(header: str, field: str) -> int:
+def by_header(header: str, field: str) -> int:
     """How strongly a header hints at `field` (0: not at all; earlier hint words score more)."""
     hints = HINTS[field].split()
     words = _words(header)
@@ -91,7 +91,7 @@ def guess(table: pa.Table) -> dict[str, str]:
             cands = [n for n in free if field in kinds[n]]
         else:  # names and ids look like anything: the header decides
             cands = [n for n in free if not kinds[n] & {"date", "email"}]
-        scored = [(_by_header(n, field), i if field == "amount" else -i, n)  # a total: the last
+        scored = [(by_header(n, field), i if field == "amount" else -i, n)  # a total: the last
                   for i, n in enumerate(cands)]
         scored = [s for s in scored if s[0] > 0 or field in ("email", "date", "amount", "currency")]
         if scored:

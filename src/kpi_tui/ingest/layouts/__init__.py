@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kpi_tui.ingest.layouts import (etsy, generic, lineitems, paypal, paypal_short, shopify, square, stripe,
                                     woocommerce)
-from kpi_tui.ingest.layouts.common import Columns
+from kpi_tui.ingest.layouts.common import Columns, customer_only
 from kpi_tui.ingest.schema import Normalized, UnusableFile
 from kpi_tui.settings import Settings
 
@@ -25,7 +25,7 @@ def _best(cols: Columns):
 
 def _mapping_applies(raw, settings: Settings) -> bool:
     m = settings.mapping
-    if m is None:
+    if m is None or customer_only(m):  # only the customer: set on top of the layout
         return False
     named = [v for k, v in vars(m).items() if k not in ("date_format", "decimal") and v]
     return bool(named) and all(v in raw.table.column_names for v in named)
