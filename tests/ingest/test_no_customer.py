@@ -25,7 +25,7 @@ def test_no_customer_is_said_with_what_to_set(tmp_path, capsys):
     assert main(["check", str(tmp_path), "--no-cache"]) == 0
     out, err = capsys.readouterr()
     assert f"    note:     {NOTE}\n" in out
-    warning = f"square.csv: 4 rows with {NOTE}"
+    warning = f"square.csv (4 rows): {NOTE}"
     assert out.endswith(f"warning: {warning}\n") and err == f"kpi-tui: warning: {warning}\n"
     assert main(["report", str(tmp_path), "--format", "json", "--no-cache"]) == 0
     out, err = capsys.readouterr()
@@ -46,6 +46,16 @@ def test_the_suggested_mapping_counts_customers(tmp_path, capsys):
     main(["check", str(tmp_path), "--no-cache"])
     out = capsys.readouterr().out
     assert "customer ← Customer Name ([mapping]), date ← Date," in out and "note:" not in out
+
+
+def test_a_full_mapping_without_customer_is_told_to_add_one(tmp_path, capsys):
+    (tmp_path / "k.csv").write_text("Tag,Summe,Name\n2026-01-03,5,Ann\n")
+    (tmp_path / "kpi-tui.toml").write_text('[mapping]\ndate = "Tag"\namount = "Summe"\n')
+    main(["check", str(tmp_path), "--no-cache"])
+    assert capsys.readouterr().err == (
+        "kpi-tui: warning: k.csv (1 row): no customer id or e-mail in any row: its rows count as "
+        "unattributed revenue, not as customers. To count customers by a name or phone column, add "
+        'to the [mapping] of kpi-tui.toml: customer = "Name"\n')
 
 
 def test_mapping_a_phone_keeps_the_e_mail_where_there_is_one(tmp_path, capsys):

@@ -36,7 +36,7 @@ def no_customer(reports: list) -> list[str]:
         note = next((n for n in r.notes if n.startswith(NO_CUSTOMER)), None)
         if note and r.usable and r.rows_kept:
             rows = "1 row" if r.rows_kept == 1 else f"{r.rows_kept:,} rows"
-            out.append(f"{_name(r)}: {rows} with {note}")
+            out.append(f"{_name(r)} ({rows}): {note}")
     return out
 
 

@@ -330,8 +330,10 @@ class Builder:
                   if h not in used and str(h).strip()]
         best = max((s for s in scored if s[0] > 0), default=None)
         col = json.dumps(best[2], ensure_ascii=False) if best else '"<a name or phone column>"'
+        put = (f"add to the [mapping] of kpi-tui.toml: customer = {col}" if self.layout == "mapping"
+               else f"put in kpi-tui.toml: mapping = {{ customer = {col} }}")
         self.notes.append(f"{NO_CUSTOMER}: its rows count as unattributed revenue, not as customers. To count "
-                          f"customers by a name or phone column, put in kpi-tui.toml: mapping = {{ customer = {col} }}")
+                          f"customers by a name or phone column, {put}")
 
     # -- result
     def finish(self, customer, date, amount, currency=None, txn_id=None) -> Normalized:
