@@ -53,6 +53,16 @@ def test_guess_a_name_or_phone_as_customer_and_quotes_in_headers(tmp_path, capsy
             in out)
 
 
+def test_ten_thousand_columns(tmp_path, capsys):
+    n = 10_000
+    rows = [",".join(f"h{i}" for i in range(n))] + [",".join(str(i + r) for i in range(n)) for r in (1, 2)]
+    (tmp_path / "wide.csv").write_text("\n".join(rows) + "\n")
+    main(["check", str(tmp_path), "--no-cache"])
+    out = capsys.readouterr().out
+    assert "    headers:  h0, h1, h2, " in out and ", h39, … (9,960 more)\n" in out
+    assert '      amount = "h99"\n      date = ""  # none guessed: the date column\n' in out
+
+
 def test_no_hint_for_files_that_are_not_tables(tmp_path, capsys):
     (tmp_path / "empty.csv").write_text("Kunde;Tag\n")
     main(["check", str(tmp_path), "--no-cache"])

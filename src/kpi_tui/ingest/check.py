@@ -38,11 +38,15 @@ def check_text(ds: Dataset) -> str:
     return "\n".join(out + summary) + "\n"
 
 
+SHOWN = 40  # headers listed
+
+
 def unrecognised(f: FileReport) -> str:
     """A file whose columns were not recognised: its headers, and a [mapping] block to paste."""
     if not f.headers:
         return ""
-    lines = ["    headers:  " + ", ".join(safe.text(h) for h in f.headers),
+    more = f", … ({len(f.headers) - SHOWN:,} more)" if len(f.headers) > SHOWN else ""
+    lines = ["    headers:  " + ", ".join(safe.text(h) for h in f.headers[:SHOWN]) + more,
              "    to read it, put this in kpi-tui.toml (one [mapping] a folder; check the guesses):"]
     lines += ["      " + line for line in mapping_block(f.guess)]
     return "\n".join(lines) + "\n"

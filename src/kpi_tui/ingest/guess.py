@@ -15,6 +15,7 @@ from kpi_tui.ingest.layouts.generic import find_fields
 from kpi_tui.ingest.parse import parse_amounts, parse_dates
 
 SAMPLE = 200  # values looked at per column
+COLUMNS = 100  # columns looked at (a file of 10,000 columns is not guessed column by column)
 # words of a header that hint at a key (matched on key() of each word), most telling first
 HINTS = {
     "email": "email mail courriel correo",
@@ -77,7 +78,7 @@ def _kinds(table: pa.Table, name: str) -> set[str]:
 
 def guess(table: pa.Table) -> dict[str, str]:
     """[mapping] key -> the file's column most likely to hold it (keys not guessed left out)."""
-    names = [n for n in dict.fromkeys(table.column_names) if str(n).strip()]
+    names = [n for n in dict.fromkeys(table.column_names[:COLUMNS]) if str(n).strip()]
     exact = {k: v for k, v in find_fields(Columns(table)).items() if v}
     kinds = {n: _kinds(table, n) for n in names}
     out: dict[str, str] = {}
@@ -108,6 +109,7 @@ def _toml(value: str) -> str:
 def mapping_block(guessed: dict[str, str]) -> list[str]:
     """The lines of a [mapping] block to paste, with a comment on what else can be named."""
     lines = ["[mapping]"] + [f"{k} = {_toml(v)}" for k, v in guessed.items()]
+    lines += [f'{k} = ""  # none guessed: the {k} column' for k in ("date", "amount") if k not in guessed]
     rest = [k for k in ("customer", "email", "order_id", "currency", "status") if k not in guessed]
     if rest:
         lines.append("# can also name: " + ", ".join(rest) + ", date_format, decimal")
