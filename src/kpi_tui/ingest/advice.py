@@ -65,9 +65,9 @@ def _shared(a: np.ndarray, b: np.ndarray) -> int:
 def _emails(tables: list[pa.Table]) -> set:
     out = set()
     for t in tables:
-        e = t.column("email")
-        if e.null_count < len(e):
-            out.update(pc.unique(pc.drop_null(e.combine_chunks().dictionary_decode())).to_pylist())
+        for c in t.column("email").chunks:  # each chunk its own dictionary
+            if c.null_count < len(c):
+                out.update(pc.unique(pc.drop_null(c.dictionary_decode())).to_pylist())
     return out
 
 
