@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kpi_tui.ingest import plausible, rules
+from kpi_tui.ingest import advice, rules
 from kpi_tui.ingest.currency import convert, count_currencies, left_out_warnings, pick_currency
 from kpi_tui.ingest.dedupe import Part
 from kpi_tui.ingest.folder import Dataset, Selection, add_drops, assemble_parts
@@ -100,7 +100,7 @@ class Assembler:
             merged = merge_sums(ps, recoded, ledger.customers, g)
             if merged is not None:
                 sums[g] = merged
-        warnings = left_out_warnings(left_out, last.currency) + plausible.warnings(reports)
+        warnings = left_out_warnings(left_out, last.currency) + advice.warnings(reports, out)
         reports.sort(key=lambda r: str(r.path))
         ds = Dataset(self.root, last.currency, reports, warnings, rows=rows)
         self.last = Last(out, counts, left_out, last.currency, rows, ledger, index, applied, sums)

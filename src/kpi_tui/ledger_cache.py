@@ -103,7 +103,8 @@ def _load(root: Path, meta: dict, d: Path) -> tuple[Dataset, Ledger]:
     ledger = Ledger(np.asarray(arrays["customer"]), np.asarray(arrays["day"]),
                     np.asarray(arrays["micros"]),
                     names.to_numpy(zero_copy_only=False).astype(object),
-                    meta["unattributed_micros"], meta["first_day"], meta["last_day"])
+                    meta["unattributed_micros"], meta["first_day"], meta["last_day"],
+                    meta["scale"])
     return ds, ledger
 
 
@@ -128,7 +129,7 @@ def _put(d: Path, ds: Dataset, ledger: Ledger) -> None:
             reports.append(x)
         meta = {"currency": ds.currency, "warnings": ds.warnings, "rows": ds.rows,
                 "reports": reports, "unattributed_micros": ledger.unattributed_micros,
-                "first_day": ledger.first_day, "last_day": ledger.last_day}
+                "first_day": ledger.first_day, "last_day": ledger.last_day, "scale": ledger.scale}
         meta["sums"] = {f.name: commit(f, f) for f in sorted(tmp.iterdir())}  # fsync each
         write_json(tmp / "meta.json", meta)
         os.replace(tmp, d)

@@ -23,7 +23,7 @@ from kpi_tui.ingest.folder import Dataset, load_folder
 from kpi_tui.metrics.cohorts import Cohorts, cohorts
 from kpi_tui.metrics.customers import AtRiskTotals, CustomerIndex, at_risk_totals, build_index
 from kpi_tui.metrics.figures import as_of_day, figures_from_sums, window_figures
-from kpi_tui.metrics.ledger import MICROS, Ledger, PeriodSums, period_sums
+from kpi_tui.metrics.ledger import Ledger, PeriodSums, period_sums
 from kpi_tui.metrics.periods import GRANULARITIES, from_day
 from kpi_tui.metrics.report import report_dict
 from kpi_tui.settings import ConfigError, Settings
@@ -57,7 +57,7 @@ class Snapshot:
 
     @property
     def unattributed_revenue(self) -> float:
-        return self.ledger.unattributed_micros / MICROS
+        return self.ledger.unattributed_micros / self.ledger.scale
 
     @property
     def newest_file_mtime(self) -> float | None:

@@ -7,6 +7,7 @@ kpi_tui.session and hands the snapshot to a printer, the screen or the watcher.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 from kpi_tui import safe
@@ -23,7 +24,41 @@ HANDLERS = {
 }  # fmt: skip
 
 
+# commands that print and end: run as the program, they leave without the interpreter's teardown
+PRINTERS = ("report", "check", "customers", "cohorts")
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run a command; `argv` None: the program's own (then a printing command exits here)."""
+    code = _main(argv)
+    if argv is None and _ends(sys.argv[1:]):
+        leave(code)
+    return code
+
+
+def _ends(argv: list[str]) -> bool:
+    """A printing command, or `watch --once` (cron's): a run that ends by itself."""
+    cmd = next((a for a in argv if not a.startswith("-")), None)
+    return cmd in PRINTERS or (cmd == "watch" and "--once" in argv)
+
+
+def leave(code: int) -> None:
+    """Flush and exit at once (os._exit), without the interpreter's finalisation (issue 10).
+    pyarrow's threaded CSV reader can drop its last reference on a pool thread just after
+    read_csv returned; that frees our Python invalid-row handler, which takes the GIL; during
+    finalisation taking the GIL ends the thread (pthread_exit), whose unwinding through C++
+    aborts: "terminate called without an active exception", exit 134, after the output was
+    printed, about once in a hundred runs of `check` on a header-only file (seen in a core
+    dump). Nothing of a command that ends needs the finalisation."""
+    for f in (sys.stdout, sys.stderr):
+        try:
+            f.flush()
+        except (OSError, ValueError):  # a closed pipe: the output is gone anyway
+            pass
+    os._exit(code)
+
+
+def _main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
         argv.insert(0, "monitor")

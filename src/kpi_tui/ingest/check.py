@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from kpi_tui import safe
 from kpi_tui.ingest.folder import Dataset
+from kpi_tui.ingest.guess import mapping_block
+from kpi_tui.ingest.schema import FileReport
 
 
 def check_text(ds: Dataset) -> str:
@@ -12,7 +14,7 @@ def check_text(ds: Dataset) -> str:
     for f in ds.files:
         name = t(f.path.relative_to(ds.root) if f.path.is_relative_to(ds.root) else f.path)
         if not f.usable:
-            out.append(f"✗ {name}\n    {t(f.error)}\n")
+            out.append(f"✗ {name}\n    {t(f.error)}\n" + unrecognised(f))
             continue
         lines = [f"✓ {name}", f"    layout:   {t(f.layout)}"]
         if f.mapping:
@@ -34,3 +36,17 @@ def check_text(ds: Dataset) -> str:
                f"reporting currency: {t(ds.currency or 'none given')}"]
     summary += [f"warning: {t(w)}" for w in ds.warnings]
     return "\n".join(out + summary) + "\n"
+
+
+SHOWN = 40  # headers listed
+
+
+def unrecognised(f: FileReport) -> str:
+    """A file whose columns were not recognised: its headers, and a [mapping] block to paste."""
+    if not f.headers:
+        return ""
+    more = f", … ({len(f.headers) - SHOWN:,} more)" if len(f.headers) > SHOWN else ""
+    lines = ["    headers:  " + ", ".join(safe.text(h) for h in f.headers[:SHOWN]) + more,
+             "    to read it, put this in kpi-tui.toml (one [mapping] a folder; check the guesses):"]
+    lines += ["      " + line for line in mapping_block(f.guess)]
+    return "\n".join(lines) + "\n"

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from kpi_tui import safe
-from kpi_tui.ingest import plausible
+from kpi_tui.ingest import advice, plausible
 from kpi_tui.ingest.cache import ParseCache
 from kpi_tui.ingest.currency import (convert_rows, count_currencies, left_out_warnings,
                                      pick_currency)
@@ -150,7 +150,7 @@ def parse_file(path: Path, settings: Settings) -> tuple[pa.Table, FileReport, pa
         try:
             norm = normalize(raw, settings)
         except UnusableFile as e:
-            errors.append(str(e))
+            errors.append(e)
             continue
         tables.append(norm.table.cast(TXN_SCHEMA))
         if norm.dropped_ids is not None:
@@ -166,9 +166,9 @@ def parse_file(path: Path, settings: Settings) -> tuple[pa.Table, FileReport, pa
     for raw in raws:
         report.notes.extend(getattr(raw, "notes", []))
     if not tables:
-        raise UnusableFile(errors[0] if errors else f"{path.name}: no table found in the file")
+        raise errors[0] if errors else UnusableFile(f"{path.name}: no table found in the file")
     if errors:
-        report.notes.extend(errors)
+        report.notes.extend(map(str, errors))
     table = pa.concat_tables(tables).unify_dictionaries() if len(tables) > 1 else tables[0]
     report.layout = ", ".join(dict.fromkeys(layouts))
     report.mapping = mappings
@@ -220,7 +220,8 @@ def _load_file(path: Path, settings: Settings, cache: ParseCache | None):
         try:
             table, report, other_ids = parse_file(path, settings)
         except UnusableFile as e:
-            return None, FileReport(path=path, size=st.st_size, mtime=st.st_mtime, error=str(e))
+            return None, FileReport(path=path, size=st.st_size, mtime=st.st_mtime, error=str(e),
+                                    headers=e.headers, guess=e.guess)
         except (OSError, MemoryError) as e:
             msg = getattr(e, "strerror", None) or type(e).__name__
             return None, FileReport(path=path, size=st.st_size, mtime=st.st_mtime,
@@ -298,7 +299,7 @@ def assemble_parts(root: Path, parts: list[Part], reports: list[FileReport], set
     applied = rules.apply([p.key for p in parts], [p.scope for p in parts], selections, settings)
     rules.add_notes(reports, applied)
     warnings += left_out_warnings(left_total, currency)
-    warnings += plausible.warnings(reports)
+    warnings += advice.warnings(reports, {p.key: t for p, t in zip(parts, tables)})
     reports.sort(key=lambda r: str(r.path))
     pa.default_memory_pool().release_unused()
     ds = Dataset(root, currency, reports, warnings, selections=selections)

@@ -67,6 +67,8 @@ class FileReport:
     currencies: list[str] = field(default_factory=list)
     error: str | None = None  # one clear sentence when the file cannot be used
     notes: list[str] = field(default_factory=list)
+    headers: list[str] = field(default_factory=list)  # an unusable file's own columns
+    guess: dict[str, str] = field(default_factory=dict)  # ...and the [mapping] they likely are
 
     @property
     def usable(self) -> bool:
@@ -74,4 +76,8 @@ class FileReport:
 
 
 class UnusableFile(Exception):
-    """A file that cannot be used; the message is one clear sentence for the user."""
+    """A file that cannot be used; the message is one clear sentence for the user. `headers`
+    and `guess`: when its columns were not recognised, what they are and likely mean."""
+
+    headers: list[str] = []
+    guess: dict[str, str] = {}

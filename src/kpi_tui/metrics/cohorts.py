@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kpi_tui.metrics import periods
-from kpi_tui.metrics.ledger import MICROS, NO_PURCHASE, PeriodSums
+from kpi_tui.metrics.ledger import MICROS, NO_PURCHASE, PeriodSums, exact_sums
 
 
 @dataclass
@@ -28,6 +28,7 @@ class Cohorts:
     active: np.ndarray  # [cohort, offset] active customers (int64), -1 past the last period
     value: np.ndarray  # [cohort, offset] cumulative net micros of the cohort, nan past the end
     complete_until: int | None  # last complete period index (None: none)
+    scale: int = MICROS  # units of `value` per currency unit
 
     def __len__(self) -> int:
         return len(self.size)
@@ -40,7 +41,7 @@ class Cohorts:
     def per_customer(self) -> np.ndarray:
         """Cumulative value per customer in units (nan past the end or for an empty cohort)."""
         with np.errstate(invalid="ignore", divide="ignore"):
-            return self.value / self.size[:, None] / MICROS
+            return self.value / self.size[:, None] / self.scale
 
     def complete(self, period: int) -> bool:
         return self.complete_until is not None and period <= self.complete_until
@@ -103,7 +104,7 @@ def cohorts(ps: PeriodSums | None, g: str, d: int | None) -> Cohorts | None:
     off = ps.period[ok] - cohort[ok]
     key = row * n + off
     active = np.bincount(key[ps.v[ok] > 0], minlength=n * n).reshape(n, n).astype(np.int64)
-    value = np.rint(np.bincount(key, weights=ps.v[ok], minlength=n * n)).reshape(n, n)
+    value = exact_sums(key, ps.v[ok], n * n).reshape(n, n).astype(np.float64)
     value = np.cumsum(value, axis=1)
     past = np.arange(n)[:, None] + np.arange(n)[None, :] >= n  # beyond the last period
     active[past] = -1
@@ -112,4 +113,4 @@ def cohorts(ps: PeriodSums | None, g: str, d: int | None) -> Cohorts | None:
     if d is not None:
         p = periods.period_of(d, g)
         last_complete = p if periods.end_day(p, g) <= d else p - 1
-    return Cohorts(g, ps.first, size, active, value, last_complete)
+    return Cohorts(g, ps.first, size, active, value, last_complete, ps.scale)

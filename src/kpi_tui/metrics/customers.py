@@ -172,8 +172,9 @@ def at_risk_totals(index: CustomerIndex) -> AtRiskTotals | None:
     d, g = index.d, index.g
     since = periods.end_day(periods.period_of(d, g) - 1, g)
     b = index.assessment(since)
-    return AtRiskTotals(g, periods.from_day(d), int(a.at_risk.sum()), a.stake() / MICROS,
-                        periods.from_day(since), int(b.at_risk.sum()), b.stake() / MICROS)
+    u = index.ledger.scale
+    return AtRiskTotals(g, periods.from_day(d), int(a.at_risk.sum()), a.stake() / u,
+                        periods.from_day(since), int(b.at_risk.sum()), b.stake() / u)
 
 
 def build_index(ledger: Ledger, g: str, as_of: dt.date | None = None,
@@ -217,6 +218,7 @@ class Drill:
     names: np.ndarray
     extra: dict[str, np.ndarray] = field(default_factory=dict)  # at-risk columns
     as_of: int | None = None
+    scale: int = MICROS  # units of the money columns per currency unit
 
     def __len__(self) -> int:
         return len(self.code)
@@ -236,14 +238,15 @@ class Drill:
 
     def totals(self) -> dict:
         """Sums in units: customers, previous, current, change (and value at stake)."""
-        out = {"customers": len(self), "previous": _units(self.previous.sum()),
-               "current": _units(self.current.sum()), "change": _units(self.change.sum())}
+        u = self.scale
+        out = {"customers": len(self), "previous": _units(self.previous.sum(), u),
+               "current": _units(self.current.sum(), u), "change": _units(self.change.sum(), u)}
         if self.group == "refunded":
-            out["previous"] = _units(np.minimum(self.previous, 0).sum())
-            out["current"] = _units(np.minimum(self.current, 0).sum())
+            out["previous"] = _units(np.minimum(self.previous, 0).sum(), u)
+            out["current"] = _units(np.minimum(self.current, 0).sum(), u)
             out["change"] = out["current"] - out["previous"]
         if "value_at_stake" in self.extra:
-            out["value_at_stake"] = float(self.extra["value_at_stake"].sum()) / MICROS
+            out["value_at_stake"] = float(self.extra["value_at_stake"].sum()) / u
         return out
 
     def rows(self, limit: int | None = None, take: np.ndarray | None = None) -> list[dict]:
@@ -252,9 +255,9 @@ class Drill:
             else np.asarray(take, np.int64)
         cols = {
             "customer": self.names[t].tolist(),
-            "previous": (self.previous[t] / MICROS).tolist(),
-            "current": (self.current[t] / MICROS).tolist(),
-            "change": ((self.current[t] - self.previous[t]) / MICROS).tolist(),
+            "previous": (self.previous[t] / self.scale).tolist(),
+            "current": (self.current[t] / self.scale).tolist(),
+            "change": ((self.current[t] - self.previous[t]) / self.scale).tolist(),
             "first_purchase": _iso_days(self.first_day[t]),
             "last_purchase": _iso_days(self.last_day[t]),
             "orders": self.orders[t].tolist(),
@@ -263,13 +266,13 @@ class Drill:
             gap = np.round(self.extra["usual_gap"][t], 2)
             cols["days_since"] = self.extra["days_since"][t].tolist()
             cols["usual_gap"] = [None if x != x else x for x in gap.tolist()]
-            cols["value_at_stake"] = (self.extra["value_at_stake"][t] / MICROS).tolist()
+            cols["value_at_stake"] = (self.extra["value_at_stake"][t] / self.scale).tolist()
         keys = tuple(cols)
         return [dict(zip(keys, values)) for values in zip(*cols.values())]
 
 
-def _units(micros) -> float:
-    return int(micros) / MICROS
+def _units(micros, scale: int = MICROS) -> float:
+    return int(micros) / scale
 
 
 def _iso_days(days: np.ndarray) -> list[str | None]:
@@ -357,4 +360,4 @@ def _finish(index: CustomerIndex, p: int, group: str, codes, prev, cur, rank,
     last = index.last_purchase(sc, upto)[back]
     fp = index.fp_day[codes] if len(index.fp_day) else np.zeros(0, np.int64)
     return Drill(group, g, p, codes, np.asarray(prev, np.int64), np.asarray(cur, np.int64), fp,
-                 last, orders, index.ledger.names[codes], extra or {}, index.d)
+                 last, orders, index.ledger.names[codes], extra or {}, index.d, index.ledger.scale)

@@ -76,7 +76,7 @@ def window_pair(ledger: Ledger, a: Window, b: Window, margin: float = 1.0) -> li
     before = np.bincount(ledger.customer[pos & (ledger.day < b0)], minlength=n) > 0
     within = np.bincount(ledger.customer[pos & in_b], minlength=n) > 0
     fp = np.where(within & ~before, 1, NO_PURCHASE)
-    ps = PeriodSums(0, 1, customer, period, v, fp)
+    ps = PeriodSums(0, 1, customer, period, v, fp, scale=ledger.scale)
     return series(ps, margin)
 
 

@@ -1,13 +1,16 @@
 """From transactions to the per-customer, per-period sums that every figure is made of.
 
 `Ledger` holds attributed transactions as integer arrays (amounts in micro-units, so sums are
-exact and do not depend on row order). `PeriodSums` is the narrow input of the metrics: a SQL
+exact and do not depend on row order). A ledger whose amounts add up beyond what int64 holds in
+micro-units (a year of sales in IDR, VND, KRW, IRR) counts in fewer decimals: its `scale` is
+units per currency unit (10**6, else 10**5 ... 1), so that every sum is exact in int64. `PeriodSums` is the narrow input of the metrics: a SQL
 warehouse could compute it itself (GROUP BY customer, period) and skip the ledger.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal
 
 import numpy as np
 import pyarrow as pa
@@ -17,10 +20,59 @@ from kpi_tui.metrics.periods import period_index, period_of
 
 MICROS = 1_000_000
 NO_PURCHASE = np.iinfo(np.int64).max
+# The sum of a ledger's |amounts| in its units stays below LIMIT: then every sum of them (per
+# customer, period, or all) is exact in int64. (Per row, |amount| <= 9 * 10**12 at 10**6.)
+LIMIT = 2 ** 62
 
 
-def to_micros(amount: np.ndarray) -> np.ndarray:
-    return np.rint(np.asarray(amount, dtype=np.float64) * MICROS).astype(np.int64)
+def to_micros(amount: np.ndarray, scale: int = MICROS) -> np.ndarray:
+    """Amounts in units of `scale`. Where amount * scale passes 2**53 (float64 has no unit
+    digit there), the amount's shortest decimal form (what the export wrote: 2500000000000.37)
+    is scaled exactly instead."""
+    a = np.asarray(amount, dtype=np.float64)
+    out = np.rint(a * scale).astype(np.int64)
+    big = np.abs(a) * scale >= 2.0 ** 53
+    if big.any():
+        out[big] = [int((Decimal(repr(x)) * scale).to_integral_value(ROUND_HALF_EVEN))
+                    for x in a[big].tolist()]
+    return out
+
+
+def shrink(units: np.ndarray, d: int) -> np.ndarray:
+    """int64 amounts divided by `d`, rounded half away from zero, in integers (exact)."""
+    q, r = np.divmod(np.abs(units), d)
+    return np.sign(units) * (q + (2 * r >= d))
+
+
+def shrink_int(u: int, d: int) -> int:
+    """shrink() of one Python int."""
+    q, r = divmod(abs(u), d)
+    return (q + (2 * r >= d)) * (1 if u >= 0 else -1)
+
+
+def scale_for(abs_sum: float, scale: int = MICROS) -> int:
+    """The largest of scale, scale/10, ... 1 at which `abs_sum` (in units of `scale`) is below LIMIT."""
+    while scale > 1 and abs_sum >= LIMIT:
+        scale //= 10
+        abs_sum /= 10
+    return scale
+
+
+def abs_sum(micros: np.ndarray) -> float:
+    return float(np.abs(micros).sum(dtype=np.float64)) if len(micros) else 0.0
+
+
+def exact_sums(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """int64 sums of int64 `values` by `index` (0 <= index < n), exact. float64 bincount is
+    exact while every partial sum stays below 2**53; beyond, the values are summed as high and
+    low bits apart (each exact, below 2**27 rows a group), then put together in int64."""
+    if len(values) == 0:
+        return np.zeros(n, np.int64)
+    if abs_sum(values) < 2 ** 52:  # (every partial sum is below it; margin for float's own)
+        return np.rint(np.bincount(index, weights=values, minlength=n)).astype(np.int64)
+    lo = np.bincount(index, weights=values & (2 ** 26 - 1), minlength=n)
+    hi = np.bincount(index, weights=values >> 26, minlength=n)
+    return np.rint(hi).astype(np.int64) * 2 ** 26 + np.rint(lo).astype(np.int64)
 
 
 @dataclass
@@ -32,7 +84,16 @@ class Ledger:
     unattributed_micros: int
     first_day: int | None  # over all transactions, attributed or not
     last_day: int | None
+    scale: int = MICROS  # units of `micros` per currency unit
     _first_purchase: np.ndarray | None = None
+
+    def rescaled(self, scale: int) -> Ledger:
+        """This ledger counted in `scale` (a divisor of its own) units."""
+        if scale == self.scale:
+            return self
+        d = self.scale // scale
+        return Ledger(self.customer, self.day, shrink(self.micros, d), self.names,
+                      shrink_int(self.unattributed_micros, d), self.first_day, self.last_day, scale)
 
     @property
     def customers(self) -> int:
@@ -67,11 +128,19 @@ def ledger_from_batches(batches, rows: int | None = None) -> Ledger:
     micros = np.empty(rows, np.int64)
     segments, dicts = [], []  # per batch: (start, end) in the arrays, its customer dictionary
     unattributed, first, last, n = 0, None, None, 0
+    scale, total = MICROS, 0.0  # total: sum of |amount| so far, in units of scale
     for b in batches:
         if b.num_rows == 0:
             continue
         day = b.column("date").cast(pa.int32()).to_numpy(zero_copy_only=False)
-        mic = to_micros(b.column("amount").to_numpy(zero_copy_only=False))
+        mic = to_micros(b.column("amount").to_numpy(zero_copy_only=False), scale)
+        total += abs_sum(mic)
+        fit = scale_for(total, scale)
+        if fit != scale:  # large sums: fewer decimals, so that every sum stays exact
+            d = scale // fit
+            micros[:n], mic = shrink(micros[:n], d), shrink(mic, d)
+            unattributed, scale = shrink_int(unattributed, d), fit
+            total = abs_sum(micros[:n]) + abs_sum(mic) + abs(unattributed)
         cust = b.column("customer")
         lo, hi = int(day.min()), int(day.max())
         first = lo if first is None else min(first, lo)
@@ -91,7 +160,7 @@ def ledger_from_batches(batches, rows: int | None = None) -> Ledger:
     customer, day_out, micros = customer[:n], day_out[:n], micros[:n]
     if not dicts:
         return Ledger(customer, day_out, micros, np.empty(0, dtype=object), unattributed,
-                      first, last)
+                      first, last, scale)
     # one code per distinct customer across batches
     glob = pc.dictionary_encode(pa.concat_arrays(dicts))
     remap = glob.indices.to_numpy(zero_copy_only=False).astype(np.int32)
@@ -107,6 +176,7 @@ def ledger_from_batches(batches, rows: int | None = None) -> Ledger:
         unattributed_micros=unattributed,
         first_day=first,
         last_day=last,
+        scale=scale,
     )
 
 
@@ -121,6 +191,7 @@ class PeriodSums:
     v: np.ndarray  # int64 micros, net amount of the customer in the period
     first_purchase: np.ndarray  # per customer code: period index of the first purchase
     unattributed_micros: int = 0
+    scale: int = MICROS  # units of `v` per currency unit (the ledger's)
 
 
 def period_sums(ledger: Ledger, g: str) -> PeriodSums | None:
@@ -138,7 +209,8 @@ def period_sums(ledger: Ledger, g: str) -> PeriodSums | None:
     c, q = customer[bought], period[bought]
     head = np.r_[True, c[1:] != c[:-1]] if len(c) else np.zeros(0, bool)
     fp[c[head]] = q[head] + first
-    return PeriodSums(first, last, customer, period + first, v, fp, ledger.unattributed_micros)
+    return PeriodSums(first, last, customer, period + first, v, fp, ledger.unattributed_micros,
+                      ledger.scale)
 
 
 def group_sum(customer: np.ndarray, p: np.ndarray, micros: np.ndarray, n: int,
@@ -155,8 +227,7 @@ def group_sum(customer: np.ndarray, p: np.ndarray, micros: np.ndarray, n: int,
     del key
     inv = enc.indices.to_numpy()
     uniq = enc.dictionary.to_numpy().astype(np.int64)
-    # float64 sums of whole micro-units are exact below 2**53 (9 billion units of money)
-    sums = np.rint(np.bincount(inv, weights=micros, minlength=len(uniq))).astype(np.int64)
+    sums = exact_sums(inv, micros, len(uniq))
     order = np.argsort(uniq)
     uniq, sums = uniq[order], sums[order]
     if not purchases:
@@ -171,7 +242,12 @@ def append_ledger(old: Ledger, new: Ledger,
                   index: dict | None = None) -> tuple[Ledger, dict, Ledger]:
     """`old` followed by `new`, customers matched by name. `index` (name -> code of `old`, as
     returned by an earlier call) saves building it again. Returns the combined ledger, the
-    updated index, and `new` with its customers in the combined ledger's codes."""
+    updated index, and `new` with its customers in the combined ledger's codes. Both are
+    counted in one scale: the coarser of theirs, or coarser still when their sums need it."""
+    old, new = old.rescaled(min(old.scale, new.scale)), new.rescaled(min(old.scale, new.scale))
+    scale = scale_for(abs_sum(old.micros) + abs_sum(new.micros) + abs(old.unattributed_micros)
+                      + abs(new.unattributed_micros), old.scale)
+    old, new = old.rescaled(scale), new.rescaled(scale)
     if index is None:
         index = {n: i for i, n in enumerate(old.names)}
     names = list(old.names) if len(new.names) else None
@@ -192,16 +268,19 @@ def append_ledger(old: Ledger, new: Ledger,
         unattributed_micros=old.unattributed_micros + new.unattributed_micros,
         first_day=min(days) if days else None,
         last_day=max(lasts) if lasts else None,
+        scale=scale,
     )
     recoded = Ledger(remap[new.customer] if len(remap) else new.customer, new.day, new.micros,
-                     ledger.names, new.unattributed_micros, new.first_day, new.last_day)
+                     ledger.names, new.unattributed_micros, new.first_day, new.last_day, scale)
     return ledger, index, recoded
 
 
 def merge_sums(ps: PeriodSums, new: Ledger, remap_customers: int, g: str) -> PeriodSums | None:
     """`ps` with the transactions of `new` added (`new.customer` already in the codes of the
     combined ledger, which has `remap_customers` customers). None when `new` starts before the
-    series does (then sum everything again)."""
+    series does, or is counted in another scale (then sum everything again)."""
+    if new.scale != ps.scale:
+        return None
     if new.first_day is None:
         return ps
     if period_of(new.first_day, g) < ps.first:
@@ -211,7 +290,7 @@ def merge_sums(ps: PeriodSums, new: Ledger, remap_customers: int, g: str) -> Per
     fp[:len(ps.first_purchase)] = ps.first_purchase
     if len(new.customer) == 0:
         return PeriodSums(ps.first, last, ps.customer, ps.period, ps.v, fp,
-                          ps.unattributed_micros + new.unattributed_micros)
+                          ps.unattributed_micros + new.unattributed_micros, ps.scale)
     p = period_index(new.day, g) - ps.first
     c, q, v, bought = group_sum(new.customer, p, new.micros, last - ps.first + 1, purchases=True)
     np.minimum.at(fp, c[bought], q[bought] + ps.first)
@@ -226,4 +305,4 @@ def merge_sums(ps: PeriodSums, new: Ledger, remap_customers: int, g: str) -> Per
     keys = np.insert(old_keys, at[~hit], new_keys[~hit])
     sums = np.insert(sums, at[~hit], v[~hit])
     return PeriodSums(ps.first, last, keys // shift, keys % shift + ps.first, sums, fp,
-                      ps.unattributed_micros + new.unattributed_micros)
+                      ps.unattributed_micros + new.unattributed_micros, ps.scale)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kpi_tui.ingest.layouts import (etsy, generic, lineitems, paypal, paypal_short, shopify, square, stripe,
                                     woocommerce)
-from kpi_tui.ingest.layouts.common import Columns
+from kpi_tui.ingest.layouts.common import Columns, customer_only
 from kpi_tui.ingest.schema import Normalized, UnusableFile
 from kpi_tui.settings import Settings
 
@@ -25,7 +25,7 @@ def _best(cols: Columns):
 
 def _mapping_applies(raw, settings: Settings) -> bool:
     m = settings.mapping
-    if m is None:
+    if m is None or customer_only(m):  # only the customer: set on top of the layout
         return False
     named = [v for k, v in vars(m).items() if k not in ("date_format", "decimal") and v]
     return bool(named) and all(v in raw.table.column_names for v in named)
@@ -43,7 +43,13 @@ def normalize(raw, settings: Settings | None = None) -> Normalized:
         return generic.normalize_mapped(raw, settings)
     mod = _best(Columns(raw.table))
     if mod is None:
-        if settings.mapping is not None:
-            return generic.normalize_mapped(raw, settings)  # says which named column is missing
-        return generic.normalize(raw, settings)  # says what is missing
+        try:
+            if settings.mapping is not None:
+                return generic.normalize_mapped(raw, settings)  # says which named column is missing
+            return generic.normalize(raw, settings)  # says what is missing
+        except UnusableFile as e:  # with the file's own headers and a [mapping] to paste
+            from kpi_tui.ingest.guess import guess
+
+            e.headers, e.guess = [str(h) for h in raw.table.column_names], guess(raw.table)
+            raise
     return mod.normalize(raw, settings)

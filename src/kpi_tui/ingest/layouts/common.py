@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import re
 import unicodedata
 from collections import Counter
@@ -306,11 +307,45 @@ class Builder:
         if stores:
             self.mapping["store"] = f"{name}: {', '.join(stores)}"
 
+    # -- the customer
+    def own_customer(self, customer):
+        """A [mapping] naming only `customer` (a name or phone column, say) sets the customer of
+        every recognised export that has that column; where it is empty, the layout's stays."""
+        m = self.settings.mapping
+        if self.layout == "mapping" or not customer_only(m) or m.customer not in self.cols.index:
+            return customer
+        own = clean_id(self.cols.col(m.customer))
+        before = self.mapping.get("customer", "none")
+        self.mapping["customer"] = f"{m.customer} ([mapping])" + ("" if before.startswith("none")
+                                                                    else f" else {before}")
+        return own if customer is None else pc.coalesce(own, customer)
+
+    def no_customer(self, customer) -> None:
+        """A note when no kept row has a customer: what that means, and what to set (issue 10)."""
+        if not self.keep.any():
+            return
+        if customer is not None and customer.null_count < len(customer):
+            if pc.any(pc.is_valid(customer).filter(pa.array(self.keep))).as_py():
+                return
+        from kpi_tui.ingest.guess import by_header  # (guess reads the layouts)
+
+        used = set(self.mapping.values())
+        scored = [(by_header(h, "customer"), -i, h) for i, h in enumerate(self.table.column_names)
+                  if h not in used and str(h).strip()]
+        best = max((s for s in scored if s[0] > 0), default=None)
+        col = json.dumps(best[2], ensure_ascii=False) if best else '"<a name or phone column>"'
+        put = (f"add to the [mapping] of kpi-tui.toml: customer = {col}" if self.layout == "mapping"
+               else f"put in kpi-tui.toml: mapping = {{ customer = {col} }}")
+        self.notes.append(f"{NO_CUSTOMER}: its rows count as unattributed revenue, not as customers. To count "
+                          f"customers by a name or phone column, {put}")
+
     # -- result
     def finish(self, customer, date, amount, currency=None, txn_id=None) -> Normalized:
         for arr, reason in ((date, "unreadable date"), (amount, "unreadable amount")):
             if arr.null_count:
                 self.drop(np.asarray(pc.is_null(arr).to_numpy(zero_copy_only=False), dtype=bool), reason)
+        customer = self.own_customer(customer)
+        self.no_customer(customer)
         n = self.n
         email = pc.dictionary_encode(self.email) if self.email is not None else null_dictionary(n)
         refunded = None
@@ -368,6 +403,15 @@ class Builder:
 
     def unusable(self, what: str) -> UnusableFile:
         return UnusableFile(f"{self.name}: {what}")
+
+
+NO_CUSTOMER = "no customer id or e-mail in any row"
+
+
+def customer_only(m) -> bool:
+    """A [mapping] that names the customer column and nothing else."""
+    return m is not None and bool(m.customer) and not any(
+        v for k, v in vars(m).items() if k != "customer")
 
 
 def null_dictionary(n: int) -> pa.Array:
