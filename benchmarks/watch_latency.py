@@ -12,6 +12,7 @@ not touched. Then, with the real FolderMonitor (inotify, default debounce):
                -> the snapshot that counts it (includes the 0.1 s quiet period)
   warm restart a new monitor on the same folder with the parse cache filled -> first snapshot
 Targets (issue 4): new export <= 0.5 s on 1M rows, <= 1.5 s on 10M; warm restart <= 3 s on 10M.
+`--files 1 --work /tmp/...`: the history in one big file, generated outside the repository.
 """
 
 from __future__ import annotations
@@ -99,17 +100,19 @@ def main() -> None:
     ap.add_argument("--big", action="store_true", help="10M rows of history")
     ap.add_argument("--export-rows", type=int, default=50_000)
     ap.add_argument("--exports", type=int, default=5, help="new exports to time")
+    ap.add_argument("--files", type=int, default=12, help="files the history is split into")
+    ap.add_argument("--work", type=Path, default=WORK, help="where the history is generated")
     a = ap.parse_args()
     rows = 10_000_000 if a.big else a.rows
 
     import gen_rows
 
-    src = WORK / f"rows-{rows}"
+    src = a.work / (f"rows-{rows}" + (f"-files{a.files}" if a.files != 12 else ""))
     t = time.perf_counter()
-    gen_rows.generate(rows, src)
+    gen_rows.generate(rows, src, files=a.files)
     print(f"history: {rows:,} rows in {src} ({time.perf_counter() - t:.1f} s to make or reuse)")
 
-    tmp = Path(tempfile.mkdtemp(prefix="watch-latency-", dir=WORK))
+    tmp = Path(tempfile.mkdtemp(prefix="watch-latency-", dir=a.work))
     os.environ["XDG_CACHE_HOME"] = str(tmp / "xdg-cache")
     try:
         from kpi_tui.settings import Settings

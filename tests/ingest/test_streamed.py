@@ -136,3 +136,33 @@ def test_parquet_batched_as_whole(tmp_path, monkeypatch):
     assert got is not None and got[0].column("customer").num_chunks > 5
     same(got, ref)
     assert ref[1].drops == {"status failed": 1539}
+
+
+def _body(n, tail=""):
+    return "".join(f"{i},C{i % 70},2026-03-{1 + i % 28:02d},{i % 90}.50,paid{tail}\n"
+                   for i in range(n))
+
+
+@pytest.mark.parametrize("case", ["cp1252 late", "quoted newline late", "title line",
+                                  "ragged rows", "semicolons"])
+def test_odd_files_as_whole(case, tmp_path, monkeypatch):
+    head = "order_id,customer_id,date,amount,status\n"
+    data = (head + _body(6000)).encode()
+    if case == "cp1252 late":
+        data += "9999,Zoë,2026-03-02,1.00,paid\n".encode("cp1252")
+    elif case == "quoted newline late":
+        data += b'9999,"multi\nline",2026-03-02,1.00,paid\n' + _body(300).encode()
+    elif case == "title line":
+        data = b"Orders export\n" + data
+    elif case == "ragged rows":
+        data = (head + _body(3000) + _body(50, ",extra") + _body(3000)).encode()
+    else:
+        data = data.replace(b",", b";").replace(b".50", b",50")
+    path = tmp_path / "odd.csv"
+    path.write_bytes(data)
+    ref = whole(path, Settings(), monkeypatch)
+    monkeypatch.setattr(streamed, "STREAM_OVER", 0)
+    monkeypatch.setattr(streamed, "BLOCK", BLOCK)
+    got = folder.parse_file(path, Settings())
+    same(got, ref)
+    assert got[1].rows_kept == ref[0].num_rows > 6000 - 1

@@ -29,8 +29,8 @@ from kpi_tui.settings import Settings
 
 STREAM_OVER = 64 << 20  # delimited files larger than this are read in batches
 PARQUET_OVER = 16 << 20  # Parquet files (compressed: more rows a byte)
-BLOCK = 16 << 20  # bytes of text a batch (about 300,000 rows of a 50-byte line; Parquet:
-#                   BLOCK / 64 rows a batch, ~260,000)
+BLOCK = 8 << 20  # bytes of text a batch (about 150,000 rows of a 50-byte line; Parquet:
+#                  BLOCK / 64 rows a batch, 131,072)
 ROW_BY_ROW = frozenset({"generic", "mapping"})  # layouts without rules over several rows
 _COUNTED = re.compile(r"^(\d[\d,]*) rows?( .*)$")  # "12 rows with a placeholder...": summed
 _NOTHING_KEPT = "every row was left out"
