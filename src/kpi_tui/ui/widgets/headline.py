@@ -118,8 +118,7 @@ class Headline(Horizontal):
         self._render_kpis()
 
     def _render_kpis(self) -> None:
-        short = self.screen.has_class("-h16")  # the at-risk card: k opens the list
-        rows = [(k, glyphs.shown(self, v)) for k, v in self._base + (() if short else self._risk)]
+        rows = [(k, glyphs.shown(self, v)) for k, v in self._base + self._risk]
         w = max(len(v) for _, v in rows)
         kw = max(len(k) for k, _ in rows) + 1
         text = "\n".join(f"{_label(k):<{kw + len(_label(k)) - len(k)}}[b]{escape(v):>{w}}[/]"
