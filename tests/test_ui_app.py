@@ -396,7 +396,7 @@ async def test_loading_indicator_and_ui_responsive_while_loading(golden):
         gate.set()
         await ready(app, pilot)
         assert app.query_one("#loading").display is False
-        assert "April 2026 · average customer value" in headline(app)  # one line at 30 rows
+        assert "April 2026 · complete\nAverage customer value –" in headline(app)
 
 
 def test_run_monitor_missing_folder(tmp_path, capsys):

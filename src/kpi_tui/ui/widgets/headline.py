@@ -65,9 +65,10 @@ class Headline(Horizontal):
         r = f.row
         acv = r["acv"]
         state = "" if f.trailing else (" · [b]in progress[/]" if not f.complete else " · complete")
-        one_line = self.screen.has_class("-h24") or self.screen.has_class("-h30")
+        one_line = self.screen.has_class("-h24")
         if one_line and not glyphs.on(self):  # a row saved (ASCII: no 3-row digits)
-            state = "" if f.complete or f.trailing else " · [b]in progress[/]"
+            if f.complete and not self.screen.has_class("-w100"):  # "in progress" stays
+                state = ""
             title = f"[b]{escape(f.label)}[/]{state} · average customer value"
         else:
             title = (f"[b]{escape(f.label)}[/]{state}\n"
