@@ -51,9 +51,10 @@ def plain(app, selector: str) -> str:
     else:  # a Rich renderable (tables of the help screen)
         from rich.console import Console
 
-        console = Console(width=200, record=True, file=open(os.devnull, "w"))
-        console.print(getattr(r, "_renderable", r))
-        text = console.export_text()
+        with open(os.devnull, "w") as null:
+            console = Console(width=200, record=True, file=null)
+            console.print(getattr(r, "_renderable", r))
+            text = console.export_text()
     return "\n".join(" ".join(line.split()) for line in text.splitlines())  # spacing aside
 
 
