@@ -51,9 +51,10 @@ def plain(app, selector: str) -> str:
     else:  # a Rich renderable (tables of the help screen)
         from rich.console import Console
 
-        console = Console(width=200, record=True, file=open(os.devnull, "w"))
-        console.print(getattr(r, "_renderable", r))
-        text = console.export_text()
+        with open(os.devnull, "w") as null:
+            console = Console(width=200, record=True, file=null)
+            console.print(getattr(r, "_renderable", r))
+            text = console.export_text()
     return "\n".join(" ".join(line.split()) for line in text.splitlines())  # spacing aside
 
 
@@ -396,7 +397,7 @@ async def test_loading_indicator_and_ui_responsive_while_loading(golden):
         gate.set()
         await ready(app, pilot)
         assert app.query_one("#loading").display is False
-        assert "April 2026 · average customer value" in headline(app)  # one line at 30 rows
+        assert "April 2026 · complete\nAverage customer value –" in headline(app)
 
 
 def test_run_monitor_missing_folder(tmp_path, capsys):

@@ -42,7 +42,7 @@ def test_real_app_in_tmux(tmp_path):
     session = f"kpi-e2e-{uuid.uuid4().hex[:8]}"
     env = f"XDG_CACHE_HOME={tmp_path}/cache XDG_STATE_HOME={tmp_path}/state TERM=xterm-256color"
     tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30",
-         f"env {env} {EXE} {folder}; sleep 5")
+         f"env -u COLUMNS -u LINES {env} {EXE} {folder}; sleep 5")  # not pytest's 80x24
     try:
         screen = wait_for(session, "as of 2026-05-11")
         assert "April 2026 · complete" in screen

@@ -60,3 +60,11 @@ async def test_whole_screen_is_ascii(golden, size):
         text = screen_text(app)
         assert sorted({c for c in text if ord(c) > 127}) == []
         assert "<-" in text and "previous period" in text  # the help, in ASCII
+
+
+def test_ascii_flag():
+    from kpi_tui.cli.parser import parser, settings
+
+    args = parser().parse_args(["monitor", "--ascii", "data"])
+    assert settings(args).ascii is True
+    assert settings(parser().parse_args(["monitor", "data"])).ascii is None  # automatic

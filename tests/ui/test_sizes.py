@@ -25,7 +25,7 @@ async def test_essentials_on_screen(golden, size):
         bars = app.query_one("#bars").render().plain.splitlines()
         assert len(bars) == 5 and bars[0].startswith("Why it moved vs February 2026")
         assert [line.split()[-1] for line in bars[1:]] == ["0.0%", "-25.0%", "+43.8%", "0.0%"]
-        assert plain(app, "#keys").startswith("? help · ctrl+q quit · d w m q y")
+        assert plain(app, "#keys").startswith("? help ctrl+q quit 1-4 who k risk c cohorts")
         status = plain(app, "#status")
         assert status.startswith("as of 2026-05-11 · ")
         assert len(status) <= size[0] - 2 and "…" not in status  # whole parts only

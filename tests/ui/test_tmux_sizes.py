@@ -60,7 +60,8 @@ def test_80x24_every_panel_reachable(tmp_path):
         assert len(lines) == 24
         for text in ("Why it moved", "Customers who left",
                      "Existing customers' spending", "New and returning customers",
-                     "Refunds without purchases", "? help · ctrl+q quit"):
+                     "Refunds without purchases",
+                     "? help  ctrl+q quit  1-4 who  k risk  c cohorts  a alerts  r reload  p pause"):
             assert text in screen, text
         assert lines[-1].startswith(" as of 2026-05-11 · 2 files · ")
         assert "…" not in lines[-1]  # the status line: whole parts only

@@ -415,6 +415,8 @@ class KpiApp(ReadOnly, CustomersNav, App):
         if self.checked is not None:
             late = (now - self.checked).total_seconds() > max(180.0, 3 * (self.poll or 60))
             text = checked_text(self.checked, now)
+            if self.screen.has_class("-w60"):  # the tabs need the room
+                text = text.removeprefix("checked ")
             bits.append(f"[$text-error]{text}[/]" if late else text)
         age = self._data_age(now)
         if age is not None:

@@ -42,7 +42,7 @@ KEYS = (
     Key("2", "drill('spend_effect')", "2", "existing customers' spending", main=False),
     Key("3", "drill('acquisition_effect')", "3", "new and returning customers", main=False),
     Key("4", "drill('other_effect')", "4", "refunds without purchases", main=False),
-    Key("k", "at_risk", "k", "customers at risk of leaving", "k at risk", main=False),
+    Key("k", "at_risk", "k", "customers at risk of leaving", "k risk", main=False),
     Key("c", "cohorts", "c", "cohorts: how each period's new customers keep buying",
         "c cohorts", main=False),
     Key("b", "details", "b", "customers, revenue bridge and recent periods (small screens: "
@@ -77,18 +77,21 @@ def bindings() -> list[Binding]:
                     priority=k.action == "quit") for k in KEYS]
 
 
+# the key bar's order: what a newcomer needs first; the rest as the width allows
+BAR_ORDER = ("help", "quit", "drill", "at_risk", "cohorts", "alerts", "reload", "toggle_pause",
+             "toggle_trailing", "details", "granularity", "move", "next_theme")
+
+
 def key_bar(width: int) -> str:
-    """`ctrl+q quit · ? help · a alerts …`, as many as fit in `width` (quit and help first)."""
-    items = [k for k in KEYS if k.bar]
-    first = [k for k in items if k.action in ("quit", "help")]
-    rest = [k for k in items if k not in first]
+    """`? help  ctrl+q quit  1-4 who …`, as many as fit in `width`, whole."""
+    items = sorted((k for k in KEYS if k.bar),
+                   key=lambda k: BAR_ORDER.index(k.action.split("(")[0]))
     out: list[str] = []
     used = 0
-    for k in first + rest:
-        piece = k.bar
-        extra = len(piece) + (3 if out else 0)
+    for k in items:
+        extra = len(k.bar) + (2 if out else 0)
         if used + extra > width:
             break
-        out.append(piece)
+        out.append(k.bar)
         used += extra
-    return " · ".join(out)
+    return "  ".join(out)

@@ -65,9 +65,10 @@ class Headline(Horizontal):
         r = f.row
         acv = r["acv"]
         state = "" if f.trailing else (" · [b]in progress[/]" if not f.complete else " · complete")
-        one_line = self.screen.has_class("-h24") or self.screen.has_class("-h30")
+        one_line = self.screen.has_class("-h24")
         if one_line and not glyphs.on(self):  # a row saved (ASCII: no 3-row digits)
-            state = "" if f.complete or f.trailing else " · [b]in progress[/]"
+            if f.complete and not self.screen.has_class("-w100"):  # "in progress" stays
+                state = ""
             title = f"[b]{escape(f.label)}[/]{state} · average customer value"
         else:
             title = (f"[b]{escape(f.label)}[/]{state}\n"
@@ -118,8 +119,7 @@ class Headline(Horizontal):
         self._render_kpis()
 
     def _render_kpis(self) -> None:
-        short = self.screen.has_class("-h16")  # the at-risk card: k opens the list
-        rows = [(k, glyphs.shown(self, v)) for k, v in self._base + (() if short else self._risk)]
+        rows = [(k, glyphs.shown(self, v)) for k, v in self._base + self._risk]
         w = max(len(v) for _, v in rows)
         kw = max(len(k) for k, _ in rows) + 1
         text = "\n".join(f"{_label(k):<{kw + len(_label(k)) - len(k)}}[b]{escape(v):>{w}}[/]"

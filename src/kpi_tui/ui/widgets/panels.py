@@ -16,6 +16,16 @@ from kpi_tui.ui.widgets.base import Text
 SHORT_NAMES = tuple(effect_label(k, short=True) for k, _ in EFFECT_NAMES)
 
 
+def sides(effects, width: int) -> tuple[int, int]:
+    """Columns left (decreases) and right (increases) of the axis: all of `width` to the one
+    side used, half each when both are."""
+    neg = any(e < -1e-9 for e in effects)
+    pos = any(e > 1e-9 for e in effects)
+    if neg != pos:
+        return (width, 0) if neg else (0, width)
+    return width // 2, width // 2
+
+
 class EffectBars(Widget):
     """The four effects of METRICS.md as signed horizontal bars, in money and % of before."""
 
@@ -75,15 +85,16 @@ class EffectBars(Widget):
         names = [n for _, n in EFFECT_NAMES] if self.size.width >= 62 else SHORT_NAMES
         name_w = max(len(n) for n in names) + 1
         bar_w = min(40, max(6, self.size.width - name_w - vw - pw - 4))  # values near bars
-        half = bar_w // 2
+        lw, rw = sides(effects, bar_w)  # a side no effect needs is left out
         big = max(abs(e) for e in effects) or 1.0
         mono = getattr(self.app, "no_color", False)  # NO_COLOR: the side of the axis says it
         for i, (name, e, (v, p)) in enumerate(zip(names, effects, vals)):
-            n = round(abs(e) / big * half)
+            room = lw if e < 0 else rw
+            n = round(abs(e) / big * room)
             if abs(e) > 1e-9:
                 n = max(n, 1)
-            left = " " * (half - n) + (block * n if e < 0 else " " * n)
-            right = (block * n if e > 0 else " " * n) + " " * (half - n)
+            left = " " * (lw - n) + (block * n if e < 0 else " " * n) if e < 0 else " " * lw
+            right = (block * n if e > 0 else "") + " " * (rw - (n if e > 0 else 0))
             out.append(f"{name:<{name_w}}", style="reverse" if i == self.selected else "")
             out.append(left, style="" if mono else "red")
             out.append(axis, style="dim")
