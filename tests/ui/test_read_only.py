@@ -20,7 +20,7 @@ async def test_read_only_refuses_the_theme(tmp_path, monkeypatch, read_only):
     async with app.run_test(size=(100, 30)) as pilot:
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert ("Theme" in titles) is not read_only
-        assert "Show by quarter" in titles
+        assert "Show quarters" in titles
         theme = app.theme
         assert await app.run_action("change_theme") is not read_only
         await pilot.pause()
@@ -44,7 +44,7 @@ async def test_the_apps_own_theme_commands_are_hidden_too(tmp_path, monkeypatch)
     app = WithTheme(tmp_path, Settings(), watch=False)
     async with app.run_test(size=(100, 30)):
         titles = [c.title for c in app.get_system_commands(app.screen)]
-        assert "Show by quarter" in titles and "Quit" in titles
+        assert "Show quarters" in titles and "Quit" in titles
         assert not [t for t in titles if "theme" in t.lower()]
         assert app.check_action("cycle_theme", ()) is False
         assert app.check_action("reload", ()) is True

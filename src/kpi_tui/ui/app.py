@@ -345,6 +345,8 @@ class KpiApp(ReadOnly, CustomersNav, App):
         return None if pos is None else period_focus(self.rows, pos, self.g, loc)
 
     def render_all(self) -> None:
+        if self._exit:  # closing: a snapshot or a tick that arrives now has no widgets left
+            return
         self._render_titlebar()
         self._render_banners()
         self._render_status()
@@ -527,7 +529,7 @@ class KpiApp(ReadOnly, CustomersNav, App):
         """The main screen's keys do nothing while a list, the help or the history is open."""
         if action in keys.MAIN_ACTIONS and len(self.screen_stack) > 1:
             return False
-        return True
+        return super().check_action(action, parameters)  # ReadOnly: settings refused
 
     def push_screen(self, screen, *args, **kwargs):
         """A list opened from another list (1-4, k, c) replaces it: one escape goes back."""
