@@ -130,8 +130,11 @@ def _amount(t, f: Fields):
 
 def _strip(x, engine: str):
     r"""x without leading/trailing ' \t\n\r\v\f'. On Spark, Ibis writes that set as '\v\f'
-    escapes that Spark SQL reads as the letters v and f: a regex there (Java's \s, the same set)."""
-    return x.re_replace(r"^\s+|\s+$", "") if engine == "pyspark" else x.strip()
+    escapes that Spark SQL reads as the letters v and f: a regex there (Java's \s, the same set).
+    Trimmed only where the first or last character is a space or below (a trim by a set of
+    characters is slow: 0.23 s per million rows on DuckDB, the test 0.03 s)."""
+    full = x.re_replace(r"^\s+|\s+$", "") if engine == "pyspark" else x.strip()
+    return ibis.ifelse((x.ascii_str() <= 32) | (x.right(1).ascii_str() <= 32), full, x)
 
 
 def _null_if(x, cond):
