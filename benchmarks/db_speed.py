@@ -4,10 +4,11 @@
 
 For each N: the rows of benchmarks/gen_rows.py (one table, no overlapping exports: rows of a table
 are never merged) are loaded once into a table `kpi_bench_N` of the engine (PostgreSQL on
-127.0.0.1:5432 db `test`, or a DuckDB file under benchmarks/_work/), then, each as its own child
-process, side by side in one run:
+127.0.0.1:5432 db `test`, a DuckDB file under benchmarks/_work/, or for `--engine spark` a parquet
+file there, read by `spark:local[2]` through `--sql "SELECT * FROM parquet.`…`"`), then, each as
+its own child process, side by side in one run:
   sql        the hand-written SQL an analyst would run in the same server for the monthly
-             movement fields of METRICS.md (one query, `SQL_PG` / `SQL_DUCKDB` below)
+             movement fields of METRICS.md (one query, `SQL_PG` / `SQL_DUCKDB` / `SQL_SPARK`)
   kpi-tui    `kpi-tui report URL --table kpi_bench_N --period month --format json`
   dump+folder  the table dumped to CSV (COPY) and `kpi-tui report DIR --no-cache` on it
 and checks every month's figures of the three against each other.
