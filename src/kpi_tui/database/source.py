@@ -12,9 +12,9 @@ import datetime as dt
 import time
 
 from kpi_tui.database import figures as engine_figures
+from kpi_tui.database import plausible
 from kpi_tui.database.columns import Fields, open_rows, recognise
 from kpi_tui.database.connect import DEFAULT_TIMEOUT, Connection, connect
-from kpi_tui.database import plausible
 from kpi_tui.database.transactions import (TZ_ENGINES, counted, currency_counts, dropped_status, left_out,
                                            pick_currency, status_currency, status_values,
                                            transactions)
