@@ -4,10 +4,11 @@
 
 For each N: the rows of benchmarks/gen_rows.py (one table, no overlapping exports: rows of a table
 are never merged) are loaded once into a table `kpi_bench_N` of the engine (PostgreSQL on
-127.0.0.1:5432 db `test`, or a DuckDB file under benchmarks/_work/), then, each as its own child
-process, side by side in one run:
+127.0.0.1:5432 db `test`, a DuckDB file under benchmarks/_work/, or for `--engine spark` a parquet
+file there, read by `spark:local[2]` through `--sql "SELECT * FROM parquet.`…`"`), then, each as
+its own child process, side by side in one run:
   sql        the hand-written SQL an analyst would run in the same server for the monthly
-             movement fields of METRICS.md (one query, `SQL_PG` / `SQL_DUCKDB` below)
+             movement fields of METRICS.md (one query, `SQL_PG` / `SQL_DUCKDB` / `SQL_SPARK`)
   kpi-tui    `kpi-tui report URL --table kpi_bench_N --period month --format json`
   dump+folder  the table dumped to CSV (COPY) and `kpi-tui report DIR --no-cache` on it
 and checks every month's figures of the three against each other.
@@ -94,6 +95,12 @@ SQL_PG = _BODY.format(
     table="{table}", dropped=str(DROPPED),
     months="SELECT CAST(generate_series(lo, hi, INTERVAL '1 month') AS DATE) AS m FROM bounds",
     start="to_char(months.m, 'YYYY-MM-DD')")
+SQL_SPARK = _BODY.replace("DOUBLE PRECISION", "DOUBLE").replace("INTERVAL '1 month'",
+                                                                 "INTERVAL 1 MONTH").format(
+    table="{table}", dropped=str(DROPPED),
+    months="SELECT explode(sequence(lo, hi, INTERVAL 1 MONTH)) AS m FROM bounds",
+    start="date_format(months.m, 'yyyy-MM-dd')")
+SPARK_URL = "spark:local[2]"
 SQL_DUCKDB = _BODY.format(
     table="{table}", dropped=str(DROPPED),
     months="SELECT CAST(unnest(generate_series(lo, hi, INTERVAL '1 month')) AS DATE) AS m "
@@ -126,8 +133,13 @@ def _rows_to_periods(cols: list[str], rows: list[list]) -> dict:
     return {"periods": periods}
 
 
+def spark_table(where: str) -> str:
+    return f"parquet.`{where}`"
+
+
 def sql_cmd(engine: str, table: str, where: str, out: Path) -> list[str]:
-    """The analyst's side as its own process: psql itself, or a Python child with only duckdb."""
+    """The analyst's side as its own process: psql itself, or a Python child with only duckdb
+    (or pyspark, in kpi-tui's own local Spark settings)."""
     if engine == "postgres":
         return ["psql", "-h", PG["host"], "-p", PG["port"], "-U", PG["user"], "-d", PG["db"],
                 "-v", "ON_ERROR_STOP=1", "-q", "--csv", "-c", SQL_PG.format(table=table)]
@@ -135,12 +147,17 @@ def sql_cmd(engine: str, table: str, where: str, out: Path) -> list[str]:
 
 
 def duckdb_child(table: str, where: str, out: str) -> None:
-    import duckdb
+    if where.endswith(".parquet"):  # Spark: the same session settings as kpi-tui's
+        from kpi_tui.database.connect import spark_session
 
-    cur = duckdb.connect(where, read_only=True).execute(SQL_DUCKDB.format(table=table))
-    cols = [d[0] for d in cur.description]
-    Path(out).write_text(json.dumps(_rows_to_periods(cols, [list(r) for r in cur.fetchall()]),
-                                    default=str))
+        df = spark_session(SPARK_URL).sql(SQL_SPARK.format(table=spark_table(where)))
+        cols, rows = df.columns, [list(r) for r in df.collect()]
+    else:
+        import duckdb
+
+        cur = duckdb.connect(where, read_only=True).execute(SQL_DUCKDB.format(table=table))
+        cols, rows = [d[0] for d in cur.description], [list(r) for r in cur.fetchall()]
+    Path(out).write_text(json.dumps(_rows_to_periods(cols, rows), default=str))
 
 
 def read_sql_out(engine: str, out: Path) -> dict:
@@ -157,7 +174,13 @@ def load(engine: str, rows: int, work: Path) -> tuple[str, str, str]:
     table = f"kpi_bench_{rows}"
     csv_path = work / f"{table}.csv"
     work.mkdir(parents=True, exist_ok=True)
-    if engine == "postgres":
+    if engine == "spark":  # a parquet file read through --sql (a table lives in one session)
+        where = str(work / f"{table}.parquet")
+        import pyarrow.parquet as pq
+
+        if Path(where).exists() and pq.read_metadata(where).num_rows == rows:
+            return SPARK_URL, table, where
+    elif engine == "postgres":
         have = _psql("-A", "-t", "-c",
                      f"SELECT count(*) FROM {table}", capture_output=True, text=True, check=False)
         if have.returncode == 0 and have.stdout.strip() == str(rows):
@@ -177,6 +200,18 @@ def load(engine: str, rows: int, work: Path) -> tuple[str, str, str]:
     import gen_rows
     import pyarrow.csv as pacsv
 
+    if engine == "spark":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        t = gen_rows.make_table(rows)
+        t = t.set_column(t.schema.get_field_index("amount"), "amount",
+                         t.column("amount").cast(pa.decimal128(18, 2)))
+        t = t.set_column(t.schema.get_field_index("created_at"), "created_at",
+                         t.column("created_at").cast(pa.timestamp("us")))
+        pq.write_table(t, where)
+        print(f"  wrote {rows:,} rows to {where} in {time.perf_counter() - t0:.1f} s", flush=True)
+        return SPARK_URL, table, where
     pacsv.write_csv(gen_rows.make_table(rows), csv_path)
     ddl = (f"DROP TABLE IF EXISTS {table}; CREATE TABLE {table} (order_id VARCHAR, "
            "customer_id VARCHAR, created_at TIMESTAMP, amount NUMERIC(18,2), currency VARCHAR, "
@@ -205,6 +240,11 @@ def dump(engine: str, table: str, where: str, folder: Path) -> None:
     out = folder / f"{table}.csv"
     if engine == "postgres":
         _psql("-c", f"\\copy {table} TO '{out}' WITH (FORMAT csv, HEADER true)")
+    elif engine == "spark":
+        import pyarrow.csv as pacsv
+        import pyarrow.parquet as pq
+
+        pacsv.write_csv(pq.read_table(where), out)
     else:
         import duckdb
 
@@ -246,7 +286,9 @@ def bench(engine: str, rows: int) -> list[dict]:
 
     try:
         timed("sql", sql_cmd(engine, table, where, tmp / "sql.out"), tmp / "sql.out")
-        timed("kpi-tui", kpi("report", url, "--table", table, "--period", "month",
+        which = (["--sql", f"SELECT * FROM {spark_table(where)}"] if engine == "spark"
+                 else ["--table", table])
+        timed("kpi-tui", kpi("report", url, *which, "--period", "month",
                              "--format", "json", "--no-cache"), tmp / "kpi.json")
         folder = tmp / "dump"
         timed("dump+folder", kpi("report", str(folder), "--period", "month", "--format", "json",
@@ -290,7 +332,7 @@ def main() -> None:
         return
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rows", type=int, action="append", help="rows (repeatable; default 1M)")
-    ap.add_argument("--engine", action="append", choices=("postgres", "duckdb"),
+    ap.add_argument("--engine", action="append", choices=("postgres", "duckdb", "spark"),
                     help="engines (repeatable; default both)")
     ap.add_argument("--json", type=Path, help="also write the results here")
     a = ap.parse_args()

@@ -216,7 +216,7 @@ class FolderSource:
 
 
 def is_url(spec) -> bool:
-    return "://" in str(spec)
+    return "://" in str(spec) or str(spec).startswith(("spark:local", "pyspark:local"))
 
 
 def open_source(spec: str | Path, settings: Settings, **options) -> Source:

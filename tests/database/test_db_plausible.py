@@ -87,3 +87,29 @@ def test_nothing_out_nothing_said(eng):
     src = DatabaseSource(url, table=name, settings=Settings(cache=False))
     assert [r["revenue"] for r in src.figures("month")] == [150.0, 30.0]
     assert src.warnings == []
+
+
+def test_rows_surely_in_range_cost_no_extra_query(eng):
+    """The first query's ranges say every row is kept: no count query, no filter."""
+    url, name = eng.load(COLUMNS, ROWS[:3])
+    src = DatabaseSource(url, table=name, settings=Settings(cache=False))
+    ran = []
+    run = src.conn.run
+    src.conn.run = lambda expr: ran.append(expr) or run(expr)
+    assert src.report("month")["periods"][-1]["revenue"] == 30.0
+    assert len(ran) == 2  # the first query, then the figures with the summary
+
+
+def test_surely_kept_bounds():
+    from kpi_tui.database.plausible import surely_kept
+
+    s = Settings(date_min=dt.date(2026, 1, 1), date_max=dt.date(2026, 1, 31))
+    jan = (dt.date(2026, 1, 1), dt.date(2026, 1, 31))
+    assert surely_kept(-5.0, 9e12, *jan, s, False)
+    assert not surely_kept(-5.0, 9.1e12, *jan, s, False)
+    assert not surely_kept(float("nan"), 1.0, *jan, s, False)
+    assert not surely_kept(1.0, 2.0, dt.date(2025, 12, 31), jan[1], s, False)
+    # a timezone may move a date by a day either way: the last day is not surely in
+    assert not surely_kept(1.0, 2.0, T(2026, 1, 2), T(2026, 1, 31, 23), s, True)
+    assert surely_kept(1.0, 2.0, T(2026, 1, 2), T(2026, 1, 30, 23), s, True)
+    assert surely_kept(None, None, None, None, s, False)  # no row

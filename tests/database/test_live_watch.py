@@ -124,36 +124,46 @@ def test_a_new_row_recomputes_no_change_does_not(pg):
         mon.stop()
 
 
+def through_a_fault(source, s, rule, fault, repair, hold=0.0):
+    """`watch --headless` on `source` (the decline rows): `fault()` once the first three alerts
+    are out, `repair()` `hold` s after the `rule` finding shows; (alert lines, stderr, history)
+    once the finding has cleared."""
+    out, err, hist, stop = io.StringIO(), io.StringIO(), AlertHistory(), threading.Event()
+    run = threading.Thread(target=run_headless, args=(None, s), kwargs=dict(
+        poll=0.1, out=out, err=err, stop=stop, history=hist, clock=lambda: CLOCK,
+        source=source, monitor_options={"max_backoff": 0.4}))
+    run.start()
+    active = lambda: any(a.finding.rule == rule for a in hist.active())  # noqa: E731
+    try:
+        wait_until(lambda: len(lines(out.getvalue())) == 3, what="the first alerts",
+                   why=lambda: out.getvalue() + err.getvalue())
+        fault()
+        wait_until(active, what=f"the {rule} finding", why=err.getvalue)
+        time.sleep(hold)
+        repair()
+        wait_until(lambda: not active(), what="the recovery")
+    finally:
+        stop.set()
+        run.join(20)
+    return lines(out.getvalue()), err.getvalue(), hist
+
+
 def test_table_renamed_away_and_back(pg):
     """A table that goes (a restart, a migration): one unreachable finding and one stderr
     line, the last figures kept, retries with back-off, recovery by itself."""
     url, name = pg.load(GOLDEN_COLUMNS, decline_rows())
     s = Settings(cache=False)
-    out, err, hist, stop = io.StringIO(), io.StringIO(), AlertHistory(), threading.Event()
-    run = threading.Thread(target=run_headless, args=(None, s), kwargs=dict(
-        poll=0.1, out=out, err=err, stop=stop, history=hist, clock=lambda: CLOCK,
-        source=DatabaseSource(url, table=name, settings=s),
-        monitor_options={"max_backoff": 0.4}))
-    run.start()
-    try:
-        wait_until(lambda: len(lines(out.getvalue())) == 3, what="the first alerts")
-        away = unique("gone")
-        pg.execute(f'ALTER TABLE "{name}" RENAME TO "{away}"')
-        wait_until(lambda: any(a.finding.rule == "source_unreachable" for a in hist.active()),
-                   what="the unreachable finding")
-        time.sleep(1.0)  # several retries: still one line, one finding
-        pg.execute(f'ALTER TABLE "{away}" RENAME TO "{name}"')
-        wait_until(lambda: not any(a.finding.rule == "source_unreachable"
-                                   for a in hist.active()), what="the recovery")
-    finally:
-        stop.set()
-        run.join(10)
-    got = lines(out.getvalue())
+    away = unique("gone")
+    got, err, hist = through_a_fault(
+        DatabaseSource(url, table=name, settings=s), s, "source_unreachable",
+        lambda: pg.execute(f'ALTER TABLE "{name}" RENAME TO "{away}"'),
+        lambda: pg.execute(f'ALTER TABLE "{away}" RENAME TO "{name}"'),
+        hold=1.0)  # several retries: still one line, one finding
     assert [g["rule"] for g in got] == ["decline", "flattening", "currency_left_out",
                                        "source_unreachable"]
     msg = got[3]["message"]
     assert msg.startswith(f"⚠ source unreachable since {CLOCK:%H:%M}: ") and name in msg
-    problems = [x for x in err.getvalue().splitlines() if "unreachable" in x]
+    problems = [x for x in err.splitlines() if "unreachable" in x]
     assert len(problems) == 1 and problems[0] == "kpi-tui: " + msg[2:]
     assert [a.finding.rule for a in hist.past()] == ["source_unreachable"]
 

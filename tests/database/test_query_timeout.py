@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import io
-import threading
 import time
 
 import pytest
 
 from dbengines import open_engine
 
-from kpi_tui.alerts.history import AlertHistory
 from kpi_tui.database.source import DatabaseSource
 from kpi_tui.session import open_source
 from kpi_tui.settings import ConfigError, Settings, Source, load_config
-from kpi_tui.watch.headless import run_headless
 
 duckdb = pytest.importorskip("duckdb")
 
@@ -82,31 +78,17 @@ def test_cli_query_timeout_flag_cancels_and_says_so(pg):
 def test_statement_timeout_while_polling_is_not_unreachable(pg):
     """The monitor polls; a query slower than the limit: one line, one `query_cancelled`
     finding (not `source_unreachable`), the last figures kept, recovery by itself."""
-    from test_live_watch import CLOCK, lines, wait_until
+    from test_live_watch import through_a_fault
 
     url, sql, ctl = _slow_source(pg)
     s = Settings(cache=False, source=Source(query_timeout=1.0))
-    out, err, hist, stop = io.StringIO(), io.StringIO(), AlertHistory(), threading.Event()
-    run = threading.Thread(target=run_headless, args=(None, s), kwargs=dict(
-        poll=0.1, out=out, err=err, stop=stop, history=hist, clock=lambda: CLOCK,
-        source=DatabaseSource(url, sql=sql, settings=s), monitor_options={"max_backoff": 0.4}))
-    run.start()
-    try:
-        wait_until(lambda: len(lines(out.getvalue())) == 3, what="the first alerts",
-                   why=lambda: out.getvalue() + err.getvalue())
-        pg.execute(f'UPDATE "{ctl}" SET s = 3')
-        wait_until(lambda: any(a.finding.rule == "query_cancelled" for a in hist.active()),
-                   what="the query_cancelled finding", why=err.getvalue)
-        pg.execute(f'UPDATE "{ctl}" SET s = 0')
-        wait_until(lambda: not hist.active() or not any(
-            a.finding.rule == "query_cancelled" for a in hist.active()), what="the recovery")
-    finally:
-        stop.set()
-        run.join(20)
-    got = lines(out.getvalue())
+    got, err, hist = through_a_fault(
+        DatabaseSource(url, sql=sql, settings=s), s, "query_cancelled",
+        lambda: pg.execute(f'UPDATE "{ctl}" SET s = 3'),
+        lambda: pg.execute(f'UPDATE "{ctl}" SET s = 0'))
     assert [g["rule"] for g in got] == ["decline", "flattening", "currency_left_out",
                                        "query_cancelled"]
     assert got[3]["message"] == "⚠ query cancelled after 1 s (query_timeout)"
     assert "--query-timeout" in got[3]["detail"]
-    assert err.getvalue() == "kpi-tui: query cancelled after 1 s (query_timeout)\n"
+    assert err == "kpi-tui: query cancelled after 1 s (query_timeout)\n"
     assert [a.finding.rule for a in hist.past()] == ["query_cancelled"]

@@ -83,6 +83,8 @@ def open_rows(conn: Connection, table: str | None = None, sql: str | None = None
         except Exception:  # noqa: BLE001 - each backend says it its own way
             raise SourceError(f"{conn.label}: table {table!r} not found") from None
     dialect = con.dialect if isinstance(getattr(con, "dialect", None), str) else None
+    if conn.engine == "pyspark":  # Spark SQL: `quoted` names, parquet.`/path`
+        dialect = "spark"
     query = check_sql(sql, dialect)
     try:
         schema = _pg_schema(con, query) if conn.engine == "postgres" else None

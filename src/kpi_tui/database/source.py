@@ -12,9 +12,9 @@ import datetime as dt
 import time
 
 from kpi_tui.database import figures as engine_figures
+from kpi_tui.database import plausible
 from kpi_tui.database.columns import Fields, open_rows, recognise
 from kpi_tui.database.connect import DEFAULT_TIMEOUT, Connection, connect
-from kpi_tui.database import plausible
 from kpi_tui.database.transactions import (TZ_ENGINES, counted, currency_counts, dropped_status, left_out,
                                            pick_currency, status_currency, status_values,
                                            transactions)
@@ -64,17 +64,19 @@ class DatabaseSource:
         """The Ibis expression of the normalised transactions (database.transactions)."""
         if self._txn is None:
             f, s, e = self.fields, self.settings, self.conn.engine
-            first = status_currency(self.rows, f, self.run, e, s)  # statuses, currencies, screen
+            first = status_currency(self.rows, f, self.run, e, s)  # statuses, currencies
             if first is None:  # too many (status, currency) pairs: one by one
                 self._statuses = status_values(self.rows, f, self.run) if f["status"] else []
-                rows = counted(self.rows, f, s, self.run, e, self._statuses)
-                screened = plausible.counts(rows, s, e, self.run)
-                rows = rows.filter(plausible.ok(rows.amount, rows.date, s, e))
-                self._counts = currency_counts(rows, self.run) if f["currency"] else {}
                 positive = None
             else:
-                self._statuses, self._counts = first.statuses, first.counts
-                positive, screened = first.positive, first.screened
+                self._statuses, self._counts, positive = first.statuses, first.counts, first.positive
+            screened: dict[str, int] = {}
+            if first is None or not first.plausible:  # rows maybe out: count them exactly
+                rows = counted(self.rows, f, s, self.run, e, self._statuses)
+                screened = plausible.counts(rows, s, e, self.run)
+                if first is None or any(screened.values()):  # rows per currency: those kept
+                    rows = rows.filter(plausible.ok(rows.amount, rows.date, s, e))
+                    self._counts = currency_counts(rows, self.run) if f["currency"] else {}
             if any(screened.values()):
                 dates = (plausible.out_dates(counted(self.rows, f, s, self.run, e, self._statuses),
                                              s, e, self.run) if screened.get("out") else [])

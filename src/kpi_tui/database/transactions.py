@@ -69,55 +69,50 @@ def status_values(rows, f: Fields, run: Run = _run) -> list[str] | None:
 
 def status_currency(rows, f: Fields, run: Run = _run, engine: str = "",
                     settings: Settings | None = None) -> FirstPass | None:
-    """`status_values`, `currency_counts`, the statuses of positive amounts and, with
-    `settings`, the rows the plausibility rule leaves out, in one query (rows per (status,
-    currency)); None when there are too many pairs (then ask them one by one)."""
-    amount = _amount(rows, f)
+    """`status_values`, `currency_counts`, the statuses of positive amounts and whether the
+    plausibility rule surely keeps every row, in one query of plain aggregates (rows per
+    (status, currency), grouped on the values as stored and cleaned after); None when there
+    are too many pairs (then ask them one by one)."""
     null = ibis.null(dt.string)
-    cols = dict(s=rows[f["status"]] if f["status"] else null,
-                c=rows[f["currency"]] if f["currency"] else null, up=amount > 0)
-    if settings is not None:  # rows per currency: those the rule keeps
-        date = _date(rows[f["date"]], settings, engine, f.date_zone)
-        bad = plausible.flags(amount, date, settings, engine)
-        cols.update(bad, kept=~(bad["nf"] | bad["big"] | bad["out"]))
-    raw = rows.select(**cols)
-    keys = [k for k in plausible.KEYS if k in cols]
-    n = raw.kept.sum() if settings is not None else raw.count()
-    # grouped on the values as stored, cleaned after (on a few rows, not on every row)
-    g = raw.group_by("s", "c").aggregate(n=n, pos=raw.up.any(), **{k: raw[k].sum() for k in keys})
+    raw = rows.select(s=rows[f["status"]] if f["status"] else null,
+                      c=rows[f["currency"]] if f["currency"] else null, a=_amount(rows, f),
+                      d=rows[f["date"]])
+    g = raw.group_by("s", "c").aggregate(n=raw.count(), a0=raw.a.min(), a1=raw.a.max(),
+                                         d0=raw.d.min(), d1=raw.d.max())
     c = _strip(g.c.cast("string"), engine).upper()
-    x = g.select("n", "pos", *keys, s=g.s.cast("string"), currency=_null_if(c, c == ""))
-    got = run(x.group_by("s", "currency").aggregate(n=x.n.sum(), pos=x.pos.any(),
-                                                    **{k: x[k].sum() for k in keys})
+    x = g.select("n", "a0", "a1", "d0", "d1", s=g.s.cast("string"), currency=_null_if(c, c == ""))
+    got = run(x.group_by("s", "currency").aggregate(
+        n=x.n.sum(), a0=x.a0.min(), a1=x.a1.max(), d0=x.d0.min(), d1=x.d1.max())
               .limit(MAX_STATUSES + 1))
     if got.num_rows > MAX_STATUSES:
         return None
-    names = ("s", "currency", "n", "pos", *keys)
+    names = ("s", "currency", "n", "a0", "a1", "d0", "d1")
     rows_ = [dict(zip(names, r)) for r in zip(*(got.column(k).to_pylist() for k in names))]
     out = FirstPass(sorted({r["s"] for r in rows_ if r["s"] is not None}))
     drop = {v for v in out.statuses if v.strip() and dropped_status(v)}
-    for r in rows_:
-        if r["pos"] and r["s"] is not None:
-            out.positive.add(r["s"])
-        if r["s"] is not None and r["s"] in drop:
-            continue
+    kept = [r for r in rows_ if r["s"] is None or r["s"] not in drop]
+    out.positive = {r["s"] for r in rows_ if r["s"] is not None and r["a1"] is not None
+                    and not r["a1"] <= 0}  # NaN: maybe positive
+    for r in kept:
         if r["currency"] is not None:
             out.counts[r["currency"]] = out.counts.get(r["currency"], 0) + r["n"]
-        for k in keys:
-            out.screened[k] = out.screened.get(k, 0) + int(r[k] or 0)
+    if settings is not None:
+        shifted = bool(settings.timezone) and engine in _TZ  # dates may move by the zone
+        out.plausible = all(plausible.surely_kept(r["a0"], r["a1"], r["d0"], r["d1"], settings,
+                                                  shifted) for r in kept)
     return out
 
 
 @dataclass
 class FirstPass:
     """What the first query says: the distinct statuses, rows per currency (over the rows
-    that count), the statuses of positive amounts, and {nf, big, out} of the plausibility
-    rule (over the rows that count)."""
+    that count), the statuses of positive amounts, and whether the plausibility rule surely
+    keeps every row that counts (False: count them exactly)."""
 
     statuses: list[str]
     counts: dict[str, int] = field(default_factory=dict)
     positive: set[str] = field(default_factory=set)
-    screened: dict[str, int] = field(default_factory=dict)
+    plausible: bool = False
 
 
 def _amount(t, f: Fields):
@@ -130,8 +125,11 @@ def _amount(t, f: Fields):
 
 def _strip(x, engine: str):
     r"""x without leading/trailing ' \t\n\r\v\f'. On Spark, Ibis writes that set as '\v\f'
-    escapes that Spark SQL reads as the letters v and f: a regex there (Java's \s, the same set)."""
-    return x.re_replace(r"^\s+|\s+$", "") if engine == "pyspark" else x.strip()
+    escapes that Spark SQL reads as the letters v and f: a regex there (Java's \s, the same set).
+    Trimmed only where the first or last character is a space or below (a trim by a set of
+    characters is slow: 0.23 s per million rows on DuckDB, the test 0.03 s)."""
+    full = x.re_replace(r"^\s+|\s+$", "") if engine == "pyspark" else x.strip()
+    return ibis.ifelse((x.ascii_str() <= 32) | (x.right(1).ascii_str() <= 32), full, x)
 
 
 def _null_if(x, cond):

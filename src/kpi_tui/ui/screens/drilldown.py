@@ -62,6 +62,7 @@ class DrilldownScreen(Screen):
         Binding("S", "sort(0)", "Reverse order"),
         Binding("g", "next_group", "Next list"),
     ]
+    row_limit = ROW_LIMIT  # rows put in the table (a database screen lets more in, page by page)
 
     def __init__(self, index: CustomerIndex, period: int, groups: tuple[str, ...],
                  figures: dict | None = None, currency: str | None = None,
@@ -162,7 +163,7 @@ class DrilldownScreen(Screen):
         for c in cols:
             table.add_column(self._label(c), key=c)
         self.shown = self.order()
-        take = self.shown[:ROW_LIMIT]
+        take = self.shown[:self.row_limit]
         for i, r in zip(take.tolist(), self.drill.rows(take=take)):
             table.add_row(*(self.cell(c, r[c]) for c in cols), key=str(i))
         empty = self.query_one("#dd-empty", Static)
@@ -241,7 +242,7 @@ class DrilldownScreen(Screen):
                 f"{rule.percentile:g}th percentile gap to a 2nd purchase)")
             lines.append(f"[dim]as of {periods.from_day(self.index.d).isoformat()}: silent "
                          f"> {rule.k:g} × own median gap between purchases{gap}[/]")
-        n, shown = len(self.shown), min(len(self.shown), ROW_LIMIT)
+        n, shown = len(self.shown), min(len(self.shown), self.row_limit)
         if self.query_text:
             lines.append(f"[b]{n:,}[/] match “{escape(self.query_text)}” (totals above: "
                          "the matches)")

@@ -1,10 +1,13 @@
 """The drill-down screen on a database source: the first page of each list (ranked in the
-engine, ORDER BY / LIMIT) in the folder's DrilldownScreen; the totals are the whole list's,
-computed in the engine. Sorting and search act on the rows shown."""
+engine, ORDER BY / LIMIT) in the folder's DrilldownScreen, the next page queried when the cursor
+reaches the last row (down, PgDn, ctrl+End); the totals are the whole list's, computed in the engine.
+Sorting and search act on the rows loaded."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
+from functools import partial
 from types import SimpleNamespace
 
 import numpy as np
@@ -65,6 +68,28 @@ class DatabaseDrilldownScreen(DrilldownScreen):
 
     def _page(self, group: str) -> PageDrill:
         return PageDrill(self.snap.drill(self.index.g, self.period, group, ROW_LIMIT))
+
+    # ---- the next page, in a worker (a query) --------------------------------------------
+    def on_data_table_row_highlighted(self, event) -> None:
+        page, table = self.drill.page, event.data_table
+        if event.cursor_row < table.row_count - 1 or len(page.rows) >= len(page):
+            return
+        self.run_worker(partial(self._next_page, page, event.cursor_row), thread=True,
+                        exclusive=True, group="next-page")
+
+    def _next_page(self, page, row: int) -> None:
+        more = self.snap.drill(self.index.g, self.period, page.group, ROW_LIMIT,
+                               offset=len(page.rows))
+        self.app.call_from_thread(self._grow, page, more, row)
+
+    def _grow(self, page, more, row: int) -> None:
+        if self.drill.page is not page:  # another list meanwhile
+            return
+        self.drill = PageDrill(replace(page, rows=page.rows + more.rows))
+        self.row_limit = len(self.drill.page.rows)
+        self.fill_table()
+        self.query_one("#dd-totals").update(self.totals_text())
+        self.query_one("#dd-table").move_cursor(row=row)
 
     def refresh_all(self) -> None:
         super().refresh_all()
