@@ -9,6 +9,8 @@ import hashlib
 import json
 import os
 import shutil
+import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -50,6 +52,9 @@ def folder_key(root: Path, settings: Settings, files: list | None = None,
     blob = json.dumps([FORMAT, code, str(Path(root).resolve()), files,
                        sorted(str(r.path) for r in skipped), s], default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+STALE_TMP_SECONDS = 3600  # a writer's folder this old was left by a crash
 
 
 def _dir(root: Path, key: str) -> Path:
@@ -109,13 +114,17 @@ def _load(root: Path, meta: dict, d: Path) -> tuple[Dataset, Ledger]:
 
 
 def _put(d: Path, ds: Dataset, ledger: Ledger) -> None:
-    tmp = d.with_name(f"{d.name}.tmp{os.getpid()}")
+    tmp = None
     try:
-        if d.parent.is_dir():  # the folder's older states go
-            for old in d.parent.iterdir():
-                if old.name != d.name and not old.name.endswith(f".tmp{os.getpid()}"):
-                    shutil.rmtree(old, ignore_errors=True)
-        tmp.mkdir(parents=True, exist_ok=True)
+        d.parent.mkdir(parents=True, exist_ok=True)
+        # a folder of its own for each writer: two threads or processes storing at once never
+        # write (or checksum through mmap) each other's files
+        tmp = Path(tempfile.mkdtemp(prefix=f"{d.name}.tmp", dir=d.parent))
+        now = time.time()
+        for old in d.parent.iterdir():  # the folder's older states go; others' writes in flight stay
+            if old.name != d.name and old != tmp and (
+                    ".tmp" not in old.name or now - old.stat().st_mtime > STALE_TMP_SECONDS):
+                shutil.rmtree(old, ignore_errors=True)
         for n in ("customer", "day", "micros"):
             np.save(tmp / f"{n}.npy", getattr(ledger, n))
         names = pa.table({"name": pa.array(list(ledger.names), pa.string())})
@@ -134,5 +143,6 @@ def _put(d: Path, ds: Dataset, ledger: Ledger) -> None:
         write_json(tmp / "meta.json", meta)
         os.replace(tmp, d)
         fsync_path(d.parent)
-    except OSError:
-        shutil.rmtree(tmp, ignore_errors=True)  # a cache that cannot be written only costs time
+    except OSError:  # a cache that cannot be written only costs time
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)

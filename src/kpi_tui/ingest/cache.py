@@ -11,6 +11,7 @@ import hashlib
 import json
 import mmap
 import os
+import threading
 import zlib
 from dataclasses import asdict
 from pathlib import Path
@@ -115,7 +116,7 @@ class ParseCache:
 
 def _write(dest: Path, table: pa.Table) -> str:
     """Write an Arrow IPC file durably (temp, fsync, rename); returns its checksum."""
-    tmp = dest.with_suffix(f".tmp{os.getpid()}")
+    tmp = _tmp_for(dest)
     with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as w:
         w.write_table(table)
     return commit(tmp, dest, durable=False)
@@ -152,6 +153,12 @@ def fsync_path(path: Path) -> None:
         os.close(fd)
 
 
+def _tmp_for(dest: Path) -> Path:
+    """A name of this writer's own (process and thread): two writers of one entry never write
+    or checksum (mmap) each other's file (a file truncated under an mmap is a SIGBUS)."""
+    return dest.with_suffix(f".tmp{os.getpid()}-{threading.get_ident()}")
+
+
 def commit(tmp: Path, dest: Path, durable: bool = True) -> str:
     """fsync `tmp` (when `durable`), rename it to `dest`, fsync the folder; returns the
     checksum. Parsed files are not durable: 4 fsyncs a file cost more than parsing it."""
@@ -170,7 +177,7 @@ def commit(tmp: Path, dest: Path, durable: bool = True) -> str:
 def write_json(dest: Path, body, durable: bool = True) -> None:
     """`body` as JSON with its own checksum (durably: see commit)."""
     text = json.dumps(body, sort_keys=True)
-    tmp = dest.with_suffix(f".tmp{os.getpid()}")
+    tmp = _tmp_for(dest)
     tmp.write_text(json.dumps({"crc32": f"{zlib.crc32(text.encode()):08x}", "body": text}))
     commit(tmp, dest, durable)
 
