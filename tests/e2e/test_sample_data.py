@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data"
 SCRIPT = ROOT / "scripts" / "make_sample.py"
 NEVER_MOVED = {"failed", "declined", "pending", "canceled", "cancelled", "voided", "expired",

@@ -11,7 +11,7 @@ from kpi_tui.ingest.layouts import detect, normalize
 from kpi_tui.ingest.schema import TXN_SCHEMA, UnusableFile
 from kpi_tui.settings import Mapping, Settings
 
-FIX = Path(__file__).parent / "fixtures" / "layouts"
+FIX = Path(__file__).resolve().parents[1] / "fixtures" / "layouts"
 try:  # the reader's own type when it exists
     from kpi_tui.ingest.readers import RawTable
 except ImportError:  # pragma: no cover

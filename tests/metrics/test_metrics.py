@@ -138,7 +138,7 @@ def test_repo_copy_of_golden_matches_contract():
     """tests/fixtures/golden is a copy of shared/examples/golden for checkouts without shared/."""
     from pathlib import Path
 
-    here = Path(__file__).resolve().parent / "fixtures" / "golden"
+    here = Path(__file__).resolve().parents[1] / "fixtures" / "golden"
     if GOLDEN == here:
         pytest.skip("shared/ is not beside this checkout")
     for f in GOLDEN.iterdir():

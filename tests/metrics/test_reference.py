@@ -22,7 +22,7 @@ from kpi_tui.cli import main
 from reference import (FIELDS, GRANULARITIES, customer_value, customers, file_version, refunded_status,
                        report, says_refunded)
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data"
+SAMPLE = Path(__file__).resolve().parents[2] / "data"
 # statuses that say the money never moved (METRICS.md, Amount)
 DROP = {"failed", "declined", "pending", "canceled", "cancelled", "voided", "expired",
         "abandoned", "unpaid"}
