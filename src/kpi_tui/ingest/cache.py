@@ -66,6 +66,13 @@ class ParseCache:
         base = self.root / f"{prefix}-{key}"
         return prefix, base.with_suffix(".arrow"), base.with_suffix(".json")
 
+    def has(self, path: Path) -> bool:
+        """Whether an entry for the file as it is now exists (not checked: `get` does)."""
+        try:
+            return self._paths(path, path.stat())[2].exists()
+        except OSError:
+            return False
+
     def get(self, path: Path, st: os.stat_result):
         """(table, report, content_hash, other_ids) or None. Any entry that does not match its
         checksums, or fails to load in any way, is a miss (issue 13): never a crash."""

@@ -18,7 +18,7 @@ from kpi_tui.ingest.cache import ParseCache
 from kpi_tui.ingest.currency import (convert_rows, count_currencies, left_out_warnings,
                                      pick_currency)
 from kpi_tui.ingest.dedupe import Part, dedupe_masks, scope_of
-from kpi_tui.ingest import rules, streamed
+from kpi_tui.ingest import grouped, rules, streamed
 from kpi_tui.ingest.discover import discover
 from kpi_tui.ingest.layouts import normalize
 from kpi_tui.ingest.readers import open_regular, read_head, read_raw
@@ -195,11 +195,12 @@ def _content_hash(path: Path) -> str | None:
         return None
 
 
-def load_file(path: Path, settings: Settings, cache: ParseCache | None):
+def load_file(path: Path, settings: Settings, cache: ParseCache | None, parsed=None):
     """(Part or None, FileReport) for one file; never raises: any error in reading, parsing,
-    normalising or caching skips the file with its reason (issue 13)."""
+    normalising or caching skips the file with its reason (issue 13). `parsed`: from
+    grouped.ahead (read with other small files)."""
     try:
-        return _load_file(path, settings, cache)
+        return _load_file(path, settings, cache, parsed)
     except MemoryError:
         return None, FileReport(path=path, error=f"{safe.name(path)} is too large to read into memory.")
     except Exception as e:  # noqa: BLE001 - one poison file never stops the others
@@ -208,7 +209,7 @@ def load_file(path: Path, settings: Settings, cache: ParseCache | None):
                                                  f"({type(e).__name__}{': ' + why if why else ''}).")
 
 
-def _load_file(path: Path, settings: Settings, cache: ParseCache | None):
+def _load_file(path: Path, settings: Settings, cache: ParseCache | None, parsed=None):
     try:
         st = path.stat()
     except OSError as e:
@@ -218,7 +219,7 @@ def _load_file(path: Path, settings: Settings, cache: ParseCache | None):
         table, report, chash, other_ids = hit
     else:
         try:
-            table, report, other_ids = parse_file(path, settings)
+            table, report, other_ids = grouped.matching(parsed, st) or parse_file(path, settings)
         except UnusableFile as e:
             return None, FileReport(path=path, size=st.st_size, mtime=st.st_mtime, error=str(e),
                                     headers=e.headers, guess=e.guess)
@@ -252,8 +253,9 @@ def load_folder(root: Path, settings: Settings | None = None, use_cache: bool | 
     paths, skipped = discover(root)
     parts: list[Part] = []
     reports: list[FileReport] = list(skipped)
-    for path in paths:
-        part, report = load_file(path, settings, cache if use_cache else None)
+    cache = cache if use_cache else None
+    for path, parsed in grouped.ahead(paths, settings, cache):
+        part, report = load_file(path, settings, cache, parsed)
         reports.append(report)
         if part is not None:
             parts.append(part)

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # customer: id, else e-mail trimmed and lower-cased; null = unattributed.
 # date: the wall-clock local date. amount: signed, in `currency` (null = reporting currency).
@@ -48,6 +52,7 @@ class Normalized:
     drops: dict[str, int] = field(default_factory=dict)  # reason -> rows dropped
     notes: list[str] = field(default_factory=list)
     dropped_ids: pa.Array | None = None  # ids of rows not counted (e.g. cancelled), for dedupe
+    left_out: np.ndarray | None = None  # each row's reason left out (index in drops; -1: kept)
 
 
 @dataclass

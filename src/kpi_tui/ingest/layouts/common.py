@@ -181,6 +181,7 @@ class Builder:
         self.settings = settings
         self.keep = np.ones(self.n, dtype=bool)
         self.drops: Counter = Counter()
+        self.why = np.full(self.n, -1, np.int16)  # each row's reason left out (index in drops)
         self.mapping: dict[str, str] = {}
         self.notes: list[str] = []
         self._codes: dict = {}
@@ -193,6 +194,7 @@ class Builder:
         k = int(m.sum())
         if k:
             self.drops[reason] += k
+            self.why[m] = list(self.drops).index(reason)
             self.keep &= ~m
 
     def codes(self, name: str) -> tuple[list, np.ndarray]:
@@ -378,7 +380,7 @@ class Builder:
         mapping = dict(sorted(self.mapping.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99))
         return Normalized(table=table, layout=self.layout, mapping=mapping, rows_read=n,
                           drops=dict(self.drops), notes=list(dict.fromkeys(self.notes)),
-                          dropped_ids=dropped_ids)
+                          dropped_ids=dropped_ids, left_out=self.why)
 
     def nothing_kept(self, currency) -> str:
         """Why every row was left out, and what to do when the statuses are wrong (issue 10)."""
