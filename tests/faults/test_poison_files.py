@@ -50,15 +50,17 @@ def test_not_utf8_file_name_is_read_with_and_without_cache(tmp_path, capsys):
 
 def test_any_error_inside_a_reader_skips_only_that_file(tmp_path, capsys, monkeypatch):
     import kpi_tui.ingest.folder as folder_mod
+    import kpi_tui.ingest.grouped as grouped_mod
 
     real = folder_mod.normalize
 
-    def poison(raw, settings):  # a bug in one layout, on one file
-        if raw.name == "bad.csv":
+    def poison(raw, settings):  # a bug in one layout, on one file's rows (read alone or grouped)
+        if "z" in raw.table.column(0).to_pylist():
             raise ZeroDivisionError("division by zero")
         return real(raw, settings)
 
     monkeypatch.setattr(folder_mod, "normalize", poison)
+    monkeypatch.setattr(grouped_mod, "normalize", poison)
     d = folder(tmp_path, {"bad.csv": "customer,date,amount\nz,2026-01-01,1\n"})
     code, out, err = run(capsys, "report", d, "--format", "json")
     assert code == 0 and revenue(out) == GOOD_REVENUE

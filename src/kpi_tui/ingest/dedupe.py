@@ -115,14 +115,20 @@ def _dedupe_ids(parts: list[Part], with_ids: list[int], rank: np.ndarray, out: l
     ids = {i: _ids(parts[i]) for i in with_ids}
     lost = {i: np.full(len(a), -1, np.int32) for i, a in ids.items()}  # rank of the file it goes to
     # ids written as plain whole numbers compare and hash as integers, the others as strings;
-    # a number and a string are never the same id
-    num = {i: _as_int(a) for i, a in ids.items()}
-    keys = {i: num[i][1] for i in with_ids}
-    where = {i: np.flatnonzero(num[i][0]) for i in with_ids}
+    # a number and a string are never the same id. Told apart for every file at once (many
+    # small files: one pass, not one a file).
+    every = pa.chunked_array([c for i in with_ids for c in ids[i].chunks], pa.string())
+    is_num, values = _as_int(every.combine_chunks())
+    at = np.cumsum([0] + [len(ids[i]) for i in with_ids])
+    before = np.concatenate([[0], np.cumsum(is_num)])  # whole-number ids before each position
+    num = {i: is_num[a:b] for i, a, b in zip(with_ids, at[:-1], at[1:])}
+    keys = {i: values[before[a]:before[b]] for i, a, b in zip(with_ids, at[:-1], at[1:])}
+    where = {i: np.flatnonzero(num[i]) for i in with_ids}
     _newest_wins(keys, where, rank, lost)
-    keys = {i: ids[i].filter(pa.array(~num[i][0])) for i in with_ids}
-    where = {i: np.flatnonzero(~num[i][0]) for i in with_ids}
-    del ids, num
+    text = [i for i in with_ids if not num[i].all()]
+    keys = {i: ids[i].filter(pa.array(~num[i])) for i in text}
+    where = {i: np.flatnonzero(~num[i]) for i in text}
+    del ids, num, every
     _newest_wins(keys, where, rank, lost)
     for i in with_ids:
         rows = lost[i][:parts[i].table.num_rows]  # the rows, not the ids of uncounted rows

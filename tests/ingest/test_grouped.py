@@ -1,0 +1,131 @@
+"""Small exports of one header read together (ingest.grouped) give every file exactly what a
+read of its own gives: table, report (drops in its own order), ids left out; the files the
+group cannot speak for are left to that read."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from kpi_tui.ingest import grouped
+from kpi_tui.ingest.folder import load_folder, parse_file
+from kpi_tui.settings import Settings
+
+HEAD = "order_id,customer_id,created_at,amount,currency,status\n"
+
+FILES = {  # name: body (HEAD is added unless the body starts with its own header)
+    "a.csv": "1,C1,2026-01-02,10.00,EUR,paid\n2,C2,2026-01-03,20.00,EUR,failed\n",
+    "b.csv": "3,C1,2026-01-04,5.50,EUR,pending\n4,C3,2026-01-05,7.25,EUR,failed\n"
+             "5,C3,2026-01-06,1.00,EUR,refunded\n",  # pending before failed: its own order
+    "c.csv": "6,C4,2026-01-07,3.00,EUR,Cancelled\n7,C4,2026-01-07,3.00,EUR,paid\n"
+             "7,C4,2026-01-08,3.00,EUR,cancelled\n",  # two spellings, one reason
+    "d.csv": "8,C5,2026-01-08,4.00,EUR,failed\n",  # every row left out: its own read words why
+    "e.csv": "9,,2026-01-09,4.00,EUR,paid\n",  # no customer: its own note
+    "f.csv": "10,C6,2026-01-10,4.00,EUR,paid\r\n11,C6,2026-01-11,-4.00,EUR,paid",  # CRLF, no end
+    "g.csv": "12,C7,2026-01-12,4.00,EUR,paid\n\n13,C7,2026-01-13,4.00,EUR,paid\n",  # blank line
+    "h.csv": "3,C1,2026-01-04,5.50,EUR,paid\n14,C8,2026-01-14,9.00,EUR,paid\n",  # id 3 again
+}
+
+
+def _folder(tmp_path: Path, files: dict[str, str]) -> Path:
+    for i, (name, body) in enumerate(sorted(files.items())):
+        p = tmp_path / name
+        p.write_bytes((body if body.startswith("order_id") else HEAD + body).encode())
+        os.utime(p, (1_700_000_000 + i, 1_700_000_000 + i))
+    return tmp_path
+
+
+def _same(got, want) -> None:
+    t, r, ids = got
+    t2, r2, ids2 = want
+    assert t.equals(t2)
+    assert r == r2 and list(r.drops) == list(r2.drops)
+    assert (ids is None and ids2 is None) or ids.equals(ids2)
+
+
+def test_each_file_as_its_own_read(tmp_path):
+    root = _folder(tmp_path, FILES)
+    paths = sorted(root.iterdir())
+    res = grouped._chunk(paths, Settings())
+    assert sorted(p.name for p in res) == ["a.csv", "b.csv", "c.csv", "f.csv", "g.csv", "h.csv"]
+    for p, (sig, got) in res.items():
+        _same(got, parse_file(p, Settings()))
+    b = res[root / "b.csv"][1][1]
+    assert b.drops == {"status pending": 1, "status failed": 1}
+    assert list(b.drops) == ["status pending", "status failed"]
+    assert res[root / "c.csv"][1][1].drops == {"status cancelled": 2}
+    assert res[root / "a.csv"][1][2].to_pylist() == ["2"]
+    assert res[root / "b.csv"][1][0].column("refunded_status").to_pylist() == [True]
+    assert res[root / "a.csv"][1][0].column("refunded_status").null_count == 1
+
+
+@pytest.mark.parametrize("odd", [
+    "order_id,customer_id,created_at,amount,currency,status\n1,C1,02/01/2026,10,EUR,paid\n",
+    "order_id,customer_id,created_at,amount,currency,status\n1,C1,2026-01-02,\"1,5\",EUR,paid\n",
+    "order_id,customer_id,created_at,amount,currency,status\n1,C1,2026-01-02,10,EUR,paid,extra\n",
+    "order_id,customer_id,created_at,amount,currency,status\n1,C1,not a date,10,EUR,paid\n",
+])
+def test_a_group_that_cannot_speak_for_its_files_is_left_alone(tmp_path, odd):
+    """dd/mm dates, a decimal comma, a malformed line, an unreadable date: decided by each
+    file's own values."""
+    files = {"x.csv": odd, "y.csv": HEAD + "2,C2,2026-01-03,20.00,EUR,paid\n"}
+    root = _folder(tmp_path, files)
+    assert grouped._chunk(sorted(root.iterdir()), Settings()) == {}
+
+
+def test_stores_title_lines_and_other_headers_are_not_grouped(tmp_path):
+    store = "order_id,customer_id,created_at,amount,store\n"
+    files = {"s1.csv": store + "1,C1,2026-01-02,10,Paris\n", "s2.csv": store + "2,C1,2026-01-02,10,Lyon\n",
+             "t1.csv": "Export\n" + HEAD + "3,C1,2026-01-02,10,EUR,paid\n",
+             "t2.csv": "Export\n" + HEAD + "4,C1,2026-01-02,10,EUR,paid\n",
+             "solo.csv": HEAD + "5,C1,2026-01-02,10,EUR,paid\n"}
+    root = _folder(tmp_path, files)
+    assert grouped._chunk(sorted(root.iterdir()), Settings()) == {}
+
+
+def test_folder_figures_and_reports_as_file_by_file(tmp_path, monkeypatch):
+    root = _folder(tmp_path, FILES)
+    together = load_folder(root, Settings(), use_cache=False)
+    monkeypatch.setattr(grouped, "_chunk", lambda paths, settings: {})
+    alone = load_folder(root, Settings(), use_cache=False)
+    assert together.transactions.equals(alone.transactions)
+    assert together.files == alone.files
+    assert together.warnings == alone.warnings
+    assert together.rows == alone.rows == 10
+
+
+def test_a_file_changed_after_the_group_read_is_read_again(tmp_path):
+    root = _folder(tmp_path, FILES)
+    paths = sorted(root.iterdir())
+    parsed = dict(grouped._chunk(paths, Settings()))
+    p = root / "a.csv"
+    p.write_text(HEAD + "1,C1,2026-01-02,99.00,EUR,paid\n")
+    assert grouped.matching(parsed[p], p.stat()) is None
+    assert grouped.matching(parsed[root / "b.csv"], (root / "b.csv").stat()) is parsed[root / "b.csv"][1]
+
+
+def test_ahead_keeps_order_and_skips_cached_files(tmp_path):
+    root = _folder(tmp_path, FILES)
+    paths = sorted(root.iterdir())
+
+    class Cache:
+        def has(self, path):
+            return path.name == "a.csv"
+
+    got = list(grouped.ahead(paths, Settings(), Cache()))
+    assert [p for p, _ in got] == paths
+    assert {p.name for p, x in got if x is not None} == {"b.csv", "c.csv", "f.csv", "g.csv", "h.csv"}
+
+
+def test_email_dictionary_is_the_files_own(tmp_path):
+    head = "order_id,email,created_at,amount\n"
+    files = {"m1.csv": head + "1,a@x.io,2026-01-02,10\n", "m2.csv": head + "2,b@x.io,2026-01-03,10\n"}
+    root = _folder(tmp_path, files)
+    res = grouped._chunk(sorted(root.iterdir()), Settings())
+    for p, (_, got) in res.items():
+        _same(got, parse_file(p, Settings()))
+        col = got[0].column("email").combine_chunks()
+        assert isinstance(col, pa.DictionaryArray) and len(col.dictionary) == 1
