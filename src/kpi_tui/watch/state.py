@@ -16,6 +16,7 @@ from pathlib import Path
 from kpi_tui import ledger_cache
 from kpi_tui.assembly import Assembler, Last
 from kpi_tui.metrics.ledger import Ledger, period_sums
+from kpi_tui.ingest import grouped
 from kpi_tui.ingest.cache import ParseCache
 from kpi_tui.ingest.dedupe import Part
 from kpi_tui.ingest.discover import discover
@@ -77,7 +78,7 @@ class FolderState:
         if _keys(skipped) != _keys(self.skipped):
             out.changed = True
         self.skipped = list(skipped)
-        present = set()
+        present, todo = set(), []
         for n, path in enumerate(paths):
             present.add(path)
             sig = signature(path)
@@ -89,9 +90,13 @@ class FolderState:
             if ready is not None and not ready(path, sig):
                 out.waiting.append(path)
                 continue
+            todo.append((n, path, sig, e))
+        # small exports of one header are read together, a chunk ahead (ingest.grouped)
+        ahead = grouped.ahead([t[1] for t in todo], self.settings, self.cache)
+        for (n, path, sig, e), (_, parsed) in zip(todo, ahead):
             if progress is not None:
                 progress(n, len(paths), path)
-            part, report = load_file(path, self.settings, self.cache)
+            part, report = load_file(path, self.settings, self.cache, parsed)
             out.changed = True
             if part is not None:
                 self.entries[path] = Entry(sig, part, report)
