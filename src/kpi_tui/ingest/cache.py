@@ -13,7 +13,6 @@ import mmap
 import os
 import threading
 import zlib
-from dataclasses import asdict
 from pathlib import Path
 
 import platformdirs
@@ -49,6 +48,7 @@ class ParseCache:
         self.root = root or cache_dir()
         self.fingerprint = f"{code_version()}/{FORMAT}/{fingerprint}"
         self._entries: dict[str, set[str]] | None = None  # prefix -> its files, read once
+        self._prefix: dict[Path, str] = {}
 
     def _older(self, prefix: str) -> set[str]:
         """The cache's files of one export (its older versions): the folder is listed once,
@@ -61,7 +61,9 @@ class ParseCache:
         return self._entries.setdefault(prefix, set())
 
     def _paths(self, path: Path, st: os.stat_result) -> tuple[str, Path, Path]:
-        prefix = _h(str(path.resolve()))
+        prefix = self._prefix.get(path)
+        if prefix is None:  # resolved once a path (has, get and put each need it)
+            prefix = self._prefix[path] = _h(str(path.resolve()))
         key = _h(f"{st.st_size}/{st.st_mtime_ns}/{self.fingerprint}")
         base = self.root / f"{prefix}-{key}"
         return prefix, base.with_suffix(".arrow"), base.with_suffix(".json")
@@ -111,7 +113,7 @@ class ParseCache:
                 ids = data.with_suffix(".ids.arrow")
                 sums["ids"] = _write(ids, pa.table({"id": other_ids}))
                 older.add(ids.name)
-            rep = asdict(report)
+            rep = dict(vars(report))  # (asdict deep-copies: ~0.7 ms a file)
             rep["path"] = str(report.path)
             # no fsync: an entry torn by a crash fails its checksums, a miss (one parse again)
             write_json(meta, {"report": rep, "content_hash": content_hash,
@@ -121,12 +123,24 @@ class ParseCache:
             pass  # a cache that cannot be written only costs time
 
 
+SMALL = 1 << 20  # tables written from memory, checksum and all (no second pass over the file)
+
+
 def _write(dest: Path, table: pa.Table) -> str:
-    """Write an Arrow IPC file durably (temp, fsync, rename); returns its checksum."""
+    """Write an Arrow IPC file (temp, rename); returns its checksum."""
     tmp = _tmp_for(dest)
-    with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as w:
+    if table.nbytes > SMALL:
+        with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as w:
+            w.write_table(table)
+        return commit(tmp, dest, durable=False)
+    out = pa.BufferOutputStream()
+    with pa.ipc.new_file(out, table.schema) as w:
         w.write_table(table)
-    return commit(tmp, dest, durable=False)
+    buf = out.getvalue()
+    with open(tmp, "wb") as f:
+        f.write(buf)
+    os.replace(tmp, dest)
+    return f"{buf.size}:{zlib.crc32(buf):08x}" if buf.size else "0:0"
 
 
 # ---------------------------------------------------------------- durable, checked entries

@@ -1,0 +1,37 @@
+"""The parse cache's entries, written from memory (small tables) or streamed to the file:
+the same checksum as the file on disk, and the same table and report back."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyarrow as pa
+import pytest
+
+from kpi_tui.ingest import cache as cache_mod
+from kpi_tui.ingest.cache import ParseCache, checksum
+from kpi_tui.ingest.schema import TXN_SCHEMA, FileReport
+
+
+@pytest.mark.parametrize("small", [cache_mod.SMALL, 0])
+def test_entry_round_trip(tmp_path, monkeypatch, small):
+    monkeypatch.setattr(cache_mod, "SMALL", small)
+    src = tmp_path / "orders.csv"
+    src.write_text("x")
+    table = pa.table({"customer": ["a", None], "date": [dt.date(2026, 1, 2)] * 2,
+                      "amount": [1.5, -2.0], "currency": ["EUR", "EUR"], "txn_id": ["1", "2"],
+                      "email": pa.array([None, None], pa.string()).dictionary_encode(),
+                      "refunded_status": pa.nulls(2, pa.bool_())}).cast(TXN_SCHEMA)
+    report = FileReport(path=src, layout="generic", mapping={"date": "created_at"}, rows_read=3,
+                        rows_kept=2, drops={"status failed": 1}, notes=["n"])
+    c = ParseCache("fp", root=tmp_path / "cache")
+    st = src.stat()
+    assert not c.has(src)
+    c.put(src, st, table, report, None, pa.array(["9"]))
+    assert c.has(src)
+    got, rep, chash, ids = c.get(src, st)
+    assert got.equals(table) and rep == report and chash is None and ids.to_pylist() == ["9"]
+    data = next((tmp_path / "cache").glob("*[0-9a-f].arrow"))
+    meta = cache_mod.read_json(data.with_suffix(".json"))
+    assert meta["sums"]["data"] == checksum(data)
+    assert meta["sums"]["ids"] == checksum(data.with_suffix(".ids.arrow"))
