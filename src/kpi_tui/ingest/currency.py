@@ -53,7 +53,10 @@ def count_currencies(tables: list[pa.Table],
         values, idx = got
         if keep is not None:
             idx = idx[keep]
-        for i, n in enumerate(np.bincount(idx[idx >= 0], minlength=len(values))):
+        few = len(values) <= 8  # a count per code: no int64 copy of the codes
+        per = [np.count_nonzero(idx == i) for i in range(len(values))] if few else \
+            np.bincount(idx[idx >= 0], minlength=len(values))
+        for i, n in enumerate(per):
             if n:
                 counts[values[i]] += int(n)
     return counts
