@@ -10,9 +10,11 @@ out) returns None and the file is read whole, as before: same figures either way
 
 from __future__ import annotations
 
+import contextvars
 import queue
 import re
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow as pa
@@ -40,6 +42,20 @@ class _Unsteady(Exception):
     pass
 
 
+# told the share (0 to 1) of the big file read so far, batch by batch (a front end's progress)
+_ON_READ: contextvars.ContextVar = contextvars.ContextVar("kpi_tui_on_read", default=None)
+
+
+@contextmanager
+def reporting(on_read):
+    """Within: `on_read(share)` after each batch of a delimited file read in batches."""
+    token = _ON_READ.set(on_read)
+    try:
+        yield
+    finally:
+        _ON_READ.reset(token)
+
+
 def parse_streamed(path: Path, settings: Settings, block: int | None = None,
                    size: int | None = None):
     """(transactions, report, ids of rows not counted) like folder.parse_file, or None when
@@ -55,24 +71,27 @@ def parse_streamed(path: Path, settings: Settings, block: int | None = None,
             if size is not None and size <= over.get(kind, size):
                 return None
             name, src, block = safe.name(path), _fd_path(fh, path), block or BLOCK
+            share = None  # of the file, a batch
             if kind == "csv":
                 batches = delimited.stream_delimited(name, src, head, block)
+                share = block / max(st.st_size, 1)
             elif kind == "parquet":
                 batches = columnar.stream_parquet(name, src, max(1, block // 64))
             else:
                 return None
-            return _read(batches, settings, path)
+            return _read(batches, settings, path, share)
     except (_Unsteady, delimited.Unsteady, UnusableFile, pa.ArrowException, UnicodeError,
             OSError, ValueError):
         return None  # the whole read says what is wrong, or reads it right
 
 
-def _read(source, settings: Settings, path: Path):
+def _read(source, settings: Settings, path: Path, share: float | None = None):
     report = FileReport(path=path)
     tables, ids, notes, reasons = [], [], [], []
     counted: dict[str, int] = {}
     drops: dict[str, int] = {}
     first = None
+    on_read = _ON_READ.get() if share else None
     batches = _ahead(source)
     while True:
         try:
@@ -99,6 +118,8 @@ def _read(source, settings: Settings, path: Path):
         _merge_order(notes, _count_notes(counted, norm.notes))
         del raw, norm
         pa.default_memory_pool().release_unused()  # the batch's text goes back to the system
+        if on_read is not None:
+            on_read(min(1.0, len(tables) * share))
     if not tables:
         raise _Unsteady("no rows")
     table = pa.concat_tables(tables)

@@ -18,6 +18,7 @@ from kpi_tui.assembly import Assembler, Last
 from kpi_tui.metrics.ledger import Ledger, period_sums
 from kpi_tui.ingest.cache import ParseCache
 from kpi_tui.ingest.dedupe import Part
+from kpi_tui.ingest import streamed
 from kpi_tui.ingest.discover import discover
 from kpi_tui.ingest.folder import Dataset, fingerprint, load_file
 from kpi_tui.ingest.schema import FileReport
@@ -71,7 +72,8 @@ class FolderState:
     def refresh(self, ready: Ready | None = None,
                 progress: Callable[[int, int, Path], None] | None = None) -> Refresh:
         """Bring the state in line with the folder; `ready(path, sig)` may hold a file back;
-        `progress(done, total, path)` is told of each file before it is read."""
+        `progress(done, total, path)` is told of each file before it is read, and of a big
+        file's share read (done + share, a float) as its batches are."""
         out = Refresh()
         paths, skipped = discover(self.root)
         if _keys(skipped) != _keys(self.skipped):
@@ -91,7 +93,10 @@ class FolderState:
                 continue
             if progress is not None:
                 progress(n, len(paths), path)
-            part, report = load_file(path, self.settings, self.cache)
+            within = None if progress is None else (  # a big file: by its batches
+                lambda share, n=n: progress(n + share, len(paths), path))
+            with streamed.reporting(within):
+                part, report = load_file(path, self.settings, self.cache)
             out.changed = True
             if part is not None:
                 self.entries[path] = Entry(sig, part, report)
