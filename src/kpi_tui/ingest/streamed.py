@@ -90,7 +90,7 @@ def _read(source, settings: Settings, path: Path, share: float | None = None):
     tables, ids, notes, reasons = [], [], [], []
     counted: dict[str, int] = {}
     drops: dict[str, int] = {}
-    first = None
+    first, shared = None, {}
     on_read = _ON_READ.get() if share else None
     batches = _ahead(source)
     while True:
@@ -108,7 +108,7 @@ def _read(source, settings: Settings, path: Path, share: float | None = None):
                 raise _Unsteady(norm.layout)
         elif same != first:
             raise _Unsteady("a batch decided otherwise")
-        tables.append(norm.table.cast(TXN_SCHEMA))
+        tables.append(_lean(norm.table.cast(TXN_SCHEMA), shared))
         if norm.dropped_ids is not None:
             ids.append(norm.dropped_ids.cast(pa.string()))
         report.rows_read += norm.rows_read
@@ -135,6 +135,25 @@ def _read(source, settings: Settings, path: Path, share: float | None = None):
         table = table.unify_dictionaries()  # one e-mail dictionary: the cache's IPC file needs it
     other = pc.unique(pa.concat_arrays(ids)) if ids else None
     return table, report, other
+
+
+def _lean(t: pa.Table, shared: dict) -> pa.Table:
+    """A batch's column of one value (no e-mail; one currency, the usual export) as a slice of
+    one array shared by the batches: the same values without their bytes in every row."""
+    n = t.num_rows
+    for name in ("email", "currency"):
+        col = t.column(name)
+        if col.null_count == n:
+            value = None
+        elif name == "currency" and col.null_count == 0 and len(one := pc.unique(col)) == 1:
+            value = one[0].as_py()
+        else:
+            continue
+        arr = shared.get((name, value))
+        if arr is None or len(arr) < n:
+            arr = shared[name, value] = pa.array([value] * (n + n // 4), col.type)
+        t = t.set_column(t.schema.get_field_index(name), name, arr.slice(0, n))
+    return t
 
 
 def _ahead(source, depth: int = 2):
