@@ -247,6 +247,7 @@ def group_sum(customer: np.ndarray, p: np.ndarray, micros: np.ndarray, n: int,
         key = customer.astype(np.int64) * n + p
     enc = pc.dictionary_encode(pa.array(key))  # hashing: much faster than sorting every row
     del key
+    pa.default_memory_pool().release_unused()  # the hash table's memory back to the system
     inv = enc.indices.to_numpy()
     uniq = enc.dictionary.to_numpy().astype(np.int64)
     sums = exact_sums(inv, micros, len(uniq))
