@@ -44,7 +44,9 @@ class Snapshot:
         d = as_of_day(ledger, settings.as_of)
         self.as_of: dt.date | None = None if d is None else from_day(d)
         self.computed_at = dt.datetime.now()
-        self._sums = sums or {}  # period sums already at hand (the watcher's incremental ones)
+        # period sums already at hand (the watcher's incremental ones); the watcher's own dict,
+        # even empty: the sums it adds next are this snapshot's too (not computed twice)
+        self._sums = sums if sums is not None else {}
         self._done: dict[tuple[str, str], object] = {}
         self._locks: dict[tuple[str, str], threading.Lock] = {}
         self._guard = threading.Lock()

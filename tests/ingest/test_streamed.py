@@ -166,3 +166,31 @@ def test_odd_files_as_whole(case, tmp_path, monkeypatch):
     got = folder.parse_file(path, Settings())
     same(got, ref)
     assert got[1].rows_kept == ref[0].num_rows > 6000 - 1
+
+
+def test_progress_by_batches_of_the_file(tmp_path):
+    # the monitor's progress bar moves while one big file is read (by its share read)
+    line = lambda i: f"{i},C{i % 97:04d},2026-01-{1 + i % 28:02d} 10:00:00,{i % 50}.25,EUR,paid\n"  # noqa: E731
+    path = tmp_path / "big.csv"
+    path.write_text("order_id,customer_id,created_at,amount,currency,status\n" + rows(6000, line))
+    size, told = path.stat().st_size, []
+    with streamed.reporting(told.append):
+        got = streamed.parse_streamed(path, Settings(), block=BLOCK)
+    assert got is not None and got[0].num_rows == 6000
+    assert size == 273_745 and len(told) == 34  # ceil(273,745 / 8,192) batches
+    assert told == pytest.approx([min(1.0, k * BLOCK / size) for k in range(1, 35)], abs=1e-12)
+
+
+def test_refresh_progress_moves_within_a_big_file(tmp_path, monkeypatch):
+    from kpi_tui.watch.state import FolderState
+    line = lambda i: f"{i},C{i % 97:04d},2026-01-{1 + i % 28:02d} 10:00:00,{i % 50}.25,EUR,paid\n"  # noqa: E731
+    (tmp_path / "a.csv").write_text("order_id,customer_id,created_at,amount\n1,c1,2026-01-01,10.00\n")
+    (tmp_path / "b.csv").write_text("order_id,customer_id,created_at,amount,currency,status\n"
+                                    + rows(6000, line))
+    monkeypatch.setattr(streamed, "STREAM_OVER", 64 << 10)
+    monkeypatch.setattr(streamed, "BLOCK", BLOCK)
+    seen = []
+    FolderState(tmp_path, Settings(cache=False)).refresh(
+        progress=lambda done, total, path: seen.append((round(done, 4), total, path.name)))
+    assert seen[:3] == [(0, 2, "a.csv"), (1, 2, "b.csv"), (round(1 + BLOCK / 273_745, 4), 2, "b.csv")]
+    assert len(seen) == 2 + 34 and seen[-1] == (2.0, 2, "b.csv")

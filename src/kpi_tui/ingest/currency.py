@@ -14,8 +14,13 @@ def _codes(table: pa.Table) -> tuple[list, np.ndarray] | None:
     cur = table.column("currency")
     if cur.null_count == table.num_rows:
         return None
-    enc = pc.dictionary_encode(cur.combine_chunks())
-    return enc.dictionary.to_pylist(), pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False)
+    if cur.null_count == 0 and len(one := pc.unique(cur)) == 1:  # the usual: no copy of the column
+        return one.to_pylist(), np.zeros(table.num_rows, np.int8)
+    # chunk by chunk (a streamed file's are many): the chunks share one growing dictionary,
+    # the last chunk's holds every code
+    enc = pc.dictionary_encode(cur).chunks
+    idx = [pc.fill_null(c.indices, -1).to_numpy(zero_copy_only=False) for c in enc]
+    return enc[-1].dictionary.to_pylist(), np.concatenate(idx)
 
 
 def reporting_currency(tables: list[pa.Table], setting: str | None,
@@ -48,7 +53,10 @@ def count_currencies(tables: list[pa.Table],
         values, idx = got
         if keep is not None:
             idx = idx[keep]
-        for i, n in enumerate(np.bincount(idx[idx >= 0], minlength=len(values))):
+        few = len(values) <= 8  # a count per code: no int64 copy of the codes
+        per = [np.count_nonzero(idx == i) for i in range(len(values))] if few else \
+            np.bincount(idx[idx >= 0], minlength=len(values))
+        for i, n in enumerate(per):
             if n:
                 counts[values[i]] += int(n)
     return counts

@@ -37,12 +37,22 @@ class Selection:
     keep: np.ndarray | None = None  # None: every row
     amount: pa.Array | None = None  # None: the table's own amounts
 
-    def batches(self, columns=("customer", "date", "amount")):
+    def batches(self, columns=("customer", "date", "amount"), release: bool = False):
+        """`release`: this selection is let go as it is read (its other columns at once, then
+        each batch once yielded: a streamed file's memory goes back batch by batch)."""
         t = self.table.select(list(columns))  # batch by batch: no copy of a streamed file
         if self.amount is not None and "amount" in columns:
             t = t.set_column(t.schema.get_field_index("amount"), "amount", self.amount)
+        batches = t.to_batches()
+        del t
+        if release:
+            self.table = self.amount = None
         off = 0
-        for b in t.to_batches():
+        for i in range(len(batches)):
+            b = batches[i]
+            if release:
+                batches[i] = None
+                pa.default_memory_pool().release_unused()  # the batch before it, given back
             n = b.num_rows
             if self.keep is not None:
                 k = self.keep[off:off + n]
@@ -110,7 +120,7 @@ class Dataset:
             yield from self.batches()
         else:
             while self.selections:
-                yield from self.selections.pop(0).batches()
+                yield from self.selections.pop(0).batches(release=True)
                 pa.default_memory_pool().release_unused()
         self.selections, self._transactions, self._released = [], None, True
         pa.default_memory_pool().release_unused()

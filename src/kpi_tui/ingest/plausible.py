@@ -42,28 +42,34 @@ def screen(table: pa.Table, settings) -> tuple[pa.Table, dict[str, int], pa.Arra
         return table, {}, None
     table = _printable_currencies(table)
     lo, hi = ((d - _EPOCH).days for d in window(settings))
-    amount = table.column("amount").to_numpy()
-    days = table.column("date").cast(pa.int32()).to_numpy(zero_copy_only=False)
-    finite = np.isfinite(amount)
     drops: Counter = Counter()
-    bad = ~finite
-    drops[NOT_FINITE] = int(bad.sum())
-    big = finite & (np.abs(np.where(finite, amount, 0.0)) > AMOUNT_MAX)
-    drops[TOO_LARGE] = int(big.sum())
-    bad |= big
-    out = ~bad & ((days < lo) | (days > hi))
-    if out.any():
-        values, counts = np.unique(days[out], return_counts=True)
+    masks, late = [], []  # batch by batch: no copy of a streamed file's columns
+    for b in table.select(["amount", "date"]).to_batches():
+        amount = b.column(0).to_numpy(zero_copy_only=False)
+        day = b.column(1).cast(pa.int32()).to_numpy(zero_copy_only=False)
+        finite = np.isfinite(amount)
+        bad = ~finite
+        drops[NOT_FINITE] += int(bad.sum())
+        big = finite & (np.abs(np.where(finite, amount, 0.0)) > AMOUNT_MAX)
+        drops[TOO_LARGE] += int(big.sum())
+        bad |= big
+        out = ~bad & ((day < lo) | (day > hi))
+        if out.any():
+            late.append(day[out])
+            bad |= out
+        masks.append(bad)
+    if late:
+        out_days = np.concatenate(late)
+        values, counts = np.unique(out_days, return_counts=True)
         if len(values) <= 3:
             for v, n in zip(values, counts):
                 drops[f"dated {iso(v)}"] = int(n)
         else:
-            drops[f"dated outside {iso(lo)} to {iso(hi)}"] = int(out.sum())
-        bad |= out
+            drops[f"dated outside {iso(lo)} to {iso(hi)}"] = len(out_days)
     drops = {k: n for k, n in drops.items() if n}
     if not drops:
         return table, {}, None
-    mask = pa.array(bad)
+    mask = pa.array(np.concatenate(masks))
     ids = pc.drop_null(table.column("txn_id").filter(mask)).combine_chunks()
     return table.filter(pc.invert(mask)), drops, (pc.unique(ids) if len(ids) else None)
 
@@ -74,11 +80,13 @@ def _printable_currencies(table: pa.Table) -> pa.Table:
     cur = table.column("currency")
     if cur.null_count == len(cur):
         return table
-    enc = pc.dictionary_encode(cur.combine_chunks())
-    values = enc.dictionary.to_pylist()
+    values = pc.unique(cur).drop_null().to_pylist()  # a few codes: no copy of the column
     clean = [safe.text(v) for v in values]
     if clean == values:
         return table
+    enc = pc.dictionary_encode(cur.combine_chunks())
+    values = enc.dictionary.to_pylist()
+    clean = [safe.text(v) for v in values]
     fixed = pc.take(pa.array(clean, pa.string()), enc.indices)
     return table.set_column(table.schema.get_field_index("currency"), "currency", fixed)
 

@@ -62,9 +62,10 @@ def apply(keys: list[str], scopes: list[str], selections: list, prev: Refunds | 
         if t.num_rows == 0:
             continue
         counted = _rows(sel)
-        neg = counted & (np.nan_to_num(_np(t.column("amount"))) < 0)
+        # bits, not a copy of the amounts (NaN and null: not negative)
+        neg = counted & _np(pc.fill_null(pc.less(t.column("amount"), 0.0), False)).astype(bool)
         if neg.any():
-            ids = pc.drop_null(t.column("txn_id").combine_chunks().filter(pa.array(neg)))
+            ids = pc.drop_null(t.column("txn_id").filter(pa.array(neg))).combine_chunks()
             if len(ids):
                 ids = pc.unique(ids)
                 old = prev.zeroed.get(scopes[i]) if prev is not None else None

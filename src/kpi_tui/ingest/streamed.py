@@ -10,9 +10,11 @@ out) returns None and the file is read whole, as before: same figures either way
 
 from __future__ import annotations
 
+import contextvars
 import queue
 import re
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow as pa
@@ -40,6 +42,20 @@ class _Unsteady(Exception):
     pass
 
 
+# told the share (0 to 1) of the big file read so far, batch by batch (a front end's progress)
+_ON_READ: contextvars.ContextVar = contextvars.ContextVar("kpi_tui_on_read", default=None)
+
+
+@contextmanager
+def reporting(on_read):
+    """Within: `on_read(share)` after each batch of a delimited file read in batches."""
+    token = _ON_READ.set(on_read)
+    try:
+        yield
+    finally:
+        _ON_READ.reset(token)
+
+
 def parse_streamed(path: Path, settings: Settings, block: int | None = None,
                    size: int | None = None):
     """(transactions, report, ids of rows not counted) like folder.parse_file, or None when
@@ -55,24 +71,27 @@ def parse_streamed(path: Path, settings: Settings, block: int | None = None,
             if size is not None and size <= over.get(kind, size):
                 return None
             name, src, block = safe.name(path), _fd_path(fh, path), block or BLOCK
+            share = None  # of the file, a batch
             if kind == "csv":
                 batches = delimited.stream_delimited(name, src, head, block)
+                share = block / max(st.st_size, 1)
             elif kind == "parquet":
                 batches = columnar.stream_parquet(name, src, max(1, block // 64))
             else:
                 return None
-            return _read(batches, settings, path)
+            return _read(batches, settings, path, share)
     except (_Unsteady, delimited.Unsteady, UnusableFile, pa.ArrowException, UnicodeError,
             OSError, ValueError):
         return None  # the whole read says what is wrong, or reads it right
 
 
-def _read(source, settings: Settings, path: Path):
+def _read(source, settings: Settings, path: Path, share: float | None = None):
     report = FileReport(path=path)
     tables, ids, notes, reasons = [], [], [], []
     counted: dict[str, int] = {}
     drops: dict[str, int] = {}
-    first = None
+    first, shared = None, {}
+    on_read = _ON_READ.get() if share else None
     batches = _ahead(source)
     while True:
         try:
@@ -89,7 +108,7 @@ def _read(source, settings: Settings, path: Path):
                 raise _Unsteady(norm.layout)
         elif same != first:
             raise _Unsteady("a batch decided otherwise")
-        tables.append(norm.table.cast(TXN_SCHEMA))
+        tables.append(_lean(norm.table.cast(TXN_SCHEMA), shared))
         if norm.dropped_ids is not None:
             ids.append(norm.dropped_ids.cast(pa.string()))
         report.rows_read += norm.rows_read
@@ -99,6 +118,8 @@ def _read(source, settings: Settings, path: Path):
         _merge_order(notes, _count_notes(counted, norm.notes))
         del raw, norm
         pa.default_memory_pool().release_unused()  # the batch's text goes back to the system
+        if on_read is not None:
+            on_read(min(1.0, len(tables) * share))
     if not tables:
         raise _Unsteady("no rows")
     table = pa.concat_tables(tables)
@@ -114,6 +135,25 @@ def _read(source, settings: Settings, path: Path):
         table = table.unify_dictionaries()  # one e-mail dictionary: the cache's IPC file needs it
     other = pc.unique(pa.concat_arrays(ids)) if ids else None
     return table, report, other
+
+
+def _lean(t: pa.Table, shared: dict) -> pa.Table:
+    """A batch's column of one value (no e-mail; one currency, the usual export) as a slice of
+    one array shared by the batches: the same values without their bytes in every row."""
+    n = t.num_rows
+    for name in ("email", "currency"):
+        col = t.column(name)
+        if col.null_count == n:
+            value = None
+        elif name == "currency" and col.null_count == 0 and len(one := pc.unique(col)) == 1:
+            value = one[0].as_py()
+        else:
+            continue
+        arr = shared.get((name, value))
+        if arr is None or len(arr) < n:
+            arr = shared[name, value] = pa.array([value] * (n + n // 4), col.type)
+        t = t.set_column(t.schema.get_field_index(name), name, arr.slice(0, n))
+    return t
 
 
 def _ahead(source, depth: int = 2):

@@ -58,8 +58,15 @@ def scale_for(abs_sum: float, scale: int = MICROS) -> int:
     return scale
 
 
+SLICE = 1 << 20  # rows a step where a whole-array temporary would cost memory
+
+
+def _slices(n: int):
+    return (slice(i, i + SLICE) for i in range(0, n, SLICE))
+
+
 def abs_sum(micros: np.ndarray) -> float:
-    return float(np.abs(micros).sum(dtype=np.float64)) if len(micros) else 0.0
+    return float(sum(np.abs(micros[s]).sum(dtype=np.float64) for s in _slices(len(micros))))
 
 
 def exact_sums(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
@@ -69,7 +76,10 @@ def exact_sums(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     if len(values) == 0:
         return np.zeros(n, np.int64)
     if abs_sum(values) < 2 ** 52:  # (every partial sum is below it; margin for float's own)
-        return np.rint(np.bincount(index, weights=values, minlength=n)).astype(np.int64)
+        out = np.zeros(n, np.float64)
+        for s in _slices(len(values)):  # a slice at a time: no float copy of every value
+            out += np.bincount(index[s], weights=values[s], minlength=n)
+        return np.rint(out).astype(np.int64)
     lo = np.bincount(index, weights=values & (2 ** 26 - 1), minlength=n)
     hi = np.bincount(index, weights=values >> 26, minlength=n)
     return np.rint(hi).astype(np.int64) * 2 ** 26 + np.rint(lo).astype(np.int64)
@@ -200,7 +210,7 @@ def period_sums(ledger: Ledger, g: str) -> PeriodSums | None:
         return None
     first = period_of(ledger.first_day, g)
     last = period_of(ledger.last_day, g)
-    p = period_index(ledger.day, g) - first
+    p = _period_codes(ledger.day, g, first)
     customer, period, v, bought = group_sum(ledger.customer, p, ledger.micros, last - first + 1,
                                             purchases=True)
     # first purchase: the first (customer, period) group, in period order, with a positive
@@ -213,6 +223,16 @@ def period_sums(ledger: Ledger, g: str) -> PeriodSums | None:
                       ledger.scale)
 
 
+def _period_codes(day: np.ndarray, g: str, first: int) -> np.ndarray:
+    """period_index(day, g) - first, in int32 (a small table of the days looked up: no int64
+    copies of every row)."""
+    if len(day) == 0 or int(day.max()) - int(day.min()) >= 1_000_000:
+        return period_index(day, g) - first
+    lo, hi = int(day.min()), int(day.max())
+    table = (period_index(np.arange(lo, hi + 1, dtype=np.int64), g) - first).astype(np.int32)
+    return table[day - np.int32(lo)]
+
+
 def group_sum(customer: np.ndarray, p: np.ndarray, micros: np.ndarray, n: int,
               purchases: bool = False):
     """Sum `micros` by (customer, p) with 0 <= p < n; returns the keys sorted by (customer, p)
@@ -220,11 +240,14 @@ def group_sum(customer: np.ndarray, p: np.ndarray, micros: np.ndarray, n: int,
     if len(customer) == 0:
         e = np.empty(0, dtype=np.int64)
         return (e, e, e, e.astype(bool)) if purchases else (e, e, e)
-    key = customer.astype(np.int64) * n + p
     if int(customer.max()) * n + n < 2**31:  # narrower keys hash faster (a third less time)
-        key = key.astype(np.int32)
+        key = customer.astype(np.int32) * np.int32(n)
+        key += p  # in place: no int64 copies of every row
+    else:
+        key = customer.astype(np.int64) * n + p
     enc = pc.dictionary_encode(pa.array(key))  # hashing: much faster than sorting every row
     del key
+    pa.default_memory_pool().release_unused()  # the hash table's memory back to the system
     inv = enc.indices.to_numpy()
     uniq = enc.dictionary.to_numpy().astype(np.int64)
     sums = exact_sums(inv, micros, len(uniq))
@@ -232,7 +255,9 @@ def group_sum(customer: np.ndarray, p: np.ndarray, micros: np.ndarray, n: int,
     uniq, sums = uniq[order], sums[order]
     if not purchases:
         return uniq // n, uniq % n, sums
-    bought = np.bincount(inv[micros > 0], minlength=len(order))[order] > 0
+    bought = np.zeros(len(order), bool)
+    bought[inv[micros > 0]] = True
+    bought = bought[order]
     return uniq // n, uniq % n, sums, bought
 
 

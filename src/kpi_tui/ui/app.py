@@ -264,7 +264,7 @@ class KpiApp(ReadOnly, CustomersNav, App):
         bar = self.query_one("#load-progress", ProgressBar)
         bar.update(total=total, progress=done)
         self.query_one("#load-msg", Text).show(
-            f"Reading {escape(self.folder_label)}: file {done + 1} of {total}, "
+            f"Reading {escape(self.folder_label)}: file {int(done) + 1} of {total}, "
             f"{escape(Path(path).name)}")
 
     def show_error(self, message: str) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from kpi_tui import ledger_cache
 from kpi_tui.assembly import Assembler, Last
 from kpi_tui.metrics.ledger import Ledger, period_sums
-from kpi_tui.ingest import grouped
+from kpi_tui.ingest import grouped, streamed
 from kpi_tui.ingest.cache import ParseCache
 from kpi_tui.ingest.dedupe import Part
 from kpi_tui.ingest.discover import discover
@@ -72,7 +72,8 @@ class FolderState:
     def refresh(self, ready: Ready | None = None,
                 progress: Callable[[int, int, Path], None] | None = None) -> Refresh:
         """Bring the state in line with the folder; `ready(path, sig)` may hold a file back;
-        `progress(done, total, path)` is told of each file before it is read."""
+        `progress(done, total, path)` is told of each file before it is read, and of a big
+        file's share read (done + share, a float) as its batches are."""
         out = Refresh()
         paths, skipped = discover(self.root)
         if _keys(skipped) != _keys(self.skipped):
@@ -96,7 +97,10 @@ class FolderState:
         for (n, path, sig, e), (_, parsed) in zip(todo, ahead):
             if progress is not None:
                 progress(n, len(paths), path)
-            part, report = load_file(path, self.settings, self.cache, parsed)
+            within = None if progress is None else (  # a big file: by its batches
+                lambda share, n=n: progress(n + share, len(paths), path))
+            with streamed.reporting(within):
+                part, report = load_file(path, self.settings, self.cache, parsed)
             out.changed = True
             if part is not None:
                 self.entries[path] = Entry(sig, part, report)
