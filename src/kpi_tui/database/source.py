@@ -67,9 +67,11 @@ class DatabaseSource:
             first = status_currency(self.rows, f, self.run, e, s)  # statuses, currencies
             if first is None:  # too many (status, currency) pairs: one by one
                 self._statuses = status_values(self.rows, f, self.run) if f["status"] else []
-                positive = None
+                positive = ids = None
             else:
                 self._statuses, self._counts, positive = first.statuses, first.counts, first.positive
+                ids = first.ids
+            self._first_ids = ids  # what the customer ids need (tests)
             screened: dict[str, int] = {}
             if first is None or not first.plausible:  # rows maybe out: count them exactly
                 rows = counted(self.rows, f, s, self.run, e, self._statuses)
@@ -97,7 +99,7 @@ class DatabaseSource:
             self._txn = transactions(self.rows, f, s, self.run, self.conn.engine,
                                      currency=self._currency, counts=self._counts,
                                      statuses=self._statuses, positive=positive,
-                                     screen=any(screened.values()))
+                                     screen=any(screened.values()), ids=ids)
         return self._txn
 
     @property
