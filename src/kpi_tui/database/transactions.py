@@ -101,6 +101,9 @@ def status_currency(rows, f: Fields, run: Run = _run, engine: str = "",
             out.counts[r["currency"]] = out.counts.get(r["currency"], 0) + r["n"]
     if facts:
         out.ids = IdFacts.of(rows_)
+    out.rows = sum(r["n"] for r in kept)
+    d0, d1 = ([r[k] for r in kept if r[k] is not None] for k in ("d0", "d1"))
+    out.days = (_day(min(d0)), _day(max(d1))) if d0 else (None, None)
     if settings is not None:
         shifted = bool(settings.timezone) and engine in _TZ  # dates may move by the zone
         out.plausible = all(plausible.surely_kept(r["a0"], r["a1"], r["d0"], r["d1"], settings,
@@ -119,6 +122,22 @@ class FirstPass:
     positive: set[str] = field(default_factory=set)
     plausible: bool = False
     ids: IdFacts | None = None
+    rows: int = 0  # rows that count (status) and their first and last day, as stored
+    days: tuple = (None, None)
+
+    def summary(self) -> dict:
+        """`database.figures.summary`'s rows, first_day and last_day, right when no row is
+        screened or left out for its currency and the dates are taken as stored."""
+        return {"rows": self.rows, "first_day": self.days[0], "last_day": self.days[1]}
+
+
+def _day(d) -> int:
+    """Day number (days since 1970-01-01) of a date or naive timestamp."""
+    import datetime
+
+    if isinstance(d, datetime.datetime):
+        d = d.date()
+    return (d - datetime.date(1970, 1, 1)).days
 
 
 @dataclass
