@@ -7,6 +7,7 @@ sessions are opened READ ONLY so that even a bug could not write.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import warnings
@@ -56,7 +57,8 @@ class Connection:
             cancel.daemon = True
             cancel.start()
         try:
-            return self.backend.to_pyarrow(expr)
+            return _duckdb_arrow(self.backend, expr) if self.engine == "duckdb" else \
+                self.backend.to_pyarrow(expr)
         except SourceError:
             raise
         except Exception as e:  # noqa: BLE001 - every driver has its own exception classes
@@ -73,6 +75,27 @@ class Connection:
                 self.backend._session.sparkContext.cancelAllJobs()
         except Exception:  # noqa: BLE001 - best effort
             pass
+
+
+def _duckdb_arrow(backend, expr):
+    """Ibis's DuckDB to_pyarrow without its converter module, which imports pandas (~40 MB in
+    kpi-tui's process); the same conversion to the expression's schema."""
+    table = backend._to_duckdb_relation(expr).to_arrow_table()
+    return expr.__pyarrow_result__(table, data_mapper=_nulls_data())
+
+
+@functools.cache
+def _nulls_data():
+    """ibis.backends.duckdb.converter.DuckDBPyArrowData: null-typed columns as nulls."""
+    import pyarrow as pa
+    from ibis.formats.pyarrow import PyArrowData
+
+    class NullsData(PyArrowData):
+        @classmethod
+        def convert_column(cls, column, dtype):
+            return pa.nulls(len(column)) if dtype.is_null() else super().convert_column(column, dtype)
+
+    return NullsData
 
 
 def connect(source: str, timeout: float = DEFAULT_TIMEOUT) -> Connection:

@@ -108,16 +108,20 @@ def _aggregate(u, lo, hi):
     )
 
 
-def period_query(txn, spans: dict[int, tuple[str, int, int]], with_summary: bool = False):
+def period_query(txn, spans: dict[int, tuple[str, int, int]], with_summary: bool = False,
+                 known: dict | None = None):
     """The AGGREGATES of every period holding data, for several granularities in one query:
     `spans` = {k: (g, first, last)} (first/last None: not known yet); the result has one row
     per (k, period). `with_summary`: plus the `summary` as a row k = -1 (`summary_row`),
-    taken from the same grouped scan (the transactions are read once)."""
+    taken from the same grouped scan (the transactions are read once); `known`: its rows,
+    first_day and last_day when the first query gave them (no count nor dates per group)."""
     x = txn if with_summary else txn.filter(txn.customer.notnull())
+    dated = with_summary and not known
     parts = [x.select(k=ibis.literal(k, "int64"), customer=x.customer, p=period_index(x.date, g),
-                      micros=x.micros, date=x.date) for k, (g, _, _) in spans.items()]
+                      micros=x.micros, **({"date": x.date} if dated else {}))
+             for k, (g, _, _) in spans.items()]
     x = parts[0].union(*parts[1:], distinct=False) if len(parts) > 1 else parts[0]
-    extra = dict(n=x.count(), d0=x.date.min(), d1=x.date.max()) if with_summary else {}
+    extra = dict(n=x.count(), d0=x.date.min(), d1=x.date.max()) if dated else {}
     groups = x.group_by("k", "customer", "p").aggregate(
         v=x.micros.sum(), bought=ibis.ifelse(x.micros > 0, 1, 0).max(), **extra)
     sums = groups.filter(groups.customer.notnull()) if with_summary else groups
@@ -129,26 +133,35 @@ def period_query(txn, spans: dict[int, tuple[str, int, int]], with_summary: bool
     if not with_summary:
         return q
     g0 = groups.filter(groups.k == next(iter(spans)))
-    s = g0.aggregate(rows=g0.n.sum().fill_null(0), first=g0.d0.min(), last=g0.d1.max(),
-                     unattributed=g0.v.sum(where=g0.customer.isnull()))
-    return q.union(summary_row(s, q.schema()), distinct=False)
+    unattributed = g0.v.sum(where=g0.customer.isnull())
+    if known:
+        s = g0.aggregate(unattributed=unattributed)
+    else:
+        s = g0.aggregate(rows=g0.n.sum().fill_null(0), first=g0.d0.min(), last=g0.d1.max(),
+                         unattributed=unattributed)
+    return q.union(summary_row(s, q.schema(), known), distinct=False)
 
 
-def summary_row(s, schema):
-    """`summary` (from its min/max dates `s`) as one row of a period_query result (`schema`),
-    k = -1: revenue = unattributed, active_n = rows, active_sum = first_day,
+def summary_row(s, schema, known: dict | None = None):
+    """`summary` (from its min/max dates `s`, or `known`) as one row of a period_query result
+    (`schema`), k = -1: revenue = unattributed, active_n = rows, active_sum = first_day,
     retained_n = last_day, the rest 0."""
     zero = ibis.literal(0, "int64")
-    cols = dict(k=ibis.literal(-1, "int64"), p=zero, revenue=s.unattributed, active_n=s.rows,
-                active_sum=s.first.epoch_days().cast("int64"),  # once, not per row
-                retained_n=s.last.epoch_days().cast("int64"))
+    if known:
+        days = {c: ibis.literal(known[k], "int64") for c, k in
+                (("active_n", "rows"), ("active_sum", "first_day"), ("retained_n", "last_day"))}
+    else:
+        days = dict(active_n=s.rows, active_sum=s.first.epoch_days().cast("int64"),  # once,
+                    retained_n=s.last.epoch_days().cast("int64"))  # not per row
+    cols = dict(k=ibis.literal(-1, "int64"), p=zero, revenue=s.unattributed, **days)
     return s.select(**{c: cols.get(c, zero).cast(t) for c, t in schema.items()})
 
 
-def summary_and_figures(run, txn, g: str, as_of: dt.date | None = None,
-                        margin: float = 1.0) -> tuple[dict, list[dict]]:
-    """`summary` and the figures of granularity g in ONE query (one scan of the table)."""
-    got = run(period_query(txn, {0: (g, None, None)}, with_summary=True))
+def summary_and_figures(run, txn, g: str, as_of: dt.date | None = None, margin: float = 1.0,
+                        known: dict | None = None) -> tuple[dict, list[dict]]:
+    """`summary` and the figures of granularity g in ONE query (one scan of the table);
+    `known`: rows, first_day and last_day, when the first query gave them."""
+    got = run(period_query(txn, {0: (g, None, None)}, with_summary=True, known=known))
     r = next(r for r in got.to_pylist() if r["k"] == -1)
     s = {"rows": r["active_n"], "first_day": r["active_sum"], "last_day": r["retained_n"],
          "unattributed": r["revenue"]}

@@ -52,6 +52,7 @@ class DatabaseSource:
     def refresh(self) -> None:
         """Forget what was computed: the next access queries the database again."""
         self._txn = None
+        self._known = None  # the summary's rows and days, from the first query
         self._summary = None
         self._figures: dict[str, list[dict]] = {}
         self._trailing: dict[str, dict | None] = {}
@@ -67,9 +68,11 @@ class DatabaseSource:
             first = status_currency(self.rows, f, self.run, e, s)  # statuses, currencies
             if first is None:  # too many (status, currency) pairs: one by one
                 self._statuses = status_values(self.rows, f, self.run) if f["status"] else []
-                positive = None
+                positive = ids = None
             else:
                 self._statuses, self._counts, positive = first.statuses, first.counts, first.positive
+                ids = first.ids
+            self._first_ids = ids  # what the customer ids need (tests)
             screened: dict[str, int] = {}
             if first is None or not first.plausible:  # rows maybe out: count them exactly
                 rows = counted(self.rows, f, s, self.run, e, self._statuses)
@@ -87,17 +90,23 @@ class DatabaseSource:
             if s.timezone and zoned and self.conn.engine not in TZ_ENGINES:
                 self._warnings.append(f"timezone {s.timezone} not applied on {self.conn.engine}: "
                                       f"dates of {f['date']} are taken in UTC")
+            dropped = {}
             if f["currency"]:
                 self._currency = pick_currency(self._counts, s.currency)
-                for c, n in left_out(self._counts, self._currency, s.rates).items():
+                dropped = left_out(self._counts, self._currency, s.rates)
+                for c, n in dropped.items():
                     self._warnings.append(f"{n} rows in {c} left out: no rate to "
                                           f"{self._currency} (give one with --rates)")
             else:
                 self._currency = s.currency.upper() if s.currency else None
+            # rows and days of the summary from the first query, when no row is left out
+            plain = dtype.is_date() or (dtype.is_timestamp() and not zoned)
+            self._known = (first.summary() if first is not None and plain and not dropped
+                           and not any(screened.values()) else None)
             self._txn = transactions(self.rows, f, s, self.run, self.conn.engine,
                                      currency=self._currency, counts=self._counts,
                                      statuses=self._statuses, positive=positive,
-                                     screen=any(screened.values()))
+                                     screen=any(screened.values()), ids=ids)
         return self._txn
 
     @property
@@ -135,7 +144,8 @@ class DatabaseSource:
         the others are computed when asked for."""
         if g not in self._figures and self._summary is None:  # both in one query
             self._summary, self._figures[g] = engine_figures.summary_and_figures(
-                self.run, self.transactions, g, self.settings.as_of, self.settings.margin)
+                self.run, self.transactions, g, self.settings.as_of, self.settings.margin,
+                self._known)
         if g not in self._figures:
             s = self.summary
             gs = [g]
