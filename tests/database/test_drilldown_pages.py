@@ -15,6 +15,7 @@ from kpi_tui.database.snapshot import DatabaseSnapshot
 from kpi_tui.database.source import DatabaseSource
 from kpi_tui.metrics import periods
 from kpi_tui.settings import Settings
+from kpi_tui.ui.app import KpiApp
 from kpi_tui.ui.screens.drilldown import ROW_LIMIT
 from kpi_tui.ui.screens.drilldown_db import DatabaseDrilldownScreen
 
@@ -33,6 +34,8 @@ def snap(tmp_path_factory):
 
 
 class Host(App):
+    CSS_PATH = KpiApp.CSS_PATH  # the lists' styles are the monitor's (app.tcss)
+
     def __init__(self, screen):
         super().__init__()
         self.first = screen
