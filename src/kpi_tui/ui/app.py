@@ -28,6 +28,7 @@ from kpi_tui.ui.customers_nav import CustomersNav
 from kpi_tui.ui.feed import Feed
 from kpi_tui.ui.model import Focus, default_pos, period_focus, trailing_focus
 from kpi_tui.ui.prefs import load_theme, save_theme
+from kpi_tui.ui.text import shorten
 from kpi_tui.ui.widgets.base import Text
 from kpi_tui.ui.widgets.chart import HistoryChart
 from kpi_tui.ui.widgets.headline import Headline
@@ -230,6 +231,8 @@ class KpiApp(Commands, CustomersNav, Feed, Chrome, App):
         self.query_one(Headline).show(f, cur, loc)
         self._render_at_risk()
         sentence = why_sentence(f.row, f.prev, cur, loc, f.prev_label or "")
+        if self.screen.has_class("-h16"):  # one line: whole clauses or words (body's scrollbar)
+            sentence = shorten(glyphs.shown(self, sentence), self.size.width - 3)
         self.query_one("#sentence", Text).show(escape(sentence))
         pos = None if self.trailing else self.position()
         self.query_one(HistoryChart).show(self.rows, self.g, pos, self.data_id, cur, loc)

@@ -121,6 +121,29 @@ def draw(spec: ChartSpec) -> Text:
     return out
 
 
+SPARKS = "▁▂▃▄▅▆▇█"
+ASCII_SPARKS = "_.-=+*%#"
+SPARK_BELOW = 6  # rows: a lower chart is one line of blocks (plotext needs room for its frame)
+
+
+def sparkline(spec: ChartSpec, first: str, last: str) -> Text:
+    """`Jan ▂▃▅█▆ Mar  €80–€120` in one row: the value per period, the chosen one in orange."""
+    known = [v for v in spec.values if v is not None]
+    out = Text(no_wrap=True, overflow="crop")
+    if not known:
+        return out.append("no data yet", style="dim")
+    lo, hi = min(known), max(known)
+    marks = ASCII_SPARKS if spec.ascii else SPARKS
+    out.append(f"{first} ", style="dim")
+    for x, v in enumerate(spec.values):
+        mark = " " if v is None else marks[round((v - lo) / ((hi - lo) or 1) * (len(marks) - 1))]
+        out.append(mark, style="bold orange1" if x == spec.selected else "cyan")
+    span = [plain_spaces(money(v, spec.currency, spec.locale, decimals=0)) for v in (lo, hi)]
+    words = f" {last}  " + (span[0] if lo == hi else "–".join(span))
+    out.append(glyphs.text(words) if spec.ascii else words, style="dim")
+    return out
+
+
 def with_legend(plot: Text, width: int) -> Text:
     """The legend written over the plot's top frame row, where no data is ever drawn."""
     lines = plot.split("\n")
@@ -174,7 +197,8 @@ class HistoryChart(PlotextPlot):
         rows, g, pos, data_id, cur, loc = self._data
         width, height = self.size.width, self.size.height
         theme = self._get_plotext_theme_name(self.app.theme)
-        n = max(4, min(len(rows), (width - 12) // 3))
+        spark = height < SPARK_BELOW
+        n = max(4, min(len(rows), width - 32 if spark else (width - 12) // 3))
         last = len(rows) - 1
         sel = pos  # None: nothing selected (trailing windows): the latest periods are shown
         if pos is None:
@@ -193,6 +217,9 @@ class HistoryChart(PlotextPlot):
             tuple(r["acv"] for r in shown), tuple(year_ago_series(rows, g)[begin:end + 1]),
             ticks, sel - begin if sel is not None and begin <= sel <= end else None, width, height,
             theme, "*" if glyphs.on(self) else self.marker, cur, loc, glyphs.on(self))
+        if spark:  # cheap: drawn here
+            self._drawn(key, sparkline(spec, short_label(shown[0], g), short_label(shown[-1], g)))
+            return
         self._draw(spec, key)
 
     @work(thread=True, exclusive=True, group="chart")
