@@ -295,22 +295,30 @@ def run_monitor(root: Path, settings: Settings, poll: float | None = None) -> in
     return app.return_code or 0
 
 
-def database_app(source, settings: Settings, poll: float | None = None, **options) -> KpiApp:
+def database_app(source, settings: Settings, poll: float | None = None, *,
+                 url: str | None = None, table: str | None = None, sql: str | None = None,
+                 **options) -> KpiApp:
     """The monitor on an opened DatabaseSource, polled by watch.database.DatabaseMonitor
-    (`options`: DatabaseMonitor's, e.g. max_backoff)."""
-    from kpi_tui.watch.database import DatabaseMonitor, history_path
+    (`options`: DatabaseMonitor's, e.g. max_backoff). `source` None: not reachable at start
+    (a served tab): the monitor opens `url` (`table` or `sql`) itself, its banner saying why
+    it cannot yet, retrying."""
+    from kpi_tui.watch.database import DatabaseMonitor, _label, history_path
+
+    label = source.label if source is not None else _label(url, table, sql)
 
     def factory(_root, s, **kw):  # the screen's clock: "unreachable since HH:MM"
-        return DatabaseMonitor(source.url, s, source=source, clock=lambda: app.clock(), **kw,
+        return DatabaseMonitor(url if source is None else source.url, s, source=source,
+                               table=table, sql=sql, clock=lambda: app.clock(), **kw,
                                **options)
 
-    app = KpiApp(Path("."), settings, poll, folder_label=source.label, monitor_factory=factory,
-                 history_path=history_path(source.label, "monitor"),
+    app = KpiApp(Path("."), settings, poll, folder_label=label, monitor_factory=factory,
+                 history_path=history_path(label, "monitor"),
                  prefs_path=state_dir() / "monitor-prefs.json")
     return app
 
 
-def run_database_monitor(source, settings: Settings, poll: float | None = None) -> int:
-    app = database_app(source, settings, poll)
+def run_database_monitor(source, settings: Settings, poll: float | None = None,
+                         **spec) -> int:
+    app = database_app(source, settings, poll, **spec)
     app.run()
     return app.return_code or 0

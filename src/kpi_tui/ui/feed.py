@@ -47,9 +47,8 @@ class Feed:
         if self.monitor is not None and getattr(self.monitor, "alive", True):
             last = getattr(self.monitor.status, "last_check", None)  # a database: its probe
             self.checked = last if last is not None else self.clock()
-        if self.snapshot is not None:
-            self._update_alerts()
-            self._render_banners()
+        self._update_alerts()
+        self._render_banners()
         self._render_titlebar()
 
     def on_unmount(self) -> None:
@@ -84,7 +83,10 @@ class Feed:
     def set_note(self, message: str) -> None:
         self.status_note = message
         self.error = None  # a watcher problem is shown until the next status
-        if self.snapshot is None:
+        problem = getattr(getattr(self.monitor, "status", None), "problem", None)
+        if self.snapshot is None and problem:  # a database not reached yet: why, not the poll
+            self.show_error(problem)
+        elif self.snapshot is None:
             self.query_one("#load-msg", Text).show(escape(message))
         self._render_status()
 
@@ -103,6 +105,8 @@ class Feed:
         if self.snapshot is None:
             self.query_one("#load-msg", Text).show(f"[b]⚠ {escape(message)}[/]")
             self.query_one(LoadingIndicator).display = False
+            self._update_alerts()
+            self._render_banners()
         self._render_status()
 
     def apply_snapshot(self, snap: Snapshot) -> None:
@@ -127,7 +131,8 @@ class Feed:
 
     def _update_alerts(self) -> None:
         snap = self.snapshot
-        if snap is None:
+        if snap is None:  # nothing read yet: the source's own findings (a database: unreachable)
+            self._banners(getattr(self.monitor, "findings", list)())
             return
         now = self.clock()
         judged = snap.ready("at_risk", self.g)  # else computed in a worker: judged when ready
@@ -146,5 +151,8 @@ class Feed:
             after = (len(self.history.active()), len(self.history.past()))
             if self.history_path and (started or before != after):
                 self.history.save(self.history_path)
+        self._banners(found)
+
+    def _banners(self, found) -> None:
         self.banners = [f.message for f in found]  # the rules' order (as watch --headless)
         self.banner_ranks = {f.message: banner_rank(f) for f in found}
