@@ -79,6 +79,20 @@ def runs(values) -> list[list[tuple[int, float]]]:
     return out
 
 
+def dotted_line(run: list[tuple[int, float]], per_x: float, per_y: float,
+                gap: float) -> list[tuple[float, float]]:
+    """Points along the run's straight segments, `gap` cells apart (`per_x` cells a period,
+    `per_y` cells a unit of value; a row is about two columns high): a dotted line at fine
+    markers' resolution that follows every slope, where plotext's own line of a one-character
+    marker would leave gaps."""
+    out = [(float(x), y) for x, y in run[:1]]
+    for (x0, y0), (x1, y1) in zip(run, run[1:]):
+        length = math.hypot((x1 - x0) * per_x, (y1 - y0) * per_y * 2)
+        n = max(1, math.ceil(length / gap))
+        out += [(x0 + (x1 - x0) * i / n, y0 + (y1 - y0) * i / n) for i in range(1, n + 1)]
+    return out
+
+
 LEGEND = (("average customer value", "cyan"), ("same period a year earlier", "bright_black"))
 
 
@@ -90,15 +104,19 @@ def draw(spec: ChartSpec) -> Text:
     plt._set_size(spec.width, height)
     plt.theme(spec.theme)
     fine = spec.marker in ("braille", "hd", "fhd", "sd")
-    lines = (
-        (spec.year, "gray", "·" if fine else "-"),
-        (spec.values, "cyan", spec.marker),
-    )
+    known = [v for v in spec.values + spec.year if v is not None]
+    span = (max(known) - min(known)) or 1.0 if known else 1.0
+    cells = (spec.width / max(1, len(spec.values)), height / span)  # per period, per unit
     drawn = False
-    for values, color, marker in lines:
+    for values, color, dotted in ((spec.year, "gray", True), (spec.values, "cyan", False)):
+        marker = spec.marker if fine or not dotted else "-"
         for r in runs(values):
             drawn = True
-            plt.plot([p[0] for p in r], [p[1] for p in r], marker=marker, color=color)
+            if fine and not dotted:  # a solid line
+                plt.plot([p[0] for p in r], [p[1] for p in r], marker=marker, color=color)
+            else:  # points along it: plotext's line of one character leaves gaps on slopes
+                r = dotted_line(r, *cells, 1.0 if dotted else 0.5)
+                plt.scatter([p[0] for p in r], [p[1] for p in r], marker=marker, color=color)
     sx = spec.selected
     if sx is not None:
         plt.vline(sx, "orange")
@@ -106,7 +124,6 @@ def draw(spec: ChartSpec) -> Text:
             plt.scatter([sx], [spec.values[sx]], marker="●", color="orange")
     if spec.ticks:
         plt.xticks([t[0] for t in spec.ticks], [t[1] for t in spec.ticks])
-    known = [v for v in spec.values + spec.year if v is not None]
     if known:
         ys = round_ticks(min(known), max(known), max(2, min(6, height // 3)))
         step = ys[1] - ys[0] if len(ys) > 1 else 1.0
