@@ -36,7 +36,8 @@ def cmd_monitor(args) -> int:
 
 def _database(args, s) -> int:
     """The monitor or `watch --headless` on a database URL (watch.database polls it). The
-    source is opened first: a server that cannot be reached is one line and exit 2."""
+    source is opened first: a server that cannot be reached is one line and exit 2, except in
+    a served tab (`monitor --read-only`, from `kpi-tui serve`): its screen waits, banner up."""
     from kpi_tui.cli.report import db_options
     from kpi_tui.session import open_source
 

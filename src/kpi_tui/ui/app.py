@@ -209,8 +209,14 @@ class KpiApp(Commands, CustomersNav, Feed, Chrome, App):
         pos = self.position()
         return None if pos is None else period_focus(self.rows, pos, self.g, loc)
 
+    @property
+    def closing(self) -> bool:
+        """Closing: a snapshot or a tick that arrives now has no widgets left (Textual's
+        shutdown, e.g. a test's app leaving run_test without exit(), clears _running first)."""
+        return self._exit or not self._running
+
     def render_all(self) -> None:
-        if self._exit:  # closing: a snapshot or a tick that arrives now has no widgets left
+        if self.closing:
             return
         self._render_titlebar()
         self._render_banners()

@@ -44,6 +44,8 @@ class Feed:
     def _tick(self) -> None:
         """Time passes without new data: the stale-data rule may start firing, the clock and
         the data's age move (a frozen screen would show the same time)."""
+        if self.closing:
+            return
         if self.monitor is not None and getattr(self.monitor, "alive", True):
             last = getattr(self.monitor.status, "last_check", None)  # a database: its probe
             self.checked = last if last is not None else self.clock()
@@ -68,17 +70,22 @@ class Feed:
             return
         self.post_message(NewSnapshot(snap))
 
+    # the watcher's messages; one arriving while the app closes finds no widgets: dropped
     def on_new_snapshot(self, message: NewSnapshot) -> None:
-        self.apply_snapshot(message.snapshot)
+        if not self.closing:
+            self.apply_snapshot(message.snapshot)
 
     def on_watcher_status(self, message: WatcherStatus) -> None:
-        self.set_note(message.text)
+        if not self.closing:
+            self.set_note(message.text)
 
     def on_watcher_error(self, message: WatcherError) -> None:
-        self.show_error(message.text)
+        if not self.closing:
+            self.show_error(message.text)
 
     def on_read_progress(self, message: ReadProgress) -> None:
-        self.show_progress(message.done, message.total, message.path)
+        if not self.closing:
+            self.show_progress(message.done, message.total, message.path)
 
     def set_note(self, message: str) -> None:
         self.status_note = message
