@@ -15,6 +15,7 @@ from kpi_tui.database.snapshot import DatabaseSnapshot
 from kpi_tui.database.source import DatabaseSource
 from kpi_tui.metrics import periods
 from kpi_tui.settings import Settings
+from kpi_tui.ui.app import KpiApp
 from kpi_tui.ui.screens.drilldown import ROW_LIMIT
 from kpi_tui.ui.screens.drilldown_db import DatabaseDrilldownScreen
 
@@ -33,6 +34,8 @@ def snap(tmp_path_factory):
 
 
 class Host(App):
+    CSS_PATH = KpiApp.CSS_PATH  # the lists' styles are the monitor's (app.tcss)
+
     def __init__(self, screen):
         super().__init__()
         self.first = screen
@@ -70,3 +73,30 @@ async def test_end_loads_the_next_page(snap):
         assert shown == [r["customer"] for r in whole]
         assert whole[0]["customer"] == "c0449" and whole[0]["previous"] == 450.0
         assert "the first" not in screen.totals_text()  # every customer is in the table
+
+
+async def test_the_wheel_at_the_end_loads_the_next_page(snap):
+    """Scrolling (the wheel, the scrollbar) to the end loads the next page as the cursor does;
+    the cursor and the view stay where they were."""
+    from textual import events
+
+    feb = int(periods.period_index([periods.to_day(dt.date(2026, 2, 1))], "month")[0])
+    whole = snap.drill("month", feb, "churned", None).rows
+    screen = DatabaseDrilldownScreen(snap, "month", feb, ("churned",))
+    app = Host(screen)
+    async with app.run_test(size=(140, 40)) as pilot:
+        table = screen.query_one(DataTable)
+        assert table.row_count == ROW_LIMIT
+        wheel, bottom = 0, table.max_scroll_y  # the first page's end
+        while table.scroll_y < bottom and wheel < 500:  # the wheel, a notch a time
+            table.post_message(events.MouseScrollDown(table, 2, 2, 0, 1, 0, False, False, False))
+            await pilot.pause()
+            wheel += 1
+        assert wheel > 10  # the view moved by the wheel, not in one jump
+        await rows_become(pilot, table, 2 * ROW_LIMIT)
+        assert table.cursor_row == 0  # the cursor stays on the first row
+        await pilot.pause()
+        assert table.scroll_y == bottom < table.max_scroll_y  # the view stays: rows below it
+        table.scroll_end(animate=False, immediate=True)  # the scrollbar dragged to the end
+        await rows_become(pilot, table, N)
+        assert [str(table.get_row_at(i)[0]) for i in range(N)] == [r["customer"] for r in whole]

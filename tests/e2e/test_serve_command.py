@@ -170,3 +170,14 @@ def test_settings_are_checked_before_serving(tmp_path):
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.startswith("kpi-tui: ") and "margin" in done.stderr
     assert done.stderr.count("\n") == 1
+
+
+def test_an_unreachable_database_is_one_line_before_serving():
+    """Checked once before serving (else each tab would show only "Session ended"): one line,
+    exit 2, the password left out."""
+    done = subprocess.run([sys.executable, "-m", "kpi_tui", "serve",
+                           "postgresql://bob:s3cr3t@127.0.0.1:1/test", "--table", "orders",
+                           "--port", "1"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith("kpi-tui: postgresql://bob@127.0.0.1:1/test: cannot connect: ")
+    assert done.stderr.count("\n") == 1 and "s3cr3t" not in done.stderr

@@ -103,6 +103,8 @@ def test_snapshot_at_risk_120(sample, snap_compare):
 
 
 class Host(App):
+    CSS_PATH = KpiApp.CSS_PATH  # the lists' styles are the monitor's (app.tcss)
+
     def __init__(self, factory):
         super().__init__()
         self.factory = factory

@@ -118,3 +118,47 @@ async def test_monitor_on_a_database_url(same_rows):
         assert app.query_one("#acv-digits").value == "€20.00"
         away.rename(path)
         await settle(app, pilot, lambda: not any("unreachable" in b for b in app.banners))
+
+
+async def test_a_served_tab_waits_for_an_unreachable_database(same_rows):
+    """`serve` checked the source at start; a tab opened while it is gone shows the monitor
+    with its unreachable banner (not textual-serve's "Session ended") and recovers by itself."""
+    url, name, _folder = same_rows
+    path = Path(url[len("duckdb://"):])
+    away = path.with_suffix(".away")
+    path.rename(away)
+    app = database_app(None, Settings(cache=False), poll=0.2, max_backoff=0.4, url=url,
+                       table=name)
+    app.clock = lambda: CLOCK
+    async with app.run_test(size=(120, 30)) as pilot:
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if app.banners:
+                break
+        problem = f"⚠ source unreachable since 09:00: no such DuckDB file: {path}"
+        assert app.banners == [problem] and app.snapshot is None
+        assert plain(app, "#banners") == problem
+        assert plain(app, "#load-msg") == problem
+        assert "source unreachable since 09:00: no such DuckDB file" in plain(app, "#status")
+        away.rename(path)
+        await settle(app, pilot, lambda: not any("unreachable" in b for b in app.banners))
+        assert app.query_one("#acv-digits").value == "€20.00"
+
+
+def test_serve_tabs_wait_while_the_command_line_stops(same_rows, monkeypatch):
+    """The monitor command: exit 2 on an unreachable database, except in a served tab
+    (--read-only), which opens the screen with the URL to retry."""
+    from kpi_tui.cli import main
+    from kpi_tui.ui import app as app_module
+    from kpi_tui.ui.readonly import ReadOnly
+
+    url, name, _folder = same_rows
+    gone = url + ".gone"
+    ran = {}
+    monkeypatch.setattr(ReadOnly, "read_only", False)  # cmd_monitor sets it for the process
+    monkeypatch.setattr(app_module, "run_database_monitor",
+                        lambda source, s, poll=None, **spec: ran.update(source=source, **spec)
+                        or 0)
+    assert main(["monitor", gone, "--table", name]) == 2 and not ran
+    assert main(["monitor", "--read-only", gone, "--table", name]) == 0
+    assert ran == {"source": None, "url": gone, "table": name, "sql": None}

@@ -15,6 +15,7 @@ from kpi_tui.metrics.cohorts import cohorts
 from kpi_tui.metrics.customers import build_index
 from kpi_tui.metrics.figures import period_figures
 from kpi_tui.metrics.ledger import ledger_from_transactions
+from kpi_tui.ui.app import KpiApp
 from kpi_tui.ui.screens.cohorts import CohortsScreen
 from kpi_tui.ui.screens.drilldown import DrilldownScreen
 
@@ -39,6 +40,8 @@ def golden():
 
 
 class Host(App):
+    CSS_PATH = KpiApp.CSS_PATH  # the lists' styles are the monitor's (app.tcss)
+
     def __init__(self, screen_factory):
         super().__init__()
         self.factory = screen_factory

@@ -94,12 +94,23 @@ def cmd_serve(args) -> int:
 
 
 def check_source(args) -> None:
-    """What each tab would stop on, said once here: the settings, a missing folder."""
+    """What each tab would stop on, said once here: the settings, a missing folder, a database
+    that cannot be reached (or lacks the table). A database going away later is each tab's
+    banner (the served monitor waits for it: cli.watch)."""
     from kpi_tui.cli.parser import settings
 
     resolved = copy.copy(args)  # the tabs resolve [source] themselves (no URL in `ps`)
-    settings(resolved)
-    if not isinstance(resolved.dir, str) and not Path(resolved.dir).is_dir():
+    s = settings(resolved)
+    if isinstance(resolved.dir, str):
+        from kpi_tui.cli.report import db_options
+        from kpi_tui.session import open_source
+
+        source = open_source(resolved.dir, s, **db_options(resolved))  # SourceError: one line
+        try:
+            source.conn.backend.disconnect()
+        except Exception:  # noqa: BLE001 - the tabs open their own
+            pass
+    elif not Path(resolved.dir).is_dir():
         raise ConfigError(f"{resolved.dir}: no such folder (give the folder holding your sales "
                           "exports, or a database URL)")
 

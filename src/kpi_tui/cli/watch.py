@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 from kpi_tui.cli.parser import settings
+from kpi_tui.database.url import SourceError
 from kpi_tui.settings import ConfigError
 
 
@@ -35,15 +36,23 @@ def cmd_monitor(args) -> int:
 
 def _database(args, s) -> int:
     """The monitor or `watch --headless` on a database URL (watch.database polls it). The
-    source is opened first: a server that cannot be reached is one line and exit 2."""
+    source is opened first: a server that cannot be reached is one line and exit 2, except in
+    a served tab (`monitor --read-only`, from `kpi-tui serve`): its screen waits, banner up."""
     from kpi_tui.cli.report import db_options
     from kpi_tui.session import open_source
 
-    source = open_source(args.dir, s, **db_options(args))
+    options = db_options(args)
+    served = getattr(args, "read_only", False) and not getattr(args, "headless", False)
+    try:
+        source = open_source(args.dir, s, **options)
+    except SourceError:
+        if not served:
+            raise
+        source = None  # a served tab (serve checked it at start): its banner says why, retrying
     if not getattr(args, "headless", False):
         from kpi_tui.ui.app import run_database_monitor
 
-        return run_database_monitor(source, s, poll=args.poll)
+        return run_database_monitor(source, s, poll=args.poll, url=args.dir, **options)
     from kpi_tui.watch.headless import run_headless
 
     stop = threading.Event()

@@ -6,7 +6,7 @@ from kpi_tui.fmt import NONE as DASH
 from kpi_tui.fmt import count, money, pct, signed_money, signed_pct
 
 __all__ = ["DASH", "count", "money", "pct", "signed_money", "signed_pct", "arrow", "ratio",
-           "plain_spaces"]
+           "plain_spaces", "shorten"]
 # babel's digit grouping and currency spacing (no-break, narrow no-break) as plain spaces
 _SPACES = str.maketrans({"\u00a0": " ", "\u202f": " "})
 
@@ -26,3 +26,23 @@ def ratio(new: float | None, old: float | None) -> float | None:
     if new is None or old is None or old == 0:
         return None
     return new / old - 1
+
+
+def shorten(sentence: str, width: int) -> str:
+    """`sentence` in `width` characters, "…" where the rest is left out: its whole clauses
+    ("; ") that fit, else the first clause up to a comma (if that keeps half the width), else
+    whole words outside brackets; never cut inside a word."""
+    if len(sentence) <= width:
+        return sentence
+    for sep, least in (("; ", 0), (", ", width // 2)):
+        parts = sentence.split(sep)
+        for n in range(len(parts) - 1, 0, -1):
+            kept = sep.join(parts[:n]) + "…"
+            if least <= len(kept) <= width:
+                return kept
+    cut = sentence.rfind(" ", 0, width)
+    if sentence.count("(", 0, cut) > sentence.count(")", 0, cut):  # "(-€3.10 per…": not half
+        cut = sentence.rfind(" (", 0, cut)
+    if cut <= 0:
+        return sentence[:width - 1] + "…"
+    return sentence[:cut].rstrip(" ,;:") + "…"

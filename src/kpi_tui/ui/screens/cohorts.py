@@ -25,12 +25,6 @@ MODES = ("share", "value")
 
 
 class CohortsScreen(Screen):
-    DEFAULT_CSS = """
-    CohortsScreen { layout: vertical; }
-    CohortsScreen #co-title { height: auto; padding: 0 1; background: $panel; }
-    CohortsScreen #co-table { height: 1fr; }
-    CohortsScreen #co-legend { height: auto; padding: 0 1; color: $text-muted; }
-    """
     BINDINGS = [
         Binding("escape,c", "app.pop_screen", "Back"),
         Binding("v", "toggle", "Share / value"),

@@ -43,18 +43,6 @@ AT_RISK_VIEW = ("customer", "value_at_stake", "days_since", "usual_gap", "orders
 
 
 class DrilldownScreen(Screen):
-    DEFAULT_CSS = """
-    DrilldownScreen { layout: vertical; }
-    DrilldownScreen #dd-title { height: auto; padding: 0 1; background: $panel; }
-    DrilldownScreen #dd-groups { height: 1; padding: 0 1; }
-    DrilldownScreen #dd-search { display: none; height: 3; }
-    DrilldownScreen #dd-search.-on { display: block; }
-    DrilldownScreen #dd-table { height: 1fr; }
-    DrilldownScreen #dd-empty { display: none; height: auto; padding: 1 2; }
-    DrilldownScreen #dd-empty.-on { display: block; }
-    DrilldownScreen #dd-totals { height: auto; padding: 0 1; border-top: hkey $panel-lighten-2; }
-    DrilldownScreen #dd-keys { height: 1; padding: 0 1; color: $text-muted; }
-    """
     BINDINGS = [
         Binding("escape", "close", "Back"),
         Binding("slash", "search", "Search"),

@@ -1,6 +1,7 @@
 """The drill-down screen on a database source: the first page of each list (ranked in the
 engine, ORDER BY / LIMIT) in the folder's DrilldownScreen, the next page queried when the cursor
-reaches the last row (down, PgDn, ctrl+End); the totals are the whole list's, computed in the engine.
+reaches the last row (down, PgDn, ctrl+End) or the view its end (the wheel, the scrollbar);
+the totals are the whole list's, computed in the engine.
 Sorting and search act on the rows loaded."""
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from functools import partial
 from types import SimpleNamespace
 
 import numpy as np
+from textual.widgets import DataTable
 
+from kpi_tui.database.url import one_line
 from kpi_tui.metrics import periods
 from kpi_tui.metrics.customers import Drill
 from kpi_tui.metrics.ledger import NO_PURCHASE
@@ -70,26 +73,59 @@ class DatabaseDrilldownScreen(DrilldownScreen):
         return PageDrill(self.snap.drill(self.index.g, self.period, group, ROW_LIMIT))
 
     # ---- the next page, in a worker (a query) --------------------------------------------
+    _loading = None  # the page whose next one is being queried
+
+    def on_mount(self) -> None:  # DrilldownScreen's on_mount runs too (Textual calls each)
+        self.watch(self.query_one(DataTable), "scroll_y", self._scrolled, init=False)
+
     def on_data_table_row_highlighted(self, event) -> None:
-        page, table = self.drill.page, event.data_table
-        if event.cursor_row < table.row_count - 1 or len(page.rows) >= len(page):
+        if event.cursor_row >= event.data_table.row_count - 1:
+            self._more(event.cursor_row)
+
+    def _scrolled(self, y: float) -> None:
+        """The wheel or the scrollbar at the end of the rows: the next page too (the view and
+        the cursor stay where they are). The end is counted in rows: right after a page is
+        added, the table's scroll range is still the old one."""
+        table = self.query_one(DataTable)
+        header = table.header_height if table.show_header else 0
+        end = table.row_count + header - table.scrollable_content_region.height
+        if y > 0 and y >= end:
+            self._more(table.cursor_row, y)
+
+    def _more(self, row: int, y: float | None = None) -> None:
+        page = self.drill.page
+        if len(page.rows) >= len(page) or self._loading is page:
             return
-        self.run_worker(partial(self._next_page, page, event.cursor_row), thread=True,
+        self._loading = page
+        self.run_worker(partial(self._next_page, page, row, y), thread=True,
                         exclusive=True, group="next-page")
 
-    def _next_page(self, page, row: int) -> None:
-        more = self.snap.drill(self.index.g, self.period, page.group, ROW_LIMIT,
-                               offset=len(page.rows))
-        self.app.call_from_thread(self._grow, page, more, row)
+    def _next_page(self, page, row: int, y: float | None) -> None:
+        try:
+            more = self.snap.drill(self.index.g, self.period, page.group, ROW_LIMIT,
+                                   offset=len(page.rows))
+        except Exception as e:  # the server went away: said; the rows loaded stay
+            self.app.call_from_thread(self._failed, e)
+            return
+        self.app.call_from_thread(self._grow, page, more, row, y)
 
-    def _grow(self, page, more, row: int) -> None:
+    def _failed(self, e: Exception) -> None:
+        self._loading = None  # the next scroll or key tries again
+        self.notify(f"Could not load more customers: {one_line(str(e))}", severity="error",
+                    markup=False)
+
+    def _grow(self, page, more, row: int, y: float | None) -> None:
+        self._loading = None
         if self.drill.page is not page:  # another list meanwhile
             return
         self.drill = PageDrill(replace(page, rows=page.rows + more.rows))
         self.row_limit = len(self.drill.page.rows)
         self.fill_table()
         self.query_one("#dd-totals").update(self.totals_text())
-        self.query_one("#dd-table").move_cursor(row=row)
+        table = self.query_one(DataTable)
+        table.move_cursor(row=row, scroll=y is None)
+        if y is not None:
+            table.scroll_to(y=y, animate=False, immediate=True)
 
     def refresh_all(self) -> None:
         super().refresh_all()

@@ -79,6 +79,20 @@ def runs(values) -> list[list[tuple[int, float]]]:
     return out
 
 
+def dotted_line(run: list[tuple[int, float]], per_x: float, per_y: float,
+                gap: float) -> list[tuple[float, float]]:
+    """Points along the run's straight segments, `gap` cells apart (`per_x` cells a period,
+    `per_y` cells a unit of value; a row is about two columns high): a dotted line at fine
+    markers' resolution that follows every slope, where plotext's own line of a one-character
+    marker would leave gaps."""
+    out = [(float(x), y) for x, y in run[:1]]
+    for (x0, y0), (x1, y1) in zip(run, run[1:]):
+        length = math.hypot((x1 - x0) * per_x, (y1 - y0) * per_y * 2)
+        n = max(1, math.ceil(length / gap))
+        out += [(x0 + (x1 - x0) * i / n, y0 + (y1 - y0) * i / n) for i in range(1, n + 1)]
+    return out
+
+
 LEGEND = (("average customer value", "cyan"), ("same period a year earlier", "bright_black"))
 
 
@@ -90,15 +104,19 @@ def draw(spec: ChartSpec) -> Text:
     plt._set_size(spec.width, height)
     plt.theme(spec.theme)
     fine = spec.marker in ("braille", "hd", "fhd", "sd")
-    lines = (
-        (spec.year, "gray", "·" if fine else "-"),
-        (spec.values, "cyan", spec.marker),
-    )
+    known = [v for v in spec.values + spec.year if v is not None]
+    span = (max(known) - min(known)) or 1.0 if known else 1.0
+    cells = (spec.width / max(1, len(spec.values)), height / span)  # per period, per unit
     drawn = False
-    for values, color, marker in lines:
+    for values, color, dotted in ((spec.year, "gray", True), (spec.values, "cyan", False)):
+        marker = spec.marker if fine or not dotted else "-"
         for r in runs(values):
             drawn = True
-            plt.plot([p[0] for p in r], [p[1] for p in r], marker=marker, color=color)
+            if fine and not dotted:  # a solid line
+                plt.plot([p[0] for p in r], [p[1] for p in r], marker=marker, color=color)
+            else:  # points along it: plotext's line of one character leaves gaps on slopes
+                r = dotted_line(r, *cells, 1.0 if dotted else 0.5)
+                plt.scatter([p[0] for p in r], [p[1] for p in r], marker=marker, color=color)
     sx = spec.selected
     if sx is not None:
         plt.vline(sx, "orange")
@@ -106,7 +124,6 @@ def draw(spec: ChartSpec) -> Text:
             plt.scatter([sx], [spec.values[sx]], marker="●", color="orange")
     if spec.ticks:
         plt.xticks([t[0] for t in spec.ticks], [t[1] for t in spec.ticks])
-    known = [v for v in spec.values + spec.year if v is not None]
     if known:
         ys = round_ticks(min(known), max(known), max(2, min(6, height // 3)))
         step = ys[1] - ys[0] if len(ys) > 1 else 1.0
@@ -118,6 +135,29 @@ def draw(spec: ChartSpec) -> Text:
     out = with_legend(Text.from_ansi(plt.build()), spec.width)
     if spec.ascii:
         out.plain = glyphs.same_width(out.plain)
+    return out
+
+
+SPARKS = "▁▂▃▄▅▆▇█"
+ASCII_SPARKS = "_.-=+*%#"
+SPARK_BELOW = 6  # rows: a lower chart is one line of blocks (plotext needs room for its frame)
+
+
+def sparkline(spec: ChartSpec, first: str, last: str) -> Text:
+    """`Jan ▂▃▅█▆ Mar  €80–€120` in one row: the value per period, the chosen one in orange."""
+    known = [v for v in spec.values if v is not None]
+    out = Text(no_wrap=True, overflow="crop")
+    if not known:
+        return out.append("no data yet", style="dim")
+    lo, hi = min(known), max(known)
+    marks = ASCII_SPARKS if spec.ascii else SPARKS
+    out.append(f"{first} ", style="dim")
+    for x, v in enumerate(spec.values):
+        mark = " " if v is None else marks[round((v - lo) / ((hi - lo) or 1) * (len(marks) - 1))]
+        out.append(mark, style="bold orange1" if x == spec.selected else "cyan")
+    span = [plain_spaces(money(v, spec.currency, spec.locale, decimals=0)) for v in (lo, hi)]
+    words = f" {last}  " + (span[0] if lo == hi else "–".join(span))
+    out.append(glyphs.text(words) if spec.ascii else words, style="dim")
     return out
 
 
@@ -174,7 +214,8 @@ class HistoryChart(PlotextPlot):
         rows, g, pos, data_id, cur, loc = self._data
         width, height = self.size.width, self.size.height
         theme = self._get_plotext_theme_name(self.app.theme)
-        n = max(4, min(len(rows), (width - 12) // 3))
+        spark = height < SPARK_BELOW
+        n = max(4, min(len(rows), width - 32 if spark else (width - 12) // 3))
         last = len(rows) - 1
         sel = pos  # None: nothing selected (trailing windows): the latest periods are shown
         if pos is None:
@@ -193,6 +234,9 @@ class HistoryChart(PlotextPlot):
             tuple(r["acv"] for r in shown), tuple(year_ago_series(rows, g)[begin:end + 1]),
             ticks, sel - begin if sel is not None and begin <= sel <= end else None, width, height,
             theme, "*" if glyphs.on(self) else self.marker, cur, loc, glyphs.on(self))
+        if spark:  # cheap: drawn here
+            self._drawn(key, sparkline(spec, short_label(shown[0], g), short_label(shown[-1], g)))
+            return
         self._draw(spec, key)
 
     @work(thread=True, exclusive=True, group="chart")

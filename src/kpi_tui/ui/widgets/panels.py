@@ -42,7 +42,7 @@ class EffectBars(Widget):
 
     async def on_click(self, event) -> None:
         """A click on an effect's row: its customers (as ↑ ↓ then Enter)."""
-        i = event.y - 1  # the title row first
+        i = event.y - (0 if self.untitled else 1)  # the title row first
         if self._data is not None and 0 <= i < len(EFFECT_NAMES):
             self.selected = i
             self.refresh()
@@ -57,8 +57,13 @@ class EffectBars(Widget):
             self._data = data
             self.refresh(layout=True)
 
+    @property
+    def untitled(self) -> bool:
+        """Under 24 rows the title goes: the sentence above says why (every row counts)."""
+        return self.screen.has_class("-h16")
+
     def get_content_height(self, container, viewport, width) -> int:
-        return 5
+        return 4 if self.untitled else 5
 
     def render(self) -> RichText:
         out = RichText(no_wrap=True, overflow="crop" if glyphs.on(self) else "ellipsis")
@@ -67,14 +72,14 @@ class EffectBars(Widget):
         effects, prev_acv, change, prev_label, cur, loc = self._data
         g = lambda s: glyphs.shown(self, s)  # noqa: E731
         block, axis = ("#", "|") if glyphs.on(self) else ("█", "│")
-        out.append("Why it moved ", style="bold")
+        if prev_label is None or not self.untitled:
+            out.append("Why it moved ", style="bold")
         if prev_label is None:
             out.append("\nThere is no earlier period to compare with.", style="dim")
             return out
-        if change is None:
-            out.append(f"vs {prev_label}\n")
-        else:
-            out.append(g(f"vs {prev_label}: {signed_money(change, cur, loc)} per customer\n"))
+        if not self.untitled:
+            out.append(f"vs {prev_label}\n" if change is None else
+                       g(f"vs {prev_label}: {signed_money(change, cur, loc)} per customer\n"))
         if any(e is None for e in effects):
             out.append("The four effects need customers in both periods.", style="dim")
             return out
