@@ -215,10 +215,14 @@ def clean_id(col, engine: str, facts: IdFacts | None = None):
     else:
         raw = col.cast("string")
         t = _strip(raw, engine) if facts.spaces else raw
-        if engine != "mysql" and facts.dot:  # the regex only where ".0" occurs (a substring
+        if facts.dot:  # the regex only where ".0" occurs (a substring
             # test is cheap; on the raw value: SQL engines compute the trimmed one again)
-            group = "$1" if engine == "pyspark" else r"\1"  # Java's way to name a group
-            t = ibis.ifelse(raw.contains(".0"), t.re_replace(r"^([0-9]+)\.0+$", group), t)
+            if engine == "mysql":  # Ibis compiles no REGEXP_REPLACE there: test, then cut
+                whole = t.re_search(r"^[0-9]+\.0+$")
+                t = ibis.ifelse(raw.contains(".0") & whole, t.left(t.find(".")), t)
+            else:
+                group = "$1" if engine == "pyspark" else r"\1"  # Java's way to name a group
+                t = ibis.ifelse(raw.contains(".0"), t.re_replace(r"^([0-9]+)\.0+$", group), t)
         if not facts.short:  # no id is short enough to be a placeholder (nor an integer's)
             return t
     return _null_if(t, _placeholder(t))
