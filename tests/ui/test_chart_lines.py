@@ -39,3 +39,12 @@ def test_a_steep_year_earlier_line_has_no_gap(marker, mark):
         hit = ["-" in r for r in rows]  # the year line's mark beside a '*' value line
     first, last = hit.index(True), len(hit) - 1 - hit[::-1].index(True)
     assert last - first >= 8 and all(hit[first:last + 1]), rows
+
+
+@pytest.mark.parametrize("marker, value, year", [("braille", "──", "··"), ("*", "**", "--"),
+                                                 ("dot", "••", "--")])
+def test_the_legend_shows_the_lines_as_drawn(marker, value, year):
+    spec = ChartSpec((80.0, 90.0, 100.0), (70.0, 75.0, 80.0), ((0, "a"), (1, "b"), (2, "c")),
+                     None, 80, 14, "dark", marker)
+    top = next(ln for ln in draw(spec).plain.splitlines() if "┌" in ln)
+    assert f" {value} average customer value   {year} same period a year earlier " in top

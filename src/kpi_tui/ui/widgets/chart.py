@@ -132,7 +132,9 @@ def draw(spec: ChartSpec) -> Text:
         plt.yticks(ys, [glyphs.text(t) for t in labels] if spec.ascii else labels)
     if not drawn:
         plt.title("no data yet")
-    out = with_legend(Text.from_ansi(plt.build()), spec.width)
+    point = spec.marker if len(spec.marker) == 1 else "•"  # plotext's "dot" draws a •
+    marks = ("──", "··") if fine else (point * 2, "--")  # as the lines are drawn
+    out = with_legend(Text.from_ansi(plt.build()), spec.width, marks)
     if spec.ascii:
         out.plain = glyphs.same_width(out.plain)
     return out
@@ -161,8 +163,9 @@ def sparkline(spec: ChartSpec, first: str, last: str) -> Text:
     return out
 
 
-def with_legend(plot: Text, width: int) -> Text:
-    """The legend written over the plot's top frame row, where no data is ever drawn."""
+def with_legend(plot: Text, width: int, marks: tuple[str, str] = ("──", "··")) -> Text:
+    """The legend written over the plot's top frame row, where no data is ever drawn; `marks`:
+    how the value and the year-earlier lines are drawn."""
     lines = plot.split("\n")
     top = lines[0]
     start = top.plain.find("┌") + 2
@@ -174,7 +177,8 @@ def with_legend(plot: Text, width: int) -> Text:
     for items in (LEGEND, (("value", "cyan"), ("a year earlier", "bright_black"))):
         legend = Text(style=bg)
         for i, (label, colour) in enumerate(items):
-            legend.append(" ── " if i == 0 else "  ·· ", style=bg + Style.parse(colour))
+            legend.append(f" {marks[0]} " if i == 0 else f"  {marks[1]} ",
+                          style=bg + Style.parse(colour))
             legend.append(label + " ", style=bg + Style(dim=bool(i)))
         if legend.cell_len <= room:
             lines[0] = Text.assemble(top[:start], legend, top[start + legend.cell_len:])
