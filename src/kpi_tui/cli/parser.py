@@ -60,6 +60,12 @@ def common(p: argparse.ArgumentParser, period: bool = True, database: bool = Tru
                        help="with a database URL: cancel a query slower than this (default 60)")
 
 
+def poll_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--poll", type=float, metavar="SECONDS",
+                   help="poll the folder instead of OS events (network mounts); a database: "
+                   "seconds between checks (default 60)")
+
+
 def screen_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--locale", help="money format, e.g. en, fr, de (default en)")
     p.add_argument("--marker", help="chart marker: braille, dot, hd, or any character")
@@ -79,9 +85,7 @@ def parser() -> argparse.ArgumentParser:
     m = sub.add_parser("monitor", help="the full-screen monitor (the default command)")
     common(m)
     screen_options(m)
-    m.add_argument("--poll", type=float, metavar="SECONDS",
-                   help="poll the folder instead of OS events (network mounts); a database: "
-                   "seconds between checks (default 60)")
+    poll_option(m)
     m.add_argument("--read-only", action="store_true",
                    help="no keys that change settings (the theme): what `serve` runs")
     r = sub.add_parser("report", help="print the figures of every period")
@@ -134,9 +138,7 @@ def parser() -> argparse.ArgumentParser:
                        "(textual-serve)")
     common(v)
     screen_options(v)
-    v.add_argument("--poll", type=float, metavar="SECONDS",
-                   help="poll the folder instead of OS events; a database: seconds between "
-                   "checks (default 60)")
+    poll_option(v)
     v.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1; another one needs a token)")
     v.add_argument("--port", type=int, default=8000, help="port (default 8000)")

@@ -23,7 +23,7 @@ from kpi_tui.alerts.rules import Finding
 from kpi_tui.database.snapshot import DatabaseSnapshot
 from kpi_tui.database.url import QueryCancelled, SourceError
 from kpi_tui.settings import ConfigError, Settings
-from kpi_tui.watch.worker import Worker
+from kpi_tui.watch.worker import Worker, noop
 
 DEFAULT_POLL = 60.0  # seconds
 MAX_BACKOFF = 300.0  # seconds between retries while the source is unreachable, at most
@@ -53,10 +53,6 @@ class DatabaseStatus:
         return " · ".join(bits)
 
 
-def _noop(*_a) -> None:
-    pass
-
-
 class DatabaseMonitor(Worker):
     THREAD_NAME = "kpi-tui-db-watch"
 
@@ -71,8 +67,8 @@ class DatabaseMonitor(Worker):
         self.url, self.table, self.sql = url, table, sql
         self.settings = settings
         self.on_snapshot = on_snapshot
-        self.on_status = on_status or _noop
-        self.on_error = on_error or _noop
+        self.on_status = on_status or noop
+        self.on_error = on_error or noop
         self.poll = float(poll) if poll else DEFAULT_POLL
         self.max_backoff = max(max_backoff, self.poll)
         self.clock = clock

@@ -31,7 +31,7 @@ from kpi_tui.settings import Settings
 from kpi_tui.watch.observer import (DONE, WRITING, Events, Mark, healthy, make_observer,
                                     stop_observer)
 from kpi_tui.watch.state import FolderState, Sig
-from kpi_tui.watch.worker import Worker
+from kpi_tui.watch.worker import Worker, noop
 
 FALLBACK_POLL = 5.0  # seconds, when inotify runs out of watches
 
@@ -63,10 +63,6 @@ class WatchStatus:
         return " · ".join(bits)
 
 
-def _noop(*_a) -> None:
-    pass
-
-
 class FolderMonitor(Worker):
     def __init__(
         self,
@@ -89,8 +85,8 @@ class FolderMonitor(Worker):
         self.root = Path(root).absolute()
         self.settings = settings
         self.on_snapshot = on_snapshot
-        self.on_status = on_status or _noop
-        self.on_error = on_error or _noop
+        self.on_status = on_status or noop
+        self.on_error = on_error or noop
         self.on_progress = on_progress  # (done, total, path) while files are read
         self.poll = poll
         self.debounce, self.max_delay, self.rescan = debounce, max_delay, rescan

@@ -9,6 +9,10 @@ import threading
 from kpi_tui.settings import Settings
 
 
+def noop(*_a) -> None:
+    """The callback a monitor calls when none is given."""
+
+
 class Worker:
     THREAD_NAME = "kpi-tui-watch"
 
