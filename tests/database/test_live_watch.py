@@ -66,18 +66,23 @@ def decline_rows() -> list[tuple]:
     return rows
 
 
+def as_folder(rows, folder):
+    """The same rows as one CSV export in a new folder (the folder engine's side)."""
+    import csv
+
+    folder.mkdir()
+    with open(folder / "orders.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow([c for c, _ in GOLDEN_COLUMNS])
+        w.writerows([*r[:2], r[2].isoformat(sep=" "), *r[3:]] for r in rows)
+    return folder
+
+
 def test_once_same_alert_lines_as_a_folder(sql_engine, tmp_path):
     """PostgreSQL, MariaDB and DuckDB: the lines of the folder of the same rows."""
     rows = decline_rows()
     url, name = sql_engine.load(GOLDEN_COLUMNS, rows)
-    folder = tmp_path / "exports"
-    folder.mkdir()
-    with open(folder / "orders.csv", "w", newline="") as f:
-        import csv
-
-        w = csv.writer(f)
-        w.writerow([c for c, _ in GOLDEN_COLUMNS])
-        w.writerows([*r[:2], r[2].isoformat(sep=" "), *r[3:]] for r in rows)
+    folder = as_folder(rows, tmp_path / "exports")
     s = Settings(cache=False)
     out, err = io.StringIO(), io.StringIO()
     rc = run_headless(None, s, once=True, out=out, err=err, history=AlertHistory(),

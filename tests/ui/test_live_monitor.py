@@ -4,7 +4,6 @@ the unreachable banner while the file is gone."""
 
 from __future__ import annotations
 
-import csv
 import re
 import datetime as dt
 import sys
@@ -15,7 +14,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "database"))
 from dbengines import open_engine  # noqa: E402
 from test_db_figures import GOLDEN_COLUMNS  # noqa: E402
-from test_live_watch import decline_rows  # noqa: E402
+from test_live_watch import as_folder, decline_rows  # noqa: E402
 
 from textual.widgets import DataTable  # noqa: E402
 
@@ -36,12 +35,7 @@ def same_rows(tmp_path, monkeypatch):
     eng = open_engine("duckdb", tmp_path)
     rows = decline_rows()
     url, name = eng.load(GOLDEN_COLUMNS, rows)
-    folder = tmp_path / "exports"
-    folder.mkdir()
-    with open(folder / "orders.csv", "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow([c for c, _ in GOLDEN_COLUMNS])
-        w.writerows([*r[:2], r[2].isoformat(sep=" "), *r[3:]] for r in rows)
+    folder = as_folder(rows, tmp_path / "exports")
     yield url, name, folder
     eng.close()
 
