@@ -194,3 +194,76 @@ def test_refresh_progress_moves_within_a_big_file(tmp_path, monkeypatch):
         progress=lambda done, total, path: seen.append((round(done, 4), total, path.name)))
     assert seen[:3] == [(0, 2, "a.csv"), (1, 2, "b.csv"), (round(1 + BLOCK / 273_745, 4), 2, "b.csv")]
     assert len(seen) == 2 + 34 and seen[-1] == (2.0, 2, "b.csv")
+
+
+def as_json_lines(src: Path, dst: Path, times: int, extra=lambda i: {}) -> Path:
+    """A CSV fixture as JSON Lines (every cell a string, one object a line), `times` over."""
+    import csv
+    import json
+
+    text = src.read_text(encoding="utf-8-sig")
+    delim = csv.Sniffer().sniff(text[:4096], delimiters=",;\t").delimiter
+    recs = list(csv.DictReader(text.splitlines(), delimiter=delim))
+    lines = [json.dumps({**{k: v for k, v in r.items() if k}, **extra(i)}, ensure_ascii=False)
+             for i, r in enumerate(recs * times)]
+    dst.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return dst
+
+
+@pytest.mark.parametrize("src", sorted((FIXTURES / "golden").glob("*.csv"))
+                         + [FIXTURES / "layouts" / "generic-de.csv",
+                            FIXTURES / "layouts" / "woocommerce-rest.csv"], ids=lambda p: p.name)
+@pytest.mark.parametrize("ext", [".jsonl", ".json"])
+def test_json_lines_batched_as_whole(src, ext, tmp_path, monkeypatch):
+    path = as_json_lines(src, tmp_path / (src.stem + ext), max(2, (200 << 10) // src.stat().st_size))
+    ref = whole(path, Settings(), monkeypatch)
+    got = batched(path, Settings())
+    if ref[1].layout in streamed.ROW_BY_ROW:  # one object a line, the same keys: streams
+        assert got is not None
+    if got is not None:
+        same(got, ref)
+    monkeypatch.setattr(streamed, "STREAM_OVER", 0)
+    monkeypatch.setattr(streamed, "BLOCK", BLOCK)
+    same(folder.parse_file(path, Settings()), ref)
+
+
+def test_json_lines_counts_bad_lines_and_nested(tmp_path, monkeypatch):
+    def line(i):
+        if i % 1000 == 999:
+            return "{not json\n"
+        if i % 1500 == 0:
+            return "[1, 2]\n"  # not an object: a malformed line
+        rec = {"order_id": i, "customer": {"id": f"C{i % 97:04d}"}, "created_at":
+               f"2026-01-{1 + i % 28:02d}T10:00:00Z", "total": f"{i % 50}.25", "currency": "EUR"}
+        import json
+        return json.dumps(rec) + "\n"
+    path = tmp_path / "big.jsonl"
+    path.write_text("\ufeff" + rows(6000, line), encoding="utf-8")
+    ref = whole(path, Settings(), monkeypatch)
+    got = batched(path, Settings())
+    assert got is not None
+    same(got, ref)
+    assert ref[1].drops == {"malformed line": 10}
+    assert ref[1].rows_read == 6000
+    assert ref[0].num_rows == 5990
+
+
+@pytest.mark.parametrize("text", [
+    '{"orders": [\n{"order_id": 1}\n]}\n',  # one document over several lines
+    '[{"order_id": 1},\n{"order_id": 2}]\n',
+])
+def test_json_documents_are_read_whole(text, tmp_path):
+    path = tmp_path / "doc.json"
+    path.write_text(text * 1)
+    assert streamed.parse_streamed(path, Settings(), block=BLOCK) is None
+
+
+def test_json_lines_with_new_keys_later_read_whole(tmp_path, monkeypatch):
+    import json
+    recs = [{"order_id": i, "customer_id": f"C{i % 50}", "date": "2026-01-05",
+             "amount": "10.00", **({"note": "x"} if i > 4000 else {})} for i in range(5000)]
+    path = tmp_path / "late.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    assert streamed.parse_streamed(path, Settings(), block=BLOCK) is None  # columns differ
+    ref = whole(path, Settings(), monkeypatch)
+    assert ref[1].rows_read == 5000

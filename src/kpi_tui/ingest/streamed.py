@@ -1,4 +1,4 @@
-"""A large delimited or Parquet export read in batches (issue 12): each batch parsed, normalised and kept
+"""A large delimited, JSON Lines or Parquet export read in batches (issue 12): each batch parsed, normalised and kept
 only as transactions before the next, so memory follows the batch, not the file's text.
 
 Only when the batches add up to what a whole read gives: every batch of the same layout (one
@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 from kpi_tui import safe
 from kpi_tui.ingest import parse
 from kpi_tui.ingest.layouts import normalize
-from kpi_tui.ingest.readers import columnar, delimited, sniff
+from kpi_tui.ingest.readers import columnar, delimited, jsonfile, sniff
 from kpi_tui.ingest.readers.base import SAMPLE
 from kpi_tui.ingest.readers.source import _fd_path, open_regular
 from kpi_tui.ingest.schema import TXN_SCHEMA, FileReport, UnusableFile
@@ -60,7 +60,7 @@ def parse_streamed(path: Path, settings: Settings, block: int | None = None,
                    size: int | None = None):
     """(transactions, report, ids of rows not counted) like folder.parse_file, or None when
     the file is to be read whole (`size`: the file's, when it is to decide)."""
-    over = {"csv": STREAM_OVER, "parquet": PARQUET_OVER}
+    over = {"csv": STREAM_OVER, "json": STREAM_OVER, "jsonl": STREAM_OVER, "parquet": PARQUET_OVER}
     if size is not None and size <= min(over.values()):
         return None
     try:
@@ -75,6 +75,10 @@ def parse_streamed(path: Path, settings: Settings, block: int | None = None,
             if kind == "csv":
                 batches = delimited.stream_delimited(name, src, head, block)
                 share = block / max(st.st_size, 1)
+            elif kind in ("json", "jsonl"):  # Python objects: ~15x the text, so half a block
+                batches = jsonfile.stream_json_lines(name, src, head, max(1, block // 2),
+                                                     lines=kind == "jsonl")
+                share = block / 2 / max(st.st_size, 1)
             elif kind == "parquet":
                 batches = columnar.stream_parquet(name, src, max(1, block // 64))
             else:

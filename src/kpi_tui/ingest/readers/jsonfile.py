@@ -51,7 +51,7 @@ def _read_json(name: str, raw, lines: bool) -> RawTable:
     text = text.lstrip("\ufeff")
     if not text.strip():
         raise UnusableFile(f"{name} is empty.")
-    bad, deep_lines = 0, False
+    bad = 0
     if not lines:
         try:
             records = _records(json.loads(text), name)
@@ -62,19 +62,35 @@ def _read_json(name: str, raw, lines: bool) -> RawTable:
                 raise UnusableFile(f"{name} is not valid JSON ({exc.msg} at line {exc.lineno}).") from None
             lines = True
     if lines:
-        records = []
-        for ln in text.splitlines():
-            if ln.strip():
-                try:
-                    records.append(json.loads(ln))
-                except json.JSONDecodeError:
-                    bad += 1
-                except RecursionError:
-                    bad, deep_lines = bad + 1, True
+        records, bad, deep_lines = _lines(text)
         if not records and deep_lines:
             raise UnusableFile(f"{name} is JSON nested too deeply to be a table.")
         if not records:
             raise UnusableFile(f"{name} holds no valid JSON line.")
+    flat, bad, deep = _flat(records, bad)
+    if not flat and deep:
+        raise UnusableFile(f"{name}: its records are nested more than {MAX_DEPTH} levels deep.")
+    if not flat and bad:
+        raise UnusableFile(f"{name} holds no JSON objects (records).")
+    return RawTable(name, _table(flat), bad_rows=bad)
+
+
+def _lines(text: str) -> tuple[list, int, bool]:
+    """(records, lines not JSON, whether one was nested too deeply) of JSON Lines text."""
+    records, bad, deep = [], 0, False
+    for ln in text.splitlines():
+        if ln.strip():
+            try:
+                records.append(json.loads(ln))
+            except json.JSONDecodeError:
+                bad += 1
+            except RecursionError:
+                bad, deep = bad + 1, True
+    return records, bad, deep
+
+
+def _flat(records: list, bad: int) -> tuple[list, int, int]:
+    """(flattened objects, + records that are not objects or too deep, of them too deep)."""
     flat, deep = [], 0
     for rec in records:
         try:
@@ -84,12 +100,63 @@ def _read_json(name: str, raw, lines: bool) -> RawTable:
                 bad += 1
         except _TooDeep:
             bad, deep = bad + 1, deep + 1
-    if not flat and deep:
-        raise UnusableFile(f"{name}: its records are nested more than {MAX_DEPTH} levels deep.")
-    if not flat and bad:
-        raise UnusableFile(f"{name} holds no JSON objects (records).")
+    return flat, bad, deep
+
+
+def _table(flat: list) -> pa.Table:
     keys = list(dict.fromkeys(k for rec in flat for k in rec))
     # a key that is an object in some records and null in others: keep only its flattened fields
     keys = [k for k in keys if not (any(o.startswith(k + ".") for o in keys) and all(r.get(k) is None for r in flat))]
     cols = [pa.array([rec.get(k) for rec in flat], pa.string()) for k in keys]
-    return RawTable(name, _finish(keys, cols), bad_rows=bad)
+    return _finish(keys, cols)
+
+
+# encodings in which the byte 0x0A is a newline and nothing else (blocks cut there decode alone)
+_CUTTABLE = frozenset({"utf-8", "utf-8-sig", "ascii", "cp1252"})
+
+
+def stream_json_lines(name: str, path, head: bytes, block: int, lines: bool = True):
+    """Raw tables of a large JSON Lines file, one per `block` bytes cut at a newline; the last
+    value sent back is the count of lines that are not records. Raises Unsteady where only a
+    whole read decides (an encoding cut at newlines does not decode, a JSON document that is
+    not one object a line, a line longer than 4 blocks). `lines`: named as JSON Lines (else
+    JSON that holds several documents, one a line, as `_read_json` finds them)."""
+    from kpi_tui.ingest.readers.delimited import Unsteady
+
+    enc = _encoding(head, complete=False)
+    if enc not in _CUTTABLE:
+        raise Unsteady(f"{enc} text")
+    bad, carry, first = 0, b"", True
+    with open(path, "rb") as fh:
+        while True:
+            chunk = fh.read(block)
+            data = carry + chunk
+            if not data:
+                return bad
+            cut = data.rfind(b"\n") if chunk else len(data) - 1
+            if cut < 0:
+                if len(data) > 4 * block:
+                    raise Unsteady("a line longer than 4 blocks")
+                carry = data
+                continue
+            carry, data = data[cut + 1:], data[:cut + 1]
+            text = data.decode(enc, "replace")
+            if first:
+                text, first = text.lstrip("\ufeff"), False
+                if not (lines or _one_object_a_line(text)):
+                    raise Unsteady("not JSON Lines")
+            records, n, _deep = _lines(text)
+            flat, bad, _deep = _flat(records, bad + n)
+            if flat:
+                yield RawTable(name, _table(flat))
+            if not chunk:
+                return bad
+
+
+def _one_object_a_line(text: str) -> bool:
+    """Whether the text starts as JSON Lines do (what `_read_json` finds by 'Extra data')."""
+    lines = iter(ln for ln in text.splitlines() if ln.strip())
+    try:
+        return isinstance(json.loads(next(lines)), dict) and next(lines, None) is not None
+    except (StopIteration, ValueError, RecursionError):
+        return False
