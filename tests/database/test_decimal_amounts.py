@@ -48,3 +48,16 @@ def test_postgresql_narrow_numeric():
     finally:
         subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-q", "-c",
                         f"DROP TABLE {name}"], capture_output=True)
+
+
+def test_duckdb_large_amounts_widened(tmp_path):
+    """Amounts too large for a 64-bit decimal product (DuckDB's DECIMAL(18) times 1e6 overflows
+    beyond 10 billion at scale 2) are widened; small ones are not (the first query's range)."""
+    duckdb = pytest.importorskip("duckdb")
+    path = tmp_path / "big.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE orders (customer_id VARCHAR, created_at DATE, amount DECIMAL(18,2))")
+    con.executemany("INSERT INTO orders VALUES (?, ?, ?)",
+                    [("a", "2026-01-05", "8999999999999.99"), ("b", "2026-01-09", "0.01")])
+    con.close()
+    assert _figures(f"duckdb:///{path}", "orders") == [("2026-01-01", 9e12, 2)]

@@ -57,8 +57,11 @@ class Connection:
             cancel.daemon = True
             cancel.start()
         try:
-            return _duckdb_arrow(self.backend, expr) if self.engine == "duckdb" else \
-                self.backend.to_pyarrow(expr)
+            if self.engine == "duckdb":
+                return _duckdb_arrow(self.backend, expr)
+            if self.engine == "postgres":
+                return _pg_arrow(self.backend, expr)
+            return self.backend.to_pyarrow(expr)
         except SourceError:
             raise
         except Exception as e:  # noqa: BLE001 - every driver has its own exception classes
@@ -82,6 +85,22 @@ def _duckdb_arrow(backend, expr):
     kpi-tui's process); the same conversion to the expression's schema."""
     table = backend._to_duckdb_relation(expr).to_arrow_table()
     return expr.__pyarrow_result__(table, data_mapper=_nulls_data())
+
+
+def _pg_arrow(backend, expr):
+    """Ibis's PostgreSQL to_pyarrow with a plain execute: Ibis fetches through a named cursor,
+    for which PostgreSQL plans no parallel workers (10M rows: 26 s -> 18 s for the figures)."""
+    import pyarrow as pa
+
+    backend._run_pre_execute_hooks(expr)
+    t = expr.as_table()
+    schema = t.schema()
+    with (con := backend.con).cursor() as cur, con.transaction():
+        rows = cur.execute(backend.compile(t)).fetchall()
+    batch = pa.RecordBatch.from_struct_array(pa.array(rows, type=schema.as_struct().to_pyarrow()))
+    arrow = schema.to_pyarrow()
+    table = pa.Table.from_batches([batch], schema=arrow)
+    return expr.__pyarrow_result__(table.rename_columns(list(t.columns)).cast(arrow))
 
 
 @functools.cache

@@ -56,22 +56,49 @@ def _movements(sums, fp, lo, hi):
     return _aggregate(u, lo, hi)
 
 
-def _movements_in_order(sums, lo, hi):
-    """`_movements` of consecutive periods, from `sums` (k, customer, p, v, bought) alone:
-    v(c,P-1) and the first purchase come from window functions over each customer's periods
-    in order (one sort of the per-customer sums; a grouped UNION of them spills on large
-    tables), and the period after a customer's last one holds the churn."""
+def _movements_in_order(sums, keys: list[str]):
+    """The AGGREGATES per (keys, p) from `sums` (keys, customer, p, v, bought[, n, d0, d1];
+    customer null = unattributed), in one pass: v(c,P-1) and the first purchase come from
+    window functions over each customer's periods in order (one sort of the per-customer sums).
+    The churn of a customer's last period before a gap is counted in that period (`gone_n`,
+    `gone_prev`: `fill` adds them to P+1), so the window's rows are read once, not unioned with
+    a copy of them. Plus `unattributed`, and `rows`/`d0`/`d1` when `sums` has n, d0, d1."""
     zero = ibis.literal(0, "int64")
-    w = ibis.window(group_by=[sums.k, sums.customer], order_by=sums.p)
-    upto = ibis.cumulative_window(group_by=[sums.k, sums.customer], order_by=sums.p)
-    s = sums.mutate(prev_p=sums.p.lag().over(w), prev_v=sums.v.lag().over(w),
-                    next_p=sums.p.lead().over(w),
-                    fp=ibis.ifelse(sums.bought > 0, sums.p, ibis.null("int64")).min().over(upto))
-    cur = s.select("k", "customer", "p", "v", vp=ibis.ifelse(s.prev_p == s.p - 1, s.prev_v, zero),
-                   first=ibis.ifelse(s.fp == s.p, 1, 0).cast("int64"))
-    gone = s.filter(s.next_p.isnull() | (s.next_p != s.p + 1))
-    gone = gone.select("k", "customer", p=gone.p + 1, v=zero, vp=gone.v, first=zero)
-    return _aggregate(cur.union(gone, distinct=False), lo, hi)
+    by = [sums[k] for k in keys] + [sums.customer]
+    w = ibis.window(group_by=by, order_by=sums.p)
+    upto = ibis.cumulative_window(group_by=by, order_by=sums.p)
+    named = sums.customer.notnull()
+    fp = ibis.ifelse(sums.bought > 0, sums.p, ibis.null("int64")).min().over(upto)
+    nxt = sums.p.lead().over(w)
+    s = sums.mutate(  # in the window's own SELECT: each computed once per row
+        v=ibis.ifelse(named, sums.v, zero), u=ibis.ifelse(named, zero, sums.v),
+        vp=ibis.ifelse(named & (sums.p.lag().over(w) == sums.p - 1), sums.v.lag().over(w), zero),
+        first=ibis.ifelse(named & (fp == sums.p), 1, 0),
+        # no row in P+1 (an OR of window functions is misread by MariaDB 10.11: none here)
+        gone=ibis.ifelse(named & (sums.v > 0) & (nxt.fill_null(sums.p) != sums.p + 1), 1, 0))
+    active, was = s.v > 0, s.vp > 0
+    kept, joined = active & was, active & ~was
+    new = joined & (s.first == 1)
+    react = joined & (s.first == 0)
+    left = was & ~active
+    gone = s.gone == 1  # churn in P+1
+    diff = s.v - s.vp
+
+    def n(mask):
+        return s.customer.count(where=mask)
+
+    def total(x, mask=None):
+        return x.sum(where=mask)
+
+    more = dict(rows=s.n.sum(), d0=s.d0.min(), d1=s.d1.max()) if "n" in sums.columns else {}
+    return s.group_by(*keys, "p").aggregate(
+        revenue=total(s.v), active_n=n(active), active_sum=total(s.v, active),
+        retained_n=n(kept), retained_rev=total(s.v, kept), retained_prev=total(s.vp, kept),
+        expansion=total(ibis.greatest(diff, zero), kept),
+        contraction=total(ibis.least(diff, zero), kept),
+        new_n=n(new), new_rev=total(s.v, new), react_n=n(react), react_rev=total(s.v, react),
+        churn_n=n(left), churn_prev=total(s.vp, left), gone_n=n(gone), gone_prev=total(s.v, gone),
+        unattributed=total(s.u, s.customer.isnull()), **more)
 
 
 def _aggregate(u, lo, hi):
@@ -111,50 +138,38 @@ def _aggregate(u, lo, hi):
 def period_query(txn, spans: dict[int, tuple[str, int, int]], with_summary: bool = False,
                  known: dict | None = None):
     """The AGGREGATES of every period holding data, for several granularities in one query:
-    `spans` = {k: (g, first, last)} (first/last None: not known yet); the result has one row
-    per (k, period). `with_summary`: plus the `summary` as a row k = -1 (`summary_row`),
-    taken from the same grouped scan (the transactions are read once); `known`: its rows,
-    first_day and last_day when the first query gave them (no count nor dates per group)."""
+    `spans` = {k: (g, first, last)}; the result has one row per (k, period), plus `gone_n`,
+    `gone_prev` (churn of P+1, `fill`) and `unattributed`. `with_summary`: the rows without a
+    customer are kept (for `unattributed`), and unless `known` (rows, first_day, last_day from
+    the first query) each row also has `rows`, `d0`, `d1` (`summary_of`): the transactions are
+    read once. One granularity: no k in the grouping keys (added as a constant)."""
     x = txn if with_summary else txn.filter(txn.customer.notnull())
     dated = with_summary and not known
-    parts = [x.select(k=ibis.literal(k, "int64"), customer=x.customer, p=period_index(x.date, g),
-                      micros=x.micros, **({"date": x.date} if dated else {}))
+    keys = [] if len(spans) == 1 else ["k"]
+    parts = [x.select(**({"k": ibis.literal(k, "int64")} if keys else {}), customer=x.customer,
+                      p=period_index(x.date, g), micros=x.micros,
+                      **({"date": x.date} if dated else {}))
              for k, (g, _, _) in spans.items()]
     x = parts[0].union(*parts[1:], distinct=False) if len(parts) > 1 else parts[0]
     extra = dict(n=x.count(), d0=x.date.min(), d1=x.date.max()) if dated else {}
-    groups = x.group_by("k", "customer", "p").aggregate(
+    sums = x.group_by(*keys, "customer", "p").aggregate(
         v=x.micros.sum(), bought=ibis.ifelse(x.micros > 0, 1, 0).max(), **extra)
-    sums = groups.filter(groups.customer.notnull()) if with_summary else groups
-    lo = {k: first for k, (_, first, _) in spans.items()}
-    hi = {k: last for k, (_, _, last) in spans.items()}
-    if None in lo.values():
-        lo = hi = None
-    q = _movements_in_order(sums, lo, hi)
-    if not with_summary:
-        return q
-    g0 = groups.filter(groups.k == next(iter(spans)))
-    unattributed = g0.v.sum(where=g0.customer.isnull())
-    if known:
-        s = g0.aggregate(unattributed=unattributed)
-    else:
-        s = g0.aggregate(rows=g0.n.sum().fill_null(0), first=g0.d0.min(), last=g0.d1.max(),
-                         unattributed=unattributed)
-    return q.union(summary_row(s, q.schema(), known), distinct=False)
+    q = _movements_in_order(sums, keys)
+    return q if keys else q.mutate(k=ibis.literal(next(iter(spans)), "int64"))
 
 
-def summary_row(s, schema, known: dict | None = None):
-    """`summary` (from its min/max dates `s`, or `known`) as one row of a period_query result
-    (`schema`), k = -1: revenue = unattributed, active_n = rows, active_sum = first_day,
-    retained_n = last_day, the rest 0."""
-    zero = ibis.literal(0, "int64")
+def summary_of(rows: list[dict], known: dict | None = None) -> dict:
+    """`summary` from the rows of a `period_query(..., with_summary=True)` (or `known`)."""
+    unattributed = [r["unattributed"] for r in rows if r["unattributed"] is not None]
+    s = {"unattributed": sum(unattributed) if unattributed else None}
     if known:
-        days = {c: ibis.literal(known[k], "int64") for c, k in
-                (("active_n", "rows"), ("active_sum", "first_day"), ("retained_n", "last_day"))}
-    else:
-        days = dict(active_n=s.rows, active_sum=s.first.epoch_days().cast("int64"),  # once,
-                    retained_n=s.last.epoch_days().cast("int64"))  # not per row
-    cols = dict(k=ibis.literal(-1, "int64"), p=zero, revenue=s.unattributed, **days)
-    return s.select(**{c: cols.get(c, zero).cast(t) for c, t in schema.items()})
+        return {"rows": known["rows"], "first_day": known["first_day"],
+                "last_day": known["last_day"], **s}
+    d0 = [r["d0"] for r in rows if r["d0"] is not None]
+    d1 = [r["d1"] for r in rows if r["d1"] is not None]
+    return {"rows": sum(int(r["rows"] or 0) for r in rows),
+            "first_day": periods.to_day(min(d0)) if d0 else None,
+            "last_day": periods.to_day(max(d1)) if d1 else None, **s}
 
 
 def summary_and_figures(run, txn, g: str, as_of: dt.date | None = None, margin: float = 1.0,
@@ -162,9 +177,7 @@ def summary_and_figures(run, txn, g: str, as_of: dt.date | None = None, margin: 
     """`summary` and the figures of granularity g in ONE query (one scan of the table);
     `known`: rows, first_day and last_day, when the first query gave them."""
     got = run(period_query(txn, {0: (g, None, None)}, with_summary=True, known=known))
-    r = next(r for r in got.to_pylist() if r["k"] == -1)
-    s = {"rows": r["active_n"], "first_day": r["active_sum"], "last_day": r["retained_n"],
-         "unattributed": r["revenue"]}
+    s = summary_of(got.to_pylist(), known)
     if s["first_day"] is None:
         return s, []
     first, last = (int(i) for i in periods.period_index(
@@ -205,18 +218,22 @@ def window_query(txn, d: int, lengths: list[int]):
 
 
 def fill(table, first: int, last: int, k: int = 0) -> dict[str, np.ndarray]:
-    """The AGGREGATES of one query result as arrays over periods first..last (0 where none)."""
+    """The AGGREGATES of one query result as arrays over periods first..last (0 where none);
+    `gone_n`/`gone_prev` of P (when the result has them) are churn of P+1."""
     n = last - first + 1
     rows = table.to_pylist()
     out = {a: np.zeros(n, np.int64) for a in AGGREGATES}
+    shifted = (("gone_n", "churn_n"), ("gone_prev", "churn_prev"))
     for r in rows:
         if r["k"] != k:
             continue
         i = int(r["p"]) - first
-        if not 0 <= i < n:  # the period after the last (bounds not applied in the engine)
-            continue
-        for a in AGGREGATES:
-            out[a][i] = int(r[a] or 0)
+        if 0 <= i < n:  # else the period after the last (bounds not applied in the engine)
+            for a in AGGREGATES:
+                out[a][i] += int(r[a] or 0)
+        if 0 <= i + 1 < n and "gone_n" in r:
+            for g, a in shifted:
+                out[a][i + 1] += int(r[g] or 0)
     return out
 
 

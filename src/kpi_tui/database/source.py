@@ -68,10 +68,10 @@ class DatabaseSource:
             first = status_currency(self.rows, f, self.run, e, s)  # statuses, currencies
             if first is None:  # too many (status, currency) pairs: one by one
                 self._statuses = status_values(self.rows, f, self.run) if f["status"] else []
-                positive = ids = None
+                positive = ids = amount_max = None
             else:
                 self._statuses, self._counts, positive = first.statuses, first.counts, first.positive
-                ids = first.ids
+                ids, amount_max = first.ids, first.amount_max
             self._first_ids = ids  # what the customer ids need (tests)
             screened: dict[str, int] = {}
             if first is None or not first.plausible:  # rows maybe out: count them exactly
@@ -106,7 +106,8 @@ class DatabaseSource:
             self._txn = transactions(self.rows, f, s, self.run, self.conn.engine,
                                      currency=self._currency, counts=self._counts,
                                      statuses=self._statuses, positive=positive,
-                                     screen=any(screened.values()), ids=ids)
+                                     screen=any(screened.values()), ids=ids,
+                                     amount_max=amount_max)
         return self._txn
 
     @property
