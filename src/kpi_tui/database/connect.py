@@ -121,6 +121,10 @@ def connect(source: str, timeout: float = DEFAULT_TIMEOUT) -> Connection:
 def _open(source: str, name: str, timeout: float):
     import ibis
 
+    from kpi_tui.database.light import lazy_compilers
+
+    lazy_compilers()  # the engine's own SQL compiler only
+
     ms = int(timeout * 1000)
     if name == "postgres":
         opts = (f"-c default_transaction_read_only=on -c statement_timeout={ms} "
