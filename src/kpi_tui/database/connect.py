@@ -17,6 +17,7 @@ from urllib.parse import unquote, urlsplit
 
 import platformdirs
 
+from kpi_tui.database.fetch import postgres_arrow
 from kpi_tui.database.url import (QueryCancelled, SourceError, engine, missing_driver, one_line, password,
                                   redact, scheme, secrets_of)
 
@@ -57,8 +58,11 @@ class Connection:
             cancel.daemon = True
             cancel.start()
         try:
-            return _duckdb_arrow(self.backend, expr) if self.engine == "duckdb" else \
-                self.backend.to_pyarrow(expr)
+            if self.engine == "duckdb":
+                return _duckdb_arrow(self.backend, expr)
+            if self.engine == "postgres":
+                return postgres_arrow(self.backend, expr)
+            return self.backend.to_pyarrow(expr)
         except SourceError:
             raise
         except Exception as e:  # noqa: BLE001 - every driver has its own exception classes
@@ -121,7 +125,7 @@ def connect(source: str, timeout: float = DEFAULT_TIMEOUT) -> Connection:
 def _open(source: str, name: str, timeout: float):
     import ibis
 
-    from kpi_tui.database.light import lazy_compilers
+    from kpi_tui.database.light import lazy_compilers, postgres
 
     lazy_compilers()  # the engine's own SQL compiler only
 
@@ -129,8 +133,8 @@ def _open(source: str, name: str, timeout: float):
     if name == "postgres":
         opts = (f"-c default_transaction_read_only=on -c statement_timeout={ms} "
                 f"-c work_mem={PG_WORK_MEM}")  # a session setting: sorts spill less
-        return ibis.connect(source.replace("postgresql://", "postgres://", 1), options=opts,
-                            connect_timeout=10)
+        return postgres(source.replace("postgresql://", "postgres://", 1), options=opts,
+                        connect_timeout=10)
     if name == "mysql":
         _mysql_driver()
         kw = {"connect_timeout": 10}

@@ -5,6 +5,9 @@ every sqlglot dialect) whichever backend is opened: ~0.1 s of CPU and ~8 MB of k
 process on each run. Installed before a backend is imported, this stands for that package and
 imports one engine's compiler when the backend asks for it (`sc.duckdb.compiler`,
 `sc.PostgresCompiler`). Ibis sees the same modules, loaded one by one.
+
+`postgres` opens Ibis's PostgreSQL backend as `ibis.connect` does, without the pandas import of
+its connection set-up (a dumper for pandas' NaT, a value kpi-tui never sends).
 """
 
 from __future__ import annotations
@@ -42,3 +45,22 @@ def lazy_compilers() -> None:
     package.__getattr__ = __getattr__
     sys.modules[COMPILERS] = package
     setattr(sys.modules[COMPILERS.rsplit(".", 1)[0]], "compilers", package)
+
+
+def postgres(url: str, **kwargs):
+    """ibis.connect(url, **kwargs) for a postgres:// URL (the URL's query string: more kwargs)."""
+    from urllib.parse import parse_qsl, urlparse
+
+    from ibis.backends.postgres import Backend
+
+    class Postgres(Backend):
+        def _post_connect(self) -> None:  # Ibis's, without `import pandas`
+            with (con := self.con).cursor() as cursor, con.transaction():
+                cursor.execute("SET TIMEZONE = UTC")
+                if schema := self._con_kwargs.get("schema"):
+                    cursor.execute("SELECT set_config('search_path', %s, false)", (schema,))
+
+    parsed = urlparse(url)
+    options = dict(parse_qsl(parsed.query))
+    options.update(kwargs)
+    return Postgres()._from_url(parsed, **options)
