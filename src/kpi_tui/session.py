@@ -15,11 +15,8 @@ import hashlib
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from kpi_tui import ledger_cache
-from kpi_tui.alerts.rules import AtRiskStake, Finding, evaluate
-from kpi_tui.ingest.folder import Dataset, load_folder
 from kpi_tui.metrics.cohorts import Cohorts, cohorts
 from kpi_tui.metrics.customers import AtRiskTotals, CustomerIndex, at_risk_totals, build_index
 from kpi_tui.metrics.figures import as_of_day, figures_from_sums, window_figures
@@ -27,6 +24,10 @@ from kpi_tui.metrics.ledger import Ledger, PeriodSums, period_sums
 from kpi_tui.metrics.periods import GRANULARITIES, from_day
 from kpi_tui.metrics.report import report_dict
 from kpi_tui.settings import ConfigError, Settings
+
+if TYPE_CHECKING:  # the folder engine and the alert rules: imported where used (a database
+    from kpi_tui.alerts.rules import Finding  # source's command does without them)
+    from kpi_tui.ingest.folder import Dataset
 
 _MISSING = object()
 
@@ -157,6 +158,8 @@ def findings(snapshot: Snapshot, g: str, now: dt.datetime, *,
     `at_risk=False` leaves the at-risk jump unjudged (the screen, while the totals are still
     being computed in a worker). A hand-set as-of date looks at the past: the stale-data rule
     is not judged then (neither the newest transaction nor the newest file)."""
+    from kpi_tui.alerts.rules import AtRiskStake, evaluate
+
     s = snapshot.settings
     live = s.as_of is None
     stake = None
@@ -202,12 +205,16 @@ class FolderSource:
 
     def snapshot(self) -> Snapshot:
         """Figures of the folder, from the ledger cache when the folder is unchanged."""
+        from kpi_tui import ledger_cache
+
         self.probe()
         ds, ledger = ledger_cache.load(self.root, self.settings, self.settings.cache)
         return Snapshot(ds, ledger, self.settings)
 
     def dataset(self) -> Dataset:
         """Every file read (what `check` shows), the rows kept."""
+        from kpi_tui.ingest.folder import load_folder
+
         self.probe()
         return load_folder(self.root, self.settings)
 

@@ -38,3 +38,62 @@ def test_duckdb_report_without_pandas(tmp_path):
     assert [(p["start"], p["revenue"], p["active_customers"]) for p in periods] == [
         ("2026-01-01", 30.5, 2), ("2026-02-01", 7.25, 1)]
     assert (periods[1]["retained_customers"], periods[1]["churned_customers"]) == (1, 1)
+
+
+def test_duckdb_report_one_sql_compiler(tmp_path):
+    # Ibis's compilers of the other engines (and their sqlglot dialects) are not imported
+    db = tmp_path / "shop.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE orders (customer_id VARCHAR, created_at DATE, amount DOUBLE)")
+    con.execute("INSERT INTO orders VALUES ('a', '2026-01-05', 10.5)")
+    con.close()
+    code = NO_PANDAS.replace(
+        'print("pandas", "pandas" in sys.modules, file=sys.stderr)',
+        'print(sorted(m.rsplit(".", 1)[1] for m in sys.modules'
+        ' if m.startswith("ibis.backends.sql.compilers.")), file=sys.stderr)')
+    got = subprocess.run([sys.executable, "-c", code, f"duckdb:///{db}"], capture_output=True,
+                         text=True, env={"XDG_CACHE_HOME": str(tmp_path / "cache"),
+                                         "PATH": "/usr/bin:/bin"}, timeout=120)
+    assert got.returncode == 0, got.stderr
+    assert got.stderr.splitlines()[-1] == "['_compat', 'base', 'duckdb']"
+
+
+def test_duckdb_out_of_memory_runs_again_with_more(tmp_path, monkeypatch):
+    # kpi-tui's small memory_limit (16 MB per thread) can be too small for a large table: the
+    # query is run again with 8x the limit, up to DuckDB's own default (80% of the RAM)
+    import pytest
+
+    from kpi_tui.database import connect
+    from kpi_tui.database.url import SourceError
+
+    db = tmp_path / "shop.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE t AS SELECT range % 3 AS k FROM range(10)")
+    con.close()
+    conn = connect.connect(f"duckdb:///{db}")
+    setting = "SELECT current_setting('threads'), current_setting('memory_limit')"
+    threads, before = conn.backend.con.execute(setting).fetchall()[0]
+    assert conn.memory_mb == max(2, int(threads)) * 16
+    first = conn.memory_mb
+    t = conn.backend.table("t")
+    expr = t.group_by("k").aggregate(n=t.count()).order_by("k")
+    monkeypatch.setattr(connect, "_duckdb_arrow", _failing(connect._duckdb_arrow, 2))
+    assert conn.run(expr).to_pylist() == [{"k": 0, "n": 4}, {"k": 1, "n": 3}, {"k": 2, "n": 3}]
+    assert conn.memory_mb == first * 64
+    assert conn.backend.con.execute(setting).fetchall()[0][1] != before  # DuckDB's own, larger
+    monkeypatch.setattr(connect, "_ram_mb", lambda: first * 64 * 2)  # no 8x more left
+    monkeypatch.setattr(connect, "_duckdb_arrow", _failing(connect._duckdb_arrow, 1))
+    with pytest.raises(SourceError, match="Out of Memory"):
+        conn.run(expr)
+
+
+def _failing(run, times: int):
+    calls = []
+
+    def fails(backend, expr):
+        if len(calls) < times:
+            calls.append(1)
+            raise duckdb.OutOfMemoryException("Out of Memory Error: failed to pin block")
+        return run(backend, expr)
+
+    return fails

@@ -17,13 +17,17 @@ from urllib.parse import unquote, urlsplit
 
 import platformdirs
 
+from kpi_tui.database.fetch import postgres_arrow
 from kpi_tui.database.url import (QueryCancelled, SourceError, engine, missing_driver, one_line, password,
                                   redact, scheme, secrets_of)
 
 # seconds; a slower query is cancelled by the engine (KPI_TUI_QUERY_TIMEOUT: another limit)
 DEFAULT_TIMEOUT = float(os.environ.get("KPI_TUI_QUERY_TIMEOUT") or 60.0)
 PG_WORK_MEM = "64MB"  # per sort / hash of kpi-tui's session (PostgreSQL's default: 4MB)
-DUCKDB_MEMORY = "100MB"  # DuckDB's memory_limit inside kpi-tui (beyond: spills to disk)
+# DuckDB's memory_limit inside kpi-tui, per thread (beyond: spills to disk); a query that still
+# runs out of memory is run again with DUCKDB_MORE times the limit, up to DuckDB's own default
+DUCKDB_MB_PER_THREAD = 16
+DUCKDB_MORE = 8
 
 
 def cancelled(timeout: float) -> str:
@@ -37,6 +41,7 @@ class Connection:
     label: str  # the URL without its password
     timeout: float = DEFAULT_TIMEOUT
     secrets: list[str] = field(default_factory=list)
+    memory_mb: int = 0  # DuckDB's memory_limit now (0: not set by kpi-tui)
 
     def error(self, e: BaseException, what: str = "") -> SourceError:
         """A driver's exception as one line for the user, without any password."""
@@ -58,9 +63,9 @@ class Connection:
             cancel.start()
         try:
             if self.engine == "duckdb":
-                return _duckdb_arrow(self.backend, expr)
+                return self._duckdb(expr)
             if self.engine == "postgres":
-                return _pg_arrow(self.backend, expr)
+                return postgres_arrow(self.backend, expr)
             return self.backend.to_pyarrow(expr)
         except SourceError:
             raise
@@ -69,6 +74,20 @@ class Connection:
         finally:
             if cancel is not None:
                 cancel.cancel()
+
+    def _duckdb(self, expr):
+        """DuckDB's result; out of memory under kpi-tui's limit: again with a larger limit."""
+        import duckdb
+
+        while True:
+            try:
+                return _duckdb_arrow(self.backend, expr)
+            except duckdb.OutOfMemoryException:
+                more = self.memory_mb * DUCKDB_MORE
+                if not self.memory_mb or more > _ram_mb() * 0.8:  # DuckDB's own default
+                    raise
+                self.memory_mb = more
+                self.backend.con.execute(f"SET memory_limit = '{more}MB'")
 
     def _interrupt(self) -> None:
         try:
@@ -85,22 +104,6 @@ def _duckdb_arrow(backend, expr):
     kpi-tui's process); the same conversion to the expression's schema."""
     table = backend._to_duckdb_relation(expr).to_arrow_table()
     return expr.__pyarrow_result__(table, data_mapper=_nulls_data())
-
-
-def _pg_arrow(backend, expr):
-    """Ibis's PostgreSQL to_pyarrow with a plain execute: Ibis fetches through a named cursor,
-    for which PostgreSQL plans no parallel workers (10M rows: 26 s -> 18 s for the figures)."""
-    import pyarrow as pa
-
-    backend._run_pre_execute_hooks(expr)
-    t = expr.as_table()
-    schema = t.schema()
-    with (con := backend.con).cursor() as cur, con.transaction():
-        rows = cur.execute(backend.compile(t)).fetchall()
-    batch = pa.RecordBatch.from_struct_array(pa.array(rows, type=schema.as_struct().to_pyarrow()))
-    arrow = schema.to_pyarrow()
-    table = pa.Table.from_batches([batch], schema=arrow)
-    return expr.__pyarrow_result__(table.rename_columns(list(t.columns)).cast(arrow))
 
 
 @functools.cache
@@ -130,6 +133,8 @@ def connect(source: str, timeout: float = DEFAULT_TIMEOUT) -> Connection:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             conn.backend = _open(source, name, timeout)
+            if name == "duckdb":
+                conn.memory_mb = _duckdb_memory(conn.backend.con)
     except SourceError:
         raise
     except Exception as e:  # noqa: BLE001
@@ -137,15 +142,34 @@ def connect(source: str, timeout: float = DEFAULT_TIMEOUT) -> Connection:
     return conn
 
 
+def _duckdb_memory(con) -> int:
+    """Set DuckDB's memory_limit to DUCKDB_MB_PER_THREAD per thread (32 MB at least): MB."""
+    threads = int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
+    mb = max(2, threads) * DUCKDB_MB_PER_THREAD
+    con.execute(f"SET memory_limit = '{mb}MB'")
+    return mb
+
+
+def _ram_mb() -> float:
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (ValueError, OSError, AttributeError):  # not POSIX: no larger limit than 8 GB
+        return 8192 / 0.8
+
+
 def _open(source: str, name: str, timeout: float):
     import ibis
+
+    from kpi_tui.database.light import lazy_compilers, postgres
+
+    lazy_compilers()  # the engine's own SQL compiler only
 
     ms = int(timeout * 1000)
     if name == "postgres":
         opts = (f"-c default_transaction_read_only=on -c statement_timeout={ms} "
                 f"-c work_mem={PG_WORK_MEM}")  # a session setting: sorts spill less
-        return ibis.connect(source.replace("postgresql://", "postgres://", 1), options=opts,
-                            connect_timeout=10)
+        return postgres(source.replace("postgresql://", "postgres://", 1), options=opts,
+                        connect_timeout=10)
     if name == "mysql":
         _mysql_driver()
         kw = {"connect_timeout": 10}
@@ -175,7 +199,7 @@ def _open(source: str, name: str, timeout: float):
         spill = Path(platformdirs.user_cache_dir("kpi-tui")) / "duckdb-spill"
         spill.mkdir(parents=True, exist_ok=True)
         return ibis.duckdb.connect(path or ":memory:", read_only=bool(path),
-                                   memory_limit=DUCKDB_MEMORY, temp_directory=str(spill))
+                                   temp_directory=str(spill))
     if name == "pyspark":
         return ibis.pyspark.connect(spark_session(source))
     return ibis.connect(source)
