@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from kpi_tui import safe
+from kpi_tui import arrow, safe
 from kpi_tui.ingest import plausible
 from kpi_tui.assembly import ledger_of
 from kpi_tui.ingest.cache import cache_dir, code_version, commit, fsync_path, read_json, verify, write_json
@@ -107,7 +107,7 @@ def _load(root: Path, meta: dict, d: Path) -> tuple[Dataset, Ledger]:
     ds = Dataset(root, meta["currency"], reports, meta["warnings"], rows=meta["rows"])
     ledger = Ledger(np.asarray(arrays["customer"]), np.asarray(arrays["day"]),
                     np.asarray(arrays["micros"]),
-                    names.to_numpy(zero_copy_only=False).astype(object),
+                    arrow.to_numpy(names).astype(object),
                     meta["unattributed_micros"], meta["first_day"], meta["last_day"],
                     meta["scale"])
     return ds, ledger
@@ -127,7 +127,7 @@ def _put(d: Path, ds: Dataset, ledger: Ledger) -> None:
                 shutil.rmtree(old, ignore_errors=True)
         for n in ("customer", "day", "micros"):
             np.save(tmp / f"{n}.npy", getattr(ledger, n))
-        names = pa.table({"name": pa.array(list(ledger.names), pa.string())})
+        names = pa.table({"name": arrow.strings(ledger.names)})
         with pa.OSFile(str(tmp / "names.arrow"), "wb") as sink, \
                 pa.ipc.new_file(sink, names.schema) as w:
             w.write_table(names)
