@@ -35,18 +35,30 @@ def _bits(a: np.ndarray) -> pa.Buffer:
 
 def strings(values, type=None) -> pa.Array:
     """`pa.array(values, type or pa.string())` of Python str and None."""
-    values = list(values)
-    if not all(v is None or isinstance(v, str) for v in values):  # pyarrow's conversions, errors
-        return pa.array(values, type or pa.string())
-    valid = np.fromiter((v is not None for v in values), bool, len(values))
-    enc = [v.encode() if v is not None else b"" for v in values]
-    offsets = np.zeros(len(enc) + 1, np.int64)
-    np.cumsum(np.fromiter(map(len, enc), np.int64, len(enc)), out=offsets[1:])
-    big = offsets[-1] >= 2**31
-    bits = None if valid.all() else _bits(valid)
-    out = pa.Array.from_buffers(pa.large_string() if big else pa.string(), len(enc),
+    values = values if isinstance(values, list) else list(values)
+    n, bits = len(values), None
+    try:
+        text = "".join(values)
+    except TypeError:  # nulls (or values pyarrow converts, or refuses, itself)
+        if not all(v is None or isinstance(v, str) for v in values):
+            return pa.array(values, type or pa.string())
+        valid = np.fromiter((v is not None for v in values), bool, n)
+        bits = None if valid.all() else _bits(valid)
+        values = [v if v is not None else "" for v in values]
+        text = "".join(values)
+    if text.isascii():  # one encode of everything: a character is a byte
+        data = text.encode()
+        sizes = np.fromiter(map(len, values), np.int64, n)
+    else:
+        enc = [v.encode() for v in values]
+        data = b"".join(enc)
+        sizes = np.fromiter(map(len, enc), np.int64, n)
+    offsets = np.zeros(n + 1, np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+    big = len(data) >= 2**31
+    out = pa.Array.from_buffers(pa.large_string() if big else pa.string(), n,
                                 [bits, pa.py_buffer(offsets if big else offsets.astype(np.int32)),
-                                 pa.py_buffer(b"".join(enc))])
+                                 pa.py_buffer(data)])
     want = type or pa.string()
     return out if out.type == want else out.cast(want)
 

@@ -23,7 +23,7 @@ from kpi_tui.ingest.cache import cache_dir, code_version, commit, fsync_path, re
 from kpi_tui.ingest.discover import discover
 from kpi_tui.ingest.folder import Dataset, fingerprint, load_folder
 from kpi_tui.ingest.schema import FileReport
-from kpi_tui.metrics.ledger import Ledger
+from kpi_tui.metrics.ledger import Ledger, by_customer_day
 from kpi_tui.settings import Settings
 
 FORMAT = 2
@@ -125,8 +125,11 @@ def _put(d: Path, ds: Dataset, ledger: Ledger) -> None:
             if old.name != d.name and old != tmp and (
                     ".tmp" not in old.name or now - old.stat().st_mtime > STALE_TMP_SECONDS):
                 shutil.rmtree(old, ignore_errors=True)
+        order = by_customer_day(ledger)  # saved in that order: a restart's sums need no hashing
         for n in ("customer", "day", "micros"):
-            np.save(tmp / f"{n}.npy", getattr(ledger, n))
+            a = getattr(ledger, n)
+            np.save(tmp / f"{n}.npy", a if order is None else a[order])
+        del order
         names = pa.table({"name": arrow.strings(ledger.names)})
         with pa.OSFile(str(tmp / "names.arrow"), "wb") as sink, \
                 pa.ipc.new_file(sink, names.schema) as w:

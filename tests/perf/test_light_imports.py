@@ -104,3 +104,16 @@ def test_group_sum_first_seen_order_kept():
     assert per.tolist() == [0, 2, 0, 1]
     assert sums.tolist() == [-3, 4, 2, 12]
     assert bought.tolist() == [False, True, True, True]
+
+
+def test_group_sum_of_rows_in_customer_day_order():
+    # the ledger cache's order: runs of rows, summed without hashing; same results
+    rng = np.random.default_rng(3)
+    c = rng.integers(0, 50, 2000).astype(np.int32)
+    p = rng.integers(0, 7, 2000).astype(np.int64)
+    m = rng.integers(-10**9, 10**9, 2000)
+    order = np.lexsort((p, c))
+    want = group_sum(c, p, m, 7, purchases=True)
+    got = group_sum(c[order], p[order], m[order], 7, purchases=True)
+    for a, b in zip(got, want):
+        assert a.dtype == b.dtype and a.tolist() == b.tolist()
