@@ -50,6 +50,20 @@ def test_golden_report_and_check_run_without_pandas(golden_dir):
     assert run_loads_pandas("check", golden_dir)[0] is False
 
 
+def test_every_layout_and_parquet_run_without_pandas(tmp_path, golden_dir):
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "layouts"
+    d = tmp_path / "all"
+    d.mkdir()
+    for f in fixtures.iterdir():
+        (d / f.name).write_bytes(f.read_bytes())
+    pq.write_table(pacsv.read_csv(golden_dir / "orders-2026-02.csv"), d / "orders.parquet")
+    for argv in (("report", d, "--no-cache"), ("check", d)):
+        assert run_loads_pandas(*argv)[0] is False, argv
+
+
 def test_arrow_helpers_match_pyarrow():
     m = np.array([0, 1, 0, 0, 1], bool)
     for got, want in [

@@ -18,7 +18,7 @@ def _read_arrow_file(name: str, path: Path | None, data, parquet: bool) -> RawTa
         if parquet:
             import pyarrow.parquet as pq
 
-            table = pq.read_table(source)
+            table = pq.ParquetFile(source).read()  # (read_table: pyarrow.dataset, pandas)
         else:
             import pyarrow.feather as feather
 
