@@ -16,14 +16,14 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from kpi_tui import safe
+from kpi_tui import arrow, safe
 from kpi_tui.ingest import plausible
 from kpi_tui.assembly import ledger_of
 from kpi_tui.ingest.cache import cache_dir, code_version, commit, fsync_path, read_json, verify, write_json
 from kpi_tui.ingest.discover import discover
 from kpi_tui.ingest.folder import Dataset, fingerprint, load_folder
 from kpi_tui.ingest.schema import FileReport
-from kpi_tui.metrics.ledger import Ledger
+from kpi_tui.metrics.ledger import Ledger, by_customer_day
 from kpi_tui.settings import Settings
 
 FORMAT = 2
@@ -107,7 +107,7 @@ def _load(root: Path, meta: dict, d: Path) -> tuple[Dataset, Ledger]:
     ds = Dataset(root, meta["currency"], reports, meta["warnings"], rows=meta["rows"])
     ledger = Ledger(np.asarray(arrays["customer"]), np.asarray(arrays["day"]),
                     np.asarray(arrays["micros"]),
-                    names.to_numpy(zero_copy_only=False).astype(object),
+                    arrow.to_numpy(names).astype(object),
                     meta["unattributed_micros"], meta["first_day"], meta["last_day"],
                     meta["scale"])
     return ds, ledger
@@ -125,9 +125,12 @@ def _put(d: Path, ds: Dataset, ledger: Ledger) -> None:
             if old.name != d.name and old != tmp and (
                     ".tmp" not in old.name or now - old.stat().st_mtime > STALE_TMP_SECONDS):
                 shutil.rmtree(old, ignore_errors=True)
+        order = by_customer_day(ledger)  # saved in that order: a restart's sums need no hashing
         for n in ("customer", "day", "micros"):
-            np.save(tmp / f"{n}.npy", getattr(ledger, n))
-        names = pa.table({"name": pa.array(list(ledger.names), pa.string())})
+            a = getattr(ledger, n)
+            np.save(tmp / f"{n}.npy", a if order is None else a[order])
+        del order
+        names = pa.table({"name": arrow.strings(ledger.names)})
         with pa.OSFile(str(tmp / "names.arrow"), "wb") as sink, \
                 pa.ipc.new_file(sink, names.schema) as w:
             w.write_table(names)

@@ -1,11 +1,16 @@
-"""Issue 12: the command line and the folder pipeline do not import pandas themselves."""
+"""Issue 12: the command line and the folder pipeline do not import pandas, on import or when
+they run (pyarrow imports it on `pa.array`, `pa.scalar`, `to_numpy`... of its own)."""
 
+import datetime as dt
+import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 
+from kpi_tui import arrow
 from kpi_tui.ingest.parse import _from_parts, parse_dates
 from kpi_tui.metrics.ledger import group_sum
 
@@ -18,6 +23,72 @@ def test_no_pandas_on_import():
             + "print(sorted(m for m in sys.modules if m.split('.')[0] == 'pandas'))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+SAMPLE = Path(__file__).resolve().parents[2] / "data"
+# a command run to its end in this process, then whether pandas was imported
+RUN = ("import sys\nfrom kpi_tui.cli import main\nmain(sys.argv[1:])\n"
+       "print('pandas' in sys.modules, file=sys.stderr)")
+
+
+def run_loads_pandas(*argv) -> tuple[bool, str]:
+    out = subprocess.run([sys.executable, "-c", RUN, *map(str, argv)], capture_output=True,
+                         text=True, check=True)
+    return out.stderr.strip().splitlines()[-1] == "True", out.stdout
+
+
+def test_sample_report_runs_without_pandas():
+    # cold (files parsed, the ledger cache written), then from the ledger cache
+    cold, first = run_loads_pandas("report", SAMPLE, "--format", "json")
+    warm, again = run_loads_pandas("report", SAMPLE, "--format", "json")
+    assert json.loads(first)["periods"] and first == again
+    assert (cold, warm) == (False, False)
+
+
+def test_golden_report_and_check_run_without_pandas(golden_dir):
+    assert run_loads_pandas("report", golden_dir, "--no-cache")[0] is False
+    assert run_loads_pandas("check", golden_dir)[0] is False
+
+
+def test_every_layout_and_parquet_run_without_pandas(tmp_path, golden_dir):
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "layouts"
+    d = tmp_path / "all"
+    d.mkdir()
+    for f in fixtures.iterdir():
+        (d / f.name).write_bytes(f.read_bytes())
+    pq.write_table(pacsv.read_csv(golden_dir / "orders-2026-02.csv"), d / "orders.parquet")
+    for argv in (("report", d, "--no-cache"), ("check", d)):
+        assert run_loads_pandas(*argv)[0] is False, argv
+
+
+def test_arrow_helpers_match_pyarrow():
+    m = np.array([0, 1, 0, 0, 1], bool)
+    for got, want in [
+        (arrow.array(np.arange(5, dtype=np.int32)), pa.array(np.arange(5, dtype=np.int32))),
+        (arrow.array(np.arange(5.0), mask=m), pa.array(np.arange(5.0), mask=m)),
+        (arrow.array(np.array([True, False, True])), pa.array([True, False, True])),
+        (arrow.strings(["a", None, "é", ""]), pa.array(["a", None, "é", ""], pa.string())),
+        (arrow.strings([]), pa.array([], pa.string())),
+        (arrow.dates([dt.date(1899, 12, 31), None, dt.date(2026, 2, 28)]),
+         pa.array([dt.date(1899, 12, 31), None, dt.date(2026, 2, 28)], pa.date32())),
+    ]:
+        assert got.equals(want) and got.type == want.type
+    for v, t in [(None, pa.string()), ("", None), (False, None), (-1, pa.int32()), (0.0, None),
+                 (18, None), (np.int64(3), None), (None, pa.float64())]:
+        got, want = arrow.scalar(v, t), pa.scalar(v, t)
+        assert got.equals(want) and got.type == want.type
+    ints = pa.array([3, None, 5], pa.int64())
+    for a in [pa.array(np.arange(10, dtype=np.int32)).slice(3, 4), ints, ints.slice(1),
+              pa.array([True, False, True, True] * 3).slice(2, 7), pa.array([1.5, None]),
+              pa.array(["x", None]), pa.array([dt.date(2026, 1, 2), None], pa.date32()),
+              pa.array([], pa.int64()), pa.chunked_array([ints, ints]),
+              pa.chunked_array([], pa.int32()), pa.array(["a", "b", "a"]).dictionary_encode()]:
+        got, want = arrow.to_numpy(a), a.to_numpy(zero_copy_only=False)
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
 
 
 def test_day_month_year_without_pandas():
@@ -47,3 +118,16 @@ def test_group_sum_first_seen_order_kept():
     assert per.tolist() == [0, 2, 0, 1]
     assert sums.tolist() == [-3, 4, 2, 12]
     assert bought.tolist() == [False, True, True, True]
+
+
+def test_group_sum_of_rows_in_customer_day_order():
+    # the ledger cache's order: runs of rows, summed without hashing; same results
+    rng = np.random.default_rng(3)
+    c = rng.integers(0, 50, 2000).astype(np.int32)
+    p = rng.integers(0, 7, 2000).astype(np.int64)
+    m = rng.integers(-10**9, 10**9, 2000)
+    order = np.lexsort((p, c))
+    want = group_sum(c, p, m, 7, purchases=True)
+    got = group_sum(c[order], p[order], m[order], 7, purchases=True)
+    for a, b in zip(got, want):
+        assert a.dtype == b.dtype and a.tolist() == b.tolist()

@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from kpi_tui import safe
+from kpi_tui import arrow, safe
 from kpi_tui.ingest import plausible
 from kpi_tui.ingest.layouts.common import NO_CUSTOMER
 
@@ -42,8 +42,8 @@ def no_customer(reports: list) -> list[str]:
 
 def _sales(t: pa.Table) -> np.ndarray:
     """Sorted keys (amount in cents, day) of a table's sales (positive amounts)."""
-    amount = t.column("amount").to_numpy()
-    day = t.column("date").cast(pa.int32()).to_numpy(zero_copy_only=False).astype(np.int64)
+    amount = arrow.to_numpy(t.column("amount"))
+    day = arrow.to_numpy(t.column("date").cast(pa.int32())).astype(np.int64)
     cents = np.rint(np.where(np.isfinite(amount), amount, 0.0) * 100)
     ok = (cents > 0) & (cents < 2.0 ** 42)
     return np.sort((cents[ok].astype(np.int64) << _DAY_BITS) | (day[ok] & ((1 << _DAY_BITS) - 1)))

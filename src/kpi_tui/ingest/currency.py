@@ -8,6 +8,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from kpi_tui import arrow
+
 
 def _codes(table: pa.Table) -> tuple[list, np.ndarray] | None:
     """Distinct currencies of a table and each row's index in them (-1: none); None: no column."""
@@ -19,7 +21,7 @@ def _codes(table: pa.Table) -> tuple[list, np.ndarray] | None:
     # chunk by chunk (a streamed file's are many): the chunks share one growing dictionary,
     # the last chunk's holds every code
     enc = pc.dictionary_encode(cur).chunks
-    idx = [pc.fill_null(c.indices, -1).to_numpy(zero_copy_only=False) for c in enc]
+    idx = [arrow.to_numpy(arrow.fill_null(c.indices, -1)) for c in enc]
     return enc[-1].dictionary.to_pylist(), np.concatenate(idx)
 
 
@@ -88,9 +90,9 @@ def convert_rows(table: pa.Table, keep: np.ndarray | None, currency: str | None,
         if n:
             converted[code] = n
         if amount is None:
-            amount = table.column("amount").to_numpy().copy()
+            amount = arrow.to_numpy(table.column("amount")).copy()
         amount[mask] *= rate
-    return (None if amount is None else pa.array(amount)), keep, left_out, converted
+    return (None if amount is None else arrow.array(amount)), keep, left_out, converted
 
 
 def convert(table: pa.Table, currency: str | None, rates: dict[str, float]):
@@ -99,7 +101,7 @@ def convert(table: pa.Table, currency: str | None, rates: dict[str, float]):
     if amount is not None:
         table = table.set_column(table.schema.get_field_index("amount"), "amount", amount)
     if keep is not None:
-        table = table.filter(pa.array(keep))
+        table = table.filter(arrow.array(keep))
     return table, left_out, converted
 
 

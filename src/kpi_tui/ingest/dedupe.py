@@ -19,6 +19,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from kpi_tui import arrow
+
 
 @dataclass
 class Part:
@@ -40,7 +42,7 @@ class Part:
 def dedupe(parts: list[Part]) -> tuple[list[pa.Table], dict[str, dict[str, int]]]:
     """Tables to count, in the order of `parts`, and per file key the rows dropped, by reason."""
     masks, drops = dedupe_masks(parts)
-    return [p.table if m is None else p.table.filter(pa.array(m))
+    return [p.table if m is None else p.table.filter(arrow.array(m))
             for p, m in zip(parts, masks)], drops
 
 
@@ -126,7 +128,7 @@ def _dedupe_ids(parts: list[Part], with_ids: list[int], rank: np.ndarray, out: l
     where = {i: np.flatnonzero(num[i]) for i in with_ids}
     _newest_wins(keys, where, rank, lost)
     text = [i for i in with_ids if not num[i].all()]
-    keys = {i: ids[i].filter(pa.array(~num[i])) for i in text}
+    keys = {i: ids[i].filter(arrow.array(~num[i])) for i in text}
     where = {i: np.flatnonzero(~num[i]) for i in text}
     del ids, num, every
     _newest_wins(keys, where, rank, lost)
@@ -151,14 +153,14 @@ def _newest_wins(keys: dict, where: dict, rank: np.ndarray, lost: dict) -> None:
     if not cand:
         return
     files = list(cand)
-    picked = [keys[i].filter(pa.array(cand[i])) if isinstance(keys[i], pa.ChunkedArray)
+    picked = [keys[i].filter(arrow.array(cand[i])) if isinstance(keys[i], pa.ChunkedArray)
               else keys[i][cand[i]] for i in files]
     if isinstance(picked[0], np.ndarray):
-        codes = pc.dictionary_encode(pa.array(np.concatenate(picked))).indices.to_numpy()
+        codes = arrow.to_numpy(pc.dictionary_encode(arrow.array(np.concatenate(picked))).indices)
     else:
         enc = pc.dictionary_encode(pa.chunked_array([c for x in picked for c in x.chunks],
                                                     pa.string()))
-        codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in enc.chunks])
+        codes = np.concatenate([arrow.to_numpy(c.indices) for c in enc.chunks])
     sizes = [int(cand[i].sum()) for i in files]
     who = np.repeat(rank[files], sizes)
     newest = np.full(int(codes.max()) + 1, -1, np.int32)
@@ -204,9 +206,9 @@ def _candidates(keys: dict) -> dict[int, np.ndarray]:
             if isinstance(k, np.ndarray):
                 inside = (k >= lo) & (k <= hi)
             else:
-                inside = pc.fill_null(pc.and_(pc.greater_equal(k, lo), pc.less_equal(k, hi)),
-                                      False)
-                inside = np.asarray(inside.to_numpy(zero_copy_only=False), bool)
+                inside = arrow.fill_null(pc.and_(pc.greater_equal(k, arrow.scalar(lo)),
+                                              pc.less_equal(k, arrow.scalar(hi))), False)
+                inside = np.asarray(arrow.to_numpy(inside), bool)
             m = inside if m is None else m | inside
         if m is not None and m.any():
             cand[i] = m
@@ -235,12 +237,12 @@ def _ids(p: Part) -> pa.ChunkedArray:
 def _as_int(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """Which ids are plain whole numbers (digits, no leading zero, at most 18 digits: the same
     string for the same number), and the values of those."""
-    digits = pc.and_(pc.ascii_is_decimal(arr), pc.less_equal(pc.binary_length(arr), 18))
-    zero_led = pc.and_(pc.starts_with(arr, "0"), pc.greater(pc.binary_length(arr), 1))
-    ok = pc.fill_null(pc.and_(digits, pc.invert(zero_led)), False)
-    mask = np.asarray(ok.to_numpy(zero_copy_only=False), bool)
+    digits = pc.and_(pc.ascii_is_decimal(arr), pc.less_equal(pc.binary_length(arr), arrow.scalar(18)))
+    zero_led = pc.and_(pc.starts_with(arr, "0"), pc.greater(pc.binary_length(arr), arrow.scalar(1)))
+    ok = arrow.fill_null(pc.and_(digits, pc.invert(zero_led)), False)
+    mask = np.asarray(arrow.to_numpy(ok), bool)
     if not mask.any():
         return mask, np.zeros(0, np.int64)
-    return mask, pc.cast(arr.filter(ok), pa.int64()).to_numpy(zero_copy_only=False)
+    return mask, arrow.to_numpy(pc.cast(arr.filter(ok), pa.int64()))
 
 

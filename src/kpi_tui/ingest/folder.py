@@ -12,7 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from kpi_tui import safe
+from kpi_tui import arrow, safe
 from kpi_tui.ingest import advice, plausible
 from kpi_tui.ingest.cache import ParseCache
 from kpi_tui.ingest.currency import (convert_rows, count_currencies, left_out_warnings,
@@ -57,7 +57,7 @@ class Selection:
             if self.keep is not None:
                 k = self.keep[off:off + n]
                 if not k.all():
-                    b = b.filter(pa.array(k))
+                    b = b.filter(arrow.array(k))
             off += n
             if b.num_rows:
                 yield b

@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from kpi_tui import safe
+from kpi_tui import arrow, safe
 from kpi_tui.ingest import parse
 from kpi_tui.ingest.layouts import normalize
 from kpi_tui.ingest.layouts.common import Columns, clean_text, says_refunded
@@ -155,7 +155,7 @@ def _says_refunded(raw: RawTable, norm, table: pa.Table) -> np.ndarray | None:
         return None
     enc = pc.dictionary_encode(Columns(raw.table).col(col))
     hit = np.array([v is not None and says_refunded(v) for v in enc.dictionary.to_pylist()] + [False])
-    return hit[pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False)]
+    return hit[arrow.to_numpy(arrow.fill_null(enc.indices, -1))]
 
 
 def _drops(why: np.ndarray, reasons: list[str]) -> dict[str, int]:
@@ -173,7 +173,7 @@ def _drops(why: np.ndarray, reasons: list[str]) -> dict[str, int]:
 def _left_ids(ids: pa.Array | None, a: int, b: int, keep: np.ndarray) -> pa.Array | None:
     if ids is None or keep.all():
         return None
-    left = pc.drop_null(ids.slice(a, b - a).filter(pa.array(~keep)))
+    left = pc.drop_null(ids.slice(a, b - a).filter(arrow.array(~keep)))
     return pc.unique(left).cast(pa.string()) if len(left) else None
 
 

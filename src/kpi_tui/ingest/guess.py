@@ -9,7 +9,7 @@ import re
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from kpi_tui import safe
+from kpi_tui import arrow, safe
 from kpi_tui.ingest.layouts.common import Columns, key
 from kpi_tui.ingest.layouts.generic import find_fields
 from kpi_tui.ingest.parse import parse_amounts, parse_dates
@@ -49,13 +49,13 @@ def by_header(header: str, field: str) -> int:
 
 
 def _share(mask: pa.Array, n: int) -> float:
-    return (pc.sum(pc.cast(pc.fill_null(mask, False), pa.int64())).as_py() or 0) / n if n else 0.0
+    return (pc.sum(pc.cast(arrow.fill_null(mask, False), pa.int64())).as_py() or 0) / n if n else 0.0
 
 
 def _values(table: pa.Table, name: str) -> pa.Array:
     c = table.column(name).slice(0, SAMPLE).combine_chunks()
     c = c if pa.types.is_string(c.type) else pc.cast(c, pa.string())
-    return pc.drop_null(pc.if_else(pc.equal(pc.utf8_trim_whitespace(c), ""), pa.scalar(None, pa.string()), c))
+    return pc.drop_null(pc.if_else(pc.equal(pc.utf8_trim_whitespace(c), arrow.scalar("")), arrow.scalar(None, pa.string()), c))
 
 
 def _kinds(table: pa.Table, name: str) -> set[str]:

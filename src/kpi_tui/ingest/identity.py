@@ -16,6 +16,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from kpi_tui import arrow
+
 MERGED = "{n} customer {ids} merged with another id of the same person (a shared e-mail: one person, one customer)"
 
 
@@ -37,13 +39,13 @@ class Identity:
 
 
 def _np(arr) -> np.ndarray:
-    return np.asarray(arr.to_numpy(zero_copy_only=False))
+    return np.asarray(arrow.to_numpy(arr))
 
 
 def _codes(arr: pa.Array) -> tuple[pa.Array, np.ndarray]:
     """Distinct values of a string array and each row's index in them (-1: null)."""
     enc = pc.dictionary_encode(arr)
-    return enc.dictionary, _np(pc.fill_null(enc.indices, -1)).astype(np.int64)
+    return enc.dictionary, _np(arrow.fill_null(enc.indices, -1)).astype(np.int64)
 
 
 def _emails(t: pa.Table) -> pa.DictionaryArray | None:
@@ -58,21 +60,24 @@ def _emails(t: pa.Table) -> pa.DictionaryArray | None:
 
 def _edges(sel) -> tuple[pa.Array, pa.Array]:
     """Distinct (id, e-mail) of the counted rows that have both (id = customer, not the e-mail)."""
-    empty = pa.array([], pa.string())
+    empty = arrow.strings([])
     t = sel.table
     if t.num_rows == 0 or _emails(t) is None:
         return empty, empty
     t = t.select(["customer", "email"])
     if sel.keep is not None:
-        t = t.filter(pa.array(sel.keep))
+        t = t.filter(arrow.array(sel.keep))
     t = t.filter(pc.and_(pc.is_valid(t.column("customer")), pc.is_valid(t.column("email"))))
     if t.num_rows == 0:
         return empty, empty
-    pairs = t.group_by(["customer", "email"]).aggregate([])
-    ids = pairs.column("customer").combine_chunks()
-    emails = pairs.column("email").combine_chunks()
-    if pa.types.is_dictionary(emails.type):
-        emails = emails.cast(pa.string())
+    # distinct pairs by hashing one int64 per row (no group_by: pyarrow.acero imports pandas)
+    email = t.column("email")
+    if pa.types.is_dictionary(email.type):
+        email = email.cast(pa.string())
+    C, ci = _codes(t.column("customer").combine_chunks())
+    E, ei = _codes(email.combine_chunks())
+    pair = arrow.to_numpy(pc.dictionary_encode(arrow.array(ci * len(E) + ei)).dictionary)
+    ids, emails = pc.take(C, arrow.array(pair // len(E))), pc.take(E, arrow.array(pair % len(E)))
     is_id = pc.not_equal(ids, emails)
     return ids.filter(is_id), emails.filter(is_id)
 
@@ -110,8 +115,8 @@ def _link(pair_ids: pa.Array, pair_emails: pa.Array) -> Identity:
     name_of = order[best[label]]  # node -> index in I of its name
     moved = name_of[:n_i] != np.arange(n_i)
     return Identity(pair_ids, pair_emails,
-                    I.filter(pa.array(moved)), pc.take(I, pa.array(name_of[:n_i][moved])),
-                    E, pc.take(I, pa.array(name_of[n_i:])), {})
+                    I.filter(arrow.array(moved)), pc.take(I, arrow.array(name_of[:n_i][moved])),
+                    E, pc.take(I, arrow.array(name_of[n_i:])), {})
 
 
 def _rename(sel, ident: Identity) -> int:
@@ -134,13 +139,13 @@ def _rename(sel, ident: Identity) -> int:
             new = pc.replace_with_mask(new, todo, by_id)
     if new is None or new.null_count == len(new):
         return 0
-    changed = pc.fill_null(pc.not_equal(new, cust), False)
+    changed = arrow.fill_null(pc.not_equal(new, cust), False)
     if not pc.any(changed).as_py():
         return 0
     old = cust.filter(changed)
     if email is not None:  # ids only: not the rows whose customer is their e-mail
         mail = email.filter(changed).cast(pa.string())
-        old = old.filter(pc.invert(pc.fill_null(pc.equal(old, mail), False)))
+        old = old.filter(pc.invert(arrow.fill_null(pc.equal(old, mail), False)))
     n = len(pc.unique(old))
     sel.table = t.set_column(t.schema.get_field_index("customer"), "customer", pc.coalesce(new, cust))
     return n
@@ -155,7 +160,7 @@ def link(keys: list[str], selections: list, prev: Identity | None = None) -> Ide
     if ids:  # each file's pairs are distinct; a pair repeated across files links nothing new
         ident = _link(pa.concat_arrays(ids), pa.concat_arrays(emails))
     else:
-        e = pa.array([], pa.string())
+        e = arrow.strings([])
         ident = Identity(e, e, e, e, e, e, {})
     ident.notes = dict(prev.notes) if prev else {}
     if ident.renames:
@@ -180,7 +185,7 @@ def conflicts(prev: Identity | None, tables: list[pa.Table], customers=None) -> 
         if customers is None:
             return True
         if known is None:
-            names = pa.array(list(customers), pa.string()) if len(customers) else pa.array([], pa.string())
+            names = arrow.strings(customers) if len(customers) else arrow.strings([])
             known = pc.unique(pa.concat_arrays([prev.pair_ids, prev.pair_emails, names]))
         if pc.any(pc.is_in(ids, value_set=known)).as_py() or pc.any(pc.is_in(emails, value_set=known)).as_py():
             return True

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from kpi_tui import arrow
 from kpi_tui.ingest.dedupe import Part, dedupe
 
 NEWER_ID = "id counted from a newer file"  # the reason dedupe() gives
@@ -84,7 +85,7 @@ class IncrementalDedupe:
                 old = []  # the usual case: only ids never seen before (one look, not one per file)
             for k in old:
                 t = out[k]
-                drop = pc.fill_null(pc.is_in(t.column("txn_id"), value_set=value_set), False)
+                drop = arrow.fill_null(pc.is_in(t.column("txn_id"), value_set=value_set), False)
                 n = pc.sum(drop).as_py() or 0
                 if n:
                     out[k] = t.filter(pc.invert(drop))

@@ -11,6 +11,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from kpi_tui import arrow
+
 # ---------------------------------------------------------------- decisions
 
 # What a column's parse decided from all its values (a fast path, the decimal separator, the
@@ -83,40 +85,40 @@ def _mostly_distinct(arr: pa.Array) -> bool:
 
 
 def _nan_to_null(x: pa.Array) -> pa.Array:
-    return pc.if_else(pc.is_nan(x), pa.scalar(None, pa.float64()), x)
+    return pc.if_else(pc.is_nan(x), arrow.scalar(None, pa.float64()), x)
 
 
 def _to_float(s: pa.Array, valid) -> pa.Array:
-    s = pc.if_else(valid, s, pa.scalar(None, pa.string()))
+    s = pc.if_else(valid, s, arrow.scalar(None, pa.string()))
     return pc.cast(s, pa.float64())
 
 
 def _decide_decimal(own: pa.Array) -> str:
     """'.' or ',' for the column: the majority of the values that show it unambiguously."""
-    comma = pc.sum(pc.cast(pc.fill_null(own, False), pa.int64())).as_py() or 0
-    dot = pc.sum(pc.cast(pc.fill_null(pc.invert(own), False), pa.int64())).as_py() or 0
+    comma = pc.sum(pc.cast(arrow.fill_null(own, False), pa.int64())).as_py() or 0
+    dot = pc.sum(pc.cast(arrow.fill_null(pc.invert(own), False), pa.int64())).as_py() or 0
     return "," if comma > dot else "."
 
 
 def _own_decimal_is_comma(num: pa.Array) -> pa.Array:
     """True / False where a value shows its decimal separator, null where it is ambiguous."""
-    has_dot = pc.fill_null(pc.match_substring(num, "."), False)
-    has_com = pc.fill_null(pc.match_substring(num, ","), False)
-    last_com = pc.fill_null(pc.match_substring_regex(num, r",\d*$"), False)
-    multi_dot = pc.fill_null(pc.match_substring_regex(num, r"\..*\."), False)
-    multi_com = pc.fill_null(pc.match_substring_regex(num, r",.*,"), False)
-    amb = pc.fill_null(pc.match_substring_regex(num, r"^\d{1,3}[.,]\d{3}$"), False)
-    none = pa.scalar(None, pa.bool_())
-    out = pc.if_else(amb, none, pc.if_else(has_dot, pa.scalar(False), pc.if_else(has_com, pa.scalar(True), none)))
+    has_dot = arrow.fill_null(pc.match_substring(num, "."), False)
+    has_com = arrow.fill_null(pc.match_substring(num, ","), False)
+    last_com = arrow.fill_null(pc.match_substring_regex(num, r",\d*$"), False)
+    multi_dot = arrow.fill_null(pc.match_substring_regex(num, r"\..*\."), False)
+    multi_com = arrow.fill_null(pc.match_substring_regex(num, r",.*,"), False)
+    amb = arrow.fill_null(pc.match_substring_regex(num, r"^\d{1,3}[.,]\d{3}$"), False)
+    none = arrow.scalar(None, pa.bool_())
+    out = pc.if_else(amb, none, pc.if_else(has_dot, arrow.scalar(False), pc.if_else(has_com, arrow.scalar(True), none)))
     out = pc.if_else(pc.and_(has_dot, has_com), last_com, out)
-    out = pc.if_else(pc.and_(multi_dot, pc.invert(has_com)), pa.scalar(True), out)
-    return pc.if_else(pc.and_(multi_com, pc.invert(has_dot)), pa.scalar(False), out)
+    out = pc.if_else(pc.and_(multi_dot, pc.invert(has_com)), arrow.scalar(True), out)
+    return pc.if_else(pc.and_(multi_com, pc.invert(has_dot)), arrow.scalar(False), out)
 
 
 def _symbol_currency(sym: pa.Array, dollar: str) -> pa.Array:
     enc = pc.dictionary_encode(sym)
     codes = [None if not v else dollar if v == "$" else SYMBOLS.get(v, v.upper()) for v in enc.dictionary.to_pylist()]
-    return pc.take(pa.array(codes, pa.string()), enc.indices)
+    return pc.take(arrow.strings(codes), enc.indices)
 
 
 def _parse_unique(vals: pa.Array, decimal: str | None, dollar: str):
@@ -128,22 +130,22 @@ def _parse_unique(vals: pa.Array, decimal: str | None, dollar: str):
     for ch in _SEP_CHARS:
         num = pc.replace_substring(num, ch, "")
     if decimal:
-        use_com = pa.array(np.full(len(num), decimal == ","))
+        use_com = arrow.array(np.full(len(num), decimal == ","))
     else:  # a value that names its decimal itself keeps it; ambiguous ones follow the column
         own = _own_decimal_is_comma(num)
         decimal = _decide_decimal(own)
-        use_com = pc.fill_null(own, decimal == ",")
+        use_com = arrow.fill_null(own, decimal == ",")
     _decided("decimal", decimal)
     as_dot = pc.replace_substring(num, ",", "")
     as_com = pc.replace_substring(pc.replace_substring(num, ".", ""), ",", ".")
     cand = pc.if_else(use_com, as_com, as_dot)
-    ok = pc.and_(valid, pc.fill_null(pc.match_substring_regex(cand, r"^(\d+\.?\d*|\.\d+)$"), False))
+    ok = pc.and_(valid, arrow.fill_null(pc.match_substring_regex(cand, r"^(\d+\.?\d*|\.\d+)$"), False))
     val = _to_float(cand, ok)
-    neg = pc.fill_null(pc.match_substring_regex(s, r"-|^\(.*\)$"), False)
+    neg = arrow.fill_null(pc.match_substring_regex(s, r"-|^\(.*\)$"), False)
     val = pc.if_else(neg, pc.negate(val), val)
     c1, c2 = pc.struct_field(m, "c1"), pc.struct_field(m, "c2")
-    sym = pc.if_else(pc.greater(pc.utf8_length(pc.fill_null(c1, "")), 0), c1, c2)
-    sym = pc.if_else(valid, sym, pa.scalar(None, pa.string()))
+    sym = pc.if_else(pc.greater(pc.utf8_length(arrow.fill_null(c1, "")), arrow.scalar(0)), c1, c2)
+    sym = pc.if_else(valid, sym, arrow.scalar(None, pa.string()))
     return val, _symbol_currency(sym, dollar)
 
 
@@ -243,11 +245,11 @@ def _iso_with_tz(s: pa.Array, timezone: str, plain: pa.Array | None = None) -> p
     if not _may_have_offsets(s):
         _decided("offsets", "none")
         return plain
-    has_off = pc.fill_null(pc.match_substring_regex(s, _OFFSET_RE), False)
+    has_off = arrow.fill_null(pc.match_substring_regex(s, _OFFSET_RE), False)
     _decided("offsets", "some")
     if not pc.any(has_off).as_py():
         return plain
-    t = pc.if_else(has_off, s, pa.scalar(None, pa.string()))
+    t = pc.if_else(has_off, s, arrow.scalar(None, pa.string()))
     if pc.any(pc.match_substring_regex(t, "UTC|GMT")).as_py():
         t = pc.replace_substring_regex(t, r"[ ]?(UTC|GMT)$", "Z")
     if pc.any(pc.match_substring_regex(t, r" [+-]\d")).as_py():
@@ -276,8 +278,8 @@ def _order_of(s: pa.Array, date_order: str | None, notes: list | None) -> tuple[
     parts = pc.extract_regex(s, r"^(?P<a>\d{1,2})[/.\-](?P<b>\d{1,2})[/.\-]")
     a = pc.cast(pc.struct_field(parts, "a"), pa.int32())
     b = pc.cast(pc.struct_field(parts, "b"), pa.int32())
-    a_big = pc.any(pc.greater(a, 12)).as_py()
-    b_big = pc.any(pc.greater(b, 12)).as_py()
+    a_big = pc.any(pc.greater(a, arrow.scalar(12))).as_py()
+    b_big = pc.any(pc.greater(b, arrow.scalar(12))).as_py()
     if a_big and not b_big:
         return "dmy", "values"
     if b_big and not a_big:
@@ -332,21 +334,21 @@ def _parse_unique_dates(s: pa.Array, date_order, timezone, notes) -> pa.Array:
 
     def fill(mask, values):
         nonlocal result, todo
-        mask = pc.fill_null(mask, False)
+        mask = arrow.fill_null(mask, False)
         result = pc.if_else(mask, values, result)
         todo = pc.and_(todo, pc.invert(mask))
 
-    iso = pc.fill_null(pc.match_substring_regex(s, _ISO_RE), False)
+    iso = arrow.fill_null(pc.match_substring_regex(s, _ISO_RE), False)
     if pc.any(iso).as_py():
-        sub = pc.if_else(iso, s, pa.scalar(None, pa.string()))
+        sub = pc.if_else(iso, s, arrow.scalar(None, pa.string()))
         fill(iso, _iso_with_tz(sub, timezone) if timezone else _iso_dates(sub))
 
-    ymd_sl = pc.and_(todo, pc.fill_null(pc.match_substring_regex(s, r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"), False))
+    ymd_sl = pc.and_(todo, arrow.fill_null(pc.match_substring_regex(s, r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"), False))
     if pc.any(ymd_sl).as_py():
         head = pc.extract_regex(s, r"^(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})")
         fill(ymd_sl, _from_parts(head, "y", "m", "d", ymd_sl))
 
-    numeric = pc.and_(todo, pc.fill_null(pc.match_substring_regex(s, _NUM_RE), False))
+    numeric = pc.and_(todo, arrow.fill_null(pc.match_substring_regex(s, _NUM_RE), False))
     if pc.any(numeric).as_py():
         sub = pc.filter(s, numeric)
         order = _numeric_order(sub, date_order, notes)
@@ -354,39 +356,39 @@ def _parse_unique_dates(s: pa.Array, date_order, timezone, notes) -> pa.Array:
         d, m = ("a", "b") if order == "dmy" else ("b", "a")
         fill(numeric, _from_parts(head, "y", m, d, numeric))
 
-    compact = pc.and_(todo, pc.fill_null(pc.match_substring_regex(s, r"^(19|20)\d{6}$"), False))
+    compact = pc.and_(todo, arrow.fill_null(pc.match_substring_regex(s, r"^(19|20)\d{6}$"), False))
     if pc.any(compact).as_py():
         head = pc.extract_regex(s, r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$")
         fill(compact, _from_parts(head, "y", "m", "d", compact))
 
-    serial = pc.and_(todo, pc.fill_null(pc.match_substring_regex(s, r"^\d{5}(\.\d+)?$"), False))
+    serial = pc.and_(todo, arrow.fill_null(pc.match_substring_regex(s, r"^\d{5}(\.\d+)?$"), False))
     if pc.any(serial).as_py():
-        x = pc.cast(pc.if_else(serial, s, pa.scalar(None, pa.string())), pa.float64())
-        ok = pc.and_(serial, pc.and_(pc.greater_equal(x, 20000), pc.less(x, 80000)))
-        days = pc.cast(pc.floor(pc.if_else(ok, x, pa.scalar(None, pa.float64()))), pa.int64())
-        days = pc.subtract(days, 25569)  # 1899-12-30 -> 1970-01-01
+        x = pc.cast(pc.if_else(serial, s, arrow.scalar(None, pa.string())), pa.float64())
+        ok = pc.and_(serial, pc.and_(pc.greater_equal(x, arrow.scalar(20000)), pc.less(x, arrow.scalar(80000))))
+        days = pc.cast(pc.floor(pc.if_else(ok, x, arrow.scalar(None, pa.float64()))), pa.int64())
+        days = pc.subtract(days, arrow.scalar(25569))  # 1899-12-30 -> 1970-01-01
         fill(ok, pc.cast(pc.cast(days, pa.int32()), pa.date32()))
 
-    words = pc.and_(todo, pc.fill_null(pc.match_substring_regex(s, r"[A-Za-zÀ-ÿ]{3}"), False))
+    words = pc.and_(todo, arrow.fill_null(pc.match_substring_regex(s, r"[A-Za-zÀ-ÿ]{3}"), False))
     if pc.any(words).as_py():
-        sub = pc.if_else(words, s, pa.scalar(None, pa.string())).to_pylist()
+        sub = pc.if_else(words, s, arrow.scalar(None, pa.string())).to_pylist()
         vals = _parse_words([v if v is not None else None for v in sub], timezone)
-        fill(words, pa.array(vals, pa.date32()))
+        fill(words, arrow.dates(vals))
     return result
 
 
 def _from_parts(parts, yk, mk, dk, mask) -> pa.Array:
     y = pc.cast(pc.struct_field(parts, yk), pa.int32())
-    y = pc.if_else(pc.less(y, 100), pc.add(y, 2000), y)
+    y = pc.if_else(pc.less(y, arrow.scalar(100)), pc.add(y, arrow.scalar(2000)), y)
     m = pc.cast(pc.struct_field(parts, mk), pa.int32())
     d = pc.cast(pc.struct_field(parts, dk), pa.int32())
-    y, m, d = (np.asarray(pc.fill_null(a, 0).to_numpy(zero_copy_only=False), np.int64) for a in (y, m, d))
+    y, m, d = (np.asarray(arrow.to_numpy(arrow.fill_null(a, 0)), np.int64) for a in (y, m, d))
     leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
     dim = _MONTH_DAYS[np.clip(m, 0, 13)] + ((m == 2) & leap)
     ok = (m >= 1) & (m <= 12) & (d >= 1) & (d <= dim)  # 2026-02-30: unreadable
     days = _days_from_civil(y, np.where(ok, m, 1), np.where(ok, d, 1))
-    out = pa.array(days.astype(np.int32), pa.int32(), mask=~ok).cast(pa.date32())
-    return pc.if_else(mask, out, pa.scalar(None, pa.date32()))
+    out = arrow.array(days.astype(np.int32), mask=~ok).cast(pa.date32())
+    return pc.if_else(mask, out, arrow.scalar(None, pa.date32()))
 
 
 _MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31, 0])
@@ -428,9 +430,9 @@ def parse_dates(arr, date_order: str | None = None, timezone: str | None = None,
         arr = pc.replace_substring_regex(arr, _TIME_TAIL, "")
     if _mostly_distinct(arr):
         uniq = pc.utf8_trim_whitespace(arr)
-        uniq = pc.if_else(pc.equal(uniq, ""), pa.scalar(None, pa.string()), uniq)
+        uniq = pc.if_else(pc.equal(uniq, arrow.scalar("")), arrow.scalar(None, pa.string()), uniq)
         return _parse_unique_dates(uniq, date_order, timezone, notes)
     enc = pc.dictionary_encode(arr)
     uniq = pc.utf8_trim_whitespace(enc.dictionary)
-    uniq = pc.if_else(pc.equal(uniq, ""), pa.scalar(None, pa.string()), uniq)
+    uniq = pc.if_else(pc.equal(uniq, arrow.scalar("")), arrow.scalar(None, pa.string()), uniq)
     return pc.take(_parse_unique_dates(uniq, date_order, timezone, notes), enc.indices)

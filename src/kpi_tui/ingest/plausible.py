@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from kpi_tui import safe
+from kpi_tui import arrow, safe
 
 # The largest |amount| counted, in the export's currency: 9 * 10^12 still fits the ledger's
 # int64 micro-units (9.22 * 10^18); anything larger is a typo or an overflow in the export.
@@ -45,8 +45,8 @@ def screen(table: pa.Table, settings) -> tuple[pa.Table, dict[str, int], pa.Arra
     drops: Counter = Counter()
     masks, late = [], []  # batch by batch: no copy of a streamed file's columns
     for b in table.select(["amount", "date"]).to_batches():
-        amount = b.column(0).to_numpy(zero_copy_only=False)
-        day = b.column(1).cast(pa.int32()).to_numpy(zero_copy_only=False)
+        amount = arrow.to_numpy(b.column(0))
+        day = arrow.to_numpy(b.column(1).cast(pa.int32()))
         finite = np.isfinite(amount)
         bad = ~finite
         drops[NOT_FINITE] += int(bad.sum())
@@ -69,7 +69,7 @@ def screen(table: pa.Table, settings) -> tuple[pa.Table, dict[str, int], pa.Arra
     drops = {k: n for k, n in drops.items() if n}
     if not drops:
         return table, {}, None
-    mask = pa.array(np.concatenate(masks))
+    mask = arrow.array(np.concatenate(masks))
     ids = pc.drop_null(table.column("txn_id").filter(mask)).combine_chunks()
     return table.filter(pc.invert(mask)), drops, (pc.unique(ids) if len(ids) else None)
 
@@ -87,7 +87,7 @@ def _printable_currencies(table: pa.Table) -> pa.Table:
     enc = pc.dictionary_encode(cur.combine_chunks())
     values = enc.dictionary.to_pylist()
     clean = [safe.text(v) for v in values]
-    fixed = pc.take(pa.array(clean, pa.string()), enc.indices)
+    fixed = pc.take(arrow.strings(clean), enc.indices)
     return table.set_column(table.schema.get_field_index("currency"), "currency", fixed)
 
 

@@ -14,6 +14,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from kpi_tui import arrow
+
 ZEROED = "{n} {rows} whose status says refunded counted as 0 (the folder holds no refund row for the order)"
 KEPT = "{n} {rows} whose status says refunded counted at {its} amount (the folder holds the order's refund as its own row)"
 
@@ -30,7 +32,7 @@ class Refunds:
 def _np(arr) -> np.ndarray:
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
-    return np.asarray(arr.to_numpy(zero_copy_only=False))
+    return np.asarray(arrow.to_numpy(arr))
 
 
 def _rows(sel) -> np.ndarray:
@@ -63,9 +65,9 @@ def apply(keys: list[str], scopes: list[str], selections: list, prev: Refunds | 
             continue
         counted = _rows(sel)
         # bits, not a copy of the amounts (NaN and null: not negative)
-        neg = counted & _np(pc.fill_null(pc.less(t.column("amount"), 0.0), False)).astype(bool)
+        neg = counted & _np(arrow.fill_null(pc.less(t.column("amount"), arrow.scalar(0.0)), False)).astype(bool)
         if neg.any():
-            ids = pc.drop_null(t.column("txn_id").filter(pa.array(neg))).combine_chunks()
+            ids = pc.drop_null(t.column("txn_id").filter(arrow.array(neg))).combine_chunks()
             if len(ids):
                 ids = pc.unique(ids)
                 old = prev.zeroed.get(scopes[i]) if prev is not None else None
@@ -74,7 +76,7 @@ def apply(keys: list[str], scopes: list[str], selections: list, prev: Refunds | 
                 out.negatives[scopes[i]] = _union(out.negatives.get(scopes[i]), ids)
         col = t.column("refunded_status")
         if col.null_count < len(col):
-            f = counted & _np(pc.fill_null(col, False)).astype(bool)
+            f = counted & _np(arrow.fill_null(col, False)).astype(bool)
             if f.any():
                 flagged[i] = f
     for i, f in flagged.items():
@@ -82,13 +84,13 @@ def apply(keys: list[str], scopes: list[str], selections: list, prev: Refunds | 
         ids = sel.table.column("txn_id").combine_chunks()
         negatives = out.negatives.get(scope)
         has_refund = np.zeros(len(f), bool) if negatives is None else \
-            _np(pc.fill_null(pc.is_in(ids, value_set=negatives), False)).astype(bool)
+            _np(arrow.fill_null(pc.is_in(ids, value_set=negatives), False)).astype(bool)
         zero, kept = f & ~has_refund, f & has_refund
         notes = out.notes.setdefault(keys[i], [])
         if zero.any():
             amount = sel.amount if sel.amount is not None else sel.table.column("amount").combine_chunks()
-            sel.amount = pc.if_else(pa.array(zero), pa.scalar(0.0), amount)
-            zid = pc.drop_null(ids.filter(pa.array(zero)))
+            sel.amount = pc.if_else(arrow.array(zero), arrow.scalar(0.0), amount)
+            zid = pc.drop_null(ids.filter(arrow.array(zero)))
             if len(zid):
                 out.zeroed[scope] = _union(out.zeroed.get(scope), pc.unique(zid))
             notes.append(_words(int(zero.sum()), ZEROED))
@@ -115,7 +117,7 @@ def conflicts(prev: Refunds | None, tables: list[pa.Table], scopes: list[str]) -
         old = prev.zeroed.get(scope)
         if old is None or t.num_rows == 0:
             continue
-        neg = pc.fill_null(pc.less(t.column("amount"), 0.0), False)
+        neg = arrow.fill_null(pc.less(t.column("amount"), arrow.scalar(0.0)), False)
         ids = pc.drop_null(t.column("txn_id").filter(neg))
         if len(ids) and pc.any(pc.is_in(ids, value_set=old)).as_py():
             return True

@@ -20,7 +20,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from kpi_tui import safe
+from kpi_tui import arrow, safe
 from kpi_tui.ingest import parse
 from kpi_tui.ingest.layouts import normalize
 from kpi_tui.ingest.readers import columnar, delimited, jsonfile, sniff
@@ -141,6 +141,15 @@ def _read(source, settings: Settings, path: Path, share: float | None = None):
     return table, report, other
 
 
+def _repeat(value, n: int, type: pa.DataType) -> pa.Array:
+    """`pa.array([value] * n, type)` (without pyarrow's pandas shim when it can)."""
+    if value is None:
+        return pa.nulls(n, type)
+    if type == pa.string():
+        return pa.repeat(arrow.scalar(value, type), n)
+    return pa.array([value] * n, type)
+
+
 def _lean(t: pa.Table, shared: dict) -> pa.Table:
     """A batch's column of one value (no e-mail; one currency, the usual export) as a slice of
     one array shared by the batches: the same values without their bytes in every row."""
@@ -155,7 +164,7 @@ def _lean(t: pa.Table, shared: dict) -> pa.Table:
             continue
         arr = shared.get((name, value))
         if arr is None or len(arr) < n:
-            arr = shared[name, value] = pa.array([value] * (n + n // 4), col.type)
+            arr = shared[name, value] = _repeat(value, n + n // 4, col.type)
         t = t.set_column(t.schema.get_field_index(name), name, arr.slice(0, n))
     return t
 

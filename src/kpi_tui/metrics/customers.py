@@ -31,6 +31,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from kpi_tui import arrow
 from kpi_tui.metrics import periods
 from kpi_tui.metrics.at_risk import AtRisk, Assessment, assess
 from kpi_tui.metrics.figures import as_of_day
@@ -196,7 +197,7 @@ def build_index(ledger: Ledger, g: str, as_of: dt.date | None = None,
     pos = ledger.micros > 0
     pos_key = np.sort(ledger.customer[pos].astype(np.int64) * day_stride + (ledger.day[pos] - f))
     ranks = np.empty(ledger.customers, np.int64)
-    ranks[pc.array_sort_indices(pa.array(ledger.names, pa.string())).to_numpy()] = np.arange(
+    ranks[arrow.to_numpy(pc.array_sort_indices(arrow.strings(ledger.names)))] = np.arange(
         ledger.customers)
     return CustomerIndex(ledger, g, d, ps, key, v_prev, v_next, pos_key, day_stride,
                          ledger.first_purchase_day(), ranks, rule or AtRisk())

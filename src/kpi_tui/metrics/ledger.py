@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from kpi_tui import arrow
 from kpi_tui.metrics.periods import period_index, period_of
 
 MICROS = 1_000_000
@@ -142,8 +143,8 @@ def ledger_from_batches(batches, rows: int | None = None) -> Ledger:
     for b in batches:
         if b.num_rows == 0:
             continue
-        day = b.column("date").cast(pa.int32()).to_numpy(zero_copy_only=False)
-        mic = to_micros(b.column("amount").to_numpy(zero_copy_only=False), scale)
+        day = arrow.to_numpy(b.column("date").cast(pa.int32()))
+        mic = to_micros(arrow.to_numpy(b.column("amount")), scale)
         total += abs_sum(mic)
         fit = scale_for(total, scale)
         if fit != scale:  # large sums: fewer decimals, so that every sum stays exact
@@ -156,12 +157,12 @@ def ledger_from_batches(batches, rows: int | None = None) -> Ledger:
         first = lo if first is None else min(first, lo)
         last = hi if last is None else max(last, hi)
         if cust.null_count:
-            valid = pc.is_valid(cust).to_numpy(zero_copy_only=False)
+            valid = arrow.to_numpy(pc.is_valid(cust))
             unattributed += int(mic[~valid].sum())
-            cust, day, mic = cust.filter(pa.array(valid)), day[valid], mic[valid]
+            cust, day, mic = cust.filter(arrow.array(valid)), day[valid], mic[valid]
         enc = pc.dictionary_encode(cust)
         k = len(day)
-        customer[n:n + k] = enc.indices.to_numpy(zero_copy_only=False)
+        customer[n:n + k] = arrow.to_numpy(enc.indices)
         day_out[n:n + k] = day
         micros[n:n + k] = mic
         segments.append((n, n + k))
@@ -173,7 +174,7 @@ def ledger_from_batches(batches, rows: int | None = None) -> Ledger:
                       first, last, scale)
     # one code per distinct customer across batches
     glob = pc.dictionary_encode(pa.concat_arrays(dicts))
-    remap = glob.indices.to_numpy(zero_copy_only=False).astype(np.int32)
+    remap = arrow.to_numpy(glob.indices).astype(np.int32)
     off = 0
     for (s0, s1), d in zip(segments, dicts):
         customer[s0:s1] = remap[off:off + len(d)][customer[s0:s1]]
@@ -182,7 +183,7 @@ def ledger_from_batches(batches, rows: int | None = None) -> Ledger:
         customer=customer,
         day=day_out,
         micros=micros,
-        names=glob.dictionary.to_numpy(zero_copy_only=False).astype(object),
+        names=arrow.to_numpy(glob.dictionary).astype(object),
         unattributed_micros=unattributed,
         first_day=first,
         last_day=last,
@@ -245,11 +246,13 @@ def group_sum(customer: np.ndarray, p: np.ndarray, micros: np.ndarray, n: int,
         key += p  # in place: no int64 copies of every row
     else:
         key = customer.astype(np.int64) * n + p
-    enc = pc.dictionary_encode(pa.array(key))  # hashing: much faster than sorting every row
+    if bool((key[1:] >= key[:-1]).all()):  # rows in (customer, day) order: the ledger cache's
+        return _sorted_sum(key, micros, n, purchases)
+    enc = pc.dictionary_encode(arrow.array(key))  # hashing: much faster than sorting every row
     del key
     pa.default_memory_pool().release_unused()  # the hash table's memory back to the system
-    inv = enc.indices.to_numpy()
-    uniq = enc.dictionary.to_numpy().astype(np.int64)
+    inv = arrow.to_numpy(enc.indices)
+    uniq = arrow.to_numpy(enc.dictionary).astype(np.int64)
     sums = exact_sums(inv, micros, len(uniq))
     order = np.argsort(uniq)
     uniq, sums = uniq[order], sums[order]
@@ -259,6 +262,39 @@ def group_sum(customer: np.ndarray, p: np.ndarray, micros: np.ndarray, n: int,
     bought[inv[micros > 0]] = True
     bought = bought[order]
     return uniq // n, uniq % n, sums, bought
+
+
+def _sorted_sum(key: np.ndarray, micros: np.ndarray, n: int, purchases: bool):
+    """group_sum of keys in ascending order: each group is a run of rows (no hashing)."""
+    head = np.empty(len(key), bool)
+    head[0] = True
+    np.not_equal(key[1:], key[:-1], out=head[1:])
+    start = np.flatnonzero(head)
+    del head
+    uniq = key[start].astype(np.int64)
+    sums = np.add.reduceat(micros, start)  # int64: exact
+    if not purchases:
+        return uniq // n, uniq % n, sums
+    return uniq // n, uniq % n, sums, np.logical_or.reduceat(micros > 0, start)
+
+
+def by_customer_day(ledger: Ledger) -> np.ndarray | None:
+    """The order of the ledger's rows by (customer, day) (group_sum then needs no hashing);
+    None when they are in that order already."""
+    c, d = ledger.customer, ledger.day
+    if len(c) < 2:
+        return None
+    lo, span = int(d.min()), int(d.max()) - int(d.min()) + 1
+    if (int(c.max()) + 1) * span < 2**31:  # narrower keys: half the memory, a faster sort
+        key = c.astype(np.int32) * np.int32(span)
+        key += d - np.int32(lo)
+    else:
+        key = c.astype(np.int64) * span + (d - lo)
+    if bool((key[1:] >= key[:-1]).all()):
+        return None
+    order = np.argsort(key)
+    del key
+    return order.astype(np.int32) if len(order) < 2**31 else order
 
 
 # -- adding transactions to what is already summed (the watcher, when exports only arrive) ----

@@ -12,6 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from kpi_tui import arrow
 from kpi_tui.ingest.parse import DOLLARS, parse_amounts, parse_dates
 from kpi_tui.ingest.schema import TXN_SCHEMA, Normalized, UnusableFile
 from kpi_tui.settings import Settings
@@ -86,7 +87,7 @@ _WORDS = frozenset("attente wartestellung espera requires incomplete".split())
 
 
 def _np(arr) -> np.ndarray:
-    return np.asarray(pc.fill_null(arr, False).to_numpy(zero_copy_only=False), bool)
+    return np.asarray(arrow.to_numpy(arrow.fill_null(arr, False)), bool)
 
 
 def _any(mask) -> bool:
@@ -97,9 +98,9 @@ def clean_text(arr: pa.Array) -> pa.Array:
     """Trim; empty -> null (each step only when some value needs it: these columns are long)."""
     if _any(pc.starts_with(arr, " ")) or _any(pc.ends_with(arr, " ")):
         arr = pc.utf8_trim_whitespace(arr)
-    empty = pc.equal(arr, "")
+    empty = pc.equal(arr, arrow.scalar(""))
     if _any(empty):
-        arr = pc.if_else(empty, pa.scalar(None, pa.string()), arr)
+        arr = pc.if_else(empty, arrow.scalar(None, pa.string()), arr)
     return arr
 
 
@@ -115,15 +116,15 @@ def _case_variants(word: str) -> list[str]:
 
 
 @functools.cache
-def _placeholder_set() -> pa.Array:  # built on first use: pyarrow imports pandas on a pa.array
-    return pa.array(sorted({v for w in PLACEHOLDERS for v in _case_variants(w)}), pa.string())
+def _placeholder_set() -> pa.Array:
+    return arrow.strings(sorted({v for w in PLACEHOLDERS for v in _case_variants(w)}))
 
 
 def no_placeholders(t: pa.Array) -> pa.Array:
     """Placeholder customer values -> null (an exact, case-insensitive match of a short list)."""
     hit = pc.is_in(t, value_set=_placeholder_set())
     if _any(hit):
-        t = pc.if_else(hit, pa.scalar(None, pa.string()), t)
+        t = pc.if_else(hit, arrow.scalar(None, pa.string()), t)
     return t
 
 
@@ -201,7 +202,7 @@ class Builder:
         """Distinct values of a short-vocabulary column (status, type...) and each row's index."""
         if name not in self._codes:
             enc = pc.dictionary_encode(self.cols.col(name))
-            idx = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False)
+            idx = arrow.to_numpy(arrow.fill_null(enc.indices, -1))
             self._codes[name] = (enc.dictionary.to_pylist(), idx)
         return self._codes[name]
 
@@ -267,8 +268,8 @@ class Builder:
         tz = self.settings.timezone
         if assume_utc and tz:  # a column documented as UTC: an offset that is not written
             arr = clean_text(arr)
-            no_off = pc.invert(pc.fill_null(pc.match_substring_regex(arr, r"(Z|UTC|GMT|[+-]\d{2}:?\d{2})$"), True))
-            arr = pc.if_else(no_off, pc.binary_join_element_wise(arr, "Z", ""), arr)
+            no_off = pc.invert(arrow.fill_null(pc.match_substring_regex(arr, r"(Z|UTC|GMT|[+-]\d{2}:?\d{2})$"), True))
+            arr = pc.if_else(no_off, pc.binary_join_element_wise(arr, arrow.scalar("Z"), arrow.scalar("")), arr)
         m = self.settings.mapping if self.layout == "mapping" else None
         fmt = m.date_format if m else None
         order = self.settings.date_order or order_hint
@@ -280,7 +281,7 @@ class Builder:
         amount = self.amounts(name, cur)
         self.mapping["amount"] = name
         if refunded:
-            amount = pc.subtract(amount, pc.fill_null(pc.abs(self.amounts(refunded)), 0.0))
+            amount = pc.subtract(amount, arrow.fill_null(pc.abs(self.amounts(refunded)), 0.0))
             self.mapping["amount"] = f"{name} - {refunded}"
         return amount, cur[0]
 
@@ -290,8 +291,8 @@ class Builder:
             self.mapping["currency"] = name
             values, idx = self.codes(name)
             clean = [(v.strip().upper() or None) if v is not None else None for v in values]
-            arr = self.cols.col(name) if clean == values else pc.take(pa.array(clean + [None], pa.string()),
-                                                                      pa.array(np.where(idx < 0, len(clean), idx)))
+            arr = self.cols.col(name) if clean == values else pc.take(arrow.strings(clean + [None]),
+                                                                      arrow.array(np.where(idx < 0, len(clean), idx)))
             return pc.coalesce(arr, from_symbols) if from_symbols is not None else arr
         if from_symbols is not None:
             self.mapping["currency"] = "symbol in the amounts"
@@ -327,7 +328,7 @@ class Builder:
         if not self.keep.any():
             return
         if customer is not None and customer.null_count < len(customer):
-            if pc.any(pc.is_valid(customer).filter(pa.array(self.keep))).as_py():
+            if pc.any(pc.is_valid(customer).filter(arrow.array(self.keep))).as_py():
                 return
         from kpi_tui.ingest.guess import by_header  # (guess reads the layouts)
 
@@ -345,15 +346,15 @@ class Builder:
     def finish(self, customer, date, amount, currency=None, txn_id=None) -> Normalized:
         for arr, reason in ((date, "unreadable date"), (amount, "unreadable amount")):
             if arr.null_count:
-                self.drop(np.asarray(pc.is_null(arr).to_numpy(zero_copy_only=False), dtype=bool), reason)
+                self.drop(np.asarray(arrow.to_numpy(pc.is_null(arr)), dtype=bool), reason)
         customer = self.own_customer(customer)
         self.no_customer(customer)
         n = self.n
         email = pc.dictionary_encode(self.email) if self.email is not None else null_dictionary(n)
         refunded = None
         if self.refunded is not None:
-            positive = np.asarray(pc.fill_null(pc.greater(amount, 0.0), False).to_numpy(zero_copy_only=False))
-            refunded = pa.array(self.refunded & positive)
+            positive = np.asarray(arrow.to_numpy(arrow.fill_null(pc.greater(amount, arrow.scalar(0.0)), False)))
+            refunded = arrow.array(self.refunded & positive)
         cols = [
             customer if customer is not None else pa.nulls(n, pa.string()),
             date,
@@ -373,9 +374,9 @@ class Builder:
         if not self.keep.all():
             if txn_id is not None:  # dedupe must see every id of the file, counted or not
                 arr = txn_id.combine_chunks() if isinstance(txn_id, pa.ChunkedArray) else pa.array(txn_id)
-                ids = pc.drop_null(arr.filter(pa.array(~self.keep)))
+                ids = pc.drop_null(arr.filter(arrow.array(~self.keep)))
                 dropped_ids = pc.unique(ids) if len(ids) else None
-            table = table.filter(pa.array(self.keep))
+            table = table.filter(arrow.array(self.keep))
         order = ["customer", "date", "amount", "currency", "status", "txn_id", "store", "rows"]
         mapping = dict(sorted(self.mapping.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99))
         return Normalized(table=table, layout=self.layout, mapping=mapping, rows_read=n,
@@ -421,10 +422,10 @@ def null_dictionary(n: int) -> pa.Array:
     (most exports have no e-mail: no 4 bytes a row for nothing)."""
     validity = pa.py_buffer(np.zeros((n + 7) // 8, np.uint8))
     indices = pa.Array.from_buffers(pa.int32(), n, [validity, pa.py_buffer(np.zeros(n, np.int32))], null_count=n)
-    return pa.DictionaryArray.from_arrays(indices, pa.array([], pa.string()))
+    return pa.DictionaryArray.from_arrays(indices, arrow.strings([]))
 
 
 def signed(amount: pa.Array, negative_mask) -> pa.Array:
     """Force the rows of `negative_mask` negative (refund rows written with or without a sign)."""
-    neg = pa.array(np.asarray(negative_mask, dtype=bool))
+    neg = arrow.array(np.asarray(negative_mask, dtype=bool))
     return pc.if_else(neg, pc.negate(pc.abs(amount)), amount)

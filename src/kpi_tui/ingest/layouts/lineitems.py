@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pyarrow.compute as pc
 
+from kpi_tui import arrow
 from kpi_tui.ingest.layouts.common import Builder, Columns, clean_id, clean_text, customer_of, signed
 
 NAME = "line-items"
@@ -25,7 +25,7 @@ def normalize(raw, settings):
     q = b.amounts(qty)
     p, sym = b.amount_column(price)
     invoice = clean_text(c.col(inv))
-    amount = signed(pc.multiply(q, p), np.asarray(pc.fill_null(pc.starts_with(invoice, "C"), False)))  # C-invoices are cancellations
+    amount = signed(pc.multiply(q, p), arrow.to_numpy(arrow.fill_null(pc.starts_with(invoice, "C"), False)))  # C-invoices are cancellations
     b.mapping["amount"] = f"{qty} x {price} (negative for C-invoices)"
     currency = b.currency(c.find("Currency"), sym)
     b.mapping.update(customer=cid or "none", date=date, txn_id=inv)

@@ -6,6 +6,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from kpi_tui import arrow
 from kpi_tui.ingest.layouts.common import Builder, Columns, clean_email, clean_text, signed
 
 NAME = "paypal-activity"
@@ -49,7 +50,7 @@ def normalize(raw, settings):
         b.drop(~credit & ~debit, "no balance impact (memo)")
         rows = f"{impact} credit, and debit refunds"
     else:  # no Balance Impact column: the sign of Gross says which way the money went
-        g = b.amounts(gross).to_numpy(zero_copy_only=False)
+        g = arrow.to_numpy(b.amounts(gross))
         credit, debit = np.nan_to_num(g) > 0, np.nan_to_num(g) < 0
         rows = f"{gross} > 0, and refunds (< 0)"
     if status:
@@ -67,7 +68,7 @@ def normalize(raw, settings):
     n = b.n
     payer = clean_email(c.col(frm)) if frm else pa.nulls(n, pa.string())
     refunded_to = clean_email(c.col(to)) if to else pa.nulls(n, pa.string())
-    customer = pc.if_else(pa.array(debit), refunded_to, payer)
+    customer = pc.if_else(arrow.array(np.asarray(debit, bool)), refunded_to, payer)
     b.email = customer  # the customer is an e-mail (links to ids that share it)
     b.mapping.update(
         customer=f"{frm} (payments) / {to} (refunds), trimmed, lower-cased",

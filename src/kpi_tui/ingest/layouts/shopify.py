@@ -6,6 +6,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from kpi_tui import arrow
 from kpi_tui.ingest.layouts.common import Builder, Columns, clean_text
 
 NAME = "shopify-orders"
@@ -19,7 +20,7 @@ def detect(c: Columns) -> int:
 def first_rows_only(b: Builder, id_col: str) -> None:
     """Order-level figures sit on an order's first row: later rows of the same id are not counted."""
     enc = pc.dictionary_encode(clean_text(b.cols.col(id_col)))
-    idx = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False)
+    idx = arrow.to_numpy(arrow.fill_null(enc.indices, -1))
     dup = idx >= 0
     dup[np.unique(idx, return_index=True)[1]] = False  # each value's first row
     b.drop(dup, "line-item row of an order counted on its first row")
@@ -48,11 +49,11 @@ def order_ids(b: Builder, name: str) -> pa.Array:
         return names
     ids = clean_text(b.cols.col(idcol))
     enc = pc.dictionary_encode(names)
-    codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False)
+    codes = arrow.to_numpy(arrow.fill_null(enc.indices, -1))
     uniq, first = np.unique(codes, return_index=True)  # first row of each Name
-    by_code = pc.take(ids, pa.array(first[uniq >= 0]))
-    lookup = pa.array(np.where(codes >= 0, codes, 0))
-    out = pc.if_else(pa.array(codes >= 0), pc.take(by_code, lookup), pa.scalar(None, pa.string()))
+    by_code = pc.take(ids, arrow.array(first[uniq >= 0]))
+    lookup = arrow.array(np.where(codes >= 0, codes, 0))
+    out = pc.if_else(arrow.array(codes >= 0), pc.take(by_code, lookup), arrow.scalar(None, pa.string()))
     out = pc.coalesce(out, names)
     b.mapping["txn_id"] = f"{idcol} (else {name})"
     return out

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from kpi_tui import arrow
 from kpi_tui.ingest.schema import UnusableFile
 
 # Memory budget (docs/reliability.md): archives may unpack to MAX_UNCOMPRESSED in all; readers
@@ -94,7 +95,7 @@ def _columns_from_rows(rows: list[list]) -> tuple[list, list[pa.Array]]:
     width = max((len(r) for r in rows), default=0)
     header = list(rows[0]) + [None] * (width - len(rows[0]))
     body = rows[1:]
-    cols = [pa.array([r[i] if i < len(r) else None for r in body], pa.string()) for i in range(width)]
+    cols = [arrow.strings([r[i] if i < len(r) else None for r in body]) for i in range(width)]
     return header, cols
 
 

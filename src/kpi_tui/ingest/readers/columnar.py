@@ -7,6 +7,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from kpi_tui import arrow
 from kpi_tui.ingest.readers.base import RawTable, _finish, _json_cell
 from kpi_tui.ingest.schema import UnusableFile
 
@@ -17,7 +18,7 @@ def _read_arrow_file(name: str, path: Path | None, data, parquet: bool) -> RawTa
         if parquet:
             import pyarrow.parquet as pq
 
-            table = pq.read_table(source)
+            table = pq.ParquetFile(source).read()  # (read_table: pyarrow.dataset, pandas)
         else:
             import pyarrow.feather as feather
 
@@ -72,4 +73,4 @@ def _to_string(col: pa.ChunkedArray) -> pa.ChunkedArray:
         return col.cast(pa.string())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         vals = [v if v is None or isinstance(v, str) else _json_cell(v) for v in col.to_pylist()]
-        return pa.chunked_array([pa.array(vals, pa.string())])
+        return pa.chunked_array([arrow.strings(vals)])

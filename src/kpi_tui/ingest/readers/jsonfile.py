@@ -6,6 +6,7 @@ import json
 
 import pyarrow as pa
 
+from kpi_tui import arrow
 from kpi_tui.ingest.readers.base import SAMPLE, RawTable, _finish, _json_cell
 from kpi_tui.ingest.readers.sniff import _encoding
 from kpi_tui.ingest.schema import UnusableFile
@@ -107,7 +108,7 @@ def _table(flat: list) -> pa.Table:
     keys = list(dict.fromkeys(k for rec in flat for k in rec))
     # a key that is an object in some records and null in others: keep only its flattened fields
     keys = [k for k in keys if not (any(o.startswith(k + ".") for o in keys) and all(r.get(k) is None for r in flat))]
-    cols = [pa.array([rec.get(k) for rec in flat], pa.string()) for k in keys]
+    cols = [arrow.strings([rec.get(k) for rec in flat]) for k in keys]
     return _finish(keys, cols)
 
 
