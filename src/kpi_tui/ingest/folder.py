@@ -225,11 +225,15 @@ def _load_file(path: Path, settings: Settings, cache: ParseCache | None, parsed=
     except OSError as e:
         return None, FileReport(path=path, error=f"{safe.name(path)}: cannot be read ({e.strerror})")
     hit = cache.get(path, st) if cache else None
+    screened = False  # True: screen() would leave the table as it is
     if hit:
         table, report, chash, other_ids = hit
     else:
         try:
-            table, report, other_ids = grouped.matching(parsed, st) or parse_file(path, settings)
+            if got := grouped.matching(parsed, st):
+                table, report, other_ids, screened = got
+            else:
+                table, report, other_ids = parse_file(path, settings)
         except UnusableFile as e:
             return None, FileReport(path=path, size=st.st_size, mtime=st.st_mtime, error=str(e),
                                     headers=e.headers, guess=e.guess)
@@ -243,7 +247,8 @@ def _load_file(path: Path, settings: Settings, cache: ParseCache | None, parsed=
         if cache:
             cache.put(path, st, table, report, chash, other_ids)
         pa.default_memory_pool().release_unused()  # what parsing freed goes back to the OS
-    table, drops, dropped = plausible.screen(table, settings)  # after the cache: today's window
+    # after the cache: today's window
+    table, drops, dropped = (table, {}, None) if screened else plausible.screen(table, settings)
     if drops:
         for reason, n in drops.items():
             report.drops[reason] = report.drops.get(reason, 0) + n

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from kpi_tui import safe
-from kpi_tui.ingest import parse
+from kpi_tui.ingest import parse, plausible
 from kpi_tui.ingest.layouts import normalize
 from kpi_tui.ingest.layouts.common import Columns, clean_text, says_refunded
 from kpi_tui.ingest.readers import delimited, sniff
@@ -91,8 +91,9 @@ def _groups(files: list[_Small]):
 
 
 def parse_group(group: list[_Small], settings: Settings) -> dict[Path, tuple]:
-    """{path: (sig, (table, report, ids not counted))} for the group's files whose results
-    are exactly those of a read of their own; the others are left out."""
+    """{path: (sig, (table, report, ids not counted), screened)} for the group's files whose
+    results are exactly those of a read of their own; the others are left out. `screened`:
+    `plausible.screen` would leave the file's table as it is (no need to call it)."""
     enc, delim, header = group[0].key
     text = b"".join([header, b"\n", *(f.body for f in group)])
     try:
@@ -114,10 +115,10 @@ def parse_group(group: list[_Small], settings: Settings) -> dict[Path, tuple]:
     if norm.layout not in ROW_BY_ROW or norm.notes or "store" in norm.mapping \
             or not set(decided) <= SUBSET_SAFE:
         return {}
-    return _split(group, raw, norm)
+    return _split(group, raw, norm, settings)
 
 
-def _split(group: list[_Small], raw: RawTable, norm) -> dict[Path, tuple]:
+def _split(group: list[_Small], raw: RawTable, norm, settings) -> dict[Path, tuple]:
     from kpi_tui.ingest.folder import describe  # (folder imports this module)
 
     why = norm.left_out
@@ -127,6 +128,7 @@ def _split(group: list[_Small], raw: RawTable, norm) -> dict[Path, tuple]:
     ids = clean_text(Columns(raw.table).col(oid)) if oid != "none" and not keep.all() else None
     table = norm.table.cast(TXN_SCHEMA)
     refunded = _says_refunded(raw, norm, table)
+    bad = plausible.unscreened(table, settings)  # screened for all files at once
     out = {}
     a = kept = 0
     for f in group:
@@ -142,7 +144,8 @@ def _split(group: list[_Small], raw: RawTable, norm) -> dict[Path, tuple]:
                 t = t.set_column(t.schema.get_field_index("refunded_status"), "refunded_status",
                                  pa.nulls(n, pa.bool_()))
             describe(report, t)
-            out[f.path] = (f.sig, (t, report, _left_ids(ids, a, b, k)))
+            clean = bad is not None and not bad[kept:kept + n].any()
+            out[f.path] = (f.sig, (t, report, _left_ids(ids, a, b, k)), clean)
         a, kept = b, kept + n
     return out
 
@@ -221,7 +224,8 @@ def ahead(paths: list[Path], settings: Settings, cache=None):
 
 
 def matching(parsed, st) -> tuple | None:
-    """The group's result for a file, when the file is still as it was read."""
+    """The group's result for a file, when the file is still as it was read: (table, report,
+    ids not counted, screened)."""
     if parsed is None or parsed[0] != (st.st_size, st.st_mtime_ns):
         return None
-    return parsed[1]
+    return (*parsed[1], parsed[2])
