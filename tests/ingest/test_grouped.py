@@ -151,3 +151,38 @@ def test_files_screened_together(tmp_path, monkeypatch):
     r = {f.path.name: f for f in together.files}
     assert r["s1.csv"].drops == {"dated 2099-01-03": 1}
     assert r["s3.csv"].drops == {"amount beyond ±9,000,000,000,000": 1}
+
+
+@pytest.mark.parametrize("data", [
+    HEAD + "1,C1,2026-01-02,10.00,EUR,paid\n",
+    HEAD + "1,C1,2026-01-02,10.00,EUR,paid",  # no last newline
+    HEAD + "1,C1,2026-01-02,10.00,EUR,paid\r\n\r\n2,C2,2026-01-03,1,EUR,paid\r\n",
+    HEAD.replace(",", ";") + "1;C1;2026-01-02;10.00;EUR;paid\n",
+    HEAD.replace(",", "\t") + "1\tC1\t2026-01-02\t10.00\tEUR\tpaid\n   \n",
+    HEAD.replace(",", "|") + "1|C1|2026-01-02|10.00|EUR|paid\n",
+    "Export of orders\n" + HEAD + "1,C1,2026-01-02,10.00,EUR,paid\n",  # title line
+    "\n" + HEAD + "1,C1,2026-01-02,10.00,EUR,paid\n",  # blank first line
+    HEAD + '1,C1,2026-01-02,"10,00",EUR,paid\n',  # quotes
+    HEAD + "1,C1,2026-01-02,10.00,EUR,paid,extra\n",  # ragged
+    HEAD + "1,C1,2026-01-02,10.00,EUR,paid;x\n",  # a second candidate
+    HEAD + "1,O'Brien,2026-01-02,10.00,EUR,paid\n",
+    HEAD + "1,C1,2026-01-02,10.00,EUR,pa\x0bid\n",  # a control character
+    "\ufeff" + HEAD + "1,C1,2026-01-02,10.00,EUR,paid\n",  # BOM
+    HEAD + "1,Zoë,2026-01-02,10.00,EUR,paid\n",  # not ASCII
+    "a\nb\n",  # no delimiter
+])
+def test_plain_dialect_is_the_sniffed_one(data):
+    """Where grouped._plain answers, it answers what delimited._dialect does (else None)."""
+    from kpi_tui.ingest.readers import delimited
+
+    raw = data.encode()
+    got = grouped._plain(raw)
+    try:
+        want = delimited._dialect("x.csv", raw, True)
+    except Exception:  # noqa: BLE001
+        want = None
+    assert got is None or got == want
+    plain = ("\ufeff" not in data and '"' not in data and "'" not in data and "ë" not in data
+             and "\x0b" not in data and "extra" not in data and ";x" not in data
+             and not data.startswith(("Export", "\n", "a\n")))
+    assert (got is not None) == plain

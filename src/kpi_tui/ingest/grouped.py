@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import functools
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -57,7 +58,8 @@ def _small(path: Path) -> _Small | None:
             data = fh.read(SAMPLE + 1)
         if not data or len(data) > SAMPLE or b"\x00" in data or sniff._kind(path.name, data) != "csv":
             return None
-        enc, delim, skip, multiline, width = delimited._dialect(safe.name(path), data, True)
+        enc, delim, skip, multiline, width = _plain(data) or \
+            delimited._dialect(safe.name(path), data, True)
     except (UnusableFile, OSError, UnicodeError, ValueError):
         return None
     if enc not in ("utf-8", "utf-8-sig") or skip or multiline:
@@ -72,6 +74,28 @@ def _small(path: Path) -> _Small | None:
     if not body.endswith((b"\n", b"\r")):
         body += b"\n"
     return _Small(path, (st.st_size, st.st_mtime_ns), (enc, delim, header), body, rows, width)
+
+
+_PRINTABLE = bytes(range(32, 127)) + b"\t\n\r"
+
+
+def _plain(data: bytes) -> tuple | None:
+    """`delimited._dialect` of a whole file, for the plainest text (the usual export), without
+    its sniffing: printable ASCII, no quote, one candidate delimiter, as many times on every
+    line (the header's first). Then: UTF-8, that delimiter, no title line, no quoted newline,
+    one more field than delimiters. None for anything else (the full sniff decides)."""
+    if data.translate(None, _PRINTABLE) or b'"' in data or b"'" in data:
+        return None
+    present = [d for d in (b",", b";", b"\t", b"|") if d in data]
+    if len(present) != 1:
+        return None
+    d = present[0]
+    lines = data.splitlines()
+    if not lines or not lines[0].strip():
+        return None
+    if len({ln.count(d) for ln in lines if ln.strip()}) != 1:
+        return None
+    return "utf-8", d.decode(), 0, False, lines[0].count(d) + 1
 
 
 def _groups(files: list[_Small]):
@@ -129,6 +153,7 @@ def _split(group: list[_Small], raw: RawTable, norm, settings) -> dict[Path, tup
     table = norm.table.cast(TXN_SCHEMA)
     refunded = _says_refunded(raw, norm, table)
     bad = plausible.unscreened(table, settings)  # screened for all files at once
+    told = _described(table, [int(keep[a:a + f.rows].sum()) for a, f in _starts(group)])
     out = {}
     a = kept = 0
     for f in group:
@@ -143,11 +168,42 @@ def _split(group: list[_Small], raw: RawTable, norm, settings) -> dict[Path, tup
             if refunded is not None and not refunded[a:b].any():  # its own read: no such status
                 t = t.set_column(t.schema.get_field_index("refunded_status"), "refunded_status",
                                  pa.nulls(n, pa.bool_()))
-            describe(report, t)
+            if told is None:
+                describe(report, t)
+            else:
+                report.rows_kept = n
+                report.date_min, report.date_max, report.currencies = told(kept)
             clean = bad is not None and not bad[kept:kept + n].any()
             out[f.path] = (f.sig, (t, report, _left_ids(ids, a, b, k)), clean)
         a, kept = b, kept + n
     return out
+
+
+def _starts(group: list[_Small]):
+    a = 0
+    for f in group:
+        yield a, f
+        a += f.rows
+
+
+def _described(table: pa.Table, sizes: list[int]):
+    """`folder.describe` of each file's rows at once: a function of a file's first row in
+    `table` giving (date_min, date_max, currencies); None where each file must be described
+    on its own (null dates, or several currencies or none)."""
+    cur = table.column("currency")
+    if not table.num_rows or table.column("date").null_count or cur.null_count:
+        return None
+    codes = pc.unique(cur).to_pylist()
+    if len(codes) != 1:
+        return None
+    at = np.cumsum([0] + sizes)[:-1]
+    nonempty = np.asarray(sizes) > 0
+    day = table.column("date").cast(pa.int32()).to_numpy()
+    lo = np.minimum.reduceat(day, at[nonempty])
+    hi = np.maximum.reduceat(day, at[nonempty])
+    iso = functools.lru_cache(None)(plausible.iso)
+    by_start = {int(s): (iso(int(a)), iso(int(b))) for s, a, b in zip(at[nonempty], lo, hi)}
+    return lambda start: (*by_start[start], list(codes))
 
 
 def _says_refunded(raw: RawTable, norm, table: pa.Table) -> np.ndarray | None:
