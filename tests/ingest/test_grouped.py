@@ -51,7 +51,7 @@ def test_each_file_as_its_own_read(tmp_path):
     paths = sorted(root.iterdir())
     res = grouped._chunk(paths, Settings())
     assert sorted(p.name for p in res) == ["a.csv", "b.csv", "c.csv", "f.csv", "g.csv", "h.csv"]
-    for p, (sig, got, screened) in res.items():
+    for p, (st, got, screened) in res.items():
         _same(got, parse_file(p, Settings()))
         assert screened
     b = res[root / "b.csv"][1][1]

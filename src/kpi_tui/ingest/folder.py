@@ -221,7 +221,7 @@ def load_file(path: Path, settings: Settings, cache: ParseCache | None, parsed=N
 
 def _load_file(path: Path, settings: Settings, cache: ParseCache | None, parsed=None):
     try:
-        st = path.stat()
+        st = grouped.stat(parsed) or path.stat()  # a group's file: as it was when read
     except OSError as e:
         return None, FileReport(path=path, error=f"{safe.name(path)}: cannot be read ({e.strerror})")
     hit = cache.get(path, st) if cache else None
@@ -255,7 +255,15 @@ def _load_file(path: Path, settings: Settings, cache: ParseCache | None, parsed=
         describe(report, table)
         if dropped is not None:
             other_ids = dropped if other_ids is None else pc.unique(pa.concat_arrays([other_ids, dropped]))
-    return Part(str(path), st.st_mtime, table, chash, other_ids, scope=scope_of(report)), report
+    return Part(str(path), st.st_mtime, table, chash, other_ids, scope=scope_of(report),
+                last_day=_day(report.date_max)), report
+
+
+def _day(iso: str | None) -> int | None:
+    """Days since 1970-01-01 of describe()'s ISO date (None: unknown, or not plainly written)."""
+    if iso is None or len(iso) != 10 or not iso[:4].isdigit():
+        return None
+    return int(np.datetime64(iso, "D").astype(np.int64))
 
 
 def load_folder(root: Path, settings: Settings | None = None, use_cache: bool | None = None,

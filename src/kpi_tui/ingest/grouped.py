@@ -15,6 +15,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import functools
+import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -43,7 +44,7 @@ CHUNK = 1024  # files read ahead (by a thread) while the previous ones are used
 @dataclasses.dataclass
 class _Small:
     path: Path
-    sig: tuple[int, int]  # size, mtime_ns when read
+    st: os.stat_result  # when read (the bytes read are the file's size)
     key: tuple  # encoding, delimiter, header line: files that can be read together
     body: bytes  # the lines after the header, each ending in a newline
     rows: int
@@ -62,7 +63,7 @@ def _small(path: Path) -> _Small | None:
             delimited._dialect(safe.name(path), data, True)
     except (UnusableFile, OSError, UnicodeError, ValueError):
         return None
-    if enc not in ("utf-8", "utf-8-sig") or skip or multiline:
+    if enc not in ("utf-8", "utf-8-sig") or skip or multiline or len(data) != st.st_size:
         return None
     lines = data.splitlines()  # \n, \r\n and \r: pyarrow's line ends
     header = lines[0]
@@ -73,7 +74,7 @@ def _small(path: Path) -> _Small | None:
     body = rest[2:] if rest.startswith(b"\r\n") else rest[1:]
     if not body.endswith((b"\n", b"\r")):
         body += b"\n"
-    return _Small(path, (st.st_size, st.st_mtime_ns), (enc, delim, header), body, rows, width)
+    return _Small(path, st, (enc, delim, header), body, rows, width)
 
 
 _PRINTABLE = bytes(range(32, 127)) + b"\t\n\r"
@@ -115,7 +116,7 @@ def _groups(files: list[_Small]):
 
 
 def parse_group(group: list[_Small], settings: Settings) -> dict[Path, tuple]:
-    """{path: (sig, (table, report, ids not counted), screened)} for the group's files whose
+    """{path: (stat, (table, report, ids not counted), screened)} for the group's files whose
     results are exactly those of a read of their own; the others are left out. `screened`:
     `plausible.screen` would leave the file's table as it is (no need to call it)."""
     enc, delim, header = group[0].key
@@ -174,7 +175,7 @@ def _split(group: list[_Small], raw: RawTable, norm, settings) -> dict[Path, tup
                 report.rows_kept = n
                 report.date_min, report.date_max, report.currencies = told(kept)
             clean = bad is not None and not bad[kept:kept + n].any()
-            out[f.path] = (f.sig, (t, report, _left_ids(ids, a, b, k)), clean)
+            out[f.path] = (f.st, (t, report, _left_ids(ids, a, b, k)), clean)
         a, kept = b, kept + n
     return out
 
@@ -279,9 +280,14 @@ def ahead(paths: list[Path], settings: Settings, cache=None):
             yield path, done.pop(path, None)
 
 
+def stat(parsed) -> os.stat_result | None:
+    """The file's stat when the group read it (None: not read with a group)."""
+    return None if parsed is None else parsed[0]
+
+
 def matching(parsed, st) -> tuple | None:
     """The group's result for a file, when the file is still as it was read: (table, report,
     ids not counted, screened)."""
-    if parsed is None or parsed[0] != (st.st_size, st.st_mtime_ns):
+    if parsed is None or (parsed[0].st_size, parsed[0].st_mtime_ns) != (st.st_size, st.st_mtime_ns):
         return None
     return (*parsed[1], parsed[2])
