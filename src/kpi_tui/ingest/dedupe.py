@@ -11,9 +11,9 @@ Rows inside one file are never merged.
 from __future__ import annotations
 
 import bisect
+import os
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -95,7 +95,7 @@ def version(p: Part) -> tuple:
     last = p.last_day
     if last is None and t.num_rows:
         last = pc.max(t.column("date")).value  # days: any year
-    m = _COPY.match(Path(p.key).name)
+    m = _COPY.match(os.path.basename(p.key))
     return (p.mtime, last if last is not None else -(2 ** 31), int(m.group(2)) if m else 0, p.key)
 
 

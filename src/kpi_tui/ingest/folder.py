@@ -16,7 +16,7 @@ from kpi_tui import safe
 from kpi_tui.ingest import advice, plausible
 from kpi_tui.ingest.cache import ParseCache
 from kpi_tui.ingest.currency import (convert_rows, count_currencies, left_out_warnings,
-                                     pick_currency)
+                                     only_code, pick_currency)
 from kpi_tui.ingest.dedupe import Part, dedupe_masks, scope_of
 from kpi_tui.ingest import grouped, rules, streamed
 from kpi_tui.ingest.discover import discover
@@ -312,12 +312,22 @@ def assemble_parts(root: Path, parts: list[Part], reports: list[FileReport], set
         tables, drops = deduped
         keeps = [None] * len(tables)
     add_drops(reports, drops)
-    counts = Counter() if settings.currency else count_currencies(tables, keeps)  # set: unused
+    one = only_code(tables) if len(tables) > 1 else None  # the usual: a single currency
+    if settings.currency:
+        counts = Counter()  # set: unused
+    elif one is not None:
+        n = sum(t.num_rows if k is None else int(k.sum()) for t, k in zip(tables, keeps))
+        counts = Counter({one: n} if n else {})
+    else:
+        counts = count_currencies(tables, keeps)
     currency = pick_currency(counts, settings.currency)
     warnings: list[str] = []
     selections = []
     left_total: Counter = Counter()
     for t, keep in zip(tables, keeps):
+        if one is not None and one == currency:  # nothing to convert nor leave out
+            selections.append(Selection(t, keep))
+            continue
         amount, keep, left_out, _ = convert_rows(t, keep, currency, settings.rates)
         left_total.update(left_out)
         selections.append(Selection(t, keep, amount))

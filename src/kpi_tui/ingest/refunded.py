@@ -114,11 +114,17 @@ class _Scope:
         sizes = [t.num_rows for t in self.tables]
         self.at = np.concatenate([[0], np.cumsum(sizes)])
         self.counted = np.concatenate([_rows(selections[i]) for i in files])
+        self._all = None
         self.ids = self.column("txn_id")
 
     def column(self, name: str) -> pa.ChunkedArray:
-        chunks = [c for t in self.tables for c in t.column(name).chunks]
-        return pa.chunked_array(chunks, self.tables[0].schema.field(name).type)
+        if self._all is None:
+            try:
+                self._all = pa.concat_tables(self.tables)  # no copy: the tables' chunks
+            except pa.ArrowInvalid:  # schemas that differ in more than names and types
+                chunks = [c for t in self.tables for c in t.column(name).chunks]
+                return pa.chunked_array(chunks, self.tables[0].schema.field(name).type)
+        return self._all.column(name)
 
     def per_file(self, mask: np.ndarray) -> np.ndarray:
         """Rows of `mask` in each file."""
