@@ -221,7 +221,7 @@ def load_file(path: Path, settings: Settings, cache: ParseCache | None, parsed=N
 
 def _load_file(path: Path, settings: Settings, cache: ParseCache | None, parsed=None):
     try:
-        st = grouped.stat(parsed) or path.stat()  # a group's file: as it was when read
+        st = grouped.stat_when_read(parsed) or path.stat()  # a group's file: as it was when read
     except OSError as e:
         return None, FileReport(path=path, error=f"{safe.name(path)}: cannot be read ({e.strerror})")
     hit = cache.get(path, st) if cache else None

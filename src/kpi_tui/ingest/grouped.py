@@ -16,6 +16,7 @@ import collections
 import dataclasses
 import functools
 import os
+import stat
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -29,7 +30,6 @@ from kpi_tui.ingest.layouts import normalize
 from kpi_tui.ingest.layouts.common import Columns, clean_text, says_refunded
 from kpi_tui.ingest.readers import delimited, sniff
 from kpi_tui.ingest.readers.base import SAMPLE, RawTable, _finish
-from kpi_tui.ingest.readers.source import open_regular
 from kpi_tui.ingest.schema import TXN_SCHEMA, FileReport, UnusableFile
 from kpi_tui.settings import Settings
 
@@ -54,9 +54,7 @@ class _Small:
 def _small(path: Path) -> _Small | None:
     """A small plain delimited file, ready to be read with others; None for anything else."""
     try:
-        fh, st = open_regular(path)
-        with fh:
-            data = fh.read(SAMPLE + 1)
+        data, st = _head(path)
         if not data or len(data) > SAMPLE or b"\x00" in data or sniff._kind(path.name, data) != "csv":
             return None
         enc, delim, skip, multiline, width = _plain(data) or \
@@ -75,6 +73,26 @@ def _small(path: Path) -> _Small | None:
     if not body.endswith((b"\n", b"\r")):
         body += b"\n"
     return _Small(path, st, (enc, delim, header), body, rows, width)
+
+
+_OPEN = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0)
+
+
+def _head(path: Path) -> tuple[bytes, os.stat_result]:
+    """The first SAMPLE + 1 bytes of a regular file (as readers.open_regular opens it: a FIFO
+    never blocks), and its stat. Raises OSError (the file is then read alone, which says why)."""
+    fd = os.open(path, _OPEN)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError("not a regular file")
+        parts, left = [], SAMPLE + 1
+        while left > 0 and (got := os.read(fd, left)):
+            parts.append(got)
+            left -= len(got)
+        return b"".join(parts), st
+    finally:
+        os.close(fd)
 
 
 _PRINTABLE = bytes(range(32, 127)) + b"\t\n\r"
@@ -154,40 +172,47 @@ def _split(group: list[_Small], raw: RawTable, norm, settings) -> dict[Path, tup
     table = norm.table.cast(TXN_SCHEMA)
     refunded = _says_refunded(raw, norm, table)
     bad = plausible.unscreened(table, settings)  # screened for all files at once
-    told = _described(table, [int(keep[a:a + f.rows].sum()) for a, f in _starts(group)])
+    # per file, from the group's rows at once: its rows (at), rows kept (ns, from kat), ...
+    at = np.concatenate([[0], np.cumsum([f.rows for f in group])])
+    ns = _per_file(keep, at)
+    kat = np.concatenate([[0], np.cumsum(ns)])
+    no_customer = _per_file(pc.is_null(table.column("customer")).to_numpy(), kat)
+    marked = _per_file(refunded, at) if refunded is not None else None
+    dropped = _per_file(bad, kat) if bad is not None else None
+    told = _described(table, ns)
+    emails = table.column("email").null_count < table.num_rows
+    unmarked = pa.nulls(int(ns.max(initial=0)), pa.bool_())
     out = {}
-    a = kept = 0
-    for f in group:
-        b = a + f.rows
-        k = keep[a:b]
-        n = int(k.sum())
+    for j, f in enumerate(group):
+        n, a, b, kept = int(ns[j]), int(at[j]), int(at[j + 1]), int(kat[j])
+        if not n or no_customer[j] == n:  # else its own notes say why
+            continue
         t = table.slice(kept, n)
-        if n and t.column("customer").null_count < n:  # else its own notes say why
-            report = FileReport(path=f.path, layout=norm.layout, mapping=dict(norm.mapping),
-                                rows_read=f.rows, drops=_drops(why[a:b], reasons))
+        report = FileReport(path=f.path, layout=norm.layout, mapping=dict(norm.mapping),
+                            rows_read=f.rows, drops=_drops(why[a:b], reasons) if n < f.rows else {})
+        if emails:
             t = _own_emails(t)
-            if refunded is not None and not refunded[a:b].any():  # its own read: no such status
-                t = t.set_column(t.schema.get_field_index("refunded_status"), "refunded_status",
-                                 pa.nulls(n, pa.bool_()))
-            if told is None:
-                describe(report, t)
-            else:
-                report.rows_kept = n
-                report.date_min, report.date_max, report.currencies = told(kept)
-            clean = bad is not None and not bad[kept:kept + n].any()
-            out[f.path] = (f.st, (t, report, _left_ids(ids, a, b, k)), clean)
-        a, kept = b, kept + n
+        if marked is not None and not marked[j]:  # its own read: no such status
+            t = t.set_column(t.schema.get_field_index("refunded_status"), "refunded_status",
+                             unmarked.slice(0, n))
+        if told is None:
+            describe(report, t)
+        else:
+            report.rows_kept = n
+            report.date_min, report.date_max, report.currencies = told(kept)
+        clean = dropped is not None and not dropped[j]
+        left = _left_ids(ids, a, b, keep[a:b]) if n < f.rows else None
+        out[f.path] = (f.st, (t, report, left), clean)
     return out
 
 
-def _starts(group: list[_Small]):
-    a = 0
-    for f in group:
-        yield a, f
-        a += f.rows
+def _per_file(mask: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """How many of `mask` each file holds (file j: positions at[j] to at[j + 1])."""
+    c = np.concatenate([[0], np.cumsum(mask, dtype=np.int64)])
+    return c[at[1:]] - c[at[:-1]]
 
 
-def _described(table: pa.Table, sizes: list[int]):
+def _described(table: pa.Table, sizes: np.ndarray):
     """`folder.describe` of each file's rows at once: a function of a file's first row in
     `table` giving (date_min, date_max, currencies); None where each file must be described
     on its own (null dates, or several currencies or none)."""
@@ -197,7 +222,7 @@ def _described(table: pa.Table, sizes: list[int]):
     codes = pc.unique(cur).to_pylist()
     if len(codes) != 1:
         return None
-    at = np.cumsum([0] + sizes)[:-1]
+    at = np.concatenate([[0], np.cumsum(sizes)])[:-1]
     nonempty = np.asarray(sizes) > 0
     day = table.column("date").cast(pa.int32()).to_numpy()
     lo = np.minimum.reduceat(day, at[nonempty])
@@ -280,7 +305,7 @@ def ahead(paths: list[Path], settings: Settings, cache=None):
             yield path, done.pop(path, None)
 
 
-def stat(parsed) -> os.stat_result | None:
+def stat_when_read(parsed) -> os.stat_result | None:
     """The file's stat when the group read it (None: not read with a group)."""
     return None if parsed is None else parsed[0]
 
