@@ -51,8 +51,9 @@ def test_each_file_as_its_own_read(tmp_path):
     paths = sorted(root.iterdir())
     res = grouped._chunk(paths, Settings())
     assert sorted(p.name for p in res) == ["a.csv", "b.csv", "c.csv", "f.csv", "g.csv", "h.csv"]
-    for p, (sig, got) in res.items():
+    for p, (st, got, screened) in res.items():
         _same(got, parse_file(p, Settings()))
+        assert screened
     b = res[root / "b.csv"][1][1]
     assert b.drops == {"status pending": 1, "status failed": 1}
     assert list(b.drops) == ["status pending", "status failed"]
@@ -104,7 +105,8 @@ def test_a_file_changed_after_the_group_read_is_read_again(tmp_path):
     p = root / "a.csv"
     p.write_text(HEAD + "1,C1,2026-01-02,99.00,EUR,paid\n")
     assert grouped.matching(parsed[p], p.stat()) is None
-    assert grouped.matching(parsed[root / "b.csv"], (root / "b.csv").stat()) is parsed[root / "b.csv"][1]
+    b = parsed[root / "b.csv"]
+    assert grouped.matching(b, (root / "b.csv").stat()) == (*b[1], True)
 
 
 def test_ahead_keeps_order_and_skips_cached_files(tmp_path):
@@ -125,7 +127,62 @@ def test_email_dictionary_is_the_files_own(tmp_path):
     files = {"m1.csv": head + "1,a@x.io,2026-01-02,10\n", "m2.csv": head + "2,b@x.io,2026-01-03,10\n"}
     root = _folder(tmp_path, files)
     res = grouped._chunk(sorted(root.iterdir()), Settings())
-    for p, (_, got) in res.items():
+    for p, (_, got, _) in res.items():
         _same(got, parse_file(p, Settings()))
         col = got[0].column("email").combine_chunks()
         assert isinstance(col, pa.DictionaryArray) and len(col.dictionary) == 1
+
+
+def test_files_screened_together(tmp_path, monkeypatch):
+    """The group's rows screened at once: a file with a row screen() leaves out is screened on
+    its own (its drops and ids), the others need no screen; the folder reads as file by file."""
+    files = {"s1.csv": HEAD + "1,C1,2026-01-02,10.00,EUR,paid\n2,C1,2099-01-03,20.00,EUR,paid\n",
+             "s2.csv": HEAD + "3,C2,2026-01-04,5.00,EUR,paid\n",
+             "s3.csv": HEAD + "4,C3,2026-01-05,1e300,EUR,paid\n5,C3,2026-01-06,2.00,EUR,paid\n"}
+    root = _folder(tmp_path, files)
+    res = grouped._chunk(sorted(root.iterdir()), Settings())
+    assert {p.name: x[2] for p, x in res.items()} == {"s1.csv": False, "s2.csv": True,
+                                                       "s3.csv": False}
+    together = load_folder(root, Settings(), use_cache=False)
+    monkeypatch.setattr(grouped, "_chunk", lambda paths, settings: {})
+    alone = load_folder(root, Settings(), use_cache=False)
+    assert together.files == alone.files and together.warnings == alone.warnings
+    assert together.transactions.equals(alone.transactions)
+    r = {f.path.name: f for f in together.files}
+    assert r["s1.csv"].drops == {"dated 2099-01-03": 1}
+    assert r["s3.csv"].drops == {"amount beyond ±9,000,000,000,000": 1}
+
+
+@pytest.mark.parametrize("data", [
+    HEAD + "1,C1,2026-01-02,10.00,EUR,paid\n",
+    HEAD + "1,C1,2026-01-02,10.00,EUR,paid",  # no last newline
+    HEAD + "1,C1,2026-01-02,10.00,EUR,paid\r\n\r\n2,C2,2026-01-03,1,EUR,paid\r\n",
+    HEAD.replace(",", ";") + "1;C1;2026-01-02;10.00;EUR;paid\n",
+    HEAD.replace(",", "\t") + "1\tC1\t2026-01-02\t10.00\tEUR\tpaid\n   \n",
+    HEAD.replace(",", "|") + "1|C1|2026-01-02|10.00|EUR|paid\n",
+    "Export of orders\n" + HEAD + "1,C1,2026-01-02,10.00,EUR,paid\n",  # title line
+    "\n" + HEAD + "1,C1,2026-01-02,10.00,EUR,paid\n",  # blank first line
+    HEAD + '1,C1,2026-01-02,"10,00",EUR,paid\n',  # quotes
+    HEAD + "1,C1,2026-01-02,10.00,EUR,paid,extra\n",  # ragged
+    HEAD + "1,C1,2026-01-02,10.00,EUR,paid;x\n",  # a second candidate
+    HEAD + "1,O'Brien,2026-01-02,10.00,EUR,paid\n",
+    HEAD + "1,C1,2026-01-02,10.00,EUR,pa\x0bid\n",  # a control character
+    "\ufeff" + HEAD + "1,C1,2026-01-02,10.00,EUR,paid\n",  # BOM
+    HEAD + "1,Zoë,2026-01-02,10.00,EUR,paid\n",  # not ASCII
+    "a\nb\n",  # no delimiter
+])
+def test_plain_dialect_is_the_sniffed_one(data):
+    """Where grouped._plain answers, it answers what delimited._dialect does (else None)."""
+    from kpi_tui.ingest.readers import delimited
+
+    raw = data.encode()
+    got = grouped._plain(raw)
+    try:
+        want = delimited._dialect("x.csv", raw, True)
+    except Exception:  # noqa: BLE001
+        want = None
+    assert got is None or got == want
+    plain = ("\ufeff" not in data and '"' not in data and "'" not in data and "ë" not in data
+             and "\x0b" not in data and "extra" not in data and ";x" not in data
+             and not data.startswith(("Export", "\n", "a\n")))
+    assert (got is not None) == plain

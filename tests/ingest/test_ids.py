@@ -85,3 +85,35 @@ def test_stores_named_by_the_export_never_share_ids(tmp_path, capsys):
     assert counted(tmp_path) == [("1001", 10.0), ("1001", 20.0)]
     main(["check", str(tmp_path), "--no-cache"])
     assert "store ← Store: Lyon" in capsys.readouterr().out
+
+
+def test_many_small_files_dedupe_as_the_ranges_do(monkeypatch):
+    """Every id hashed at once (many small files) gives the masks and drops of the path that
+    hashes only the ids within another file's range (larger files)."""
+    import numpy as np
+    import pyarrow as pa
+
+    from kpi_tui.ingest import dedupe as dd
+    from kpi_tui.ingest.schema import TXN_SCHEMA
+
+    rng = np.random.default_rng(3)
+    parts = []
+    for f in range(40):
+        n = int(rng.integers(1, 12))
+        raw = rng.integers(0, 60, n)
+        ids = [None if v % 13 == 0 else (f"A{v}" if v % 5 == 0 else (f"0{v}" if v % 7 == 0 else str(v)))
+               for v in raw]
+        t = pa.table({"customer": ["C"] * n, "date": pa.array(rng.integers(19000, 19010, n), pa.int32()).cast(pa.date32()),
+                      "amount": [1.0] * n, "currency": ["EUR"] * n, "txn_id": ids}).cast(
+            pa.schema([TXN_SCHEMA.field(c) for c in ("customer", "date", "amount", "currency", "txn_id")]))
+        for name in TXN_SCHEMA.names:
+            if name not in t.column_names:
+                t = t.append_column(TXN_SCHEMA.field(name), pa.nulls(n, TXN_SCHEMA.field(name).type))
+        t = t.select(TXN_SCHEMA.names)
+        other = pa.array([str(v) for v in rng.integers(0, 60, 2)]) if f % 4 == 0 else None
+        parts.append(dd.Part(f"f{f:02d}.csv", float(rng.integers(0, 5)), t, None, other))
+    flat = dd.dedupe_masks(parts)
+    monkeypatch.setattr(dd, "SMALL_FILES", 0)
+    big = dd.dedupe_masks(parts)
+    assert flat[1] == big[1] and flat[1]
+    assert all((a is None and b is None) or (a == b).all() for a, b in zip(flat[0], big[0]))

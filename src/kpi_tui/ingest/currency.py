@@ -25,6 +25,19 @@ def _codes(table: pa.Table) -> tuple[list, np.ndarray] | None:
     return enc[-1].dictionary.to_pylist(), np.concatenate(idx)
 
 
+def only_code(tables: list[pa.Table]) -> str | None:
+    """The one currency that every row of `tables` names; None when there are several, or
+    rows naming none (many files of one currency: one look, not one a file)."""
+    try:
+        cur = pa.concat_tables(tables).column("currency")  # no copy: the tables' chunks
+    except (pa.ArrowInvalid, ValueError):
+        return None
+    if cur.null_count or not len(cur):
+        return None
+    one = pc.unique(cur)
+    return one[0].as_py() if len(one) == 1 else None
+
+
 def reporting_currency(tables: list[pa.Table], setting: str | None,
                        keeps: list[np.ndarray | None] | None = None) -> str | None:
     """The `currency` setting, or else the currency of most rows counted (None when no row

@@ -11,9 +11,9 @@ Rows inside one file are never merged.
 from __future__ import annotations
 
 import bisect
+import os
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -32,6 +32,7 @@ class Part:
     content_hash: str | None = None
     other_ids: pa.Array | None = None  # ids of the file's rows that are not counted
     scope: str = ""  # ids are compared within one system and store: the file's layout (+ store)
+    last_day: int | None = None  # the table's latest date (days), when known: else computed
 
     def has_ids(self) -> bool:
         t = self.table
@@ -93,8 +94,10 @@ def version(p: Part) -> tuple:
     time; at the same time, the file whose rows reach the later date, then `name (2)` over
     `name (1)` over `name`, then the later path."""
     t = p.table
-    last = pc.max(t.column("date")).value if t.num_rows else None  # days: any year
-    m = _COPY.match(Path(p.key).name)
+    last = p.last_day
+    if last is None and t.num_rows:
+        last = pc.max(t.column("date")).value  # days: any year
+    m = _COPY.match(os.path.basename(p.key))
     return (p.mtime, last if last is not None else -(2 ** 31), int(m.group(2)) if m else 0, p.key)
 
 
@@ -109,12 +112,72 @@ def why(loser: tuple, winner: tuple) -> str:
     return "id counted from a file modified at the same time (same dates; the later path wins)"
 
 
+SMALL_FILES = 1000  # ids a file on average up to which every id is hashed at once
+
+
 def _dedupe_ids(parts: list[Part], with_ids: list[int], rank: np.ndarray, out: list, drops: dict,
                 ranked: list[tuple]) -> None:
     """An id found in several of the files `with_ids` counts from the newest of them only.
     `ranked`: the files' versions by rank."""
+    ids = [_ids(parts[i]) for i in with_ids]
+    if sum(map(len, ids)) > SMALL_FILES * len(with_ids):
+        return _dedupe_big(parts, with_ids, rank, out, drops, ranked, ids)
+    # many small files: every id hashed at once, no file-by-file pass (the same result: an
+    # id outside every other file's range is in no other file)
+    sizes = np.array([len(a) for a in ids])
+    at = np.concatenate([[0], np.cumsum(sizes)])
+    every = pa.chunked_array([c for a in ids for c in a.chunks], pa.string()).combine_chunks()
+    del ids
+    who = np.repeat(rank[with_ids], sizes).astype(np.int32)  # rank of each id's file
+    lost = np.full(len(every), -1, np.int32)  # rank of the file each id goes to
+    is_num, values = _as_int(every)
+    if len(values):
+        _newest_flat(np.unique(values, return_inverse=True)[1].ravel(), who[is_num],
+                     np.flatnonzero(is_num), lost)
+    text = ~is_num & np.asarray(pc.is_valid(every).to_numpy(zero_copy_only=False), bool)
+    if text.any():
+        enc = pc.dictionary_encode(every.filter(pa.array(text)))
+        _newest_flat(enc.indices.to_numpy(zero_copy_only=False), who[text], np.flatnonzero(text),
+                     lost)
+    is_row = np.zeros(len(every), bool)  # the files' rows, not the ids of rows not counted
+    for i, a in zip(with_ids, at[:-1]):
+        is_row[a:a + parts[i].table.num_rows] = True
+    hit = np.add.reduceat(((lost >= 0) & is_row).astype(np.int64), at[:-1])
+    for j in np.flatnonzero(hit):
+        i = with_ids[j]
+        _lost_rows(parts[i], lost[at[j]:at[j] + parts[i].table.num_rows], rank[i], out, i, drops,
+                   ranked)
+
+
+def _newest_flat(codes: np.ndarray, who: np.ndarray, pos: np.ndarray, lost: np.ndarray) -> None:
+    """codes: each id's code (the same id, the same code), who: its file's rank, pos: where it
+    is in `lost`; marks in `lost` each id that a newer file also holds (with that file's rank)."""
+    if not len(codes):
+        return
+    newest = np.full(int(codes.max()) + 1, -1, np.int32)
+    np.maximum.at(newest, codes, who)
+    w = newest[codes]
+    gone = w != who
+    lost[pos[gone]] = w[gone]
+
+
+def _lost_rows(p: Part, rows: np.ndarray, r: int, out: list, i: int, drops: dict,
+               ranked: list[tuple]) -> None:
+    """A file's rows whose ids went to newer files (`rows`: that file's rank, else -1)."""
+    if (rows >= 0).any():
+        out[i] = rows < 0
+        d = drops.setdefault(p.key, {})
+        winners, counts = np.unique(rows[rows >= 0], return_counts=True)
+        for w, k in zip(winners, counts):
+            reason = why(ranked[r], ranked[w])
+            d[reason] = d.get(reason, 0) + int(k)
+
+
+def _dedupe_big(parts: list[Part], with_ids: list[int], rank: np.ndarray, out: list, drops: dict,
+                ranked: list[tuple], ids: list[pa.ChunkedArray]) -> None:
+    """`_dedupe_ids` for larger files: only the ids within another file's range are hashed."""
     # Each file's ids: its rows' (null where none), then those of rows it does not count.
-    ids = {i: _ids(parts[i]) for i in with_ids}
+    ids = dict(zip(with_ids, ids))
     lost = {i: np.full(len(a), -1, np.int32) for i, a in ids.items()}  # rank of the file it goes to
     # ids written as plain whole numbers compare and hash as integers, the others as strings;
     # a number and a string are never the same id. Told apart for every file at once (many
@@ -134,13 +197,7 @@ def _dedupe_ids(parts: list[Part], with_ids: list[int], rank: np.ndarray, out: l
     _newest_wins(keys, where, rank, lost)
     for i in with_ids:
         rows = lost[i][:parts[i].table.num_rows]  # the rows, not the ids of uncounted rows
-        if (rows >= 0).any():
-            out[i] = rows < 0
-            d = drops.setdefault(parts[i].key, {})
-            winners, counts = np.unique(rows[rows >= 0], return_counts=True)
-            for w, k in zip(winners, counts):
-                reason = why(ranked[rank[i]], ranked[w])
-                d[reason] = d.get(reason, 0) + int(k)
+        _lost_rows(parts[i], rows, rank[i], out, i, drops, ranked)
 
 
 def _newest_wins(keys: dict, where: dict, rank: np.ndarray, lost: dict) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import fnmatch
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -15,12 +16,14 @@ from kpi_tui.settings import CONFIG_NAME
 IGNORED = ("~$*", "*.tmp", "*.part", "*.crdownload", "*.swp", "*.lock", "Thumbs.db", "desktop.ini")
 
 
+_IGNORED = re.compile("|".join(fnmatch.translate(p.lower()) for p in IGNORED))
+
+
 def ignored(name: str) -> bool:
     """True for names that are never data: hidden, temporary, lock files and the config file."""
     if name.startswith(".") or name == CONFIG_NAME:
         return True
-    low = name.lower()
-    return any(fnmatch.fnmatchcase(low, pat.lower()) for pat in IGNORED)
+    return _IGNORED.match(name.lower()) is not None
 
 
 def _kind(mode: int) -> str:

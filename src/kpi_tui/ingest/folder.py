@@ -16,7 +16,7 @@ from kpi_tui import arrow, safe
 from kpi_tui.ingest import advice, plausible
 from kpi_tui.ingest.cache import ParseCache
 from kpi_tui.ingest.currency import (convert_rows, count_currencies, left_out_warnings,
-                                     pick_currency)
+                                     only_code, pick_currency)
 from kpi_tui.ingest.dedupe import Part, dedupe_masks, scope_of
 from kpi_tui.ingest import grouped, rules, streamed
 from kpi_tui.ingest.discover import discover
@@ -221,15 +221,19 @@ def load_file(path: Path, settings: Settings, cache: ParseCache | None, parsed=N
 
 def _load_file(path: Path, settings: Settings, cache: ParseCache | None, parsed=None):
     try:
-        st = path.stat()
+        st = grouped.stat_when_read(parsed) or path.stat()  # a group's file: as it was when read
     except OSError as e:
         return None, FileReport(path=path, error=f"{safe.name(path)}: cannot be read ({e.strerror})")
     hit = cache.get(path, st) if cache else None
+    screened = False  # True: screen() would leave the table as it is
     if hit:
         table, report, chash, other_ids = hit
     else:
         try:
-            table, report, other_ids = grouped.matching(parsed, st) or parse_file(path, settings)
+            if got := grouped.matching(parsed, st):
+                table, report, other_ids, screened = got
+            else:
+                table, report, other_ids = parse_file(path, settings)
         except UnusableFile as e:
             return None, FileReport(path=path, size=st.st_size, mtime=st.st_mtime, error=str(e),
                                     headers=e.headers, guess=e.guess)
@@ -243,14 +247,23 @@ def _load_file(path: Path, settings: Settings, cache: ParseCache | None, parsed=
         if cache:
             cache.put(path, st, table, report, chash, other_ids)
         pa.default_memory_pool().release_unused()  # what parsing freed goes back to the OS
-    table, drops, dropped = plausible.screen(table, settings)  # after the cache: today's window
+    # after the cache: today's window
+    table, drops, dropped = (table, {}, None) if screened else plausible.screen(table, settings)
     if drops:
         for reason, n in drops.items():
             report.drops[reason] = report.drops.get(reason, 0) + n
         describe(report, table)
         if dropped is not None:
             other_ids = dropped if other_ids is None else pc.unique(pa.concat_arrays([other_ids, dropped]))
-    return Part(str(path), st.st_mtime, table, chash, other_ids, scope=scope_of(report)), report
+    return Part(str(path), st.st_mtime, table, chash, other_ids, scope=scope_of(report),
+                last_day=_day(report.date_max)), report
+
+
+def _day(iso: str | None) -> int | None:
+    """Days since 1970-01-01 of describe()'s ISO date (None: unknown, or not plainly written)."""
+    if iso is None or len(iso) != 10 or not iso[:4].isdigit():
+        return None
+    return int(np.datetime64(iso, "D").astype(np.int64))
 
 
 def load_folder(root: Path, settings: Settings | None = None, use_cache: bool | None = None,
@@ -299,12 +312,22 @@ def assemble_parts(root: Path, parts: list[Part], reports: list[FileReport], set
         tables, drops = deduped
         keeps = [None] * len(tables)
     add_drops(reports, drops)
-    counts = Counter() if settings.currency else count_currencies(tables, keeps)  # set: unused
+    one = only_code(tables) if len(tables) > 1 else None  # the usual: a single currency
+    if settings.currency:
+        counts = Counter()  # set: unused
+    elif one is not None:
+        n = sum(t.num_rows if k is None else int(k.sum()) for t, k in zip(tables, keeps))
+        counts = Counter({one: n} if n else {})
+    else:
+        counts = count_currencies(tables, keeps)
     currency = pick_currency(counts, settings.currency)
     warnings: list[str] = []
     selections = []
     left_total: Counter = Counter()
     for t, keep in zip(tables, keeps):
+        if one is not None and one == currency:  # nothing to convert nor leave out
+            selections.append(Selection(t, keep))
+            continue
         amount, keep, left_out, _ = convert_rows(t, keep, currency, settings.rates)
         left_total.update(left_out)
         selections.append(Selection(t, keep, amount))

@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import functools
+import os
+import stat
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -22,12 +25,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from kpi_tui import arrow, safe
-from kpi_tui.ingest import parse
+from kpi_tui.ingest import parse, plausible
 from kpi_tui.ingest.layouts import normalize
 from kpi_tui.ingest.layouts.common import Columns, clean_text, says_refunded
 from kpi_tui.ingest.readers import delimited, sniff
 from kpi_tui.ingest.readers.base import SAMPLE, RawTable, _finish
-from kpi_tui.ingest.readers.source import open_regular
 from kpi_tui.ingest.schema import TXN_SCHEMA, FileReport, UnusableFile
 from kpi_tui.settings import Settings
 
@@ -42,7 +44,7 @@ CHUNK = 1024  # files read ahead (by a thread) while the previous ones are used
 @dataclasses.dataclass
 class _Small:
     path: Path
-    sig: tuple[int, int]  # size, mtime_ns when read
+    st: os.stat_result  # when read (the bytes read are the file's size)
     key: tuple  # encoding, delimiter, header line: files that can be read together
     body: bytes  # the lines after the header, each ending in a newline
     rows: int
@@ -52,15 +54,14 @@ class _Small:
 def _small(path: Path) -> _Small | None:
     """A small plain delimited file, ready to be read with others; None for anything else."""
     try:
-        fh, st = open_regular(path)
-        with fh:
-            data = fh.read(SAMPLE + 1)
+        data, st = _head(path)
         if not data or len(data) > SAMPLE or b"\x00" in data or sniff._kind(path.name, data) != "csv":
             return None
-        enc, delim, skip, multiline, width = delimited._dialect(safe.name(path), data, True)
+        enc, delim, skip, multiline, width = _plain(data) or \
+            delimited._dialect(safe.name(path), data, True)
     except (UnusableFile, OSError, UnicodeError, ValueError):
         return None
-    if enc not in ("utf-8", "utf-8-sig") or skip or multiline:
+    if enc not in ("utf-8", "utf-8-sig") or skip or multiline or len(data) != st.st_size:
         return None
     lines = data.splitlines()  # \n, \r\n and \r: pyarrow's line ends
     header = lines[0]
@@ -71,7 +72,49 @@ def _small(path: Path) -> _Small | None:
     body = rest[2:] if rest.startswith(b"\r\n") else rest[1:]
     if not body.endswith((b"\n", b"\r")):
         body += b"\n"
-    return _Small(path, (st.st_size, st.st_mtime_ns), (enc, delim, header), body, rows, width)
+    return _Small(path, st, (enc, delim, header), body, rows, width)
+
+
+_OPEN = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0)
+
+
+def _head(path: Path) -> tuple[bytes, os.stat_result]:
+    """The first SAMPLE + 1 bytes of a regular file (as readers.open_regular opens it: a FIFO
+    never blocks), and its stat. Raises OSError (the file is then read alone, which says why)."""
+    fd = os.open(path, _OPEN)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError("not a regular file")
+        parts, left = [], SAMPLE + 1
+        while left > 0 and (got := os.read(fd, left)):
+            parts.append(got)
+            left -= len(got)
+        return b"".join(parts), st
+    finally:
+        os.close(fd)
+
+
+_PRINTABLE = bytes(range(32, 127)) + b"\t\n\r"
+
+
+def _plain(data: bytes) -> tuple | None:
+    """`delimited._dialect` of a whole file, for the plainest text (the usual export), without
+    its sniffing: printable ASCII, no quote, one candidate delimiter, as many times on every
+    line (the header's first). Then: UTF-8, that delimiter, no title line, no quoted newline,
+    one more field than delimiters. None for anything else (the full sniff decides)."""
+    if data.translate(None, _PRINTABLE) or b'"' in data or b"'" in data:
+        return None
+    present = [d for d in (b",", b";", b"\t", b"|") if d in data]
+    if len(present) != 1:
+        return None
+    d = present[0]
+    lines = data.splitlines()
+    if not lines or not lines[0].strip():
+        return None
+    if len({ln.count(d) for ln in lines if ln.strip()}) != 1:
+        return None
+    return "utf-8", d.decode(), 0, False, lines[0].count(d) + 1
 
 
 def _groups(files: list[_Small]):
@@ -91,8 +134,9 @@ def _groups(files: list[_Small]):
 
 
 def parse_group(group: list[_Small], settings: Settings) -> dict[Path, tuple]:
-    """{path: (sig, (table, report, ids not counted))} for the group's files whose results
-    are exactly those of a read of their own; the others are left out."""
+    """{path: (stat, (table, report, ids not counted), screened)} for the group's files whose
+    results are exactly those of a read of their own; the others are left out. `screened`:
+    `plausible.screen` would leave the file's table as it is (no need to call it)."""
     enc, delim, header = group[0].key
     text = b"".join([header, b"\n", *(f.body for f in group)])
     try:
@@ -114,10 +158,10 @@ def parse_group(group: list[_Small], settings: Settings) -> dict[Path, tuple]:
     if norm.layout not in ROW_BY_ROW or norm.notes or "store" in norm.mapping \
             or not set(decided) <= SUBSET_SAFE:
         return {}
-    return _split(group, raw, norm)
+    return _split(group, raw, norm, settings)
 
 
-def _split(group: list[_Small], raw: RawTable, norm) -> dict[Path, tuple]:
+def _split(group: list[_Small], raw: RawTable, norm, settings) -> dict[Path, tuple]:
     from kpi_tui.ingest.folder import describe  # (folder imports this module)
 
     why = norm.left_out
@@ -127,24 +171,65 @@ def _split(group: list[_Small], raw: RawTable, norm) -> dict[Path, tuple]:
     ids = clean_text(Columns(raw.table).col(oid)) if oid != "none" and not keep.all() else None
     table = norm.table.cast(TXN_SCHEMA)
     refunded = _says_refunded(raw, norm, table)
+    bad = plausible.unscreened(table, settings)  # screened for all files at once
+    # per file, from the group's rows at once: its rows (at), rows kept (ns, from kat), ...
+    at = np.concatenate([[0], np.cumsum([f.rows for f in group])])
+    ns = _per_file(keep, at)
+    kat = np.concatenate([[0], np.cumsum(ns)])
+    no_customer = _per_file(pc.is_null(table.column("customer")).to_numpy(), kat)
+    marked = _per_file(refunded, at) if refunded is not None else None
+    dropped = _per_file(bad, kat) if bad is not None else None
+    told = _described(table, ns)
+    emails = table.column("email").null_count < table.num_rows
+    unmarked = pa.nulls(int(ns.max(initial=0)), pa.bool_())
     out = {}
-    a = kept = 0
-    for f in group:
-        b = a + f.rows
-        k = keep[a:b]
-        n = int(k.sum())
+    for j, f in enumerate(group):
+        n, a, b, kept = int(ns[j]), int(at[j]), int(at[j + 1]), int(kat[j])
+        if not n or no_customer[j] == n:  # else its own notes say why
+            continue
         t = table.slice(kept, n)
-        if n and t.column("customer").null_count < n:  # else its own notes say why
-            report = FileReport(path=f.path, layout=norm.layout, mapping=dict(norm.mapping),
-                                rows_read=f.rows, drops=_drops(why[a:b], reasons))
+        report = FileReport(path=f.path, layout=norm.layout, mapping=dict(norm.mapping),
+                            rows_read=f.rows, drops=_drops(why[a:b], reasons) if n < f.rows else {})
+        if emails:
             t = _own_emails(t)
-            if refunded is not None and not refunded[a:b].any():  # its own read: no such status
-                t = t.set_column(t.schema.get_field_index("refunded_status"), "refunded_status",
-                                 pa.nulls(n, pa.bool_()))
+        if marked is not None and not marked[j]:  # its own read: no such status
+            t = t.set_column(t.schema.get_field_index("refunded_status"), "refunded_status",
+                             unmarked.slice(0, n))
+        if told is None:
             describe(report, t)
-            out[f.path] = (f.sig, (t, report, _left_ids(ids, a, b, k)))
-        a, kept = b, kept + n
+        else:
+            report.rows_kept = n
+            report.date_min, report.date_max, report.currencies = told(kept)
+        clean = dropped is not None and not dropped[j]
+        left = _left_ids(ids, a, b, keep[a:b]) if n < f.rows else None
+        out[f.path] = (f.st, (t, report, left), clean)
     return out
+
+
+def _per_file(mask: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """How many of `mask` each file holds (file j: positions at[j] to at[j + 1])."""
+    c = np.concatenate([[0], np.cumsum(mask, dtype=np.int64)])
+    return c[at[1:]] - c[at[:-1]]
+
+
+def _described(table: pa.Table, sizes: np.ndarray):
+    """`folder.describe` of each file's rows at once: a function of a file's first row in
+    `table` giving (date_min, date_max, currencies); None where each file must be described
+    on its own (null dates, or several currencies or none)."""
+    cur = table.column("currency")
+    if not table.num_rows or table.column("date").null_count or cur.null_count:
+        return None
+    codes = pc.unique(cur).to_pylist()
+    if len(codes) != 1:
+        return None
+    at = np.concatenate([[0], np.cumsum(sizes)])[:-1]
+    nonempty = np.asarray(sizes) > 0
+    day = table.column("date").cast(pa.int32()).to_numpy()
+    lo = np.minimum.reduceat(day, at[nonempty])
+    hi = np.maximum.reduceat(day, at[nonempty])
+    iso = functools.lru_cache(None)(plausible.iso)
+    by_start = {int(s): (iso(int(a)), iso(int(b))) for s, a, b in zip(at[nonempty], lo, hi)}
+    return lambda start: (*by_start[start], list(codes))
 
 
 def _says_refunded(raw: RawTable, norm, table: pa.Table) -> np.ndarray | None:
@@ -220,8 +305,14 @@ def ahead(paths: list[Path], settings: Settings, cache=None):
             yield path, done.pop(path, None)
 
 
+def stat_when_read(parsed) -> os.stat_result | None:
+    """The file's stat when the group read it (None: not read with a group)."""
+    return None if parsed is None else parsed[0]
+
+
 def matching(parsed, st) -> tuple | None:
-    """The group's result for a file, when the file is still as it was read."""
-    if parsed is None or parsed[0] != (st.st_size, st.st_mtime_ns):
+    """The group's result for a file, when the file is still as it was read: (table, report,
+    ids not counted, screened)."""
+    if parsed is None or (parsed[0].st_size, parsed[0].st_mtime_ns) != (st.st_size, st.st_mtime_ns):
         return None
-    return parsed[1]
+    return (*parsed[1], parsed[2])

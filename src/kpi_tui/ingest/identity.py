@@ -9,6 +9,7 @@ column, so the metrics need nothing new. Ids and e-mails are compared as strings
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from types import SimpleNamespace
 
@@ -58,12 +59,17 @@ def _emails(t: pa.Table) -> pa.DictionaryArray | None:
     return t.select(["email"]).unify_dictionaries().column(0).combine_chunks()
 
 
+@functools.cache
+def _empty() -> pa.Array:
+    return arrow.strings([])
+
+
 def _edges(sel) -> tuple[pa.Array, pa.Array]:
     """Distinct (id, e-mail) of the counted rows that have both (id = customer, not the e-mail)."""
-    empty = arrow.strings([])
     t = sel.table
     if t.num_rows == 0 or _emails(t) is None:
-        return empty, empty
+        return _empty(), _empty()
+    empty = _empty()
     t = t.select(["customer", "email"])
     if sel.keep is not None:
         t = t.filter(arrow.array(sel.keep))

@@ -74,6 +74,21 @@ def screen(table: pa.Table, settings) -> tuple[pa.Table, dict[str, int], pa.Arra
     return table.filter(pc.invert(mask)), drops, (pc.unique(ids) if len(ids) else None)
 
 
+def unscreened(table: pa.Table, settings) -> np.ndarray | None:
+    """Per row, whether `screen` would leave it out (many files' rows at once: a file none of
+    whose rows is marked is returned by `screen` as it is); None when a currency code would be
+    made printable (then each file is screened on its own)."""
+    values = pc.unique(table.column("currency")).drop_null().to_pylist()
+    if any(safe.text(v) != v for v in values):
+        return None
+    lo, hi = ((d - _EPOCH).days for d in window(settings))
+    amount = table.column("amount").to_numpy()
+    day = table.column("date").cast(pa.int32()).to_numpy()
+    finite = np.isfinite(amount)
+    big = finite & (np.abs(np.where(finite, amount, 0.0)) > AMOUNT_MAX)
+    return ~finite | big | (day < lo) | (day > hi)
+
+
 def _printable_currencies(table: pa.Table) -> pa.Table:
     """Currency codes with control characters (never a real code) made printable, so that
     they reach no terminal raw; codes stay distinct, so the figures do not change."""

@@ -55,48 +55,82 @@ def apply(keys: list[str], scopes: list[str], selections: list, prev: Refunds | 
     """Apply the rule to `selections` (folder.Selection: table, keep, amount), in place: the
     amounts of rows counted as 0 become 0. With `prev` (the rule's result on the files before,
     which are unchanged), `selections` are only the new files; None when one of their negative
-    rows concerns an order counted as 0 before (then everything must be done again)."""
+    rows concerns an order counted as 0 before (then everything must be done again).
+    The files of one scope are looked at together (20,000 small files: one pass, not 20,000)."""
     out = Refunds(dict(prev.negatives), dict(prev.zeroed), {k: list(v) for k, v in prev.notes.items()}) \
         if prev is not None else Refunds()
-    flagged = {}
+    by_scope: dict[str, list[int]] = {}
     for i, sel in enumerate(selections):
-        t = sel.table
-        if t.num_rows == 0:
-            continue
-        counted = _rows(sel)
+        if sel.table.num_rows:
+            by_scope.setdefault(scopes[i], []).append(i)
+    flagged = []
+    for scope, files in by_scope.items():
+        s = _Scope(selections, files)
         # bits, not a copy of the amounts (NaN and null: not negative)
-        neg = counted & _np(arrow.fill_null(pc.less(t.column("amount"), arrow.scalar(0.0)), False)).astype(bool)
+        neg = s.counted & _np(arrow.fill_null(pc.less(s.column("amount"), arrow.scalar(0.0)), False)).astype(bool)
         if neg.any():
-            ids = pc.drop_null(t.column("txn_id").filter(arrow.array(neg))).combine_chunks()
+            ids = pc.drop_null(s.ids.filter(arrow.array(neg))).combine_chunks()
             if len(ids):
                 ids = pc.unique(ids)
-                old = prev.zeroed.get(scopes[i]) if prev is not None else None
+                old = prev.zeroed.get(scope) if prev is not None else None
                 if old is not None and pc.any(pc.is_in(ids, value_set=old)).as_py():
                     return None
-                out.negatives[scopes[i]] = _union(out.negatives.get(scopes[i]), ids)
-        col = t.column("refunded_status")
+                out.negatives[scope] = _union(out.negatives.get(scope), ids)
+        col = s.column("refunded_status")
         if col.null_count < len(col):
-            f = counted & _np(arrow.fill_null(col, False)).astype(bool)
+            f = s.counted & _np(arrow.fill_null(col, False)).astype(bool)
             if f.any():
-                flagged[i] = f
-    for i, f in flagged.items():
-        sel, scope = selections[i], scopes[i]
-        ids = sel.table.column("txn_id").combine_chunks()
+                flagged.append((scope, s, f))
+    notes = {}
+    for scope, s, f in flagged:
         negatives = out.negatives.get(scope)
         has_refund = np.zeros(len(f), bool) if negatives is None else \
-            _np(arrow.fill_null(pc.is_in(ids, value_set=negatives), False)).astype(bool)
+            _np(arrow.fill_null(pc.is_in(s.ids, value_set=negatives), False)).astype(bool)
         zero, kept = f & ~has_refund, f & has_refund
-        notes = out.notes.setdefault(keys[i], [])
         if zero.any():
-            amount = sel.amount if sel.amount is not None else sel.table.column("amount").combine_chunks()
-            sel.amount = pc.if_else(arrow.array(zero), arrow.scalar(0.0), amount)
-            zid = pc.drop_null(ids.filter(arrow.array(zero)))
+            zid = pc.drop_null(s.ids.filter(arrow.array(zero)))
             if len(zid):
                 out.zeroed[scope] = _union(out.zeroed.get(scope), pc.unique(zid))
-            notes.append(_words(int(zero.sum()), ZEROED))
-        if kept.any():
-            notes.append(_words(int(kept.sum()), KEPT))
+        zeros, keeps = s.per_file(zero), s.per_file(kept)
+        for j in np.flatnonzero(zeros | keeps):
+            i, a, b = s.files[j], s.at[j], s.at[j + 1]
+            said = notes.setdefault(i, [])
+            if zeros[j]:
+                sel = selections[i]
+                amount = sel.amount if sel.amount is not None else sel.table.column("amount").combine_chunks()
+                sel.amount = pc.if_else(arrow.array(zero[a:b]), arrow.scalar(0.0), amount)
+                said.append(_words(int(zeros[j]), ZEROED))
+            if keeps[j]:
+                said.append(_words(int(keeps[j]), KEPT))
+    for i in sorted(notes):  # (in the files' order, as one file at a time made them)
+        out.notes.setdefault(keys[i], []).extend(notes[i])
     return out
+
+
+class _Scope:
+    """The files of one scope as one run of rows: each column's chunks, rows counted."""
+
+    def __init__(self, selections: list, files: list[int]):
+        self.files = files
+        self.tables = [selections[i].table for i in files]
+        sizes = [t.num_rows for t in self.tables]
+        self.at = np.concatenate([[0], np.cumsum(sizes)])
+        self.counted = np.concatenate([_rows(selections[i]) for i in files])
+        self._all = None
+        self.ids = self.column("txn_id")
+
+    def column(self, name: str) -> pa.ChunkedArray:
+        if self._all is None:
+            try:
+                self._all = pa.concat_tables(self.tables)  # no copy: the tables' chunks
+            except pa.ArrowInvalid:  # schemas that differ in more than names and types
+                chunks = [c for t in self.tables for c in t.column(name).chunks]
+                return pa.chunked_array(chunks, self.tables[0].schema.field(name).type)
+        return self._all.column(name)
+
+    def per_file(self, mask: np.ndarray) -> np.ndarray:
+        """Rows of `mask` in each file."""
+        return np.add.reduceat(mask.astype(np.int64), self.at[:-1]) if len(mask) else mask
 
 
 def add_notes(reports: list, refunds: Refunds) -> None:
