@@ -131,3 +131,20 @@ def test_group_sum_of_rows_in_customer_day_order():
     got = group_sum(c[order], p[order], m[order], 7, purchases=True)
     for a, b in zip(got, want):
         assert a.dtype == b.dtype and a.tolist() == b.tolist()
+
+
+def test_many_small_files_run_without_pandas(tmp_path):
+    # small same-header files read together (ingest.grouped): screen, refunds, dedupe at once
+    d = tmp_path / "drop"
+    d.mkdir()
+    for f in range(300):
+        lines = ["order_id,customer_id,created_at,amount,currency,status"]
+        for r in range(5):
+            i = f * 5 + r
+            lines.append(f"{i},C{i % 37},2026-0{1 + f % 6}-{1 + r:02d} 10:00:00,{10 + r}.50,EUR,"
+                         f"{'paid' if r else 'refunded'}")
+        lines.append(f"{f * 5 - 1},C1,2026-01-02 10:00:00,-5.00,EUR,paid")  # the file before's
+        (d / f"export-{f:04d}.csv").write_text("\n".join(lines) + "\n")
+    loads, out = run_loads_pandas("report", d, "--format", "json", "--no-cache")
+    assert json.loads(out)["periods"]
+    assert loads is False

@@ -134,10 +134,10 @@ def _dedupe_ids(parts: list[Part], with_ids: list[int], rank: np.ndarray, out: l
     if len(values):
         _newest_flat(np.unique(values, return_inverse=True)[1].ravel(), who[is_num],
                      np.flatnonzero(is_num), lost)
-    text = ~is_num & np.asarray(pc.is_valid(every).to_numpy(zero_copy_only=False), bool)
+    text = ~is_num & np.asarray(arrow.to_numpy(pc.is_valid(every)), bool)
     if text.any():
-        enc = pc.dictionary_encode(every.filter(pa.array(text)))
-        _newest_flat(enc.indices.to_numpy(zero_copy_only=False), who[text], np.flatnonzero(text),
+        enc = pc.dictionary_encode(every.filter(arrow.array(text)))
+        _newest_flat(arrow.to_numpy(enc.indices), who[text], np.flatnonzero(text),
                      lost)
     is_row = np.zeros(len(every), bool)  # the files' rows, not the ids of rows not counted
     for i, a in zip(with_ids, at[:-1]):

@@ -176,7 +176,7 @@ def _split(group: list[_Small], raw: RawTable, norm, settings) -> dict[Path, tup
     at = np.concatenate([[0], np.cumsum([f.rows for f in group])])
     ns = _per_file(keep, at)
     kat = np.concatenate([[0], np.cumsum(ns)])
-    no_customer = _per_file(pc.is_null(table.column("customer")).to_numpy(), kat)
+    no_customer = _per_file(arrow.to_numpy(pc.is_null(table.column("customer"))), kat)
     marked = _per_file(refunded, at) if refunded is not None else None
     dropped = _per_file(bad, kat) if bad is not None else None
     told = _described(table, ns)
@@ -224,7 +224,7 @@ def _described(table: pa.Table, sizes: np.ndarray):
         return None
     at = np.concatenate([[0], np.cumsum(sizes)])[:-1]
     nonempty = np.asarray(sizes) > 0
-    day = table.column("date").cast(pa.int32()).to_numpy()
+    day = arrow.to_numpy(table.column("date").cast(pa.int32()))
     lo = np.minimum.reduceat(day, at[nonempty])
     hi = np.maximum.reduceat(day, at[nonempty])
     iso = functools.lru_cache(None)(plausible.iso)

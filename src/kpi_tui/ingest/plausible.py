@@ -82,8 +82,8 @@ def unscreened(table: pa.Table, settings) -> np.ndarray | None:
     if any(safe.text(v) != v for v in values):
         return None
     lo, hi = ((d - _EPOCH).days for d in window(settings))
-    amount = table.column("amount").to_numpy()
-    day = table.column("date").cast(pa.int32()).to_numpy()
+    amount = arrow.to_numpy(table.column("amount"))
+    day = arrow.to_numpy(table.column("date").cast(pa.int32()))
     finite = np.isfinite(amount)
     big = finite & (np.abs(np.where(finite, amount, 0.0)) > AMOUNT_MAX)
     return ~finite | big | (day < lo) | (day > hi)
