@@ -83,20 +83,10 @@ def _text(v, t) -> str:
 
 def _column(values: list, t):
     """An Arrow array of type t from Python values (None: null), through text buffers."""
-    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    valid = np.fromiter((v is not None for v in values), bool, len(values))
-    texts = [_text(v, t) if v is not None else "" for v in values]
-    data = "".join(texts).encode()
-    lengths = np.fromiter((len(s.encode()) for s in texts), np.int64, len(texts))
-    offsets = np.zeros(len(texts) + 1, np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    if offsets[-1] >= 2**31:
-        raise ValueError("too large")
-    bitmap = pa.py_buffer(np.packbits(valid, bitorder="little").tobytes())
-    strings = pa.Array.from_buffers(pa.string(), len(texts),
-                                    [bitmap, pa.py_buffer(offsets.astype(np.int32).tobytes()),
-                                     pa.py_buffer(data)])
+    from kpi_tui import arrow
+
+    strings = arrow.strings([_text(v, t) if v is not None else None for v in values])
     return strings if t == pa.string() else pc.cast(strings, t)
