@@ -20,21 +20,21 @@ async def test_checked_ticks_and_data_age(golden):
     app = app_at(golden, clock)
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(app, pilot)
-        assert plain(app, "#alive") == "checked 09:30 · data < 1 min old"  # files dated later
+        assert plain(app, "#alive") == "checked 09:30 · file < 1 min old"  # files dated later
         app.monitor = SimpleNamespace(alive=True, status=SimpleNamespace(
             mode="events", last_file=None, last_received=None, waiting=0, problem=None),
             findings=list, paused=False)
         clock[0] = dt.datetime(2026, 6, 2, 10, 0)
         app._tick()  # what set_interval calls
         await pilot.pause()
-        assert plain(app, "#alive") == "checked 10:00 · data 2 days old"
-        assert "[$text-warning]data 2 days old[/]" in app._alive()  # older than 26 h
+        assert plain(app, "#alive") == "checked 10:00 · file 2 days old"
+        assert "[$text-warning]file 2 days old[/]" in app._alive()  # older than 26 h
         assert "[$text-error]" not in app._alive()
         app.monitor.alive = False  # a dead watcher: the time stops, with its date next day
         clock[0] = dt.datetime(2026, 6, 3, 10, 5)
         app._tick()
         await pilot.pause()
-        assert plain(app, "#alive") == "checked 2 Jun 10:00 · data 3 days old"
+        assert plain(app, "#alive") == "checked 2 Jun 10:00 · file 3 days old"
         assert "[$text-error]checked 2 Jun 10:00[/]" in app._alive()  # late: coloured
 
 

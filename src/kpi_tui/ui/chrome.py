@@ -34,7 +34,8 @@ class Chrome:
             f"[dim]{keys.key_bar(max(10, self.size.width - (6 if self.ascii else 2)))}[/]")
 
     def _alive(self) -> str:
-        """`checked 09:04 · data 2 h old`, in the warning colour when stale."""
+        """`checked 09:04 · file 2 h old` (a database: `data 2 h old`), in the warning colour
+        when stale."""
         now = self.clock()
         bits = []
         if self.paused:
@@ -47,8 +48,9 @@ class Chrome:
                 text = text.removeprefix("checked ")
             bits.append(f"[$text-error]{text}[/]" if late else text)
         age = self._data_age(now)
-        if age is not None:
-            text = age_text(age)
+        if age is not None:  # a folder: how old its newest file is (not its newest sale)
+            what = "data" if getattr(self.snapshot, "newest_file_mtime", None) is None else "file"
+            text = age_text(age, what)
             bits.append(f"[$text-warning]{text}[/]" if age > limit else text)
         return "[b]" + " · ".join(bits) + "[/]" if bits else ""
 

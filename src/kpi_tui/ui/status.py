@@ -25,16 +25,17 @@ def checked_text(t: dt.datetime, now: dt.datetime) -> str:
     return f"checked {t.day} {t:%b %H:%M}"
 
 
-def age_text(seconds: float) -> str:
-    """`data 2 h old`: minutes under an hour, hours under two days, then days."""
+def age_text(seconds: float, what: str = "data") -> str:
+    """`data 2 h old` (`what`: `file` for a folder's newest file): minutes under an hour, hours
+    under two days, then days."""
     s = max(0.0, seconds)
     if s < 60:
-        return "data < 1 min old"
+        return f"{what} < 1 min old"
     if s < 3600:
-        return f"data {int(s // 60)} min old"
+        return f"{what} {int(s // 60)} min old"
     if s < 48 * 3600:
-        return f"data {int(s // 3600)} h old"
-    return f"data {int(s // 86400)} days old"
+        return f"{what} {int(s // 3600)} h old"
+    return f"{what} {int(s // 86400)} days old"
 
 
 def fit(parts: list[tuple[int, str]], width: int, sep: str = " · ") -> list[str]:
