@@ -30,8 +30,11 @@ def open_snapshot(args):
 
     s = settings(args)
     source = open_source(args.dir, s, **db_options(args))
-    source.probe()
-    snap = source.snapshot() if hasattr(source, "snapshot") else source  # a database: itself
+    if hasattr(source, "snapshot"):  # a folder
+        source.probe()
+        snap = source.snapshot()
+    else:  # a database is its own snapshot; its first query says when it cannot be read (a
+        snap = source  # probe would count the whole table once more: 0.7 s on PostgreSQL 10M)
     warn(snap)
     return s, snap
 
