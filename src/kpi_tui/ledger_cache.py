@@ -152,9 +152,10 @@ def _put(d: Path, ds: Dataset, ledger: Ledger) -> None:
         with pa.OSFile(str(tmp / "names.arrow"), "wb") as sink, \
                 pa.ipc.new_file(sink, names.schema) as w:
             w.write_table(names)
+        names_ = [f.name for f in dataclasses.fields(FileReport)]
         reports = []
-        for r in ds.files:
-            x = dataclasses.asdict(r)
+        for r in ds.files:  # asdict's fields, without its deep copy (20,000 files: ~2 s)
+            x = {n: getattr(r, n) for n in names_}
             x["path"] = str(r.path)
             reports.append(x)
         meta = {"currency": ds.currency, "warnings": ds.warnings, "rows": ds.rows,
