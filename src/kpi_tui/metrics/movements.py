@@ -33,11 +33,12 @@ def neighbours(ps: PeriodSums) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(0, np.int64), np.zeros(0, bool)
     n = ps.last - ps.first + 3
     key = ps.customer * n + (ps.period - ps.first + 1)  # sorted, with a gap between customers
-    last = len(key) - 1
-    prev_i = np.minimum(np.searchsorted(key, key - 1), last)
-    v_prev = np.where(key[prev_i] == key - 1, ps.v[prev_i], 0)
-    next_i = np.minimum(np.searchsorted(key, key + 1), last)
-    next_active = (key[next_i] == key + 1) & (ps.v[next_i] > 0)
+    # distinct and sorted: (c,P-1), when there, is the row just before (c,P); (c,P+1) just after
+    follows = key[1:] == key[:-1] + 1  # row i+1 is the period after row i, same customer
+    v_prev = np.zeros(len(key), np.int64)
+    v_prev[1:][follows] = ps.v[:-1][follows]
+    next_active = np.zeros(len(key), bool)
+    next_active[:-1] = follows & (ps.v[1:] > 0)
     return v_prev, next_active
 
 

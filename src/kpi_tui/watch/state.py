@@ -68,6 +68,7 @@ class FolderState:
         self._assembler = Assembler(self.root, settings)
         self._built = False  # a snapshot was built (the ledger cache serves the first only)
         self._saving: threading.Thread | None = None  # the ledger being saved
+        self._unsaved: tuple | None = None  # (key, dataset, ledger) to save
 
     def refresh(self, ready: Ready | None = None,
                 progress: Callable[[int, int, Path], None] | None = None) -> Refresh:
@@ -129,6 +130,7 @@ class FolderState:
         self._assembler = Assembler(self.root, self.settings)
         self._built = False  # a snapshot was built (the ledger cache serves the first only)
         self._saving: threading.Thread | None = None
+        self._unsaved = None
         if self.settings.cache:
             self.cache = ParseCache(fingerprint(self.settings))
         else:
@@ -150,12 +152,18 @@ class FolderState:
                     return hit
         ds, ledger = self._assemble()
         self._built = True
-        if key is not None and not (self._saving and self._saving.is_alive()):
-            t = threading.Thread(target=ledger_cache.store, args=(self.root, key, ds, ledger),
+        if key is not None:
+            self._unsaved = (key, ds, ledger)  # saved once the first figures are out
+        return ds, ledger
+
+    def _save(self) -> None:
+        """Save the new ledger in the background (its sort and checksums: after the figures)."""
+        todo, self._unsaved = self._unsaved, None
+        if todo is not None and not (self._saving and self._saving.is_alive()):
+            t = threading.Thread(target=ledger_cache.store, args=(self.root, *todo),
                                  name="kpi-tui-ledger-cache", daemon=True)
             t.start()
             self._saving = t
-        return ds, ledger
 
     def _assemble(self) -> tuple[Dataset, Ledger]:
         """The one assembly of the folder (kpi_tui.assembly), adding only the new files' rows
@@ -183,6 +191,7 @@ class FolderState:
                 if ps is not None:
                     last.sums[g] = ps  # merged with new rows next time
             snap.figures(g)
+        self._save()
         return snap
 
 
