@@ -48,21 +48,34 @@ class ParseCache:
         self.fingerprint = f"{code_version()}/{FORMAT}/{fingerprint}"
         self._entries: dict[str, set[str]] | None = None  # prefix -> its files, read once
         self._prefix: dict[Path, str] = {}
+        self._folders: dict[Path, Path] = {}
 
     def _older(self, prefix: str) -> set[str]:
         """The cache's files of one export (its older versions): the folder is listed once,
         not once a file (a glob a file made a drop folder of 20,000 exports quadratic)."""
         if self._entries is None:
             self._entries = {}
-            with os.scandir(self.root) as it:
-                for e in it:
-                    self._entries.setdefault(e.name.split("-", 1)[0], set()).add(e.name)
+            try:
+                with os.scandir(self.root) as it:
+                    for e in it:
+                        self._entries.setdefault(e.name.split("-", 1)[0], set()).add(e.name)
+            except OSError:  # no cache yet
+                pass
         return self._entries.setdefault(prefix, set())
+
+    def _resolved(self, path: Path) -> str:
+        """path.resolve(), its folder resolved once (~70 us a file otherwise)."""
+        if os.path.islink(path):
+            return str(path.resolve())
+        folder = self._folders.get(path.parent)
+        if folder is None:
+            folder = self._folders[path.parent] = path.parent.resolve()
+        return str(folder / path.name)
 
     def _paths(self, path: Path, st: os.stat_result) -> tuple[str, Path, Path]:
         prefix = self._prefix.get(path)
         if prefix is None:  # resolved once a path (has, get and put each need it)
-            prefix = self._prefix[path] = _h(str(path.resolve()))
+            prefix = self._prefix[path] = _h(self._resolved(path))
         key = _h(f"{st.st_size}/{st.st_mtime_ns}/{self.fingerprint}")
         base = self.root / f"{prefix}-{key}"
         return prefix, base.with_suffix(".arrow"), base.with_suffix(".json")
@@ -70,14 +83,17 @@ class ParseCache:
     def has(self, path: Path) -> bool:
         """Whether an entry for the file as it is now exists (not checked: `get` does)."""
         try:
-            return self._paths(path, path.stat())[2].exists()
+            prefix, _, meta = self._paths(path, path.stat())
         except OSError:
             return False
+        return meta.name in self._older(prefix)  # the folder as listed once
 
     def get(self, path: Path, st: os.stat_result):
         """(table, report, content_hash, other_ids) or None. Any entry that does not match its
         checksums, or fails to load in any way, is a miss (issue 13): never a crash."""
-        _, data, meta = self._paths(path, st)
+        prefix, data, meta = self._paths(path, st)
+        if meta.name not in self._older(prefix):  # (listed once: no open a missing entry)
+            return None
         try:
             info = read_json(meta)
             if info is None or not verify(data, info["sums"]["data"]):

@@ -230,8 +230,9 @@ def _load_file(path: Path, settings: Settings, cache: ParseCache | None, parsed=
         table, report, chash, other_ids = hit
     else:
         try:
-            if got := grouped.matching(parsed, st):
+            if got := grouped.matching(parsed, st):  # a small file, read with others
                 table, report, other_ids, screened = got
+                cache = None  # no entry: reading it again with its group costs less than one
             else:
                 table, report, other_ids = parse_file(path, settings)
         except UnusableFile as e:
