@@ -97,3 +97,28 @@ def _failing(run, times: int):
         return run(backend, expr)
 
     return fails
+
+
+def test_duckdb_prints_no_progress_bar(tmp_path, capfd, monkeypatch):
+    # DuckDB draws a progress bar on the terminal for a query over 2 s: on the monitor's screen
+    from kpi_tui.database import connect
+
+    memory = connect._duckdb_memory
+
+    def every_query_long(con):  # the bar from the first millisecond (this also turns it on)
+        con.execute("SET progress_bar_time = 0")
+        return memory(con)
+
+    monkeypatch.setattr(connect, "_duckdb_memory", every_query_long)
+
+    db = tmp_path / "shop.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE t AS SELECT range % 1000 AS k FROM range(3000000)")
+    con.close()
+    conn = connect.connect(f"duckdb:///{db}")
+    capfd.readouterr()  # (the bar of the set-up's own statements)
+    t = conn.backend.table("t")
+    got = conn.run(t.group_by("k").aggregate(n=t.count()).order_by("k"))
+    assert got.num_rows == 1000
+    out, err = capfd.readouterr()
+    assert "%" not in out + err

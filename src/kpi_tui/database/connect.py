@@ -135,6 +135,8 @@ def connect(source: str, timeout: float = DEFAULT_TIMEOUT) -> Connection:
             conn.backend = _open(source, name, timeout)
             if name == "duckdb":
                 conn.memory_mb = _duckdb_memory(conn.backend.con)
+                # DuckDB prints a progress bar of a query over 2 s to the terminal: over the screen
+                conn.backend.con.execute("SET enable_progress_bar = false")
     except SourceError:
         raise
     except Exception as e:  # noqa: BLE001
@@ -230,6 +232,7 @@ def spark_session(source: str):
         return active
     b = (SparkSession.builder.master(master).appName("kpi-tui")
          .config("spark.ui.enabled", "false")
+         .config("spark.ui.showConsoleProgress", "false")  # a bar on the terminal: the screen's
          .config("spark.sql.session.timeZone", "UTC"))
     if master.startswith("local"):  # one machine: a few partitions, not 200 per shuffle
         b = (b.config("spark.sql.shuffle.partitions", "4").config("spark.driver.memory", "1g")
