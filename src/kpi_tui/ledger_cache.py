@@ -19,7 +19,8 @@ import pyarrow as pa
 from kpi_tui import arrow, safe
 from kpi_tui.ingest import plausible
 from kpi_tui.assembly import ledger_of
-from kpi_tui.ingest.cache import cache_dir, code_version, commit, fsync_path, read_json, verify, write_json
+from kpi_tui.ingest.cache import (cache_dir, code_version, commit, fsync_path, read_json, resolver,
+                                  verify, write_json)
 from kpi_tui.ingest.discover import discover
 from kpi_tui.ingest.folder import Dataset, fingerprint, load_folder
 from kpi_tui.ingest.schema import FileReport
@@ -42,7 +43,7 @@ def folder_key(root: Path, settings: Settings, files: list | None = None,
                 files.append((p, st.st_size, st.st_mtime_ns))
         except OSError:
             return None
-    real = _resolver()
+    real = resolver()
     files = sorted((real(p), size, mtime) for p, size, mtime in files)
     s = [fingerprint(settings), settings.currency, sorted(settings.rates.items()),
          getattr(settings, "link_identities", True),
@@ -53,23 +54,6 @@ def folder_key(root: Path, settings: Settings, files: list | None = None,
     blob = json.dumps([FORMAT, code, str(Path(root).resolve()), files,
                        sorted(str(r.path) for r in skipped), s], default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
-
-
-def _resolver():
-    """str(Path(p).resolve()) of many paths: a file that is no link is its folder's real path
-    and its name (each folder resolved once, not each file's every component: 20,000 files)."""
-    folders: dict[str, str] = {}
-
-    def real(p) -> str:
-        s = os.fspath(p)
-        head, name = os.path.split(s)
-        if os.path.islink(s) or not name or name in (".", ".."):
-            return str(Path(s).resolve())
-        if head not in folders:
-            folders[head] = str(Path(head or ".").resolve())
-        return os.path.join(folders[head], name)
-
-    return real
 
 
 STALE_TMP_SECONDS = 3600  # a writer's folder this old was left by a crash

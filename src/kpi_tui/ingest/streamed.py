@@ -76,9 +76,9 @@ def parse_streamed(path: Path, settings: Settings, block: int | None = None,
                 batches = delimited.stream_delimited(name, src, head, block)
                 share = block / max(st.st_size, 1)
             elif kind in ("json", "jsonl"):  # Python objects: ~15x the text, so half a block
-                batches = jsonfile.stream_json_lines(name, src, head, max(1, block // 2),
-                                                     lines=kind == "jsonl")
-                share = block / 2 / max(st.st_size, 1)
+                block = max(1, block // 2)
+                batches = jsonfile.stream_json_lines(name, src, head, block, lines=kind == "jsonl")
+                share = block / max(st.st_size, 1)
             elif kind == "parquet":
                 batches = columnar.stream_parquet(name, src, max(1, block // 64))
             else:
