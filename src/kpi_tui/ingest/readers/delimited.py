@@ -49,8 +49,20 @@ def _only_delimiter(lines: list[str]) -> str | None:
     return d if len({ln.count(d) for ln in lines}) == 1 else None
 
 
+def _by_header(lines: list[str]) -> str | None:
+    """The delimiter when the header names it: no quote in the header, one candidate in it,
+    and the lines split alike by it (the Sniffer's own test below; ~20x faster)."""
+    if not lines or '"' in lines[0] or "'" in lines[0]:
+        return None
+    present = [d for d in DELIMITERS if d in lines[0]]
+    if len(present) != 1:
+        return None
+    share, n = _consistent(_field_counts(lines, present[0]))
+    return present[0] if n > 1 and share >= 0.9 else None
+
+
 def _sniff_delimiter(lines: list[str]) -> str:
-    if only := _only_delimiter(lines[:50]):
+    if only := _only_delimiter(lines[:50]) or _by_header(lines[:50]):
         return only
     text = "\n".join(lines[:50])
     try:
@@ -189,11 +201,13 @@ class _BadRows:
 
 
 def _options(enc: str, delim: str, skip: int, multiline: bool, on_bad, width: int = 4096,
-             block: int = BLOCK):
+             block: int = BLOCK, size: int | None = None):
+    """`size`: the text's bytes, when known: one block is parsed without threads (a pool's
+    start costs more than it gives: 4 ms against 8 ms for the sample's 290 KB exports)."""
     # Header read as data row 0, so each column is typed string by position (f0, f1, ...).
     read = pacsv.ReadOptions(
         block_size=block,
-        use_threads=True,
+        use_threads=size is None or size > block,
         skip_rows=skip,
         autogenerate_column_names=True,
         encoding="utf8" if enc in ("utf-8", "utf-8-sig") else enc,
@@ -230,6 +244,13 @@ def _invalid_utf8_window(path: Path | None, data) -> bytes:
         return fh.read(SAMPLE)
 
 
+def _size(path) -> int | None:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return None
+
+
 def _all_text(schema: pa.Schema) -> bool:
     return all(pa.types.is_string(t) for t in schema.types)
 
@@ -238,7 +259,8 @@ def _pyarrow_csv(path, data, enc: str, delim: str, skip: int, multiline: bool,
                  width: int = 4096) -> tuple[pa.Table, int, bool]:
     """(table with the header as row 0, malformed rows skipped, whether one had an open quote)."""
     bad = _BadRows()
-    read, parse, convert = _options(enc, delim, skip, multiline, bad, width)
+    size = len(data) if path is None else _size(path)
+    read, parse, convert = _options(enc, delim, skip, multiline, bad, width, size=size)
     source = str(path) if path is not None else pa.py_buffer(data)
     if path is None:
         source = pa.BufferReader(source)
