@@ -35,3 +35,31 @@ def test_entry_round_trip(tmp_path, monkeypatch, small):
     meta = cache_mod.read_json(data.with_suffix(".json"))
     assert meta["sums"]["data"] == checksum(data)
     assert meta["sums"]["ids"] == checksum(data.with_suffix(".ids.arrow"))
+
+
+def test_entries_written_behind(tmp_path):
+    """Within behind(), entries are written by a thread: the report as it was when put (the
+    caller goes on changing it), a get() of a pending entry waits for it, and all are on disk
+    when the block ends (a printing command leaves with os._exit: nothing may be pending)."""
+    srcs = []
+    for i in range(4):
+        src = tmp_path / f"orders-{i}.csv"
+        src.write_text(str(i))
+        srcs.append(src)
+    table = pa.table({"customer": ["a"], "date": [dt.date(2026, 1, 2)], "amount": [1.5],
+                      "currency": ["EUR"], "txn_id": ["1"],
+                      "email": pa.array([None], pa.string()).dictionary_encode(),
+                      "refunded_status": pa.nulls(1, pa.bool_())}).cast(TXN_SCHEMA)
+    c = ParseCache("fp", root=tmp_path / "cache")
+    with c.behind():
+        for src in srcs:
+            report = FileReport(path=src, layout="generic", rows_read=1, rows_kept=1)
+            c.put(src, src.stat(), table, report, None)
+            report.drops["id counted from a newer file"] = 1  # dedupe, after the put
+            report.rows_kept = 0
+        got = c.get(srcs[-1], srcs[-1].stat())  # pending a moment ago: waited for
+        assert got is not None and got[1].rows_kept == 1 and got[1].drops == {}
+    fresh = ParseCache("fp", root=tmp_path / "cache")  # the next process
+    for src in srcs:
+        t, rep, _, _ = fresh.get(src, src.stat())
+        assert t.equals(table) and rep.rows_kept == 1 and rep.drops == {}

@@ -6,12 +6,14 @@ it holds the file's transactions (Arrow IPC, memory-mapped on read) and its File
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
 import os
 import threading
 import zlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import platformdirs
@@ -66,6 +68,9 @@ class ParseCache:
         self._entries: dict[str, set[str]] | None = None  # prefix -> its files, read once
         self._prefix: dict[Path, str] = {}
         self._real = resolver()  # path.resolve(), each folder once
+        self._writer: ThreadPoolExecutor | None = None  # entries written beside the parsing
+        self._pending: list[tuple[str, Future]] = []  # (entry's JSON name, its writing)
+        self._behind = False  # within behind(): entries written by a thread
 
     def _older(self, prefix: str) -> set[str]:
         """The cache's files of one export (its older versions): the folder is listed once,
@@ -102,6 +107,8 @@ class ParseCache:
         prefix, data, meta = self._paths(path, st)
         if meta.name not in self._older(prefix):  # (listed once: no open a missing entry)
             return None
+        if any(name == meta.name for name, _ in self._pending):
+            self.flush()  # put a moment ago: written first
         try:
             info = read_json(meta)
             if info is None or not verify(data, info["sums"]["data"]):
@@ -123,27 +130,58 @@ class ParseCache:
             return None
 
     def put(self, path: Path, st: os.stat_result, table: pa.Table, report: FileReport,
-            content_hash: str | None, other_ids: pa.Array | None = None) -> None:
+              content_hash: str | None, other_ids: pa.Array | None = None) -> None:
+        """Write an entry; within `behind()`, in the background (a thread: pyarrow and zlib let
+        the GIL go, so the second core writes while the next file is parsed). The report is
+        copied now: the caller goes on changing it."""
         prefix, data, meta = self._paths(path, st)
+        rep = {k: dict(v) if isinstance(v, dict) else list(v) if isinstance(v, list) else v
+               for k, v in vars(report).items()}  # (asdict deep-copies: ~0.7 ms a file)
+        rep["path"] = str(report.path)
+        older = self._older(prefix)
+        stale = set(older)  # older versions of this file: removed before the new one is written
+        older.clear()
+        older.update((data.name, meta.name) + ((data.with_suffix(".ids.arrow").name,)
+                                               if other_ids is not None else ()))
+        if not self._behind:
+            return self._put(stale, data, meta, table, rep, content_hash, other_ids)
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(1, thread_name_prefix="kpi-tui-cache")
+        while len(self._pending) >= 2:  # at most two tables held for the writer
+            self._pending.pop(0)[1].result()
+        self._pending.append((meta.name, self._writer.submit(
+            self._put, stale, data, meta, table, rep, content_hash, other_ids)))
+
+    @contextlib.contextmanager
+    def behind(self):
+        """Within: entries written in the background; all written on the way out."""
+        self._behind = True
+        try:
+            yield self
+        finally:
+            self._behind = False
+            self.flush()
+
+    def flush(self) -> None:
+        """Wait until every entry put is written."""
+        while self._pending:
+            self._pending.pop(0)[1].result()
+
+    def _put(self, stale, data: Path, meta: Path, table: pa.Table, rep: dict,
+             content_hash: str | None, other_ids: pa.Array | None) -> None:
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            older = self._older(prefix)
-            for old in older:  # older versions of this file
+            for old in stale:
                 (self.root / old).unlink(missing_ok=True)
-            older.clear()
             sums = {"data": _write(data, table.cast(TXN_SCHEMA))}
             if other_ids is not None:
-                ids = data.with_suffix(".ids.arrow")
-                sums["ids"] = _write(ids, pa.table({"id": other_ids}))
-                older.add(ids.name)
-            rep = dict(vars(report))  # (asdict deep-copies: ~0.7 ms a file)
-            rep["path"] = str(report.path)
-            # no fsync: an entry torn by a crash fails its checksums, a miss (one parse again)
+                sums["ids"] = _write(data.with_suffix(".ids.arrow"), pa.table({"id": other_ids}))
+            # no fsync: an entry torn by a crash fails its checksums, a miss (one parse again);
+            # the JSON last: until it is there, the entry is a miss
             write_json(meta, {"report": rep, "content_hash": content_hash,
                               "other_ids": other_ids is not None, "sums": sums}, durable=False)
-            older.update((data.name, meta.name))
-        except OSError:
-            pass  # a cache that cannot be written only costs time
+        except Exception:  # noqa: BLE001 - a cache that cannot be written only costs time
+            pass
 
 
 SMALL = 1 << 20  # tables written from memory, checksum and all (no second pass over the file)

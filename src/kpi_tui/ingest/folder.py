@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections import Counter
 import json
@@ -278,11 +279,12 @@ def load_folder(root: Path, settings: Settings | None = None, use_cache: bool | 
     parts: list[Part] = []
     reports: list[FileReport] = list(skipped)
     cache = cache if use_cache else None
-    for path, parsed in grouped.ahead(paths, settings, cache):
-        part, report = load_file(path, settings, cache, parsed)
-        reports.append(report)
-        if part is not None:
-            parts.append(part)
+    with cache.behind() if cache is not None else contextlib.nullcontext():
+        for path, parsed in grouped.ahead(paths, settings, cache):
+            part, report = load_file(path, settings, cache, parsed)
+            reports.append(report)
+            if part is not None:
+                parts.append(part)
     return assemble(root, parts, reports, settings)
 
 

@@ -7,6 +7,7 @@ its previous figures and is retried when it changes again.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import threading
 from collections.abc import Callable
@@ -95,27 +96,8 @@ class FolderState:
             todo.append((n, path, sig, e))
         # small exports of one header are read together, a chunk ahead (ingest.grouped)
         ahead = grouped.ahead([t[1] for t in todo], self.settings, self.cache)
-        for (n, path, sig, e), (_, parsed) in zip(todo, ahead):
-            if progress is not None:
-                progress(n, len(paths), path)
-            within = None if progress is None else (  # a big file: by its batches
-                lambda share, n=n: progress(n + share, len(paths), path))
-            with streamed.reporting(within):
-                part, report = load_file(path, self.settings, self.cache, parsed)
-            out.changed = True
-            if part is not None:
-                self.entries[path] = Entry(sig, part, report)
-                out.received.append(path)
-            elif e is not None and e.part is not None:
-                # keep the previous figures of this file; retry when it changes again
-                note = (f"latest version could not be read ({report.error}); "
-                        "showing the previous one")
-                rep = dataclasses.replace(e.report, notes=[*_own_notes(e.report), note])
-                self.entries[path] = Entry(e.sig, e.part, rep, failed=sig)
-                out.failed.append(path)
-            else:
-                self.entries[path] = Entry(sig, None, report, failed=sig)
-                out.failed.append(path)
+        with self.cache.behind() if self.cache is not None else contextlib.nullcontext():
+            self._read(todo, ahead, len(paths), progress, out)
         for path in list(self.entries):
             if path not in present:
                 del self.entries[path]
@@ -135,6 +117,30 @@ class FolderState:
             self.cache = ParseCache(fingerprint(self.settings))
         else:
             self.cache = None
+
+    def _read(self, todo, ahead, total: int, progress, out: Refresh) -> None:
+        """Read the new and changed files into their entries (refresh's loop)."""
+        for (n, path, sig, e), (_, parsed) in zip(todo, ahead):
+            if progress is not None:
+                progress(n, total, path)
+            within = None if progress is None else (  # a big file: by its batches
+                lambda share, n=n: progress(n + share, total, path))
+            with streamed.reporting(within):
+                part, report = load_file(path, self.settings, self.cache, parsed)
+            out.changed = True
+            if part is not None:
+                self.entries[path] = Entry(sig, part, report)
+                out.received.append(path)
+            elif e is not None and e.part is not None:
+                # keep the previous figures of this file; retry when it changes again
+                note = (f"latest version could not be read ({report.error}); "
+                        "showing the previous one")
+                rep = dataclasses.replace(e.report, notes=[*_own_notes(e.report), note])
+                self.entries[path] = Entry(e.sig, e.part, rep, failed=sig)
+                out.failed.append(path)
+            else:
+                self.entries[path] = Entry(sig, None, report, failed=sig)
+                out.failed.append(path)
 
     def _dataset_and_ledger(self):
         """The dataset and its ledger. After a restart, from the ledger cache when the folder
