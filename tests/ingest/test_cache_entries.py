@@ -63,3 +63,27 @@ def test_entries_written_behind(tmp_path):
     for src in srcs:
         t, rep, _, _ = fresh.get(src, src.stat())
         assert t.equals(table) and rep.rows_kept == 1 and rep.drops == {}
+
+
+def test_entries_put_from_several_threads(tmp_path):
+    """Files read by several threads put their entries at once: none lost, none torn."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    table = pa.table({"customer": ["a"], "date": [dt.date(2026, 1, 2)], "amount": [1.5],
+                      "currency": ["EUR"], "txn_id": ["1"],
+                      "email": pa.array([None], pa.string()).dictionary_encode(),
+                      "refunded_status": pa.nulls(1, pa.bool_())}).cast(TXN_SCHEMA)
+    srcs = []
+    for i in range(40):
+        src = tmp_path / f"orders-{i}.csv"
+        src.write_text(str(i))
+        srcs.append(src)
+    c = ParseCache("fp", root=tmp_path / "cache")
+
+    def put(src):
+        c.put(src, src.stat(), table, FileReport(path=src, rows_read=1, rows_kept=1), None)
+
+    with c.behind(), ThreadPoolExecutor(4) as pool:
+        list(pool.map(put, srcs))
+    fresh = ParseCache("fp", root=tmp_path / "cache")
+    assert all(fresh.get(src, src.stat())[0].equals(table) for src in srcs)

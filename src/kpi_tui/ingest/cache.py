@@ -71,19 +71,22 @@ class ParseCache:
         self._writer: ThreadPoolExecutor | None = None  # entries written beside the parsing
         self._pending: list[tuple[str, Future]] = []  # (entry's JSON name, its writing)
         self._behind = False  # within behind(): entries written by a thread
+        self._lock = threading.RLock()  # put and get may come from several reading threads
 
     def _older(self, prefix: str) -> set[str]:
         """The cache's files of one export (its older versions): the folder is listed once,
         not once a file (a glob a file made a drop folder of 20,000 exports quadratic)."""
-        if self._entries is None:
-            self._entries = {}
-            try:
-                with os.scandir(self.root) as it:
-                    for e in it:
-                        self._entries.setdefault(e.name.split("-", 1)[0], set()).add(e.name)
-            except OSError:  # no cache yet
-                pass
-        return self._entries.setdefault(prefix, set())
+        with self._lock:
+            if self._entries is None:
+                entries: dict[str, set[str]] = {}
+                try:
+                    with os.scandir(self.root) as it:
+                        for e in it:
+                            entries.setdefault(e.name.split("-", 1)[0], set()).add(e.name)
+                except OSError:  # no cache yet
+                    pass
+                self._entries = entries
+            return self._entries.setdefault(prefix, set())
 
     def _paths(self, path: Path, st: os.stat_result) -> tuple[str, Path, Path]:
         prefix = self._prefix.get(path)
@@ -107,8 +110,10 @@ class ParseCache:
         prefix, data, meta = self._paths(path, st)
         if meta.name not in self._older(prefix):  # (listed once: no open a missing entry)
             return None
-        if any(name == meta.name for name, _ in self._pending):
-            self.flush()  # put a moment ago: written first
+        with self._lock:
+            pending = [f for name, f in self._pending if name == meta.name]
+        for f in pending:  # put a moment ago: written first
+            f.result()
         try:
             info = read_json(meta)
             if info is None or not verify(data, info["sums"]["data"]):
@@ -138,19 +143,21 @@ class ParseCache:
         rep = {k: dict(v) if isinstance(v, dict) else list(v) if isinstance(v, list) else v
                for k, v in vars(report).items()}  # (asdict deep-copies: ~0.7 ms a file)
         rep["path"] = str(report.path)
-        older = self._older(prefix)
-        stale = set(older)  # older versions of this file: removed before the new one is written
-        older.clear()
-        older.update((data.name, meta.name) + ((data.with_suffix(".ids.arrow").name,)
-                                               if other_ids is not None else ()))
-        if not self._behind:
+        with self._lock:
+            older = self._older(prefix)
+            stale = set(older)  # older versions of this file: removed before the new one is written
+            older.clear()
+            older.update((data.name, meta.name) + ((data.with_suffix(".ids.arrow").name,)
+                                                   if other_ids is not None else ()))
+            if self._behind and self._writer is None:
+                self._writer = ThreadPoolExecutor(1, thread_name_prefix="kpi-tui-cache")
+            writer = self._writer if self._behind else None
+        if writer is None:
             return self._put(stale, data, meta, table, rep, content_hash, other_ids)
-        if self._writer is None:
-            self._writer = ThreadPoolExecutor(1, thread_name_prefix="kpi-tui-cache")
-        while len(self._pending) >= 2:  # at most two tables held for the writer
-            self._pending.pop(0)[1].result()
-        self._pending.append((meta.name, self._writer.submit(
-            self._put, stale, data, meta, table, rep, content_hash, other_ids)))
+        self._wait(1)  # at most two tables held for the writer
+        job = writer.submit(self._put, stale, data, meta, table, rep, content_hash, other_ids)
+        with self._lock:
+            self._pending.append((meta.name, job))
 
     @contextlib.contextmanager
     def behind(self):
@@ -164,8 +171,16 @@ class ParseCache:
 
     def flush(self) -> None:
         """Wait until every entry put is written."""
-        while self._pending:
-            self._pending.pop(0)[1].result()
+        self._wait(0)
+
+    def _wait(self, most: int) -> None:
+        """Wait until at most `most` entries are being written."""
+        while True:
+            with self._lock:
+                if len(self._pending) <= most:
+                    return
+                job = self._pending.pop(0)[1]
+            job.result()
 
     def _put(self, stale, data: Path, meta: Path, table: pa.Table, rep: dict,
              content_hash: str | None, other_ids: pa.Array | None) -> None:
