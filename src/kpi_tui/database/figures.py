@@ -9,7 +9,7 @@ import datetime as dt
 import ibis
 import numpy as np
 
-from kpi_tui.database.transactions import IdFacts, id_facts, no_placeholder
+from kpi_tui.database.transactions import IdFacts, id_flags, no_placeholder
 from kpi_tui.metrics import periods
 from kpi_tui.metrics.figures import finish, windows
 from kpi_tui.metrics.movements import AGGREGATES, series_from_aggregates
@@ -64,7 +64,7 @@ def _movements_in_order(sums, keys: list[str], ids: bool = False):
     The churn of a customer's last period before a gap is counted in that period (`gone_n`,
     `gone_prev`: `fill` adds them to P+1), so the window's rows are read once, not unioned with
     a copy of them. Plus `unattributed`, and `rows`/`d0`/`d1` when `sums` has n, d0, d1;
-    `ids`: plus the aggregates of `transactions.IdFacts` over the names as stored (`raw`)."""
+    `ids`: plus `idf`, the `transactions.id_flags` of the names as stored OR-ed together."""
     zero = ibis.literal(0, "int64")
     by = [sums[k] for k in keys] + [sums.customer]
     w = ibis.window(group_by=by, order_by=sums.p)
@@ -94,7 +94,7 @@ def _movements_in_order(sums, keys: list[str], ids: bool = False):
 
     more = dict(rows=s.n.sum(), d0=s.d0.min(), d1=s.d1.max()) if "n" in sums.columns else {}
     if ids:
-        more.update(id_facts(s.raw))
+        more["idf"] = s.idf.bit_or()
     return s.group_by(*keys, "p").aggregate(
         revenue=total(s.v), active_n=n(active), active_sum=total(s.v, active),
         retained_n=n(kept), retained_rev=total(s.v, kept), retained_prev=total(s.vp, kept),
@@ -148,7 +148,7 @@ def period_query(txn, spans: dict[int, tuple[str, int, int]], with_summary: bool
     the first query) each row also has `rows`, `d0`, `d1` (`summary_of`): the transactions are
     read once. One granularity: no k in the grouping keys (added as a constant). `ids`: the
     customers are names as stored (`optimistic_ids`): placeholders are set apart here, per
-    customer and period, and each row also has the `IdFacts` aggregates of the names."""
+    customer and period, and each row also has `idf` (`transactions.id_flags` OR-ed)."""
     x = txn if with_summary else txn.filter(txn.customer.notnull())
     dated = with_summary and not known
     keys = [] if len(spans) == 1 else ["k"]
@@ -161,7 +161,7 @@ def period_query(txn, spans: dict[int, tuple[str, int, int]], with_summary: bool
     sums = x.group_by(*keys, "customer", "p").aggregate(
         v=x.micros.sum(), bought=ibis.ifelse(x.micros > 0, 1, 0).max(), **extra)
     if ids:  # names as stored: a placeholder (`n/a`...) names no customer, as in `clean_id`
-        sums = sums.mutate(raw=sums.customer, customer=no_placeholder(sums.customer))
+        sums = sums.mutate(idf=id_flags(sums.customer), customer=no_placeholder(sums.customer))
     q = _movements_in_order(sums, keys, ids)
     return q if keys else q.mutate(k=ibis.literal(next(iter(spans)), "int64"))
 
@@ -189,7 +189,7 @@ def summary_and_figures(run, txn, g: str, as_of: dt.date | None = None, margin: 
     are then to be computed again with those steps)."""
     got = run(period_query(txn, {0: (g, None, None)}, with_summary=True, known=known, ids=ids))
     if ids:
-        facts = IdFacts.of([r for r in got.to_pylist() if r["len0"] is not None])
+        facts = IdFacts.of_flags(got.column("idf").to_pylist())
         if facts.spaces or facts.dot:
             return None, None, facts
         return (*summary_and_figures_of(got, g, as_of, margin, known), facts)

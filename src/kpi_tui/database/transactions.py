@@ -161,6 +161,15 @@ class IdFacts:
         return not (self.spaces or self.dot or self.short)
 
     @classmethod
+    def of_flags(cls, flags: list) -> IdFacts:
+        """From `id_flags` OR-ed together (None: no id)."""
+        f = 0
+        for x in flags:
+            f |= int(x or 0)
+        spaces, dot = bool(f & 1), bool(f & 2)
+        return cls(spaces, dot, spaces or dot or bool(f & 4))
+
+    @classmethod
     def of(cls, groups: list[dict]) -> IdFacts:
         def seen(k):  # a null: no id in that group
             return any(g[k] for g in groups if g[k] is not None)
@@ -187,6 +196,15 @@ def id_facts(i) -> dict:
         return ibis.ifelse(cond, 1, 0).max()
 
     return {"sp": flag(_spaced(i)), "dot": flag(i.contains(".0")), "len0": i.length().min()}
+
+
+def id_flags(i):
+    """Per id (text): 1 spaced + 2 `.0` + 4 short enough to be a placeholder (int8), for
+    `IdFacts.of_flags` (their BIT_OR)."""
+    def bit(cond, b: int):
+        return ibis.ifelse(cond, ibis.literal(b, "int8"), ibis.literal(0, "int8"))
+
+    return bit(_spaced(i), 1) + bit(i.contains(".0"), 2) + bit(i.length() <= _LONGEST, 4)
 
 
 def optimistic_ids(f: Fields, rows, engine: str) -> bool:
