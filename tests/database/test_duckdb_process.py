@@ -59,9 +59,10 @@ def test_duckdb_report_one_sql_compiler(tmp_path):
 
 
 def test_duckdb_out_of_memory_runs_again_with_more(tmp_path, monkeypatch):
-    # kpi-tui's small memory_limit (16 MB per thread) can be too small for a large table: the
-    # query is run again with a larger limit (32 -> 48 -> 64 MB on 2 threads), up to DuckDB's own default (80% of the RAM); one
-    # that fails at once is first run again with the same limit (DuckDB fails at random there)
+    # kpi-tui's small memory_limit (18 MB per thread) can be too small for a large table: the
+    # query is run again with a larger limit (36 -> 54 -> 72 MB on 2 threads), up to DuckDB's
+    # own default (80% of the RAM); one that fails at once is first run again with the same
+    # limit (DuckDB fails at random there)
     import pytest
 
     from kpi_tui.database import connect
@@ -74,7 +75,7 @@ def test_duckdb_out_of_memory_runs_again_with_more(tmp_path, monkeypatch):
     conn = connect.connect(f"duckdb:///{db}")
     setting = "SELECT current_setting('threads'), current_setting('memory_limit')"
     threads, before = conn.backend.con.execute(setting).fetchall()[0]
-    assert conn.memory_mb == max(2, int(threads)) * 16
+    assert conn.memory_mb == max(2, int(threads)) * 18
     first = conn.memory_mb
     t = conn.backend.table("t")
     expr = t.group_by("k").aggregate(n=t.count()).order_by("k")

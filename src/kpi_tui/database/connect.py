@@ -26,13 +26,13 @@ from kpi_tui.database.url import (QueryCancelled, SourceError, engine, missing_d
 DEFAULT_TIMEOUT = float(os.environ.get("KPI_TUI_QUERY_TIMEOUT") or 60.0)
 PG_WORK_MEM = "64MB"  # per sort / hash of kpi-tui's session (PostgreSQL's default: 4MB)
 # DuckDB's memory_limit inside kpi-tui, per thread (beyond: spills to disk); a query that still
-# runs out of memory is run again with a larger limit (`more_memory`: 32 -> 48 -> 64 -> 128 MB
+# runs out of memory is run again with a larger limit (`more_memory`: 36 -> 54 -> 72 -> 144 MB
 # on 2 threads, then twice as much each time), up to DuckDB's own default. The monthly figures of
-# 10M rows: 32 MB fails in 1 run in 3 to 6, 48 MB in none of 18 runs; 100M rows: 32 to 108 MB
-# fail within 4-7 s, 128 MB works. One that fails within DUCKDB_QUICK seconds is first run once
-# more with the same limit (at 32 MB on 10M rows DuckDB fails at random at the start, in 0.1 s,
-# often not the next time).
-DUCKDB_MB_PER_THREAD = 16
+# 10M rows on 2 threads: the figures' query holds ~29.3 MiB at once and asks 4 MiB more, so
+# 32 MB (30.5 MiB) fails at random within 0.1 s (up to 9 runs in 10), 36 MB in none of 23 runs
+# (peak 192-197 MiB of kpi-tui's); 100M rows: up to 108 MB fails after 4-17 s, 128 MB works. One
+# that fails within DUCKDB_QUICK seconds is first run once more with the same limit.
+DUCKDB_MB_PER_THREAD = 18
 DUCKDB_QUICK = 1.0
 
 
