@@ -88,6 +88,10 @@ def test_duckdb_out_of_memory_runs_again_with_more(tmp_path, monkeypatch):
     monkeypatch.setattr(connect, "_duckdb_arrow", _failing(run, 2))
     assert conn.run(expr).to_pylist() == want
     assert conn.memory_mb == first * 2
+    monkeypatch.setattr(connect, "DUCKDB_LATE", 0.0)  # after a long while: 4x at once
+    monkeypatch.setattr(connect, "_duckdb_arrow", _failing(run, 1))
+    assert conn.run(expr).to_pylist() == want
+    assert conn.memory_mb == first * 8
     assert conn.backend.con.execute(setting).fetchall()[0][1] != before  # DuckDB's own, larger
     monkeypatch.setattr(connect, "_ram_mb", lambda: conn.memory_mb)  # no more left
     monkeypatch.setattr(connect, "_duckdb_arrow", _failing(run, 1))

@@ -31,8 +31,10 @@ PG_WORK_MEM = "64MB"  # per sort / hash of kpi-tui's session (PostgreSQL's defau
 # 10M rows on 2 threads: the figures' query holds ~29.3 MiB at once and asks 4 MiB more, so
 # 32 MB (30.5 MiB) fails at random within 0.1 s (up to 9 runs in 10), 36 MB in none of 23 runs
 # (peak 192-197 MiB of kpi-tui's); 100M rows: up to 108 MB fails after 4-17 s, 128 MB works. One
-# that fails within DUCKDB_QUICK seconds is first run once more with the same limit.
+# that fails within DUCKDB_QUICK seconds is first run once more with the same limit; one that
+# fails after DUCKDB_LATE seconds (a large table) runs again with 4x its limit at once.
 DUCKDB_MB_PER_THREAD = 18
+DUCKDB_LATE = 3.0
 DUCKDB_QUICK = 1.0
 
 
@@ -92,10 +94,13 @@ class Connection:
             try:
                 return _duckdb_arrow(self.backend, expr)
             except duckdb.OutOfMemoryException:
-                if same and time.monotonic() - t0 < DUCKDB_QUICK:
+                took = time.monotonic() - t0
+                if same and took < DUCKDB_QUICK:
                     same = False
                     continue
                 more = more_memory(self.memory_mb, self.memory_first)
+                if took >= DUCKDB_LATE:
+                    more = max(more, self.memory_mb * 4)
                 if not self.memory_mb or more > _ram_mb() * 0.8:  # DuckDB's own default
                     raise
                 self.memory_mb, same = more, True
