@@ -15,6 +15,9 @@ and checks every month's figures of the three against each other.
 Targets (issue 8): pushdown within 1.2x of the hand-written SQL; kpi-tui's own peak memory
 under 200 MB whatever the table size; identical figures. Peak memory is the child's own
 (wait4): for `sql` that is the client (psql / duckdb), not the server.
+Each side is timed as a whole process (Python's start, imports, connecting, the query, the
+output). The DuckDB hand SQL runs with DuckDB's own memory_limit (80% of the RAM: ~600 MB at
+10M rows) unless `--sql-memory MB` caps it as kpi-tui caps itself (32 MB on 2 threads).
 """
 
 from __future__ import annotations
@@ -155,7 +158,10 @@ def duckdb_child(table: str, where: str, out: str) -> None:
     else:
         import duckdb
 
-        cur = duckdb.connect(where, read_only=True).execute(SQL_DUCKDB.format(table=table))
+        con = duckdb.connect(where, read_only=True)
+        if os.environ.get("KPI_BENCH_SQL_MEMORY"):  # --sql-memory: kpi-tui's own cap
+            con.execute(f"SET memory_limit = '{os.environ['KPI_BENCH_SQL_MEMORY']}MB'")
+        cur = con.execute(SQL_DUCKDB.format(table=table))
         cols, rows = [d[0] for d in cur.description], [list(r) for r in cur.fetchall()]
     Path(out).write_text(json.dumps(_rows_to_periods(cols, rows), default=str))
 
@@ -335,7 +341,12 @@ def main() -> None:
     ap.add_argument("--engine", action="append", choices=("postgres", "duckdb", "spark"),
                     help="engines (repeatable; default both)")
     ap.add_argument("--json", type=Path, help="also write the results here")
+    ap.add_argument("--sql-memory", type=int, metavar="MB",
+                    help="DuckDB: the hand SQL's memory_limit (default: DuckDB's own, 80%% of "
+                         "the RAM; kpi-tui starts at 32 MB on 2 threads)")
     a = ap.parse_args()
+    if a.sql_memory:
+        os.environ["KPI_BENCH_SQL_MEMORY"] = str(a.sql_memory)
     results = []
     for engine in a.engine or ["postgres", "duckdb"]:
         for rows in a.rows or [1_000_000]:

@@ -59,8 +59,10 @@ def test_duckdb_report_one_sql_compiler(tmp_path):
 
 
 def test_duckdb_out_of_memory_runs_again_with_more(tmp_path, monkeypatch):
-    # kpi-tui's small memory_limit (16 MB per thread) can be too small for a large table: the
-    # query is run again with 8x the limit, up to DuckDB's own default (80% of the RAM)
+    # kpi-tui's small memory_limit (18 MB per thread) can be too small for a large table: the
+    # query is run again with a larger limit (36 -> 54 -> 72 MB on 2 threads), up to DuckDB's
+    # own default (80% of the RAM); one that fails at once is first run again with the same
+    # limit (DuckDB fails at random there)
     import pytest
 
     from kpi_tui.database import connect
@@ -73,16 +75,26 @@ def test_duckdb_out_of_memory_runs_again_with_more(tmp_path, monkeypatch):
     conn = connect.connect(f"duckdb:///{db}")
     setting = "SELECT current_setting('threads'), current_setting('memory_limit')"
     threads, before = conn.backend.con.execute(setting).fetchall()[0]
-    assert conn.memory_mb == max(2, int(threads)) * 16
+    assert conn.memory_mb == max(2, int(threads)) * 18
     first = conn.memory_mb
     t = conn.backend.table("t")
     expr = t.group_by("k").aggregate(n=t.count()).order_by("k")
-    monkeypatch.setattr(connect, "_duckdb_arrow", _failing(connect._duckdb_arrow, 2))
-    assert conn.run(expr).to_pylist() == [{"k": 0, "n": 4}, {"k": 1, "n": 3}, {"k": 2, "n": 3}]
-    assert conn.memory_mb == first * 64
+    want = [{"k": 0, "n": 4}, {"k": 1, "n": 3}, {"k": 2, "n": 3}]
+    run = connect._duckdb_arrow
+    monkeypatch.setattr(connect, "_duckdb_arrow", _failing(run, 1))  # at once: same limit
+    assert conn.run(expr).to_pylist() == want
+    assert conn.memory_mb == first
+    monkeypatch.setattr(connect, "DUCKDB_QUICK", 0.0)  # failures after a while: more at once
+    monkeypatch.setattr(connect, "_duckdb_arrow", _failing(run, 2))
+    assert conn.run(expr).to_pylist() == want
+    assert conn.memory_mb == first * 2
+    monkeypatch.setattr(connect, "DUCKDB_LATE", 0.0)  # after a long while: 4x at once
+    monkeypatch.setattr(connect, "_duckdb_arrow", _failing(run, 1))
+    assert conn.run(expr).to_pylist() == want
+    assert conn.memory_mb == first * 8
     assert conn.backend.con.execute(setting).fetchall()[0][1] != before  # DuckDB's own, larger
-    monkeypatch.setattr(connect, "_ram_mb", lambda: first * 64 * 2)  # no 8x more left
-    monkeypatch.setattr(connect, "_duckdb_arrow", _failing(connect._duckdb_arrow, 1))
+    monkeypatch.setattr(connect, "_ram_mb", lambda: conn.memory_mb)  # no more left
+    monkeypatch.setattr(connect, "_duckdb_arrow", _failing(run, 1))
     with pytest.raises(SourceError, match="Out of Memory"):
         conn.run(expr)
 

@@ -9,6 +9,7 @@ import datetime as dt
 import ibis
 import numpy as np
 
+from kpi_tui.database.transactions import IdFacts, id_flags, no_placeholder
 from kpi_tui.metrics import periods
 from kpi_tui.metrics.figures import finish, windows
 from kpi_tui.metrics.movements import AGGREGATES, series_from_aggregates
@@ -56,13 +57,14 @@ def _movements(sums, fp, lo, hi):
     return _aggregate(u, lo, hi)
 
 
-def _movements_in_order(sums, keys: list[str]):
+def _movements_in_order(sums, keys: list[str], ids: bool = False):
     """The AGGREGATES per (keys, p) from `sums` (keys, customer, p, v, bought[, n, d0, d1];
     customer null = unattributed), in one pass: v(c,P-1) and the first purchase come from
     window functions over each customer's periods in order (one sort of the per-customer sums).
     The churn of a customer's last period before a gap is counted in that period (`gone_n`,
     `gone_prev`: `fill` adds them to P+1), so the window's rows are read once, not unioned with
-    a copy of them. Plus `unattributed`, and `rows`/`d0`/`d1` when `sums` has n, d0, d1."""
+    a copy of them. Plus `unattributed`, and `rows`/`d0`/`d1` when `sums` has n, d0, d1;
+    `ids`: plus `idf`, the `transactions.id_flags` of the names as stored OR-ed together."""
     zero = ibis.literal(0, "int64")
     by = [sums[k] for k in keys] + [sums.customer]
     w = ibis.window(group_by=by, order_by=sums.p)
@@ -91,6 +93,8 @@ def _movements_in_order(sums, keys: list[str]):
         return x.sum(where=mask)
 
     more = dict(rows=s.n.sum(), d0=s.d0.min(), d1=s.d1.max()) if "n" in sums.columns else {}
+    if ids:
+        more["idf"] = s.idf.bit_or()
     return s.group_by(*keys, "p").aggregate(
         revenue=total(s.v), active_n=n(active), active_sum=total(s.v, active),
         retained_n=n(kept), retained_rev=total(s.v, kept), retained_prev=total(s.vp, kept),
@@ -136,13 +140,15 @@ def _aggregate(u, lo, hi):
 
 
 def period_query(txn, spans: dict[int, tuple[str, int, int]], with_summary: bool = False,
-                 known: dict | None = None):
+                 known: dict | None = None, ids: bool = False):
     """The AGGREGATES of every period holding data, for several granularities in one query:
     `spans` = {k: (g, first, last)}; the result has one row per (k, period), plus `gone_n`,
     `gone_prev` (churn of P+1, `fill`) and `unattributed`. `with_summary`: the rows without a
     customer are kept (for `unattributed`), and unless `known` (rows, first_day, last_day from
     the first query) each row also has `rows`, `d0`, `d1` (`summary_of`): the transactions are
-    read once. One granularity: no k in the grouping keys (added as a constant)."""
+    read once. One granularity: no k in the grouping keys (added as a constant). `ids`: the
+    customers are names as stored (`optimistic_ids`): placeholders are set apart here, per
+    customer and period, and each row also has `idf` (`transactions.id_flags` OR-ed)."""
     x = txn if with_summary else txn.filter(txn.customer.notnull())
     dated = with_summary and not known
     keys = [] if len(spans) == 1 else ["k"]
@@ -154,7 +160,9 @@ def period_query(txn, spans: dict[int, tuple[str, int, int]], with_summary: bool
     extra = dict(n=x.count(), d0=x.date.min(), d1=x.date.max()) if dated else {}
     sums = x.group_by(*keys, "customer", "p").aggregate(
         v=x.micros.sum(), bought=ibis.ifelse(x.micros > 0, 1, 0).max(), **extra)
-    q = _movements_in_order(sums, keys)
+    if ids:  # names as stored: a placeholder (`n/a`...) names no customer, as in `clean_id`
+        sums = sums.mutate(idf=id_flags(sums.customer), customer=no_placeholder(sums.customer))
+    q = _movements_in_order(sums, keys, ids)
     return q if keys else q.mutate(k=ibis.literal(next(iter(spans)), "int64"))
 
 
@@ -173,10 +181,22 @@ def summary_of(rows: list[dict], known: dict | None = None) -> dict:
 
 
 def summary_and_figures(run, txn, g: str, as_of: dt.date | None = None, margin: float = 1.0,
-                        known: dict | None = None) -> tuple[dict, list[dict]]:
+                        known: dict | None = None, ids: bool = False):
     """`summary` and the figures of granularity g in ONE query (one scan of the table);
-    `known`: rows, first_day and last_day, when the first query gave them."""
-    got = run(period_query(txn, {0: (g, None, None)}, with_summary=True, known=known))
+    `known`: rows, first_day and last_day, when the first query gave them. `ids`: the
+    customers are names as stored (`optimistic_ids`), and a third item is their `IdFacts`;
+    the first two are None when a name needs trimming or `17850.0` -> `17850` (the figures
+    are then to be computed again with those steps)."""
+    got = run(period_query(txn, {0: (g, None, None)}, with_summary=True, known=known, ids=ids))
+    if ids:
+        facts = IdFacts.of_flags(got.column("idf").to_pylist())
+        if facts.spaces or facts.dot:
+            return None, None, facts
+        return (*summary_and_figures_of(got, g, as_of, margin, known), facts)
+    return summary_and_figures_of(got, g, as_of, margin, known)
+
+
+def summary_and_figures_of(got, g: str, as_of, margin: float, known: dict | None):
     s = summary_of(got.to_pylist(), known)
     if s["first_day"] is None:
         return s, []

@@ -15,7 +15,8 @@ from kpi_tui.database import figures as engine_figures
 from kpi_tui.database import plausible
 from kpi_tui.database.columns import Fields, open_rows, recognise
 from kpi_tui.database.connect import DEFAULT_TIMEOUT, Connection, connect
-from kpi_tui.database.transactions import (TZ_ENGINES, counted, currency_counts, dropped_status, left_out,
+from kpi_tui.database.transactions import (TZ_ENGINES, IdFacts, counted, currency_counts,
+                                           dropped_status, id_facts, left_out, optimistic_ids,
                                            pick_currency, status_currency, status_values,
                                            transactions)
 from kpi_tui.metrics.ledger import MICROS
@@ -52,6 +53,9 @@ class DatabaseSource:
     def refresh(self) -> None:
         """Forget what was computed: the next access queries the database again."""
         self._txn = None
+        self._first = None  # (the first query's FirstPass or None,)
+        self._first_ids = None
+        self._ids_unchecked = False  # customers' names taken as stored, not checked yet
         self._known = None  # the summary's rows and days, from the first query
         self._summary = None
         self._figures: dict[str, list[dict]] = {}
@@ -63,15 +67,42 @@ class DatabaseSource:
     @property
     def transactions(self):
         """The Ibis expression of the normalised transactions (database.transactions)."""
+        txn = self._transactions()
+        if self._ids_unchecked:  # the names as stored: check them here (figures(): in its query)
+            got = self.run(self.rows.aggregate(**id_facts(self.rows[self.fields["customer"]]
+                                                          .cast("string"))))
+            self._ids_checked(IdFacts.of(got.to_pylist()))
+            txn = self._transactions()
+        return txn
+
+    def _ids_checked(self, facts: IdFacts) -> None:
+        """The names' IdFacts are known: the transactions are built again if a step is needed."""
+        self._ids_unchecked = False
+        if facts != self._first_ids:
+            self._first_ids = facts
+            self._txn = None
+
+    def _transactions(self):
+        """`transactions`; with `optimistic_ids`, the customers' names as stored, not checked yet
+        (`_ids_unchecked`)."""
         if self._txn is None:
             f, s, e = self.fields, self.settings, self.conn.engine
-            first = status_currency(self.rows, f, self.run, e, s)  # statuses, currencies
+            if self._first is None:  # statuses, currencies (and the ids' facts, unless optimistic)
+                self._ids_unchecked = optimistic_ids(f, self.rows, e)
+                self._first = (status_currency(self.rows, f, self.run, e, s,
+                                               ids=not self._ids_unchecked),)
+                if self._ids_unchecked:
+                    self._first_ids = IdFacts(False, False, False)
+            first = self._first[0]
+            self._warnings = []
             if first is None:  # too many (status, currency) pairs: one by one
                 self._statuses = status_values(self.rows, f, self.run) if f["status"] else []
                 positive = ids = amount_max = None
+                self._ids_unchecked = False  # every step
             else:
                 self._statuses, self._counts, positive = first.statuses, first.counts, first.positive
-                ids, amount_max = first.ids, first.amount_max
+                ids, amount_max = first.ids or self._first_ids, first.amount_max  # optimistic:
+                # as stored, or as checked since
             self._first_ids = ids  # what the customer ids need (tests)
             screened: dict[str, int] = {}
             if first is None or not first.plausible:  # rows maybe out: count them exactly
@@ -113,12 +144,12 @@ class DatabaseSource:
     @property
     def currency(self) -> str | None:
         """The reporting currency: the setting, else the currency of most rows."""
-        self.transactions
+        self._transactions()  # (the customers' names are not needed)
         return self._currency
 
     @property
     def warnings(self) -> list[str]:
-        self.transactions
+        self._transactions()
         return self._warnings
 
     @property
@@ -144,9 +175,15 @@ class DatabaseSource:
         """The figures of granularity g (one query, one row per period), computed on first use:
         the others are computed when asked for."""
         if g not in self._figures and self._summary is None:  # both in one query
-            self._summary, self._figures[g] = engine_figures.summary_and_figures(
-                self.run, self.transactions, g, self.settings.as_of, self.settings.margin,
-                self._known)
+            txn = self._transactions()
+            got = engine_figures.summary_and_figures(
+                self.run, txn, g, self.settings.as_of, self.settings.margin, self._known,
+                ids=self._ids_unchecked)
+            if self._ids_unchecked:  # the names were checked in the same query
+                self._ids_checked(got[2])
+                if got[0] is None:  # some name needs trimming...: again, with those steps
+                    return self.figures(g)
+            self._summary, self._figures[g] = got[:2]
         if g not in self._figures:
             s = self.summary
             gs = [g]

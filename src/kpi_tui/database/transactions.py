@@ -68,15 +68,15 @@ def status_values(rows, f: Fields, run: Run = _run) -> list[str] | None:
 
 
 def status_currency(rows, f: Fields, run: Run = _run, engine: str = "",
-                    settings: Settings | None = None) -> FirstPass | None:
+                    settings: Settings | None = None, ids: bool = True) -> FirstPass | None:
     """`status_values`, `currency_counts`, the statuses of positive amounts and whether the
     plausibility rule surely keeps every row, in one query of plain aggregates (rows per
     (status, currency), grouped on the values as stored and cleaned after); None when there
-    are too many pairs (then ask them one by one)."""
+    are too many pairs (then ask them one by one). `ids` False: no `IdFacts` (`ids` None)."""
     null = ibis.null(dt.string)
     raw = rows.select(s=rows[f["status"]] if f["status"] else null,
                       c=rows[f["currency"]] if f["currency"] else null, a=_amount(rows, f),
-                      d=rows[f["date"]], **_id_columns(rows, f))
+                      d=rows[f["date"]], **(_id_columns(rows, f) if ids else {}))
     g = raw.group_by("s", "c").aggregate(n=raw.count(), a0=raw.a.min(), a1=raw.a.max(),
                                          d0=raw.d.min(), d1=raw.d.max(), **_id_facts(raw))
     c = _strip(g.c.cast("string"), engine).upper()
@@ -155,6 +155,20 @@ class IdFacts:
 
     NAMES = ("sp", "dot", "len0")
 
+    @property
+    def none(self) -> bool:
+        """No step is needed."""
+        return not (self.spaces or self.dot or self.short)
+
+    @classmethod
+    def of_flags(cls, flags: list) -> IdFacts:
+        """From `id_flags` OR-ed together (None: no id)."""
+        f = 0
+        for x in flags:
+            f |= int(x or 0)
+        spaces, dot = bool(f & 1), bool(f & 2)
+        return cls(spaces, dot, spaces or dot or bool(f & 4))
+
     @classmethod
     def of(cls, groups: list[dict]) -> IdFacts:
         def seen(k):  # a null: no id in that group
@@ -173,14 +187,35 @@ def _id_columns(rows, f: Fields) -> dict:
 
 
 def _id_facts(raw) -> dict:
-    if "i" not in raw.columns:
-        return {}
-    i = raw.i
+    return id_facts(raw.i) if "i" in raw.columns else {}
 
+
+def id_facts(i) -> dict:
+    """The aggregates of `IdFacts.of` over the ids (text) `i`."""
     def flag(cond):  # 1 where true (MAX of a boolean is not portable)
         return ibis.ifelse(cond, 1, 0).max()
 
     return {"sp": flag(_spaced(i)), "dot": flag(i.contains(".0")), "len0": i.length().min()}
+
+
+def id_flags(i):
+    """Per id (text): 1 spaced + 2 `.0` + 4 short enough to be a placeholder (int8), for
+    `IdFacts.of_flags` (their BIT_OR)."""
+    def bit(cond, b: int):
+        return ibis.ifelse(cond, ibis.literal(b, "int8"), ibis.literal(0, "int8"))
+
+    return bit(_spaced(i), 1) + bit(i.contains(".0"), 2) + bit(i.length() <= _LONGEST, 4)
+
+
+def optimistic_ids(f: Fields, rows, engine: str) -> bool:
+    """Whether the customer ids' `IdFacts` can be checked in the figures' query itself, on the
+    names grouped per customer and period (a few times fewer than rows), instead of on every
+    row of the first query: the customer is the id as stored (text, no e-mail linked to it);
+    placeholders are set apart after the grouping, and the figures are computed again only if
+    an id needs trimming or `17850.0` -> `17850`. On DuckDB only, where the test is most of
+    the first query (0.25 s of 0.45 s per 10M rows)."""
+    return (engine == "duckdb" and bool(f["customer"]) and not f["email"]
+            and rows[f["customer"]].type().is_string())
 
 
 def _amount(t, f: Fields):
@@ -228,6 +263,11 @@ def clean_id(col, engine: str, facts: IdFacts | None = None):
                 t = ibis.ifelse(raw.contains(".0"), t.re_replace(r"^([0-9]+)\.0+$", group), t)
         if not facts.short:  # no id is short enough to be a placeholder (nor an integer's)
             return t
+    return no_placeholder(t)
+
+
+def no_placeholder(t):
+    """Null where `t` (text) is empty or a placeholder."""
     return _null_if(t, _placeholder(t))
 
 
