@@ -87,16 +87,15 @@ def test_stores_named_by_the_export_never_share_ids(tmp_path, capsys):
     assert "store ← Store: Lyon" in capsys.readouterr().out
 
 
-def test_many_small_files_dedupe_as_the_ranges_do(monkeypatch):
-    """Every id hashed at once (many small files) gives the masks and drops of the path that
-    hashes only the ids within another file's range (larger files)."""
+def _random_parts(seed: int = 3):
+    """40 small files of numeric, zero-led, text and missing ids; some with ids not counted."""
     import numpy as np
     import pyarrow as pa
 
     from kpi_tui.ingest import dedupe as dd
     from kpi_tui.ingest.schema import TXN_SCHEMA
 
-    rng = np.random.default_rng(3)
+    rng = np.random.default_rng(seed)
     parts = []
     for f in range(40):
         n = int(rng.integers(1, 12))
@@ -112,8 +111,33 @@ def test_many_small_files_dedupe_as_the_ranges_do(monkeypatch):
         t = t.select(TXN_SCHEMA.names)
         other = pa.array([str(v) for v in rng.integers(0, 60, 2)]) if f % 4 == 0 else None
         parts.append(dd.Part(f"f{f:02d}.csv", float(rng.integers(0, 5)), t, None, other))
+    return parts
+
+
+def test_many_small_files_dedupe_as_the_ranges_do(monkeypatch):
+    """Every id hashed at once (many small files) gives the masks and drops of the path that
+    hashes only the ids within another file's range (larger files)."""
+    from kpi_tui.ingest import dedupe as dd
+
+    parts = _random_parts()
     flat = dd.dedupe_masks(parts)
     monkeypatch.setattr(dd, "SMALL_FILES", 0)
     big = dd.dedupe_masks(parts)
     assert flat[1] == big[1] and flat[1]
     assert all((a is None and b is None) or (a == b).all() for a, b in zip(flat[0], big[0]))
+
+
+def test_ids_told_apart_ahead_dedupe_alike(monkeypatch):
+    """The folder loader tells each file's ids apart in its threads (Part.int_ids, kept on the
+    part): dedupe gives the same masks and drops, and lets the kept arrays go."""
+    from kpi_tui.ingest import dedupe as dd
+
+    monkeypatch.setattr(dd, "SMALL_FILES", 0)
+    want = dd.dedupe_masks(_random_parts())
+    parts = _random_parts()
+    for p in parts[::2]:
+        p.int_ids()
+    got = dd.dedupe_masks(parts)
+    assert got[1] == want[1] and got[1]
+    assert all((a is None and b is None) or (a == b).all() for a, b in zip(got[0], want[0]))
+    assert all(p._int is None for p in parts if p.has_ids())

@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
@@ -33,6 +33,14 @@ class Part:
     other_ids: pa.Array | None = None  # ids of the file's rows that are not counted
     scope: str = ""  # ids are compared within one system and store: the file's layout (+ store)
     last_day: int | None = None  # the table's latest date (days), when known: else computed
+    _int: tuple | None = field(default=None, repr=False, compare=False)  # int_ids(), kept
+
+    def int_ids(self) -> tuple[np.ndarray, np.ndarray]:
+        """_as_int of the file's ids (_ids), kept until dedupe uses it: the folder loader works
+        it out in its threads, file by file (both cores, no copy of every file's ids)."""
+        if self._int is None:
+            self._int = _as_int(_ids(self))
+        return self._int
 
     def has_ids(self) -> bool:
         t = self.table
@@ -180,20 +188,16 @@ def _dedupe_big(parts: list[Part], with_ids: list[int], rank: np.ndarray, out: l
     ids = dict(zip(with_ids, ids))
     lost = {i: np.full(len(a), -1, np.int32) for i, a in ids.items()}  # rank of the file it goes to
     # ids written as plain whole numbers compare and hash as integers, the others as strings;
-    # a number and a string are never the same id. Told apart for every file at once (many
-    # small files: one pass, not one a file).
-    every = pa.chunked_array([c for i in with_ids for c in ids[i].chunks], pa.string())
-    is_num, values = _as_int(every.combine_chunks())
-    at = np.cumsum([0] + [len(ids[i]) for i in with_ids])
-    before = np.concatenate([[0], np.cumsum(is_num)])  # whole-number ids before each position
-    num = {i: is_num[a:b] for i, a, b in zip(with_ids, at[:-1], at[1:])}
-    keys = {i: values[before[a]:before[b]] for i, a, b in zip(with_ids, at[:-1], at[1:])}
-    where = {i: np.flatnonzero(num[i]) for i in with_ids}
-    _newest_wins(keys, where, rank, lost)
+    # a number and a string are never the same id (told apart file by file: Part.int_ids)
+    num, keys = {}, {}
+    for i in with_ids:
+        num[i], keys[i] = parts[i].int_ids()
+        parts[i]._int = None  # (memory: used once)
+    _newest_wins(keys, num, rank, lost)
     text = [i for i in with_ids if not num[i].all()]
     keys = {i: ids[i].filter(arrow.array(~num[i])) for i in text}
-    where = {i: np.flatnonzero(~num[i]) for i in text}
-    del ids, num, every
+    where = {i: ~num[i] for i in text}
+    del ids, num
     _newest_wins(keys, where, rank, lost)
     for i in with_ids:
         rows = lost[i][:parts[i].table.num_rows]  # the rows, not the ids of uncounted rows
@@ -201,8 +205,8 @@ def _dedupe_big(parts: list[Part], with_ids: list[int], rank: np.ndarray, out: l
 
 
 def _newest_wins(keys: dict, where: dict, rank: np.ndarray, lost: dict) -> None:
-    """keys[i]: ids of file i (int64 numpy, or strings), found at positions where[i] of its
-    ids; marks in lost[i] each one that a newer file also holds (with that file's rank).
+    """keys[i]: ids of file i (int64 numpy, or strings), found where the mask where[i] over its
+    ids is True; marks in lost[i] each one that a newer file also holds (with that file's rank).
 
     Only an id within another file's range of ids can be in that file: the others need no
     hashing. Exports overlap at their edges, so the candidates are few."""
@@ -228,7 +232,7 @@ def _newest_wins(keys: dict, where: dict, rank: np.ndarray, lost: dict) -> None:
         off += n
         w = newest[c]
         gone = w != rank[i]
-        lost[i][where[i][cand[i]][gone]] = w[gone]
+        lost[i][np.flatnonzero(where[i])[cand[i]][gone]] = w[gone]
 
 
 def _candidates(keys: dict) -> dict[int, np.ndarray]:
@@ -291,7 +295,7 @@ def _ids(p: Part) -> pa.ChunkedArray:
     return pa.chunked_array(chunks, pa.string())
 
 
-def _as_int(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+def _as_int(arr: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     """Which ids are plain whole numbers (digits, no leading zero, at most 18 digits: the same
     string for the same number), and the values of those."""
     digits = pc.and_(pc.ascii_is_decimal(arr), pc.less_equal(pc.binary_length(arr), arrow.scalar(18)))

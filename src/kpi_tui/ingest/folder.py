@@ -13,12 +13,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from kpi_tui import arrow, safe
+from kpi_tui import ahead, arrow, safe
 from kpi_tui.ingest import advice, plausible
 from kpi_tui.ingest.cache import ParseCache
 from kpi_tui.ingest.currency import (convert_rows, count_currencies, left_out_warnings,
                                      only_code, pick_currency)
-from kpi_tui.ingest.dedupe import Part, dedupe_masks, scope_of
+from kpi_tui.ingest.dedupe import SMALL_FILES, Part, dedupe_masks, scope_of
 from kpi_tui.ingest import grouped, rules, streamed
 from kpi_tui.ingest.discover import discover
 from kpi_tui.ingest.layouts import normalize
@@ -280,12 +280,28 @@ def load_folder(root: Path, settings: Settings | None = None, use_cache: bool | 
     reports: list[FileReport] = list(skipped)
     cache = cache if use_cache else None
     with cache.behind() if cache is not None else contextlib.nullcontext():
-        for path, parsed in grouped.ahead(paths, settings, cache):
-            part, report = load_file(path, settings, cache, parsed)
+        items = grouped.ahead(paths, settings, cache)
+        for part, report in loaded(items, settings, cache, ids=len(paths) > 1):
             reports.append(report)
             if part is not None:
                 parts.append(part)
     return assemble(root, parts, reports, settings)
+
+
+def loaded(items, settings: Settings, cache: ParseCache | None, ids: bool = False):
+    """load_file of each (path, parsed) of `items` (grouped.ahead), in order. Files to parse
+    are read two at once by threads (both cores), and with `ids` (other files to dedupe
+    against) their ids told apart there (Part.int_ids); a file read with its group is finished
+    here (little is left to do)."""
+    return ahead.in_order(lambda x: _load_ahead(*x, settings, cache, ids), items,
+                          inline=lambda x: x[1] is not None)
+
+
+def _load_ahead(path: Path, parsed, settings: Settings, cache: ParseCache | None, ids: bool):
+    part, report = load_file(path, settings, cache, parsed)
+    if ids and part is not None and part.table.num_rows > SMALL_FILES and part.has_ids():
+        part.int_ids()  # dedupe's work on this file's ids, done on this thread's core
+    return part, report
 
 
 @dataclass

@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from kpi_tui import arrow
+from kpi_tui import ahead, arrow
 from kpi_tui.metrics.periods import period_index, period_of
 
 MICROS = 1_000_000
@@ -134,14 +134,13 @@ def ledger_from_batches(batches, rows: int | None = None) -> Ledger:
     if rows is None:
         batches = list(batches)
         rows = sum(b.num_rows for b in batches)
-    batches = coalesced(batches)
     customer = np.empty(rows, np.int32)
     day_out = np.empty(rows, np.int32)
     micros = np.empty(rows, np.int64)
     segments, dicts = [], []  # per batch: (start, end) in the arrays, its customer dictionary
     unattributed, first, last, n = 0, None, None, 0
     scale, total = MICROS, 0.0  # total: sum of |amount| so far, in units of scale
-    for b in batches:
+    for b, valid, enc in ahead.in_order(_encoded, coalesced(batches)):
         if b.num_rows == 0:
             continue
         day = arrow.to_numpy(b.column("date").cast(pa.int32()))
@@ -153,15 +152,13 @@ def ledger_from_batches(batches, rows: int | None = None) -> Ledger:
             micros[:n], mic = shrink(micros[:n], d), shrink(mic, d)
             unattributed, scale = shrink_int(unattributed, d), fit
             total = abs_sum(micros[:n]) + abs_sum(mic) + abs(unattributed)
-        cust = b.column("customer")
         lo, hi = int(day.min()), int(day.max())
         first = lo if first is None else min(first, lo)
         last = hi if last is None else max(last, hi)
-        if cust.null_count:
-            valid = arrow.to_numpy(pc.is_valid(cust))
+        if valid is not None:
+            valid = arrow.to_numpy(valid)
             unattributed += int(mic[~valid].sum())
-            cust, day, mic = cust.filter(arrow.array(valid)), day[valid], mic[valid]
-        enc = pc.dictionary_encode(cust)
+            day, mic = day[valid], mic[valid]
         k = len(day)
         customer[n:n + k] = arrow.to_numpy(enc.indices)
         day_out[n:n + k] = day
@@ -190,6 +187,17 @@ def ledger_from_batches(batches, rows: int | None = None) -> Ledger:
         last_day=last,
         scale=scale,
     )
+
+
+def _encoded(b: pa.RecordBatch):
+    """A batch's customers encoded, done ahead by threads (ledger_from_batches), in Arrow (numpy
+    arrays made on other threads come back to glibc's arenas of those threads: memory):
+    (batch, attributed rows (None: all), their customers dictionary-encoded)."""
+    cust, valid = b.column("customer"), None
+    if cust.null_count:
+        valid = pc.is_valid(cust)
+        cust = cust.filter(valid)
+    return b, valid, pc.dictionary_encode(cust)
 
 
 SMALL = 1 << 16  # rows: smaller batches (many small files) are put together first
