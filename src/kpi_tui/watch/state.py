@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kpi_tui import ledger_cache
+from kpi_tui import ahead, ledger_cache
 from kpi_tui.assembly import Assembler, Last
 from kpi_tui.metrics.ledger import Ledger, period_sums
 from kpi_tui.ingest import grouped, streamed
@@ -57,6 +57,21 @@ class Refresh:
 Ready = Callable[[Path, Sig], bool]
 
 
+def _advances(progress: Callable[[float, int, Path], None]) -> Callable[[float, int, Path], None]:
+    """`progress`, told only what moves it forward (two files read at once tell their shares
+    apart: the earlier file's, once the later one is announced, would move it back)."""
+    lock, last = threading.Lock(), [float("-inf")]
+
+    def told(done: float, total: int, path: Path) -> None:
+        with lock:
+            if done < last[0]:
+                return
+            last[0] = done
+        progress(done, total, path)
+
+    return told
+
+
 class FolderState:
     def __init__(self, root: Path, settings: Settings, cache: ParseCache | None = None):
         self.root = Path(root)
@@ -95,9 +110,9 @@ class FolderState:
                 continue
             todo.append((n, path, sig, e))
         # small exports of one header are read together, a chunk ahead (ingest.grouped)
-        ahead = grouped.ahead([t[1] for t in todo], self.settings, self.cache)
+        groups = grouped.ahead([t[1] for t in todo], self.settings, self.cache)
         with self.cache.behind() if self.cache is not None else contextlib.nullcontext():
-            self._read(todo, ahead, len(paths), progress, out)
+            self._read(todo, groups, len(paths), progress, out)
         for path in list(self.entries):
             if path not in present:
                 del self.entries[path]
@@ -118,15 +133,27 @@ class FolderState:
         else:
             self.cache = None
 
-    def _read(self, todo, ahead, total: int, progress, out: Refresh) -> None:
-        """Read the new and changed files into their entries (refresh's loop)."""
-        for (n, path, sig, e), (_, parsed) in zip(todo, ahead):
-            if progress is not None:
-                progress(n, total, path)
-            within = None if progress is None else (  # a big file: by its batches
-                lambda share, n=n: progress(n + share, total, path))
+    def _read(self, todo, groups, total: int, progress, out: Refresh) -> None:
+        """Read the new and changed files into their entries (refresh's loop): small exports
+        of one header together (`groups`: ingest.grouped), the others two at once by threads
+        (ahead.in_order: both cores), in order."""
+        told = None if progress is None else _advances(progress)
+
+        def announced():  # in order, as each file is about to be read
+            for t, (_, parsed) in zip(todo, groups):
+                if told is not None:
+                    told(t[0], total, t[1])
+                yield t, parsed
+
+        def read(item):
+            (n, path, _, _), parsed = item
+            within = None if told is None else (  # a big file: by its batches
+                lambda share: told(n + share, total, path))
             with streamed.reporting(within):
-                part, report = load_file(path, self.settings, self.cache, parsed)
+                return item[0], load_file(path, self.settings, self.cache, parsed)
+
+        for (n, path, sig, e), (part, report) in ahead.in_order(
+                read, announced(), inline=lambda item: item[1] is not None):
             out.changed = True
             if part is not None:
                 self.entries[path] = Entry(sig, part, report)
