@@ -277,7 +277,32 @@ def group_sum(customer: np.ndarray, p: np.ndarray, micros: np.ndarray, n: int,
         key = customer.astype(np.int64) * n + p
     if bool((key[1:] >= key[:-1]).all()):  # rows in (customer, day) order: the ledger cache's
         return _sorted_sum(key, micros, n, purchases)
-    enc = pc.dictionary_encode(arrow.array(key))  # hashing: much faster than sorting every row
+    if len(key) <= HASHED:
+        return _hashed_sum(key, micros, n, purchases)
+    # the rows of one range of customers at a time: a hash table of their keys, not of all
+    # (10M rows by day: 1 GB). Each range's keys follow the previous one's: the pieces put
+    # end to end are in key order.
+    ends = np.cumsum(np.bincount(customer))  # rows up to each customer
+    pieces, lo = [], 0
+    while lo < len(ends):
+        hi = max(int(np.searchsorted(ends, (ends[lo - 1] if lo else 0) + HASHED, "right")), lo + 1)
+        m = key >= key.dtype.type(lo * n) if lo else None
+        if hi < len(ends):
+            below = key < key.dtype.type(hi * n)
+            m = below if m is None else np.logical_and(m, below, out=m)
+        pieces.append(_hashed_sum(key, micros, n, purchases) if m is None  # one customer
+                      else _hashed_sum(key[m], micros[m], n, purchases))
+        lo = hi
+    del key, m
+    return tuple(np.concatenate(x) for x in zip(*pieces))
+
+
+HASHED = 1 << 21  # rows hashed at once in group_sum (a hash table of 2M keys at most: 64 MB)
+
+
+def _hashed_sum(key: np.ndarray, micros: np.ndarray, n: int, purchases: bool):
+    """group_sum of `key` (customer * n + p) by hashing (much faster than sorting every row)."""
+    enc = pc.dictionary_encode(arrow.array(key))
     del key
     pa.default_memory_pool().release_unused()  # the hash table's memory back to the system
     inv = arrow.to_numpy(enc.indices)

@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from kpi_tui.ingest.readers.base import SAMPLE, RawTable, _finish, _open
+from kpi_tui.ingest.readers.paced import Paced
 from kpi_tui.ingest.readers.sniff import (_decode_head, _encoding, _guess_8bit, _looks_binary,
                                           _utf16_nobom)
 from kpi_tui.ingest.schema import UnusableFile
@@ -160,17 +161,19 @@ def stream_delimited(name: str, path: Path, head: bytes, block: int = BLOCK):
     bad = _BadRows()
     read, parse, convert = _options(enc, delim, skip, multiline, bad, width, block)
     header = None
-    for batch in pacsv.open_csv(str(path), read_options=read, parse_options=parse,
-                                convert_options=convert):
-        if bad.split:
-            raise Unsteady("a quoted newline fell between blocks")
-        if not _all_text(batch.schema):
-            raise Unsteady("more columns than the sample showed")
-        if header is None:
-            header = [batch.column(i)[0].as_py() for i in range(batch.num_columns)]
-            batch = batch.slice(1)
-        if batch.num_rows:
-            yield RawTable(name, _finish(header, batch.columns))
+    with Paced(path) as fh:  # read ahead a few blocks, not pyarrow's 32
+        for batch in pacsv.open_csv(fh, read_options=read, parse_options=parse,
+                                    convert_options=convert):
+            fh.used()
+            if bad.split:
+                raise Unsteady("a quoted newline fell between blocks")
+            if not _all_text(batch.schema):
+                raise Unsteady("more columns than the sample showed")
+            if header is None:
+                header = [batch.column(i)[0].as_py() for i in range(batch.num_columns)]
+                batch = batch.slice(1)
+            if batch.num_rows:
+                yield RawTable(name, _finish(header, batch.columns))
     if bad.split:
         raise Unsteady("a quoted newline fell between blocks")
     return bad.count
