@@ -173,9 +173,11 @@ def _ahead(source, depth: int = 2):
     """`source` (a generator) run in a thread, `depth` items ahead: the next batch is parsed
     while this one is normalised (both in pyarrow, which lets the GIL go: the second core
     works). Returns what `source` returns, raises what it raises, and stops it when the
-    consumer stops."""
+    consumer stops. The thread gives back what it freed after each item (mimalloc: only the
+    thread that allocated can)."""
     q: queue.Queue = queue.Queue(depth)
     stop = threading.Event()
+    pool = pa.default_memory_pool()
 
     def put(x) -> bool:
         while not stop.is_set():
@@ -197,6 +199,7 @@ def _ahead(source, depth: int = 2):
                 if not put(("item", item)):
                     source.close()
                     return
+                pool.release_unused()  # what this thread's reading freed (its own heap)
         except BaseException as e:  # noqa: BLE001 - raised again in the consumer
             put(("error", e))
 

@@ -240,9 +240,9 @@ def period_sums(ledger: Ledger, g: str) -> PeriodSums | None:
         return None
     first = period_of(ledger.first_day, g)
     last = period_of(ledger.last_day, g)
-    p = _period_codes(ledger.day, g, first)
-    customer, period, v, bought = group_sum(ledger.customer, p, ledger.micros, last - first + 1,
-                                            purchases=True)
+    customer, period, v, bought = group_sum(ledger.customer, _period_codes(ledger.day, g, first),
+                                            ledger.micros, last - first + 1, purchases=True,
+                                            consume=True)
     # first purchase: the first (customer, period) group, in period order, with a positive
     # transaction; all of history is in the series, so this is the customer's first ever
     fp = np.full(ledger.customers, NO_PURCHASE, dtype=np.int64)
@@ -260,19 +260,25 @@ def _period_codes(day: np.ndarray, g: str, first: int) -> np.ndarray:
         return period_index(day, g) - first
     lo, hi = int(day.min()), int(day.max())
     table = (period_index(np.arange(lo, hi + 1, dtype=np.int64), g) - first).astype(np.int32)
-    return table[day - np.int32(lo)]
+    out = np.empty(len(day), np.int32)
+    for s in _slices(len(day)):  # a slice at a time: no temporary of every row
+        out[s] = table[day[s] - np.int32(lo)]
+    return out
 
 
 def group_sum(customer: np.ndarray, p: np.ndarray, micros: np.ndarray, n: int,
-              purchases: bool = False):
+              purchases: bool = False, consume: bool = False):
     """Sum `micros` by (customer, p) with 0 <= p < n; returns the keys sorted by (customer, p)
-    and the sums, and with `purchases` whether each group holds a positive amount."""
+    and the sums, and with `purchases` whether each group holds a positive amount.
+    `consume`: `p` is the caller's no more (an int32 `p` becomes the keys: no copy)."""
     if len(customer) == 0:
         e = np.empty(0, dtype=np.int64)
         return (e, e, e, e.astype(bool)) if purchases else (e, e, e)
     if int(customer.max()) * n + n < 2**31:  # narrower keys hash faster (a third less time)
-        key = customer.astype(np.int32) * np.int32(n)
-        key += p  # in place: no int64 copies of every row
+        key = p if consume and p.dtype == np.int32 else p.astype(np.int32)
+        del p
+        for s in _slices(len(key)):  # in place, a slice at a time: no copies of every row
+            key[s] += customer[s] * np.int32(n)
     else:
         key = customer.astype(np.int64) * n + p
     if bool((key[1:] >= key[:-1]).all()):  # rows in (customer, day) order: the ledger cache's

@@ -159,7 +159,9 @@ def stream_delimited(name: str, path: Path, head: bytes, block: int = BLOCK):
     must decide (a quoted newline between blocks, bytes not in the encoding...)."""
     enc, delim, skip, multiline, width = _dialect(name, head, complete=False)
     bad = _BadRows()
-    read, parse, convert = _options(enc, delim, skip, multiline, bad, width, block)
+    # one thread (the caller's: streamed reads in a thread of its own, while the batch before
+    # is normalised): its memory is given back there, not held by pyarrow's pool threads
+    read, parse, convert = _options(enc, delim, skip, multiline, bad, width, block, threads=False)
     header = None
     with Paced(path) as fh:  # read ahead a few blocks, not pyarrow's 32
         for batch in pacsv.open_csv(fh, read_options=read, parse_options=parse,
@@ -192,11 +194,11 @@ class _BadRows:
 
 
 def _options(enc: str, delim: str, skip: int, multiline: bool, on_bad, width: int = 4096,
-             block: int = BLOCK):
+             block: int = BLOCK, threads: bool = True):
     # Header read as data row 0, so each column is typed string by position (f0, f1, ...).
     read = pacsv.ReadOptions(
         block_size=block,
-        use_threads=True,
+        use_threads=threads,
         skip_rows=skip,
         autogenerate_column_names=True,
         encoding="utf8" if enc in ("utf-8", "utf-8-sig") else enc,
