@@ -73,7 +73,7 @@ def apply(keys: list[str], scopes: list[str], selections: list, prev: Refunds | 
         if pc.any(neg).as_py():
             ids = pc.drop_null(s.ids.filter(neg)).combine_chunks()
             if len(ids):
-                ids = pc.unique(ids)
+                # (not made distinct: a hash table of them costs more than the repeats; lookups need none)
                 old = prev.zeroed.get(scope) if prev is not None else None
                 if old is not None and pc.any(pc.is_in(ids, value_set=old)).as_py():
                     return None
