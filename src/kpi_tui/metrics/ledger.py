@@ -129,7 +129,7 @@ def ledger_from_transactions(table: pa.Table) -> Ledger:
 
 def ledger_from_batches(batches, rows: int | None = None) -> Ledger:
     """The ledger of record batches (customer, date, amount), one batch at a time: customers
-    are encoded per batch, then the batches' dictionaries are unified (no copy of all rows).
+    are encoded per batch, the batches' dictionaries folded into one as they come (_fold).
     `rows`: the number of rows, when known, so the arrays are filled in place."""
     if rows is None:
         batches = list(batches)
@@ -139,6 +139,7 @@ def ledger_from_batches(batches, rows: int | None = None) -> Ledger:
     day_out = np.empty(rows, np.int32)
     micros = np.empty(rows, np.int64)
     segments, dicts = [], []  # per batch: (start, end) in the arrays, its customer dictionary
+    names, pending = None, 0  # customers so far (first seen first); values in `dicts`
     unattributed, first, last, n = 0, None, None, 0
     scale, total = MICROS, 0.0  # total: sum of |amount| so far, in units of scale
     for b in batches:
@@ -169,27 +170,44 @@ def ledger_from_batches(batches, rows: int | None = None) -> Ledger:
         segments.append((n, n + k))
         dicts.append(enc.dictionary)
         n += k
+        pending += len(enc.dictionary)
+        if pending > max(FOLD, 0 if names is None else len(names)):
+            names = _fold(customer, segments, dicts, names)
+            segments, dicts, pending = [], [], 0
     customer, day_out, micros = customer[:n], day_out[:n], micros[:n]
-    if not dicts:
+    if dicts:
+        names = _fold(customer, segments, dicts, names)
+    if names is None:
         return Ledger(customer, day_out, micros, np.empty(0, dtype=object), unattributed,
                       first, last, scale)
-    # one code per distinct customer across batches
-    glob = pc.dictionary_encode(pa.concat_arrays(dicts))
-    remap = arrow.to_numpy(glob.indices).astype(np.int32)
-    off = 0
-    for (s0, s1), d in zip(segments, dicts):
-        customer[s0:s1] = remap[off:off + len(d)][customer[s0:s1]]
-        off += len(d)
     return Ledger(
         customer=customer,
         day=day_out,
         micros=micros,
-        names=arrow.to_numpy(glob.dictionary).astype(object),
+        names=arrow.to_numpy(names).astype(object),
         unattributed_micros=unattributed,
         first_day=first,
         last_day=last,
         scale=scale,
     )
+
+
+FOLD = 1 << 21  # batches' customer values put into one dictionary once this many are pending
+
+
+def _fold(customer: np.ndarray, segments: list, dicts: list, names: pa.Array | None) -> pa.Array:
+    """`names` (distinct, None: none yet) followed by the new customers of `dicts` (the
+    batches' dictionaries, in order), first seen first; the batches' rows (`segments` of
+    `customer`) recoded into it. Folded as the batches come (not all batches' dictionaries
+    at the end: 10M rows, ~150 MB); `names` keeps its codes (first in the encoding)."""
+    head = [] if names is None else [names]
+    glob = pc.dictionary_encode(pa.concat_arrays(head + dicts))
+    remap = arrow.to_numpy(glob.indices).astype(np.int32)
+    off = 0 if names is None else len(names)
+    for (s0, s1), d in zip(segments, dicts):
+        customer[s0:s1] = remap[off:off + len(d)][customer[s0:s1]]
+        off += len(d)
+    return glob.dictionary
 
 
 SMALL = 1 << 16  # rows: smaller batches (many small files) are put together first
