@@ -50,3 +50,14 @@ def test_ledger_folded_as_batches_come_as_at_once(nulls, monkeypatch):
         assert np.array_equal(getattr(once, f), getattr(folded, f)), f
     assert (once.unattributed_micros, once.first_day, once.last_day) == \
         (folded.unattributed_micros, folded.first_day, folded.last_day)
+
+
+def test_group_sum_of_int64_codes_and_periods(monkeypatch):
+    rng = np.random.default_rng(3)
+    c = rng.integers(0, 300, 5000)  # int64, as some callers pass them
+    p = rng.integers(0, 12, 5000)
+    m = rng.integers(-100, 1000, 5000).astype(np.int64)
+    ref = L.group_sum(c.astype(np.int32), p.astype(np.int32), m, 12, purchases=True)
+    monkeypatch.setattr(L, "HASHED", 333)
+    for a, b in zip(ref, L.group_sum(c, p, m, 12, purchases=True, consume=True)):
+        assert np.array_equal(a, b)

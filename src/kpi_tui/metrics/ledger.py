@@ -296,7 +296,7 @@ def group_sum(customer: np.ndarray, p: np.ndarray, micros: np.ndarray, n: int,
         key = p if consume and p.dtype == np.int32 else p.astype(np.int32)
         del p
         for s in _slices(len(key)):  # in place, a slice at a time: no copies of every row
-            key[s] += customer[s] * np.int32(n)
+            key[s] += customer[s].astype(np.int32, copy=False) * np.int32(n)
     else:
         key = customer.astype(np.int64) * n + p
     if bool((key[1:] >= key[:-1]).all()):  # rows in (customer, day) order: the ledger cache's
