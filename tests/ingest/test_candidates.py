@@ -112,3 +112,35 @@ def test_parse_cache_keeps_one_version_a_file(tmp_path):
         assert len(list(root.iterdir())) == 2  # the table and its report, of this version only
         part, report = load_file(f, Settings(), ParseCache("fp", root))  # a hit
         assert report.rows_kept == 1 and part.table.column("txn_id").to_pylist() == [str(i)]
+
+
+def test_big_dedupe_by_groups_of_files_as_all_at_once(monkeypatch):
+    """Issue 12: ids told apart (numbers or text) a group of files at a time, not all copied
+    at once: the same rows dropped, for the same reasons."""
+    from kpi_tui.ingest import dedupe
+    from kpi_tui.ingest.schema import transactions
+
+    rng = np.random.default_rng(5)
+    parts = []
+    for f in range(7):
+        n = 3000 + 500 * f
+        start = f * 2500  # each export overlaps the one before
+        ids = [str(x) if x % 5 else f"A-{x}" for x in range(start, start + n)]
+        if f == 3:
+            ids = [f"0{x}" for x in range(start, start + n)]  # zero-led: text, never a number
+        if f == 5:
+            ids[::7] = [None] * len(ids[::7])
+        t = transactions({"customer": [f"c{x % 50}" for x in range(n)],
+                          "date": pa.array(rng.integers(19000, 19300, n).astype(np.int32)).cast(pa.date32()),
+                          "amount": rng.integers(1, 100, n).astype(float), "txn_id": ids})
+        parts.append(dedupe.Part(f"/d/e{f}.csv", 1000.0 + f, t, scope="generic"))
+    other = pa.array(["A-100", "7777", None], pa.string())
+    parts[2] = dedupe.Part(parts[2].key, parts[2].mtime, parts[2].table, other_ids=other, scope="generic")
+    masks, drops = dedupe.dedupe_masks(parts)
+    assert any(m is not None and not m.all() for m in masks)
+    for size in (1, 4000, 9000):
+        monkeypatch.setattr(dedupe, "ID_GROUP", size)
+        m2, d2 = dedupe.dedupe_masks(parts)
+        assert d2 == drops
+        for a, b in zip(masks, m2):
+            assert (a is None and b is None) or np.array_equal(a, b)

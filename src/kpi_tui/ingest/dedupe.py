@@ -180,29 +180,50 @@ def _dedupe_big(parts: list[Part], with_ids: list[int], rank: np.ndarray, out: l
     ids = dict(zip(with_ids, ids))
     lost = {i: np.full(len(a), -1, np.int32) for i, a in ids.items()}  # rank of the file it goes to
     # ids written as plain whole numbers compare and hash as integers, the others as strings;
-    # a number and a string are never the same id. Told apart for every file at once (many
-    # small files: one pass, not one a file).
-    every = pa.chunked_array([c for i in with_ids for c in ids[i].chunks], pa.string())
-    is_num, values = _as_int(every.combine_chunks())
-    at = np.cumsum([0] + [len(ids[i]) for i in with_ids])
-    before = np.concatenate([[0], np.cumsum(is_num)])  # whole-number ids before each position
-    num = {i: is_num[a:b] for i, a, b in zip(with_ids, at[:-1], at[1:])}
-    keys = {i: values[before[a]:before[b]] for i, a, b in zip(with_ids, at[:-1], at[1:])}
-    where = {i: np.flatnonzero(num[i]) for i in with_ids}
+    # a number and a string are never the same id. Told apart for files taken together up
+    # to ID_GROUP ids (many small files: one pass, not one a file; 10M ids: not one copy of
+    # all of them at once).
+    num, keys = {}, {}
+    for group in _groups(with_ids, [len(ids[i]) for i in with_ids], ID_GROUP):
+        every = pa.chunked_array([c for i in group for c in ids[i].chunks], pa.string())
+        is_num, values = _as_int(every.combine_chunks())
+        del every
+        pa.default_memory_pool().release_unused()  # the group's copy of its ids
+        at = np.cumsum([0] + [len(ids[i]) for i in group])
+        before = np.concatenate([[0], np.cumsum(is_num)])  # whole-number ids before each position
+        for i, a, b in zip(group, at[:-1], at[1:]):
+            num[i], keys[i] = is_num[a:b], values[before[a]:before[b]]
+    # where each key is among the file's ids (None: every id is a number, the key's own place)
+    where = {i: None if num[i].all() else np.flatnonzero(num[i]) for i in with_ids}
     _newest_wins(keys, where, rank, lost)
     text = [i for i in with_ids if not num[i].all()]
     keys = {i: ids[i].filter(arrow.array(~num[i])) for i in text}
     where = {i: np.flatnonzero(~num[i]) for i in text}
-    del ids, num, every
+    del ids, num
     _newest_wins(keys, where, rank, lost)
     for i in with_ids:
         rows = lost[i][:parts[i].table.num_rows]  # the rows, not the ids of uncounted rows
         _lost_rows(parts[i], rows, rank[i], out, i, drops, ranked)
 
 
+ID_GROUP = 1 << 21  # ids told apart (numbers or text) at once in _dedupe_big
+
+
+def _groups(items: list, sizes: list[int], most: int) -> list[list]:
+    """`items` in order, in runs of at most `most` in size (an item larger alone)."""
+    out, n = [], 0
+    for x, k in zip(items, sizes):
+        if not out or n + k > most:
+            out.append([])
+            n = 0
+        out[-1].append(x)
+        n += k
+    return out
+
+
 def _newest_wins(keys: dict, where: dict, rank: np.ndarray, lost: dict) -> None:
     """keys[i]: ids of file i (int64 numpy, or strings), found at positions where[i] of its
-    ids; marks in lost[i] each one that a newer file also holds (with that file's rank).
+    ids (None: keys[i] are all its ids, in order); marks in lost[i] each one that a newer file also holds (with that file's rank).
 
     Only an id within another file's range of ids can be in that file: the others need no
     hashing. Exports overlap at their edges, so the candidates are few."""
@@ -228,7 +249,8 @@ def _newest_wins(keys: dict, where: dict, rank: np.ndarray, lost: dict) -> None:
         off += n
         w = newest[c]
         gone = w != rank[i]
-        lost[i][where[i][cand[i]][gone]] = w[gone]
+        at = np.flatnonzero(cand[i]) if where[i] is None else where[i][cand[i]]
+        lost[i][at[gone]] = w[gone]
 
 
 def _candidates(keys: dict) -> dict[int, np.ndarray]:
