@@ -152,18 +152,19 @@ class Unsteady(Exception):
     """A file read in batches met what only a whole read handles (ingest.streamed)."""
 
 
-def stream_delimited(name: str, path: Path, head: bytes, block: int = BLOCK):
+def stream_delimited(name: str, path: Path, head: bytes, block: int = BLOCK, stop=None):
     """Raw tables of a large delimited file, one per `block` bytes, parsed by pyarrow's
-    streaming reader (its threads parse ahead while a batch is used); the last value sent
-    back is the count of malformed rows skipped. Raises Unsteady when the whole-file reader
-    must decide (a quoted newline between blocks, bytes not in the encoding...)."""
+    streaming reader; the last value sent back is the count of malformed rows skipped. Raises
+    Unsteady when the whole-file reader must decide (a quoted newline between blocks, bytes
+    not in the encoding...). `stop` (a threading.Event): set when the batches are no longer
+    wanted (the reads let go: readers.paced)."""
     enc, delim, skip, multiline, width = _dialect(name, head, complete=False)
     bad = _BadRows()
     # one thread (the caller's: streamed reads in a thread of its own, while the batch before
     # is normalised): its memory is given back there, not held by pyarrow's pool threads
     read, parse, convert = _options(enc, delim, skip, multiline, bad, width, block, threads=False)
     header = None
-    with Paced(path) as fh:  # read ahead a few blocks, not pyarrow's 32
+    with Paced(path, stop=stop) as fh:  # read ahead a few blocks, not pyarrow's 32
         for batch in pacsv.open_csv(fh, read_options=read, parse_options=parse,
                                     convert_options=convert):
             fh.used()
