@@ -112,3 +112,4 @@ def test_parse_cache_keeps_one_version_a_file(tmp_path):
         assert len(list(root.iterdir())) == 2  # the table and its report, of this version only
         part, report = load_file(f, Settings(), ParseCache("fp", root))  # a hit
         assert report.rows_kept == 1 and part.table.column("txn_id").to_pylist() == [str(i)]
+

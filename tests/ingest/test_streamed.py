@@ -267,3 +267,54 @@ def test_json_lines_with_new_keys_later_read_whole(tmp_path, monkeypatch):
     assert streamed.parse_streamed(path, Settings(), block=BLOCK) is None  # columns differ
     ref = whole(path, Settings(), monkeypatch)
     assert ref[1].rows_read == 5000
+
+
+def test_big_file_read_ahead_a_few_blocks_only(tmp_path, monkeypatch):
+    """pyarrow's reader would read 32 blocks ahead (256 MB of text at 8 MB blocks): the file's
+    reads wait for the batches to be used, never for the safety valve."""
+    from kpi_tui.ingest.readers import paced
+
+    path = inflate(FIXTURES / "golden" / "orders-2026-02.csv", tmp_path / "big.csv", 1000)
+    made, ahead = [], []
+    real = paced.Paced
+
+    class Watched(real):
+        def __init__(self, *a, **k):
+            super().__init__(*a, **k)
+            made.append(self)
+
+        def read(self, n=-1):
+            ahead.append(self._reads - self._used)
+            return super().read(n)
+
+    monkeypatch.setattr(paced, "WAIT", 30.0)
+    monkeypatch.setattr("kpi_tui.ingest.readers.delimited.Paced", Watched)
+    got = batched(path, Settings())
+    assert got is not None and len(made) == 1
+    assert made[0].waited_out == 0 and made[0].closed
+    assert len(ahead) > 20 and max(ahead) <= 4
+    same(got, whole(path, Settings(), monkeypatch))
+
+
+def test_batches_no_longer_wanted_never_stall(tmp_path, monkeypatch):
+    """A layout with rules over several rows stops the batched read after its first batch: the
+    paced reads are let go at once (not after the safety valve's wait), then read whole."""
+    import time
+
+    from kpi_tui.ingest.readers import paced
+
+    path = inflate(FIXTURES / "layouts" / "shopify-orders.csv", tmp_path / "shop.csv", 400)
+    made = []
+    real = paced.Paced
+
+    class Watched(real):
+        def __init__(self, *a, **k):
+            super().__init__(*a, **k)
+            made.append(self)
+
+    monkeypatch.setattr(paced, "WAIT", 30.0)
+    monkeypatch.setattr("kpi_tui.ingest.readers.delimited.Paced", Watched)
+    t = time.monotonic()
+    assert batched(path, Settings()) is None
+    assert time.monotonic() - t < 10
+    assert len(made) == 1 and made[0].waited_out == 0 and made[0].closed

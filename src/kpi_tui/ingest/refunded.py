@@ -66,18 +66,20 @@ def apply(keys: list[str], scopes: list[str], selections: list, prev: Refunds | 
     flagged = []
     for scope, files in by_scope.items():
         s = _Scope(selections, files)
-        # bits, not a copy of the amounts (NaN and null: not negative)
-        neg = s.counted & _np(arrow.fill_null(pc.less(s.column("amount"), arrow.scalar(0.0)), False)).astype(bool)
-        if neg.any():
-            ids = pc.drop_null(s.ids.filter(arrow.array(neg))).combine_chunks()
+        # bits, not a copy of the amounts (NaN and null: not negative); no array of every row
+        neg = arrow.fill_null(pc.less(s.column("amount"), arrow.scalar(0.0)), False)
+        if not s.every:
+            neg = pc.and_(neg, arrow.array(s.counted))
+        if pc.any(neg).as_py():
+            ids = pc.drop_null(s.ids.filter(neg)).combine_chunks()
             if len(ids):
-                ids = pc.unique(ids)
+                # (not made distinct: a hash table of them costs more than the repeats; lookups need none)
                 old = prev.zeroed.get(scope) if prev is not None else None
                 if old is not None and pc.any(pc.is_in(ids, value_set=old)).as_py():
                     return None
                 out.negatives[scope] = _union(out.negatives.get(scope), ids)
         col = s.column("refunded_status")
-        if col.null_count < len(col):
+        if pc.any(col).as_py():  # (nulls: not flagged)
             f = s.counted & _np(arrow.fill_null(col, False)).astype(bool)
             if f.any():
                 flagged.append((scope, s, f))
@@ -115,9 +117,17 @@ class _Scope:
         self.tables = [selections[i].table for i in files]
         sizes = [t.num_rows for t in self.tables]
         self.at = np.concatenate([[0], np.cumsum(sizes)])
-        self.counted = np.concatenate([_rows(selections[i]) for i in files])
+        self.every = all(selections[i].keep is None for i in files)  # every row counted
+        self._counted, self._sel = None, selections
         self._all = None
         self.ids = self.column("txn_id")
+
+    @property
+    def counted(self) -> np.ndarray:
+        """Whether each row counts (made when asked: 10M rows, 10 MB)."""
+        if self._counted is None:
+            self._counted = np.concatenate([_rows(self._sel[i]) for i in self.files])
+        return self._counted
 
     def column(self, name: str) -> pa.ChunkedArray:
         if self._all is None:

@@ -72,8 +72,9 @@ def parse_streamed(path: Path, settings: Settings, block: int | None = None,
                 return None
             name, src, block = safe.name(path), _fd_path(fh, path), block or BLOCK
             share = None  # of the file, a batch
+            stop = threading.Event()  # set when the batches are no longer wanted
             if kind == "csv":
-                batches = delimited.stream_delimited(name, src, head, block)
+                batches = delimited.stream_delimited(name, src, head, block, stop)
                 share = block / max(st.st_size, 1)
             elif kind in ("json", "jsonl"):  # Python objects: ~15x the text, so half a block
                 block = max(1, block // 2)
@@ -83,20 +84,20 @@ def parse_streamed(path: Path, settings: Settings, block: int | None = None,
                 batches = columnar.stream_parquet(name, src, max(1, block // 64))
             else:
                 return None
-            return _read(batches, settings, path, share)
+            return _read(batches, settings, path, share, stop)
     except (_Unsteady, delimited.Unsteady, UnusableFile, pa.ArrowException, UnicodeError,
             OSError, ValueError):
         return None  # the whole read says what is wrong, or reads it right
 
 
-def _read(source, settings: Settings, path: Path, share: float | None = None):
+def _read(source, settings: Settings, path: Path, share: float | None = None, stop=None):
     report = FileReport(path=path)
     tables, ids, notes, reasons = [], [], [], []
     counted: dict[str, int] = {}
     drops: dict[str, int] = {}
     first, shared = None, {}
     on_read = _ON_READ.get() if share else None
-    batches = _ahead(source)
+    batches = _ahead(source, stop=stop)
     while True:
         try:
             raw = next(batches)
@@ -169,13 +170,15 @@ def _lean(t: pa.Table, shared: dict) -> pa.Table:
     return t
 
 
-def _ahead(source, depth: int = 2):
+def _ahead(source, depth: int = 2, stop: threading.Event | None = None):
     """`source` (a generator) run in a thread, `depth` items ahead: the next batch is parsed
     while this one is normalised (both in pyarrow, which lets the GIL go: the second core
     works). Returns what `source` returns, raises what it raises, and stops it when the
-    consumer stops."""
+    consumer stops (`stop`, set then, is the source's too). The thread gives back what it freed
+    after each item (mimalloc: only the thread that allocated can)."""
     q: queue.Queue = queue.Queue(depth)
-    stop = threading.Event()
+    stop = stop or threading.Event()
+    pool = pa.default_memory_pool()
 
     def put(x) -> bool:
         while not stop.is_set():
@@ -197,6 +200,7 @@ def _ahead(source, depth: int = 2):
                 if not put(("item", item)):
                     source.close()
                     return
+                pool.release_unused()  # what this thread's reading freed (its own heap)
         except BaseException as e:  # noqa: BLE001 - raised again in the consumer
             put(("error", e))
 

@@ -129,7 +129,7 @@ def ledger_from_transactions(table: pa.Table) -> Ledger:
 
 def ledger_from_batches(batches, rows: int | None = None) -> Ledger:
     """The ledger of record batches (customer, date, amount), one batch at a time: customers
-    are encoded per batch, then the batches' dictionaries are unified (no copy of all rows).
+    are encoded per batch, the batches' dictionaries folded into one as they come (_fold).
     `rows`: the number of rows, when known, so the arrays are filled in place."""
     if rows is None:
         batches = list(batches)
@@ -138,6 +138,7 @@ def ledger_from_batches(batches, rows: int | None = None) -> Ledger:
     day_out = np.empty(rows, np.int32)
     micros = np.empty(rows, np.int64)
     segments, dicts = [], []  # per batch: (start, end) in the arrays, its customer dictionary
+    names, pending = None, 0  # customers so far (first seen first); values in `dicts`
     unattributed, first, last, n = 0, None, None, 0
     scale, total = MICROS, 0.0  # total: sum of |amount| so far, in units of scale
     for b, valid, enc in ahead.in_order(_encoded, coalesced(batches)):
@@ -166,22 +167,21 @@ def ledger_from_batches(batches, rows: int | None = None) -> Ledger:
         segments.append((n, n + k))
         dicts.append(enc.dictionary)
         n += k
+        pending += len(enc.dictionary)
+        if pending > max(FOLD, 0 if names is None else len(names)):
+            names = _fold(customer, segments, dicts, names)
+            segments, dicts, pending = [], [], 0
     customer, day_out, micros = customer[:n], day_out[:n], micros[:n]
-    if not dicts:
+    if dicts:
+        names = _fold(customer, segments, dicts, names)
+    if names is None:
         return Ledger(customer, day_out, micros, np.empty(0, dtype=object), unattributed,
                       first, last, scale)
-    # one code per distinct customer across batches
-    glob = pc.dictionary_encode(pa.concat_arrays(dicts))
-    remap = arrow.to_numpy(glob.indices).astype(np.int32)
-    off = 0
-    for (s0, s1), d in zip(segments, dicts):
-        customer[s0:s1] = remap[off:off + len(d)][customer[s0:s1]]
-        off += len(d)
     return Ledger(
         customer=customer,
         day=day_out,
         micros=micros,
-        names=arrow.to_numpy(glob.dictionary).astype(object),
+        names=arrow.to_numpy(names).astype(object),
         unattributed_micros=unattributed,
         first_day=first,
         last_day=last,
@@ -198,6 +198,24 @@ def _encoded(b: pa.RecordBatch):
         valid = pc.is_valid(cust)
         cust = cust.filter(valid)
     return b, valid, pc.dictionary_encode(cust)
+
+
+FOLD = 1 << 21  # batches' customer values put into one dictionary once this many are pending
+
+
+def _fold(customer: np.ndarray, segments: list, dicts: list, names: pa.Array | None) -> pa.Array:
+    """`names` (distinct, None: none yet) followed by the new customers of `dicts` (the
+    batches' dictionaries, in order), first seen first; the batches' rows (`segments` of
+    `customer`) recoded into it. Folded as the batches come (not all batches' dictionaries
+    at the end: 10M rows, ~150 MB); `names` keeps its codes (first in the encoding)."""
+    head = [] if names is None else [names]
+    glob = pc.dictionary_encode(pa.concat_arrays(head + dicts))
+    remap = arrow.to_numpy(glob.indices).astype(np.int32)
+    off = 0 if names is None else len(names)
+    for (s0, s1), d in zip(segments, dicts):
+        customer[s0:s1] = remap[off:off + len(d)][customer[s0:s1]]
+        off += len(d)
+    return glob.dictionary
 
 
 SMALL = 1 << 16  # rows: smaller batches (many small files) are put together first
@@ -248,9 +266,9 @@ def period_sums(ledger: Ledger, g: str) -> PeriodSums | None:
         return None
     first = period_of(ledger.first_day, g)
     last = period_of(ledger.last_day, g)
-    p = _period_codes(ledger.day, g, first)
-    customer, period, v, bought = group_sum(ledger.customer, p, ledger.micros, last - first + 1,
-                                            purchases=True)
+    customer, period, v, bought = group_sum(ledger.customer, _period_codes(ledger.day, g, first),
+                                            ledger.micros, last - first + 1, purchases=True,
+                                            consume=True)
     # first purchase: the first (customer, period) group, in period order, with a positive
     # transaction; all of history is in the series, so this is the customer's first ever
     fp = np.full(ledger.customers, NO_PURCHASE, dtype=np.int64)
@@ -268,24 +286,55 @@ def _period_codes(day: np.ndarray, g: str, first: int) -> np.ndarray:
         return period_index(day, g) - first
     lo, hi = int(day.min()), int(day.max())
     table = (period_index(np.arange(lo, hi + 1, dtype=np.int64), g) - first).astype(np.int32)
-    return table[day - np.int32(lo)]
+    out = np.empty(len(day), np.int32)
+    for s in _slices(len(day)):  # a slice at a time: no temporary of every row
+        out[s] = table[day[s] - np.int32(lo)]
+    return out
 
 
 def group_sum(customer: np.ndarray, p: np.ndarray, micros: np.ndarray, n: int,
-              purchases: bool = False):
+              purchases: bool = False, consume: bool = False):
     """Sum `micros` by (customer, p) with 0 <= p < n; returns the keys sorted by (customer, p)
-    and the sums, and with `purchases` whether each group holds a positive amount."""
+    and the sums, and with `purchases` whether each group holds a positive amount.
+    `consume`: `p` is the caller's no more (an int32 `p` becomes the keys: no copy)."""
     if len(customer) == 0:
         e = np.empty(0, dtype=np.int64)
         return (e, e, e, e.astype(bool)) if purchases else (e, e, e)
     if int(customer.max()) * n + n < 2**31:  # narrower keys hash faster (a third less time)
-        key = customer.astype(np.int32) * np.int32(n)
-        key += p  # in place: no int64 copies of every row
+        key = p if consume and p.dtype == np.int32 else p.astype(np.int32)
+        del p
+        for s in _slices(len(key)):  # in place, a slice at a time: no copies of every row
+            key[s] += customer[s].astype(np.int32, copy=False) * np.int32(n)
     else:
         key = customer.astype(np.int64) * n + p
     if bool((key[1:] >= key[:-1]).all()):  # rows in (customer, day) order: the ledger cache's
         return _sorted_sum(key, micros, n, purchases)
-    enc = pc.dictionary_encode(arrow.array(key))  # hashing: much faster than sorting every row
+    if len(key) <= HASHED:
+        return _hashed_sum(key, micros, n, purchases)
+    # the rows of one range of customers at a time: a hash table of their keys, not of all
+    # (10M rows by day: 1 GB). Each range's keys follow the previous one's: the pieces put
+    # end to end are in key order.
+    ends = np.cumsum(np.bincount(customer))  # rows up to each customer
+    pieces, lo = [], 0
+    while lo < len(ends):
+        hi = max(int(np.searchsorted(ends, (ends[lo - 1] if lo else 0) + HASHED, "right")), lo + 1)
+        m = key >= key.dtype.type(lo * n) if lo else None
+        if hi < len(ends):
+            below = key < key.dtype.type(hi * n)
+            m = below if m is None else np.logical_and(m, below, out=m)
+        pieces.append(_hashed_sum(key, micros, n, purchases) if m is None  # one customer
+                      else _hashed_sum(key[m], micros[m], n, purchases))
+        lo = hi
+    del key, m
+    return tuple(np.concatenate(x) for x in zip(*pieces))
+
+
+HASHED = 1 << 21  # rows hashed at once in group_sum (a hash table of 2M keys at most: 64 MB)
+
+
+def _hashed_sum(key: np.ndarray, micros: np.ndarray, n: int, purchases: bool):
+    """group_sum of `key` (customer * n + p) by hashing (much faster than sorting every row)."""
+    enc = pc.dictionary_encode(arrow.array(key))
     del key
     pa.default_memory_pool().release_unused()  # the hash table's memory back to the system
     inv = arrow.to_numpy(enc.indices)

@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from kpi_tui.ingest.readers.base import SAMPLE, RawTable, _finish, _open
+from kpi_tui.ingest.readers.paced import Paced
 from kpi_tui.ingest.readers.sniff import (_decode_head, _encoding, _guess_8bit, _looks_binary,
                                           _utf16_nobom)
 from kpi_tui.ingest.schema import UnusableFile
@@ -163,26 +164,31 @@ class Unsteady(Exception):
     """A file read in batches met what only a whole read handles (ingest.streamed)."""
 
 
-def stream_delimited(name: str, path: Path, head: bytes, block: int = BLOCK):
+def stream_delimited(name: str, path: Path, head: bytes, block: int = BLOCK, stop=None):
     """Raw tables of a large delimited file, one per `block` bytes, parsed by pyarrow's
-    streaming reader (its threads parse ahead while a batch is used); the last value sent
-    back is the count of malformed rows skipped. Raises Unsteady when the whole-file reader
-    must decide (a quoted newline between blocks, bytes not in the encoding...)."""
+    streaming reader; the last value sent back is the count of malformed rows skipped. Raises
+    Unsteady when the whole-file reader must decide (a quoted newline between blocks, bytes
+    not in the encoding...). `stop` (a threading.Event): set when the batches are no longer
+    wanted (the reads let go: readers.paced)."""
     enc, delim, skip, multiline, width = _dialect(name, head, complete=False)
     bad = _BadRows()
-    read, parse, convert = _options(enc, delim, skip, multiline, bad, width, block)
+    # one thread (the caller's: streamed reads in a thread of its own, while the batch before
+    # is normalised): its memory is given back there, not held by pyarrow's pool threads
+    read, parse, convert = _options(enc, delim, skip, multiline, bad, width, block, threads=False)
     header = None
-    for batch in pacsv.open_csv(str(path), read_options=read, parse_options=parse,
-                                convert_options=convert):
-        if bad.split:
-            raise Unsteady("a quoted newline fell between blocks")
-        if not _all_text(batch.schema):
-            raise Unsteady("more columns than the sample showed")
-        if header is None:
-            header = [batch.column(i)[0].as_py() for i in range(batch.num_columns)]
-            batch = batch.slice(1)
-        if batch.num_rows:
-            yield RawTable(name, _finish(header, batch.columns))
+    with Paced(path, stop=stop) as fh:  # read ahead a few blocks, not pyarrow's 32
+        for batch in pacsv.open_csv(fh, read_options=read, parse_options=parse,
+                                    convert_options=convert):
+            fh.used()
+            if bad.split:
+                raise Unsteady("a quoted newline fell between blocks")
+            if not _all_text(batch.schema):
+                raise Unsteady("more columns than the sample showed")
+            if header is None:
+                header = [batch.column(i)[0].as_py() for i in range(batch.num_columns)]
+                batch = batch.slice(1)
+            if batch.num_rows:
+                yield RawTable(name, _finish(header, batch.columns))
     if bad.split:
         raise Unsteady("a quoted newline fell between blocks")
     return bad.count
@@ -201,13 +207,13 @@ class _BadRows:
 
 
 def _options(enc: str, delim: str, skip: int, multiline: bool, on_bad, width: int = 4096,
-             block: int = BLOCK, size: int | None = None):
+             block: int = BLOCK, size: int | None = None, threads: bool = True):
     """`size`: the text's bytes, when known: one block is parsed without threads (a pool's
     start costs more than it gives: 4 ms against 8 ms for the sample's 290 KB exports)."""
     # Header read as data row 0, so each column is typed string by position (f0, f1, ...).
     read = pacsv.ReadOptions(
         block_size=block,
-        use_threads=size is None or size > block,
+        use_threads=threads and (size is None or size > block),
         skip_rows=skip,
         autogenerate_column_names=True,
         encoding="utf8" if enc in ("utf-8", "utf-8-sig") else enc,
