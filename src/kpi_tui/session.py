@@ -208,7 +208,7 @@ class FolderSource:
         from kpi_tui import ledger_cache
 
         self.probe()
-        ds, ledger = ledger_cache.load(self.root, self.settings, self.settings.cache)
+        ds, ledger = ledger_cache.load(self.root, self.settings, self.settings.cache, behind=True)
         return Snapshot(ds, ledger, self.settings)
 
     def dataset(self) -> Dataset:

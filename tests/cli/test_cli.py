@@ -153,3 +153,20 @@ def test_ledger_cache_follows_the_folder(golden_dir, capsys, tmp_path):
     assert usd["currency"] == "USD" and usd["periods"][-1]["revenue"] == 5.0
     cache = os.environ["XDG_CACHE_HOME"]
     assert list(__import__("pathlib").Path(cache).rglob("meta.json"))  # the ledger cache
+
+
+def test_ledger_saved_beside_the_figures(golden_dir, monkeypatch):
+    """report saves the new ledger in a thread while it computes the figures; the command does
+    not end before it is saved (the next run's restart is a hit, not a parse)."""
+    from kpi_tui import ledger_cache
+    from kpi_tui.cli import main
+    from kpi_tui.settings import Settings
+
+    started = []
+    put = ledger_cache._put
+    monkeypatch.setattr(ledger_cache, "_put", lambda *a: (started.append(1), __import__(
+        "time").sleep(0.3), put(*a)))
+    assert main(["report", str(golden_dir), "--format", "json"]) == 0
+    assert started and not ledger_cache._saving  # waited for
+    key = ledger_cache.folder_key(golden_dir, Settings())
+    assert ledger_cache.lookup(golden_dir, key) is not None

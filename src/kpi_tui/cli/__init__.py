@@ -33,7 +33,16 @@ def main(argv: list[str] | None = None) -> int:
     code = _main(argv)
     if argv is None and _ends(sys.argv[1:]):
         leave(code)
+    _saved()
     return code
+
+
+def _saved() -> None:
+    """Wait for the ledger a command may be saving for the next run (kpi_tui.ledger_cache
+    saves it beside the figures)."""
+    saving = sys.modules.get("kpi_tui.ledger_cache")
+    if saving is not None:
+        saving.wait_saved()
 
 
 def _ends(argv: list[str]) -> bool:
@@ -49,12 +58,14 @@ def leave(code: int) -> None:
     finalisation taking the GIL ends the thread (pthread_exit), whose unwinding through C++
     aborts: "terminate called without an active exception", exit 134, after the output was
     printed, about once in a hundred runs of `check` on a header-only file (seen in a core
-    dump). Nothing of a command that ends needs the finalisation."""
+    dump). Nothing of a command that ends needs the finalisation, but the ledger it may be
+    saving for the next run (kpi_tui.ledger_cache, saved beside the figures)."""
     for f in (sys.stdout, sys.stderr):
         try:
             f.flush()
         except (OSError, ValueError):  # a closed pipe: the output is gone anyway
             pass
+    _saved()  # (after the output: it is not kept waiting)
     os._exit(code)
 
 

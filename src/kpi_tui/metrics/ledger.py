@@ -378,9 +378,20 @@ def by_customer_day(ledger: Ledger) -> np.ndarray | None:
         key = c.astype(np.int64) * span + (d - lo)
     if bool((key[1:] >= key[:-1]).all()):
         return None
-    order = np.argsort(key)
+    if len(key) >= 2**31 or key.dtype != np.int32:
+        order = np.argsort(key, kind="stable")
+        return order.astype(np.int32) if len(order) < 2**31 else order
+    # key and row packed in one int64, sorted in place: 12 bytes a row at most, not argsort's
+    # 16 (its int64 order, then an int32 copy)
+    packed = np.arange(len(key), dtype=np.int64)
+    for s in _slices(len(key)):
+        packed[s] |= key[s].astype(np.int64) << 32
     del key
-    return order.astype(np.int32) if len(order) < 2**31 else order
+    packed.sort()
+    order = np.empty(len(packed), np.int32)
+    for s in _slices(len(packed)):
+        order[s] = packed[s] & 0xFFFFFFFF
+    return order
 
 
 # -- adding transactions to what is already summed (the watcher, when exports only arrive) ----
