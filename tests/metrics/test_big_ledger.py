@@ -1,5 +1,6 @@
 """Issue 12: a big ledger is built and summed in pieces (customer dictionaries folded as the
-batches come; a range of customers hashed at a time), with the same result as all at once."""
+batches come; keys and rows sorted together and summed a slice at a time, or a range of
+customers hashed at a time), with the same result as all at once."""
 
 import numpy as np
 import pytest
@@ -7,9 +8,10 @@ import pytest
 from kpi_tui.metrics import ledger as L
 
 
+@pytest.mark.parametrize("packed", [True, False])  # one sort of key and row, or hashed by ranges
 @pytest.mark.parametrize("customers,n,sort", [(50, 7, False), (3000, 40, False), (1, 5, False),
                                               (200, 3, True), (70_000, 40_000, False)])
-def test_group_sum_in_pieces_as_at_once(customers, n, sort, monkeypatch):
+def test_group_sum_in_pieces_as_at_once(customers, n, sort, packed, monkeypatch):
     rng = np.random.default_rng(customers + n)
     rows = 20_000
     c = rng.integers(0, customers, rows).astype(np.int32)
@@ -22,6 +24,8 @@ def test_group_sum_in_pieces_as_at_once(customers, n, sort, monkeypatch):
     once = L.group_sum(c, p, m, n, purchases=True)
     plain = L.group_sum(c, p, m, n)
     monkeypatch.setattr(L, "HASHED", 997)
+    monkeypatch.setattr(L, "PACKED", packed)
+    monkeypatch.setattr(L, "SLICE", 1009)  # the packed sums' slices: groups cut at their ends
     pieces = L.group_sum(c, p, m, n, purchases=True)
     for a, b in zip(once, pieces):
         assert a.dtype == b.dtype and np.array_equal(a, b)

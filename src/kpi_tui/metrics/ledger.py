@@ -311,6 +311,10 @@ def group_sum(customer: np.ndarray, p: np.ndarray, micros: np.ndarray, n: int,
         return _sorted_sum(key, micros, n, purchases)
     if len(key) <= HASHED:
         return _hashed_sum(key, micros, n, purchases)
+    if PACKED and key.dtype == np.int32 and len(key) < 2**31:  # one in-place sort of key and row
+        packed = _packed(key)
+        del key
+        return _packed_sum(packed, micros, n, purchases)
     # the rows of one range of customers at a time: a hash table of their keys, not of all
     # (10M rows by day: 1 GB). Each range's keys follow the previous one's: the pieces put
     # end to end are in key order.
@@ -329,6 +333,7 @@ def group_sum(customer: np.ndarray, p: np.ndarray, micros: np.ndarray, n: int,
     return tuple(np.concatenate(x) for x in zip(*pieces))
 
 
+PACKED = True  # large groupings by one sort (_packed), not hashed by ranges of customers
 HASHED = 1 << 21  # rows hashed at once in group_sum (a hash table of 2M keys at most: 64 MB)
 
 
@@ -348,6 +353,48 @@ def _hashed_sum(key: np.ndarray, micros: np.ndarray, n: int, purchases: bool):
     bought[inv[micros > 0]] = True
     bought = bought[order]
     return uniq // n, uniq % n, sums, bought
+
+
+def _packed(key: np.ndarray) -> np.ndarray:
+    """Each row's int32 key (>= 0) and its row number in one int64, in (key, row) order: one
+    in-place sort (numpy's int64 sort: ~0.1 s for 10M rows, against ~0.8 s to hash them)."""
+    packed = np.arange(len(key), dtype=np.int64)
+    for s in _slices(len(key)):
+        packed[s] |= key[s].astype(np.int64) << 32
+    packed.sort()
+    return packed
+
+
+def _packed_sum(packed: np.ndarray, micros: np.ndarray, n: int, purchases: bool):
+    """group_sum of rows in _packed order, a slice at a time (a group cut at a slice's end is
+    carried into the next): no copy of every row."""
+    keys, sums, bought = [], [], []
+    carry = None  # the last group of the slice before: (key, sum, bought)
+    for s in _slices(len(packed)):
+        p = packed[s]
+        k = (p >> 32).astype(np.int32)
+        m = micros[p & 0xFFFFFFFF]
+        head = np.empty(len(k), bool)
+        head[0] = True
+        np.not_equal(k[1:], k[:-1], out=head[1:])
+        start = np.flatnonzero(head)
+        u = k[start].astype(np.int64)
+        sm = np.add.reduceat(m, start)  # int64: exact
+        b = np.logical_or.reduceat(m > 0, start)
+        if carry is not None:
+            if carry[0] == u[0]:
+                sm[0] += carry[1]
+                b[0] |= carry[2]
+            else:
+                keys.append([carry[0]]), sums.append([carry[1]]), bought.append([carry[2]])
+        carry = (u[-1], sm[-1], b[-1])
+        keys.append(u[:-1]), sums.append(sm[:-1]), bought.append(b[:-1])
+    keys.append([carry[0]]), sums.append([carry[1]]), bought.append([carry[2]])
+    uniq = np.concatenate(keys).astype(np.int64)
+    sums = np.concatenate(sums).astype(np.int64)
+    if not purchases:
+        return uniq // n, uniq % n, sums
+    return uniq // n, uniq % n, sums, np.concatenate(bought).astype(bool)
 
 
 def _sorted_sum(key: np.ndarray, micros: np.ndarray, n: int, purchases: bool):
