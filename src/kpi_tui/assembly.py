@@ -22,7 +22,7 @@ from kpi_tui.ingest.folder import Dataset, Selection, add_drops, assemble_parts
 from kpi_tui.ingest.incremental import IncrementalDedupe
 from kpi_tui.ingest.schema import FileReport
 from kpi_tui.metrics.ledger import (Ledger, PeriodSums, append_ledger, ledger_from_batches,
-                                    merge_sums)
+                                    merge_sums, sorted_by_customer_day)
 from kpi_tui.settings import Settings
 
 
@@ -30,7 +30,7 @@ def ledger_of(dataset: Dataset) -> Ledger:
     """The ledger of the dataset's transactions; the rows are let go on the way (drain)."""
     ledger = ledger_from_batches(dataset.drain(), dataset.rows)
     pa.default_memory_pool().release_unused()  # the batches' customer dictionaries (~140 MB at 10M rows)
-    return ledger
+    return sorted_by_customer_day(ledger)  # period sums by runs of rows, saved as it is
 
 
 @dataclass

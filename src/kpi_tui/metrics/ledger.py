@@ -97,6 +97,7 @@ class Ledger:
     last_day: int | None
     scale: int = MICROS  # units of `micros` per currency unit
     _first_purchase: np.ndarray | None = None
+    ordered: bool = False  # True: rows known to be in (customer, day) order
 
     def rescaled(self, scale: int) -> Ledger:
         """This ledger counted in `scale` (a divisor of its own) units."""
@@ -104,7 +105,8 @@ class Ledger:
             return self
         d = self.scale // scale
         return Ledger(self.customer, self.day, shrink(self.micros, d), self.names,
-                      shrink_int(self.unattributed_micros, d), self.first_day, self.last_day, scale)
+                      shrink_int(self.unattributed_micros, d), self.first_day, self.last_day, scale,
+                      ordered=self.ordered)
 
     @property
     def customers(self) -> int:
@@ -411,11 +413,30 @@ def _sorted_sum(key: np.ndarray, micros: np.ndarray, n: int, purchases: bool):
     return uniq // n, uniq % n, sums, np.logical_or.reduceat(micros > 0, start)
 
 
+def sorted_by_customer_day(ledger: Ledger) -> Ledger:
+    """The ledger with its rows in (customer, day) order, as the ledger cache keeps them: its
+    period sums are then runs of rows at any granularity (no hashing, no sort), and saving it
+    needs no order. One array put in order at a time (memory)."""
+    order = by_customer_day(ledger)
+    ledger.ordered = True
+    if order is None:
+        return ledger
+    for n in ("customer", "day", "micros"):
+        a = getattr(ledger, n)
+        out = np.empty_like(a)
+        for s in _slices(len(a)):
+            out[s] = a[order[s]]
+        setattr(ledger, n, out)  # the old one let go before the next is made
+        del a
+    del order
+    return ledger
+
+
 def by_customer_day(ledger: Ledger) -> np.ndarray | None:
     """The order of the ledger's rows by (customer, day) (group_sum then needs no hashing);
     None when they are in that order already."""
     c, d = ledger.customer, ledger.day
-    if len(c) < 2:
+    if len(c) < 2 or ledger.ordered:
         return None
     lo, span = int(d.min()), int(d.max()) - int(d.min()) + 1
     if (int(c.max()) + 1) * span < 2**31:  # narrower keys: half the memory, a faster sort
