@@ -377,6 +377,23 @@ async def test_live_folder_watcher_updates_the_screen(golden):
                    for t in (when, when + _dt.timedelta(minutes=1))), status
 
 
+async def test_at_risk_totals_arriving_after_the_app_closed(golden):
+    """The at-risk card's totals come from a worker thread; arriving as the app shuts down
+    (its widgets gone: seen once in CI, a WorkerFailed at the end of a test) they are
+    dropped, not drawn."""
+    import asyncio
+
+    app = KpiApp(golden, Settings(cache=False), clock=lambda: NOW)
+    async with app.run_test(size=(120, 40)):
+        for _ in range(100):
+            await asyncio.sleep(0.1)
+            if app.snapshot is not None:
+                break
+        snap, g = app.snapshot, app.g
+    assert snap is not None
+    app.at_risk_ready(snap, g, None)  # no widgets left: no NoMatches
+
+
 async def test_loading_indicator_and_ui_responsive_while_loading(golden):
     import threading
 

@@ -249,8 +249,8 @@ class KpiApp(Commands, CustomersNav, Feed, Chrome, App):
 
     def at_risk_ready(self, snap: Snapshot, g: str, totals) -> None:
         """The at-risk totals of granularity g, computed in prefetch_customers."""
-        if snap is not self.snapshot:
-            return  # newer data arrived meanwhile: its own computation follows
+        if snap is not self.snapshot or self.closing:
+            return  # newer data arrived meanwhile (its own computation follows), or no widgets
         self.at_risk[g] = (self.data_id, totals)
         if g == self.g:
             self._update_alerts()
