@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from kpi_tui import arrow
+from kpi_tui import ahead, arrow
 
 
 @dataclass
@@ -51,8 +51,14 @@ class Part:
 def dedupe(parts: list[Part]) -> tuple[list[pa.Table], dict[str, dict[str, int]]]:
     """Tables to count, in the order of `parts`, and per file key the rows dropped, by reason."""
     masks, drops = dedupe_masks(parts)
-    return [p.table if m is None else p.table.filter(arrow.array(m))
-            for p, m in zip(parts, masks)], drops
+
+    def kept(pm):
+        p, m = pm
+        return p.table if m is None else p.table.filter(arrow.array(m))
+
+    # filtered two at once (pyarrow lets the GIL go: the monitor's 12 files of 10M rows,
+    # ~0.9 s of copies on one core)
+    return list(ahead.in_order(kept, zip(parts, masks), inline=lambda pm: pm[1] is None)), drops
 
 
 def dedupe_masks(parts: list[Part]) -> tuple[list[np.ndarray | None], dict[str, dict[str, int]]]:

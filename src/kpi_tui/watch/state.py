@@ -19,7 +19,7 @@ from kpi_tui.assembly import Assembler, Last
 from kpi_tui.metrics.ledger import Ledger, period_sums
 from kpi_tui.ingest import grouped, streamed
 from kpi_tui.ingest.cache import ParseCache
-from kpi_tui.ingest.dedupe import Part
+from kpi_tui.ingest.dedupe import SMALL_FILES, Part
 from kpi_tui.ingest.discover import discover
 from kpi_tui.ingest.folder import Dataset, fingerprint, load_file
 from kpi_tui.ingest.schema import FileReport
@@ -138,6 +138,7 @@ class FolderState:
         of one header together (`groups`: ingest.grouped), the others two at once by threads
         (ahead.in_order: both cores), in order."""
         told = None if progress is None else _advances(progress)
+        first = not self.entries
 
         def announced():  # in order, as each file is about to be read
             for t, (_, parsed) in zip(todo, groups):
@@ -150,7 +151,11 @@ class FolderState:
             within = None if told is None else (  # a big file: by its batches
                 lambda share: told(n + share, total, path))
             with streamed.reporting(within):
-                return item[0], load_file(path, self.settings, self.cache, parsed)
+                part, report = load_file(path, self.settings, self.cache, parsed)
+            if first and total > 1 and part is not None and part.table.num_rows > SMALL_FILES \
+                    and part.has_ids():  # the first read is deduplicated whole (uses them up)
+                part.int_ids()  # dedupe's work on this file's ids, done on this thread's core
+            return item[0], (part, report)
 
         for (n, path, sig, e), (part, report) in ahead.in_order(
                 read, announced(), inline=lambda item: item[1] is not None):
