@@ -89,7 +89,7 @@ def load(root: Path, settings: Settings, use_cache: bool = True,
     ledger = ledger_of(ds)
     if key is not None:
         if behind:
-            t = threading.Thread(target=_put, args=(_dir(root, key), ds, ledger),
+            t = threading.Thread(target=_put_quietly, args=(_dir(root, key), ds, ledger),
                                  name="kpi-tui-ledger-save", daemon=True)
             _saving.append(t)
             t.start()
@@ -99,6 +99,15 @@ def load(root: Path, settings: Settings, use_cache: bool = True,
 
 
 _saving: list[threading.Thread] = []  # ledgers being saved by load(behind=True)
+
+
+def _put_quietly(d: Path, ds: Dataset, ledger: Ledger) -> None:
+    """_put on a thread: a ledger that cannot be saved costs the next run time, and prints
+    no thread's traceback under the figures."""
+    try:
+        _put(d, ds, ledger)
+    except Exception:  # noqa: BLE001
+        pass
 
 
 def wait_saved() -> None:
