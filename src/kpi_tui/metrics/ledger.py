@@ -391,15 +391,8 @@ def _packed_sum(packed: np.ndarray, micros: np.ndarray, n: int, purchases: bool)
     carry = None  # the last group of the slice before: (key, sum, bought)
     for s in _slices(len(packed)):
         k, rows = _unpacked(packed[s], len(packed))
-        m = micros[rows]
+        u, sm, b = _runs(k, micros[rows], True)
         del rows
-        head = np.empty(len(k), bool)
-        head[0] = True
-        np.not_equal(k[1:], k[:-1], out=head[1:])
-        start = np.flatnonzero(head)
-        u = k[start].astype(np.int64)
-        sm = np.add.reduceat(m, start)  # int64: exact
-        b = np.logical_or.reduceat(m > 0, start)
         if carry is not None:
             if carry[0] == u[0]:
                 sm[0] += carry[1]
@@ -418,16 +411,23 @@ def _packed_sum(packed: np.ndarray, micros: np.ndarray, n: int, purchases: bool)
 
 def _sorted_sum(key: np.ndarray, micros: np.ndarray, n: int, purchases: bool):
     """group_sum of keys in ascending order: each group is a run of rows (no hashing)."""
+    uniq, sums, bought = _runs(key, micros, purchases)
+    if not purchases:
+        return uniq // n, uniq % n, sums
+    return uniq // n, uniq % n, sums, bought
+
+
+def _runs(key: np.ndarray, micros: np.ndarray, purchases: bool):
+    """(key, sum, holds a positive amount (None unless `purchases`)) of each run of equal
+    keys, in order."""
     head = np.empty(len(key), bool)
     head[0] = True
     np.not_equal(key[1:], key[:-1], out=head[1:])
     start = np.flatnonzero(head)
     del head
-    uniq = key[start].astype(np.int64)
     sums = np.add.reduceat(micros, start)  # int64: exact
-    if not purchases:
-        return uniq // n, uniq % n, sums
-    return uniq // n, uniq % n, sums, np.logical_or.reduceat(micros > 0, start)
+    bought = np.logical_or.reduceat(micros > 0, start) if purchases else None
+    return key[start].astype(np.int64), sums, bought
 
 
 def sorted_by_customer_day(ledger: Ledger) -> Ledger:
