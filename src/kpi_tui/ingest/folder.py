@@ -299,9 +299,16 @@ def loaded(items, settings: Settings, cache: ParseCache | None, ids: bool = Fals
 
 def _load_ahead(path: Path, parsed, settings: Settings, cache: ParseCache | None, ids: bool):
     part, report = load_file(path, settings, cache, parsed)
-    if ids and part is not None and part.table.num_rows > SMALL_FILES and part.has_ids():
-        part.int_ids()  # dedupe's work on this file's ids, done on this thread's core
+    if ids:
+        ids_ahead(part)
     return part, report
+
+
+def ids_ahead(part: Part | None) -> None:
+    """Dedupe's work on a big file's ids (told apart: numbers or text), done on the calling
+    thread's core, for a dedupe of the whole folder to come (which uses it up)."""
+    if part is not None and part.table.num_rows > SMALL_FILES and part.has_ids():
+        part.int_ids()
 
 
 @dataclass

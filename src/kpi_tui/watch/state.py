@@ -19,9 +19,9 @@ from kpi_tui.assembly import Assembler, Last
 from kpi_tui.metrics.ledger import Ledger, period_sums
 from kpi_tui.ingest import grouped, streamed
 from kpi_tui.ingest.cache import ParseCache
-from kpi_tui.ingest.dedupe import SMALL_FILES, Part
+from kpi_tui.ingest.dedupe import Part
 from kpi_tui.ingest.discover import discover
-from kpi_tui.ingest.folder import Dataset, fingerprint, load_file
+from kpi_tui.ingest.folder import Dataset, fingerprint, ids_ahead, load_file
 from kpi_tui.ingest.schema import FileReport
 from kpi_tui.session import Snapshot
 from kpi_tui.settings import Settings
@@ -152,9 +152,8 @@ class FolderState:
                 lambda share: told(n + share, total, path))
             with streamed.reporting(within):
                 part, report = load_file(path, self.settings, self.cache, parsed)
-            if first and total > 1 and part is not None and part.table.num_rows > SMALL_FILES \
-                    and part.has_ids():  # the first read is deduplicated whole (uses them up)
-                part.int_ids()  # dedupe's work on this file's ids, done on this thread's core
+            if first and total > 1:  # the first read is deduplicated whole
+                ids_ahead(part)
             return item[0], (part, report)
 
         for (n, path, sig, e), (part, report) in ahead.in_order(
