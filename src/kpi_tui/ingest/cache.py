@@ -135,7 +135,7 @@ class ParseCache:
             return None
 
     def put(self, path: Path, st: os.stat_result, table: pa.Table, report: FileReport,
-              content_hash: str | None, other_ids: pa.Array | None = None) -> None:
+            content_hash: str | None, other_ids: pa.Array | None = None) -> None:
         """Write an entry; within `behind()`, in the background (a thread: pyarrow and zlib let
         the GIL go, so the second core writes while the next file is parsed). The report is
         copied now: the caller goes on changing it."""
