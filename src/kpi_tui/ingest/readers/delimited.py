@@ -22,7 +22,14 @@ BLOCK = 8 << 20  # pyarrow CSV block: large enough to be fast, small enough to k
 DELIMITERS = ",;\t|"
 
 
+def _plain(lines: list[str]) -> bool:
+    """No quote nor NUL: csv.reader would split each line at every delimiter."""
+    return not any('"' in ln or "\x00" in ln for ln in lines)
+
+
 def _field_counts(lines: list[str], delim: str) -> list[int]:
+    if _plain(lines):  # (csv.reader's count without it: ~10x faster, each file's sample)
+        return [ln.count(delim) + 1 for ln in lines if ln]
     try:
         return [len(row) for row in csv.reader(lines, delimiter=delim, quotechar='"') if row]
     except csv.Error:
@@ -84,7 +91,9 @@ def _sniff_delimiter(lines: list[str]) -> str:
 
 def _header_skip(lines: list[str], delim: str) -> int:
     """Title lines (one field at most, or blank) above a wider header, to skip."""
-    counts = [len(r) if r else 0 for r in _rows(lines[:60], delim)]
+    head = lines[:60]
+    counts = [ln.count(delim) + 1 if ln else 0 for ln in head] if _plain(head) else \
+        [len(r) if r else 0 for r in _rows(head, delim)]
     modal = Counter(c for c in counts if c > 1).most_common(1)
     if not modal:
         return 0
@@ -257,6 +266,11 @@ def _size(path) -> int | None:
         return None
 
 
+def _whole(path) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read()
+
+
 def _all_text(schema: pa.Schema) -> bool:
     return all(pa.types.is_string(t) for t in schema.types)
 
@@ -267,9 +281,9 @@ def _pyarrow_csv(path, data, enc: str, delim: str, skip: int, multiline: bool,
     bad = _BadRows()
     size = len(data) if path is None else _size(path)
     read, parse, convert = _options(enc, delim, skip, multiline, bad, width, size=size)
-    source = str(path) if path is not None else pa.py_buffer(data)
-    if path is None:
-        source = pa.BufferReader(source)
+    if path is not None and size is not None and size <= BLOCK:
+        data, path = _whole(path), None  # (one block: from memory ~25% faster than the file)
+    source = str(path) if path is not None else pa.BufferReader(pa.py_buffer(data))
     table = pacsv.read_csv(source, read_options=read, parse_options=parse, convert_options=convert)
     if not _all_text(table.schema) and width < 4096:  # a header wider than the sample's lines
         return _pyarrow_csv(path, data, enc, delim, skip, multiline)
