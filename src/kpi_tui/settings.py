@@ -13,7 +13,6 @@ import functools
 import math
 import os
 import stat
-import tomllib
 import typing
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -279,6 +278,8 @@ def read_small(path: Path, what: str = "settings file") -> str:
 
 def load_config(path: Path, settings: Settings | None = None) -> Settings:
     """Read a kpi-tui.toml into `settings` (or new Settings); ConfigError on any bad value."""
+    import tomllib  # (only with a config file: ~5 ms of every start otherwise)
+
     s = settings or Settings()
     try:
         data = tomllib.loads(read_small(path))
@@ -330,6 +331,8 @@ def _rates(table, where: str) -> dict[str, float]:
 
 def load_rates(path: Path) -> dict[str, float]:
     """A rates file: TOML (`USD = 0.92`) or CSV lines `USD,0.92`: 1 unit = rate reporting units."""
+    import tomllib
+
     text = read_small(path, "rates file")
     try:
         data = tomllib.loads(text)
