@@ -78,12 +78,20 @@ def test_240x70_uses_the_room(tmp_path):
     try:
         wait_for(s, "as of 2026-05-11")
         tmux("send-keys", "-t", s, "Left")
-        screen = wait_for(s, "March 2026 · complete")
-        lines = screen.splitlines()
-        big = [ln for ln in lines if "████" in ln and "│" not in ln]  # not the effect bars
-        assert len(big) == 10  # the big number, twice the 5-row font
-        chart = [ln for ln in lines if "┤" in ln or "│" in ln and "┌" not in ln]
-        assert len(chart) >= 20
+        wait_for(s, "March 2026 · complete")
+        end = time.monotonic() + 20  # the panels repaint one after the other: wait for all
+        while True:
+            screen = tmux("capture-pane", "-p", "-t", s)
+            lines = screen.splitlines()
+            big = [ln for ln in lines if "████" in ln and "│" not in ln]  # not the effect bars
+            chart = [ln for ln in lines if "┤" in ln or "│" in ln and "┌" not in ln]
+            done = (len(big) == 10 and len(chart) >= 20
+                    and "Recent periods" in screen and "Revenue bridge" in screen)
+            if done or time.monotonic() > end:
+                break
+            time.sleep(0.2)
+        assert len(big) == 10, screen  # the big number, twice the 5-row font
+        assert len(chart) >= 20, screen
         assert max(ln.rfind("┘") for ln in lines) > 130  # the chart is wide
         assert "Recent periods" in screen and "Revenue bridge" in screen
     finally:
