@@ -226,10 +226,10 @@ class Spilled(Snapshot):
 
     @property
     def unattributed_revenue(self) -> float:
-        if self._normal is not None:
-            return self._normal.unattributed_revenue
-        if self._unattributed is None:
+        if self._unattributed is None and self._normal is None:
             self.figures(self.settings.granularity)
+        if self._normal is not None:  # (the parts could not be read)
+            return self._normal.unattributed_revenue
         return self._unattributed / MICROS
 
     with_trailing = False  # True: the figures' read of the parts sums the trailing windows too
