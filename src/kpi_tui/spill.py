@@ -18,6 +18,7 @@ the file), or with --no-cache deleted at exit.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import dataclasses
 import json
 import logging
@@ -41,8 +42,10 @@ from kpi_tui.ingest.folder import Dataset
 from kpi_tui.ingest.readers.base import SAMPLE
 from kpi_tui.ingest.readers.sniff import _kind
 from kpi_tui.ingest.schema import FileReport
-from kpi_tui.metrics.figures import as_of_day, finish, window_sums, window_view, windows
-from kpi_tui.metrics.ledger import LIMIT, MICROS, Ledger, ledger_from_batches, period_sums
+from kpi_tui.metrics.figures import as_of_day, window_sums, window_view, windows
+from kpi_tui.metrics.figures import finish as finish_rows
+from kpi_tui.metrics.ledger import (LIMIT, MICROS, Ledger, ledger_from_batches, period_sums,
+                                    sorted_by_customer_day)
 from kpi_tui.metrics.movements import AGGREGATES, aggregates, series_from_aggregates
 from kpi_tui.metrics.periods import WINDOW_DAYS, from_day, period_of
 from kpi_tui.session import Snapshot
@@ -186,7 +189,8 @@ def _meta(d: Path) -> dict | None:
         meta = read_json(d / "meta.json")
         if meta is None or meta.get("format") != FORMAT:
             return None
-        if all((d / n).stat().st_size == size for n, size in meta["parts"].items()):
+        files = meta["ledgers"] if "ledgers" in meta else meta["parts"]  # finished or raw
+        if all((d / n).stat().st_size == size for n, size in files.items()):
             return meta
     except (OSError, ValueError, KeyError, TypeError):
         pass
@@ -265,12 +269,20 @@ class Spilled(Snapshot):
         return self._normal.figures(g), self._normal.trailing(g)
 
     def _whole_ledger(self) -> Ledger:
-        from kpi_tui.metrics.ledger import sorted_by_customer_day
-
-        batches = (b for t in _counted_parts(self) for b in t.to_batches())
-        ledger = ledger_from_batches(batches)
-        ledger.first_day, ledger.last_day = self.meta["first_day"], self.meta["last_day"]
-        return sorted_by_customer_day(ledger)
+        """Every part's ledger end to end (customer codes shifted: in (customer, day) order)."""
+        cs, ds, ms, names, unattributed, off = [], [], [], [], 0, 0
+        for name in self.meta["parts"]:
+            ledger, _ = _part_ledger(self, name, finish=False)
+            ledger = sorted_by_customer_day(ledger)
+            cs.append(ledger.customer + np.int32(off))
+            ds.append(ledger.day)
+            ms.append(ledger.micros)
+            names.append(ledger.names)
+            unattributed += ledger.unattributed_micros
+            off += ledger.customers
+        return Ledger(np.concatenate(cs), np.concatenate(ds), np.concatenate(ms),
+                      np.concatenate(names), unattributed, self.meta["first_day"],
+                      self.meta["last_day"], ordered=True)
 
 
 # ---- figures from the parts --------------------------------------------------------------
@@ -292,9 +304,35 @@ def _factors(meta: dict, currency: str | None, rates: dict) -> tuple[np.ndarray,
     return factor, counted
 
 
-def _counted_parts(snap: Spilled):
-    """Each part's counted rows (customer, date as int32 days, amount converted), in turn."""
-    return (_counted(snap, name) for name in snap.meta["parts"])
+def _part_ledger(snap: Spilled, name: str, finish: bool) -> tuple[Ledger, tuple | None]:
+    """A part's ledger, from its finished form when there is one; `finish`: in (customer,
+    day) order, saved in that form (a warm run's period sums are then runs of rows, with no
+    string read nor hashed): (ledger, (file names, sizes and unattributed micros) saved)."""
+    led = f"ledger-{name[5:]}"
+    if name in snap.meta.get("ledgers_of", {}):
+        with pa.memory_map(str(snap.dir / led)) as src:
+            b = pa.ipc.open_file(src).get_batch(0)
+            customer, day, micros = (np.array(arrow.to_numpy(c)) for c in b.columns)
+        with pa.memory_map(str(snap.dir / f"names-{name[5:]}")) as src:
+            names = arrow.to_numpy(pa.ipc.open_file(src).read_all().column(0)).astype(object)
+        u = snap.meta["ledgers_of"][name]
+        return Ledger(customer, day, micros, names, u, None, None, ordered=True), None
+    t = _counted(snap, name)
+    ledger = ledger_from_batches(t.to_batches(), t.num_rows)
+    del t
+    if ledger.scale != MICROS:
+        raise _Abort("a part's sums need fewer decimals")
+    if not finish:
+        return ledger, None
+    ledger = sorted_by_customer_day(ledger)
+    cols = pa.record_batch([arrow.array(ledger.customer), arrow.array(ledger.day),
+                            arrow.array(ledger.micros)], ["customer", "day", "micros"])
+    nm = f"names-{name[5:]}"
+    for f, b in ((led, cols), (nm, pa.record_batch([arrow.strings(ledger.names)], ["name"]))):
+        with pa.OSFile(str(snap.dir / f), "wb") as sink, pa.ipc.new_file(sink, b.schema) as w:
+            w.write_batch(b)
+    sizes = {f: (snap.dir / f).stat().st_size for f in (led, nm)}
+    return ledger, (name, sizes, ledger.unattributed_micros)
 
 
 def _counted(snap: Spilled, name: str) -> pa.Table:
@@ -326,33 +364,49 @@ def _summed(snap: Spilled, g: str, trailing: bool):
     ws = windows(d, WINDOW_DAYS[g])
     pairs = (("previous", "current"), ("year_ago", "current")) if trailing else ()
 
+    finish = snap.dir not in _temporary and "ledgers_of" not in meta  # kept: finished
+
     def part(name: str):
-        t = _counted(snap, name)
-        ledger = ledger_from_batches(t.to_batches(), t.num_rows)
-        del t
-        if ledger.scale != MICROS:
-            raise _Abort("a part's sums need fewer decimals")
+        ledger, saved = _part_ledger(snap, name, finish)
         ledger.first_day, ledger.last_day = first_day, last_day  # every part: one series
         aggs = aggregates(period_sums(ledger, g))
         wins = [aggregates(window_sums(ledger, ws[a], ws[b])) for a, b in pairs]
-        return aggs, wins, ledger.unattributed_micros
+        return aggs, wins, ledger.unattributed_micros, saved
 
     total = {k: np.zeros(last - first + 1, np.int64) for k in AGGREGATES}
     wtotal = [{k: np.zeros(2, np.int64) for k in AGGREGATES} for _ in pairs]
-    unattributed = 0
-    for aggs, wins, u in ahead.in_order(part, list(meta["parts"])):
+    unattributed, saved = 0, []
+    for aggs, wins, u, done in ahead.in_order(part, list(meta["parts"])):
         unattributed += u
+        saved.append(done)
         for k, v in aggs.items():
             total[k] += v
         for acc, w in zip(wtotal, wins):
             for k, v in w.items():
                 acc[k] += v
-    figs = finish(series_from_aggregates(first, last, total, s.margin, MICROS), g, d)
+    if finish:
+        _finished(snap, saved)
+    figs = finish_rows(series_from_aggregates(first, last, total, s.margin, MICROS), g, d)
     if not trailing:
         return figs, None, unattributed
     prev, cur = series_from_aggregates(0, 1, wtotal[0], s.margin, MICROS)
     yago, cur_y = series_from_aggregates(0, 1, wtotal[1], s.margin, MICROS)
     return figs, window_view(g, ws, prev, cur, yago, cur_y), unattributed
+
+
+def _finished(snap: Spilled, saved: list) -> None:
+    """The meta says the parts are finished (ledgers); the raw parts go."""
+    meta = dict(snap.meta)
+    meta["ledgers"] = {f: size for _, sizes, _ in saved for f, size in sizes.items()}
+    meta["ledgers_of"] = {name: u for name, _, u in saved}
+    try:
+        write_json(snap.dir / "meta.json", meta, durable=False)  # (fsync: waits for all)
+    except OSError:
+        return
+    snap.meta = meta
+    for name in meta["parts"]:
+        with contextlib.suppress(OSError):
+            (snap.dir / name).unlink()
 
 
 # ---- writing the parts -------------------------------------------------------------------
@@ -446,7 +500,8 @@ class _Parts:
             self.flagged_n += int(pc.sum(f).as_py())
             if self.flagged_n > FLAGGED_MAX:
                 raise _Abort(f"more than {FLAGGED_MAX:,} rows whose status says refunded")
-            self.flagged.append(rows.filter(f).append_column("txn_id", t.column("txn_id").filter(f)))
+            ids = t.column("txn_id").filter(f)
+            self.flagged.append(rows.filter(f).append_column("txn_id", ids))
             rows = rows.filter(pc.invert(f))
         self._write(rows)
 
@@ -568,5 +623,5 @@ def _write(path: Path, st, skipped: list, settings, d: Path, n: int) -> dict:
         "reports": [{**{f: getattr(r, f) for f in fields}, "path": str(r.path)} for r in reports],
         "parts": {name: (d / name).stat().st_size for name in parts.names},
     }
-    write_json(d / "meta.json", meta)
+    write_json(d / "meta.json", meta, durable=False)  # its own crc: a torn one is a miss
     return meta
