@@ -272,7 +272,7 @@ class Spilled(Snapshot):
         """Every part's ledger end to end (customer codes shifted: in (customer, day) order)."""
         cs, ds, ms, names, unattributed, off = [], [], [], [], 0, 0
         for name in self.meta["parts"]:
-            ledger, _ = _part_ledger(self, name, finish=False)
+            ledger, _ = _part_ledger(self, name, finish=False, names=True)
             ledger = sorted_by_customer_day(ledger)
             cs.append(ledger.customer + np.int32(off))
             ds.append(ledger.day)
@@ -304,19 +304,24 @@ def _factors(meta: dict, currency: str | None, rates: dict) -> tuple[np.ndarray,
     return factor, counted
 
 
-def _part_ledger(snap: Spilled, name: str, finish: bool) -> tuple[Ledger, tuple | None]:
+def _part_ledger(snap: Spilled, name: str, finish: bool,
+                 names: bool = False) -> tuple[Ledger, tuple | None]:
     """A part's ledger, from its finished form when there is one; `finish`: in (customer,
     day) order, saved in that form (a warm run's period sums are then runs of rows, with no
-    string read nor hashed): (ledger, (file names, sizes and unattributed micros) saved)."""
+    string read nor hashed): (ledger, (part, {file: size}, [unattributed micros, customers])
+    saved). `names`: the customers' names read too (else only their number is known)."""
     led = f"ledger-{name[5:]}"
     if name in snap.meta.get("ledgers_of", {}):
-        with pa.memory_map(str(snap.dir / led)) as src:
-            b = pa.ipc.open_file(src).get_batch(0)
-            customer, day, micros = (np.array(arrow.to_numpy(c)) for c in b.columns)
-        with pa.memory_map(str(snap.dir / f"names-{name[5:]}")) as src:
-            names = arrow.to_numpy(pa.ipc.open_file(src).read_all().column(0)).astype(object)
-        u = snap.meta["ledgers_of"][name]
-        return Ledger(customer, day, micros, names, u, None, None, ordered=True), None
+        u, n = snap.meta["ledgers_of"][name]
+        # mapped, not copied (the mapping goes with the arrays)
+        b = pa.ipc.open_file(pa.memory_map(str(snap.dir / led))).get_batch(0)
+        customer, day, micros = (arrow.to_numpy(c) for c in b.columns)
+        if names:
+            src = pa.memory_map(str(snap.dir / f"names-{name[5:]}"))
+            nm = arrow.to_numpy(pa.ipc.open_file(src).read_all().column(0)).astype(object)
+        else:  # the sums need only how many there are
+            nm = np.empty(n, object)
+        return Ledger(customer, day, micros, nm, u, None, None, ordered=True), None
     t = _counted(snap, name)
     ledger = ledger_from_batches(t.to_batches(), t.num_rows)
     del t
@@ -332,7 +337,7 @@ def _part_ledger(snap: Spilled, name: str, finish: bool) -> tuple[Ledger, tuple 
         with pa.OSFile(str(snap.dir / f), "wb") as sink, pa.ipc.new_file(sink, b.schema) as w:
             w.write_batch(b)
     sizes = {f: (snap.dir / f).stat().st_size for f in (led, nm)}
-    return ledger, (name, sizes, ledger.unattributed_micros)
+    return ledger, (name, sizes, [ledger.unattributed_micros, ledger.customers])
 
 
 def _counted(snap: Spilled, name: str) -> pa.Table:
