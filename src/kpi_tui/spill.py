@@ -40,8 +40,9 @@ from kpi_tui.ingest.currency import left_out_warnings, pick_currency
 from kpi_tui.ingest.discover import discover
 from kpi_tui.ingest.folder import Dataset
 from kpi_tui.ingest.readers.base import SAMPLE
+from kpi_tui.ingest.readers.source import open_regular
 from kpi_tui.ingest.readers.sniff import _kind
-from kpi_tui.ingest.schema import FileReport
+from kpi_tui.ingest.schema import FileReport, UnusableFile
 from kpi_tui.metrics.figures import as_of_day, window_sums, window_view, windows
 from kpi_tui.metrics.figures import finish as finish_rows
 from kpi_tui.metrics.ledger import (LIMIT, MICROS, Ledger, ledger_from_batches, period_sums,
@@ -77,7 +78,8 @@ def threshold() -> int:
 
 def estimate_rows(path: Path, size: int) -> tuple[str | None, int]:
     """(kind of the file, its rows estimated from the bytes per line of its first MB)."""
-    with open(path, "rb") as f:
+    f, _ = open_regular(path)  # never blocks on a FIFO swapped in
+    with f:
         head = f.read(1 << 20)
     kind = _kind(path.name, head[:SAMPLE])
     if kind == "parquet":
@@ -129,7 +131,7 @@ def snapshot(root: Path, settings) -> Snapshot | None:
     """The folder's snapshot from spilled parts, or None (then read it the usual way)."""
     try:
         return _snapshot(Path(root), settings)
-    except _Abort as e:
+    except (_Abort, OSError, UnusableFile) as e:  # the usual read says what is wrong
         log.debug("not spilled: %s", e)
         return None
 

@@ -253,3 +253,14 @@ def test_bucket_is_a_function_of_the_customer():
     ids = pa.array([f"customer-{i}@example.com" for i in range(20_000)])
     counts = np.bincount(spill.bucket(ids, 10), minlength=10)
     assert counts.min() > 1500  # spread, though every id starts and ends alike
+
+
+def test_parts_that_cannot_be_written_fall_back(big, caplog, monkeypatch):
+    def full(self, rows):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(spill._Parts, "_write", full)
+    for cache in ([], ["--no-cache"]):
+        args = [str(big), "--format", "json", *cache]
+        assert run(*args, spill_rows="0") == run(*args, spill_rows=None)
+        assert not spilled(caplog)
+    assert not list(spill._root().glob("**/*.arrow"))  # nothing left behind
