@@ -54,7 +54,7 @@ from kpi_tui.session import Snapshot
 log = logging.getLogger(__name__)
 
 SPILL_ROWS = 12_000_000  # estimated rows of the one file beyond which report spills
-PART_ROWS = 1 << 20  # rows a part, about
+PART_ROWS = 1 << 18  # rows a part, about: two summed at once bound the peak (1 << 20: +120 MB)
 FLAGGED_MAX = 1_000_000  # refunded-status rows kept aside in memory; more: the whole read
 KINDS = ("csv", "json", "jsonl", "parquet")  # read in batches by ingest.streamed
 FORMAT = 1
