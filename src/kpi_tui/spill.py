@@ -56,6 +56,7 @@ log = logging.getLogger(__name__)
 SPILL_ROWS = 12_000_000  # estimated rows of the one file beyond which report spills
 PART_ROWS = 1 << 18  # rows a part, about: two summed at once bound the peak (1 << 20: +120 MB)
 FLAGGED_MAX = 1_000_000  # refunded-status rows kept aside in memory; more: the whole read
+NEGATIVES_MAX = 4_000_000  # negative rows' ids kept for them; more, with such rows: the same
 KINDS = ("csv", "json", "jsonl", "parquet")  # read in batches by ingest.streamed
 FORMAT = 1
 SCHEMA = pa.schema([("customer", pa.string()), ("date", pa.int32()), ("amount", pa.float64()),
@@ -466,7 +467,8 @@ class _Parts:
         self.rows = Counter()  # code -> rows
         self.day_lo: dict[int, int] = {}  # code -> first day
         self.day_hi: dict[int, int] = {}
-        self.negatives: list[pa.Table] = []  # txn_id, code of negative rows
+        self.negatives: list[pa.Table] | None = []  # txn_id, code of negative rows (None:
+        self.negatives_n = 0  # more than NEGATIVES_MAX, let go while no row was flagged)
         self.flagged: list[pa.Table] = []  # refunded-status rows, kept aside
         self.flagged_n = 0
         self.abs_sum = 0.0
@@ -496,17 +498,25 @@ class _Parts:
         self.abs_sum += float(np.abs(amount).sum())
         self._days(code, day)
         neg = amount < 0
-        if neg.any():
+        if neg.any() and self.negatives is not None:
             ids = t.column("txn_id").filter(arrow.array(neg))
             self.negatives.append(pa.table({"txn_id": ids, "code": code[neg]}))
+            self.negatives_n += len(ids)
+            if self.negatives_n > NEGATIVES_MAX:
+                self.negatives = None  # needed only by rows whose status says refunded
         flag = t.column("refunded_status")
         rows = pa.table({"customer": t.column("customer"), "date": arrow.array(day),
                          "amount": t.column("amount"), "code": arrow.array(code)}, SCHEMA)
+        f = None
         if flag.null_count < len(flag) and pc.any(flag).as_py():
             f = arrow.fill_null(flag, False).combine_chunks()
             self.flagged_n += int(pc.sum(f).as_py())
             if self.flagged_n > FLAGGED_MAX:
                 raise _Abort(f"more than {FLAGGED_MAX:,} rows whose status says refunded")
+        if self.flagged_n and self.negatives is None:
+            raise _Abort(f"rows whose status says refunded, and more than {NEGATIVES_MAX:,} "
+                         "negative rows")
+        if f is not None:
             ids = t.column("txn_id").filter(f)
             self.flagged.append(rows.filter(f).append_column("txn_id", ids))
             rows = rows.filter(pc.invert(f))

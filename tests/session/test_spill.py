@@ -264,3 +264,22 @@ def test_parts_that_cannot_be_written_fall_back(big, caplog, monkeypatch):
         assert run(*args, spill_rows="0") == run(*args, spill_rows=None)
         assert not spilled(caplog)
     assert not list(spill._root().glob("**/*.arrow"))  # nothing left behind
+
+
+def test_many_negative_rows_with_refunded_status_rows_fall_back(big, caplog, monkeypatch):
+    monkeypatch.setattr(spill, "NEGATIVES_MAX", 50)
+    args = [str(big), "--format", "json", "--no-cache"]
+    assert run(*args, spill_rows="0") == run(*args, spill_rows=None)
+    fallback(caplog, "negative rows")
+
+
+def test_many_negative_rows_without_refunded_status_rows_spill(tmp_path, caplog, monkeypatch):
+    monkeypatch.setattr(spill, "NEGATIVES_MAX", 50)
+    d = tmp_path / "n"
+    d.mkdir()
+    orders(d / "orders.csv", 5000)
+    text = (d / "orders.csv").read_text().replace('"refunded"', '"paid"')
+    (d / "orders.csv").write_text(text)
+    args = [str(d), "--format", "json", "--no-cache"]
+    assert run(*args, spill_rows="0") == run(*args, spill_rows=None)
+    assert spilled(caplog)
