@@ -20,6 +20,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import dataclasses
+import hashlib
 import json
 import logging
 import os
@@ -98,8 +99,6 @@ def _root() -> Path:
 
 
 def _dir(root: Path, key: str) -> Path:
-    import hashlib
-
     tag = hashlib.sha256(safe.encode(str(Path(root).resolve()))).hexdigest()[:16]
     return _root() / tag / key
 
@@ -149,14 +148,7 @@ def _snapshot(root: Path, settings) -> Snapshot:
         raise _Abort(f"a {kind} file is not read in batches")
     if rows <= limit and limit:
         raise _Abort(f"~{rows:,} rows, not more than {limit:,}")
-    from kpi_tui import ledger_cache
-
-    key = ledger_cache.folder_key(root, settings, [(path, st.st_size, st.st_mtime_ns)],
-                                  skipped) if settings.cache else None
-    if key is not None:  # this module's code too
-        import hashlib
-
-        key = hashlib.sha256((key + Path(__file__).read_text()).encode()).hexdigest()[:32]
+    key = _key(root, settings, path, st, skipped) if settings.cache else None
     if key is not None:
         d = _dir(root, key)
         meta = _meta(d)
@@ -184,6 +176,16 @@ def _snapshot(root: Path, settings) -> Snapshot:
         _temporary.append(tmp)
         return Spilled(root, settings, tmp, meta)
     return Spilled(root, settings, d, meta)
+
+
+def _key(root: Path, settings, path: Path, st, skipped: list) -> str | None:
+    """The ledger cache's key of the folder (files, settings, code), this module's code too."""
+    from kpi_tui import ledger_cache
+
+    key = ledger_cache.folder_key(root, settings, [(path, st.st_size, st.st_mtime_ns)], skipped)
+    if key is None:
+        return None
+    return hashlib.sha256((key + Path(__file__).read_text()).encode()).hexdigest()[:32]
 
 
 def _meta(d: Path) -> dict | None:
@@ -249,27 +251,29 @@ class Spilled(Snapshot):
 
     def _pass(self, g: str, trailing: bool):
         """(figures, trailing (with `trailing`)) of g, one read of the parts; both kept."""
+        if self._normal is None:
+            try:
+                figs, trail, unattributed = _summed(self, g, trailing)
+            except (OSError, pa.ArrowException, ValueError, _Abort) as e:
+                log.debug("spilled parts unreadable (%s): the folder read the usual way", e)
+                self._fall_back()
         if self._normal is not None:
-            return self._normal.figures(g), self._normal.trailing(g)
-        try:
-            figs, trail, unattributed = _summed(self, g, trailing)
-        except (OSError, pa.ArrowException, ValueError, _Abort) as e:
-            log.debug("spilled parts unreadable (%s): the folder read the usual way", e)
-            return self._fall_back(g)
+            n = self._normal
+            return n.figures(g), (n.trailing(g) if trailing else None)
         self._unattributed = unattributed
         if trailing:
             self._done.setdefault(("trailing", g), trail)
         self._done.setdefault(("figures", g), figs)
         return figs, trail
 
-    def _fall_back(self, g: str):
+    def _fall_back(self) -> None:
+        """The folder read the usual way (its figures from now on)."""
         from kpi_tui import ledger_cache
 
         shutil.rmtree(self.dir, ignore_errors=True)
         ds, ledger = ledger_cache.load(self.dataset.root, self.settings, self.settings.cache,
                                        behind=True)
         self._normal = Snapshot(ds, ledger, self.settings)
-        return self._normal.figures(g), self._normal.trailing(g)
 
     def _whole_ledger(self) -> Ledger:
         """Every part's ledger end to end (customer codes shifted: in (customer, day) order)."""
@@ -365,11 +369,13 @@ def _summed(snap: Spilled, g: str, trailing: bool):
     summed part by part (two parts at once: both cores)."""
     meta, s = snap.meta, snap.settings
     first_day, last_day = meta["first_day"], meta["last_day"]
-    if first_day is None:
-        return [], None, 0
-    first, last = period_of(first_day, g), period_of(last_day, g)
-    d = as_of_day(snap._stand_in, s.as_of)
-    ws = windows(d, WINDOW_DAYS[g])
+    d = as_of_day(snap._stand_in, s.as_of)  # (None: no row counts, no as-of date given)
+    if first_day is None:  # no period; the windows of an as-of date, empty
+        first, last, parts = 0, -1, []
+    else:
+        first, last, parts = period_of(first_day, g), period_of(last_day, g), list(meta["parts"])
+    trailing = trailing and d is not None
+    ws = windows(d, WINDOW_DAYS[g]) if trailing else {}
     pairs = (("previous", "current"), ("year_ago", "current")) if trailing else ()
 
     finish = snap.dir not in _temporary and "ledgers_of" not in meta  # kept: finished
@@ -384,7 +390,7 @@ def _summed(snap: Spilled, g: str, trailing: bool):
     total = {k: np.zeros(last - first + 1, np.int64) for k in AGGREGATES}
     wtotal = [{k: np.zeros(2, np.int64) for k in AGGREGATES} for _ in pairs]
     unattributed, saved = 0, []
-    for aggs, wins, u, done in ahead.in_order(part, list(meta["parts"])):
+    for aggs, wins, u, done in ahead.in_order(part, parts):
         unattributed += u
         saved.append(done)
         for k, v in aggs.items():
@@ -392,9 +398,10 @@ def _summed(snap: Spilled, g: str, trailing: bool):
         for acc, w in zip(wtotal, wins):
             for k, v in w.items():
                 acc[k] += v
-    if finish:
+    if finish and parts:
         _finished(snap, saved)
-    figs = finish_rows(series_from_aggregates(first, last, total, s.margin, MICROS), g, d)
+    figs = finish_rows(series_from_aggregates(first, last, total, s.margin, MICROS), g, d) \
+        if parts else []
     if not trailing:
         return figs, None, unattributed
     prev, cur = series_from_aggregates(0, 1, wtotal[0], s.margin, MICROS)

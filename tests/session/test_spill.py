@@ -283,3 +283,9 @@ def test_many_negative_rows_without_refunded_status_rows_spill(tmp_path, caplog,
     args = [str(d), "--format", "json", "--no-cache"]
     assert run(*args, spill_rows="0") == run(*args, spill_rows=None)
     assert spilled(caplog)
+
+
+@pytest.mark.parametrize("options", [[], ["--as-of", "2025-01-31", "--trailing"], ["--trailing"]])
+def test_no_row_counted(big, options):
+    args = [str(big), "--format", "json", "--no-cache", "--currency", "CHF", *options]
+    assert run(*args, spill_rows="0") == run(*args, spill_rows=None)
