@@ -289,3 +289,38 @@ def test_many_negative_rows_without_refunded_status_rows_spill(tmp_path, caplog,
 def test_no_row_counted(big, options):
     args = [str(big), "--format", "json", "--no-cache", "--currency", "CHF", *options]
     assert run(*args, spill_rows="0") == run(*args, spill_rows=None)
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_the_sample_made_one_file_falls_back(tmp_path, caplog):
+    """The bundled sample's shop orders (Shopify: rules over several rows) as one file."""
+    files = sorted((REPO / "data").glob("orders_export_*.csv"))
+    if not files:
+        pytest.skip("no sample data")
+    d = tmp_path / "sample"
+    d.mkdir()
+    text = files[0].read_text(encoding="utf-8")
+    for f in files[1:]:
+        text += "".join(f.read_text(encoding="utf-8").splitlines(True)[1:])
+    (d / "orders_export.csv").write_text(text, encoding="utf-8")
+    args = [str(d), "--format", "json", "--no-cache", "--trailing"]
+    assert run(*args, spill_rows="0") == run(*args, spill_rows=None)
+    fallback(caplog, "not read in batches")
+
+
+def test_benchmark_rows_in_one_file(tmp_path, caplog, monkeypatch):
+    """benchmarks/gen_rows.py's data, 200k rows in one file (the benchmark's at 30M)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("gen_rows", REPO / "benchmarks" / "gen_rows.py")
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    d = tmp_path / "rows"
+    gen.generate(200_000, d, files=1)
+    monkeypatch.setattr(spill, "PART_ROWS", 20_000)
+    for options in (["--trailing"], ["--period", "day"]):
+        args = [str(d), "--format", "json", "--no-cache", *options]
+        assert run(*args, spill_rows="0") == run(*args, spill_rows=None)
+    assert spilled(caplog)
