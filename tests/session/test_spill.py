@@ -324,3 +324,15 @@ def test_benchmark_rows_in_one_file(tmp_path, caplog, monkeypatch):
         args = [str(d), "--format", "json", "--no-cache", *options]
         assert run(*args, spill_rows="0") == run(*args, spill_rows=None)
     assert spilled(caplog)
+
+
+def test_timestamps_with_an_offset_and_a_timezone(big, caplog):
+    f = big / "orders.csv"
+    f.write_text(f.read_text().replace(':00"', ':00+05:00"'))
+    seen = []
+    for tz in ("America/New_York", "Asia/Tokyo"):
+        args = [str(big), "--format", "json", "--no-cache", "--timezone", tz, "--period", "day",
+                "--trailing"]
+        seen.append(run(*args, spill_rows=None))
+        assert run(*args, spill_rows="0") == seen[-1]
+    assert spilled(caplog) and seen[0] != seen[1]  # the zone moved dates
