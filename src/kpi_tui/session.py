@@ -203,19 +203,11 @@ class FolderSource:
             what = "is a file, not a folder" if self.root.exists() else "no such folder"
             raise ConfigError(f"{self.root}: {what}")
 
-    def snapshot(self, spill: bool = False) -> Snapshot:
-        """Figures of the folder, from the ledger cache when the folder is unchanged.
-        `spill`: one big file's rows may be spilled to disk by customer (kpi_tui.spill;
-        `report` only: its figures are summed part by part)."""
+    def snapshot(self) -> Snapshot:
+        """Figures of the folder, from the ledger cache when the folder is unchanged."""
         from kpi_tui import ledger_cache
 
         self.probe()
-        if spill:
-            from kpi_tui import spill as spilled
-
-            snap = spilled.snapshot(self.root, self.settings)
-            if snap is not None:
-                return snap
         ds, ledger = ledger_cache.load(self.root, self.settings, self.settings.cache, behind=True)
         return Snapshot(ds, ledger, self.settings)
 

@@ -111,7 +111,7 @@ def test_exact_figures_and_refund_notes(big):
     s = Settings(cache=False)
     os.environ["KPI_TUI_SPILL_ROWS"] = "0"
     try:
-        snap = FolderSource(big, s).snapshot(spill=True)
+        snap = spill.snapshot(big, s)
     finally:
         del os.environ["KPI_TUI_SPILL_ROWS"]
     whole = FolderSource(big, s).snapshot()

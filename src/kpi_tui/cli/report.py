@@ -33,7 +33,13 @@ def open_snapshot(args, spill: bool = False):
     source = open_source(args.dir, s, **db_options(args))
     if hasattr(source, "snapshot"):  # a folder
         source.probe()
-        snap = source.snapshot(spill=True) if spill else source.snapshot()
+        snap = None
+        if spill:  # one big file: its rows spilled to disk by customer, when it can be
+            from kpi_tui import spill as spilled
+
+            snap = spilled.snapshot(source.root, s)
+        if snap is None:
+            snap = source.snapshot()
     else:  # a database is its own snapshot; its first query says when it cannot be read (a
         snap = source  # probe would count the whole table once more: 0.7 s on PostgreSQL 10M)
     warn(snap)
