@@ -21,7 +21,6 @@ import atexit
 import contextlib
 import dataclasses
 import hashlib
-import json
 import logging
 import os
 import shutil
@@ -49,7 +48,7 @@ from kpi_tui.metrics.figures import finish as finish_rows
 from kpi_tui.metrics.ledger import (LIMIT, MICROS, Ledger, ledger_from_batches, period_sums,
                                     sorted_by_customer_day)
 from kpi_tui.metrics.movements import AGGREGATES, aggregates, series_from_aggregates
-from kpi_tui.metrics.periods import WINDOW_DAYS, from_day, period_of
+from kpi_tui.metrics.periods import WINDOW_DAYS, period_of
 from kpi_tui.session import Snapshot
 
 log = logging.getLogger(__name__)

@@ -336,3 +336,16 @@ def test_timestamps_with_an_offset_and_a_timezone(big, caplog):
         seen.append(run(*args, spill_rows=None))
         assert run(*args, spill_rows="0") == seen[-1]
     assert spilled(caplog) and seen[0] != seen[1]  # the zone moved dates
+
+
+def test_a_parquet_file(big, caplog):
+    import pyarrow.parquet as pq
+
+    src = big / "orders.csv"
+    t = pv.read_csv(src, convert_options=pv.ConvertOptions(
+        column_types={c: pa.string() for c in ("order_id", "customer_id", "created_at")}))
+    pq.write_table(t, big / "orders.parquet", row_group_size=3000)
+    src.unlink()
+    args = [str(big), "--format", "json", "--no-cache", "--trailing"]
+    assert run(*args, spill_rows="0") == run(*args, spill_rows=None)
+    assert spilled(caplog)
