@@ -428,6 +428,9 @@ def _finished(snap: Spilled, saved: list) -> None:
 WORDS = 8  # 8-byte words of a customer hashed (then its last 8 bytes)
 
 
+_MASKS = np.array([(1 << (8 * k)) - 1 for k in range(9)], np.uint64)  # k bytes of a word
+
+
 def bucket(customer: pa.Array, n: int) -> np.ndarray:
     """A part in [0, n) for each customer (a hash of its length, its first WORDS * 8 bytes and
     its last 8; null: as the empty string): the same customer, the same part."""
@@ -440,23 +443,34 @@ def bucket(customer: pa.Array, n: int) -> np.ndarray:
     start, end = offs[:-1], offs[1:]
     raw = np.frombuffer(bufs[2], np.uint8) if bufs[2] is not None else np.zeros(0, np.uint8)
     lo, hi = int(offs[0]), int(offs[-1])
-    data = np.zeros(hi - lo + 16, np.uint8)  # 8 bytes of zeros either side
+    size = hi - lo + 8 * WORDS + 24
+    data = np.zeros(size + (-size) % 8, np.uint8)  # zeros before and after
     data[8:8 + hi - lo] = raw[lo:hi]
-    # each position's 8 bytes as one uint64 (little-endian), unaligned
-    window = np.ndarray((len(data) - 7,), np.uint64, data, 0, (1,))
+    aligned = data.view(np.uint64)
+
+    def word(p: np.ndarray) -> np.ndarray:
+        """The 8 bytes at each position p of `data` as one uint64 (little-endian): two aligned
+        words put together (an unaligned view's gather is 5x slower)."""
+        r = ((p & 7) * 8).astype(np.uint64)
+        q = p >> 3
+        high = (aligned.take(q + 1) << (np.uint64(63) - r)) << np.uint64(1)  # 0 when r is 0
+        return (aligned.take(q) >> r) | high
+
     at = (start - lo + 8).astype(np.int64)
     length = (end - start).astype(np.int64)
     k1, k2 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9)
     h = length.astype(np.uint64) * k1
-    top = int(length.max())
+    short, top = int(length.min()), int(length.max())
     for i in range(min(WORDS, -(-top // 8))):
-        rem = np.clip(length - 8 * i, 0, 8).astype(np.uint64) * np.uint64(8)  # bits in word i
-        mask = np.where(rem == 64, np.uint64(2**64 - 1), (np.uint64(1) << rem) - np.uint64(1))
-        w = window[np.minimum(at + 8 * i, len(window) - 1)] & mask
-        h = (h ^ w) * k2
+        w = word(at + 8 * i)
+        if short < 8 * (i + 1):  # some strings end within this word: their bytes only
+            w &= _MASKS.take(np.clip(length - 8 * i, 0, 8))
+        h ^= w
+        h *= k2
         h ^= h >> np.uint64(31)
     if top > 8 * WORDS:
-        h = (h ^ np.where(length > 8 * WORDS, window[end - lo], np.uint64(0))) * k1
+        h ^= np.where(length > 8 * WORDS, word(end.astype(np.int64) - lo), np.uint64(0))
+        h *= k1
     h ^= h >> np.uint64(29)
     h *= k2
     return ((h >> np.uint64(32)) % np.uint64(n)).astype(np.int32)
