@@ -349,3 +349,10 @@ def test_a_parquet_file(big, caplog):
     args = [str(big), "--format", "json", "--no-cache", "--trailing"]
     assert run(*args, spill_rows="0") == run(*args, spill_rows=None)
     assert spilled(caplog)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "table"])
+def test_csv_and_table_output(big, caplog, fmt):
+    args = [str(big), "--format", fmt, "--no-cache", "--period", "quarter"]
+    assert run(*args, spill_rows="0") == run(*args, spill_rows=None)
+    assert spilled(caplog)
