@@ -356,3 +356,11 @@ def test_csv_and_table_output(big, caplog, fmt):
     args = [str(big), "--format", fmt, "--no-cache", "--period", "quarter"]
     assert run(*args, spill_rows="0") == run(*args, spill_rows=None)
     assert spilled(caplog)
+
+
+def test_the_data_folder_is_never_written(big, caplog):
+    before = {p: p.stat().st_mtime_ns for p in big.rglob("*")}
+    for cache in ([], ["--no-cache"]):
+        run(str(big), "--format", "json", "--trailing", *cache, spill_rows="0")
+    assert spilled(caplog)
+    assert {p: p.stat().st_mtime_ns for p in big.rglob("*")} == before
