@@ -43,6 +43,9 @@ def _saved() -> None:
     saving = sys.modules.get("kpi_tui.ledger_cache")
     if saving is not None:
         saving.wait_saved()
+    spill = sys.modules.get("kpi_tui.spill")
+    if spill is not None:  # the parts of a run without the cache
+        spill.cleanup()
 
 
 def _ends(argv: list[str]) -> bool:

@@ -24,15 +24,22 @@ def counted(snapshot) -> int:
     return 0 if ds is None or ds.used else 2
 
 
-def open_snapshot(args):
-    """(settings, snapshot) of the source the command line names."""
+def open_snapshot(args, spill: bool = False):
+    """(settings, snapshot) of the source the command line names (`spill`: kpi_tui.spill
+    may sum one big file's figures part by part)."""
     from kpi_tui.session import open_source
 
     s = settings(args)
     source = open_source(args.dir, s, **db_options(args))
     if hasattr(source, "snapshot"):  # a folder
         source.probe()
-        snap = source.snapshot()
+        snap = None
+        if spill:  # one big file: its rows spilled to disk by customer, when it can be
+            from kpi_tui import spill as spilled
+
+            snap = spilled.snapshot(source.root, s)
+        if snap is None:
+            snap = source.snapshot()
     else:  # a database is its own snapshot; its first query says when it cannot be read (a
         snap = source  # probe would count the whole table once more: 0.7 s on PostgreSQL 10M)
     warn(snap)
@@ -51,8 +58,10 @@ def db_options(args) -> dict:
 def cmd_report(args) -> int:
     from kpi_tui.metrics import report as fmt
 
-    s, snap = open_snapshot(args)
+    s, snap = open_snapshot(args, spill=True)
     g = s.granularity
+    if args.trailing and hasattr(snap, "with_trailing"):
+        snap.with_trailing = True  # a spilled file's parts read once for both
     rep = snap.report(g)
     if args.format == "json":
         if args.trailing:

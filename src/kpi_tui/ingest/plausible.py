@@ -40,38 +40,55 @@ def screen(table: pa.Table, settings) -> tuple[pa.Table, dict[str, int], pa.Arra
     """(rows that may count, {reason: rows left out}, txn ids of the rows left out)."""
     if table.num_rows == 0:
         return table, {}, None
-    table = _printable_currencies(table)
-    lo, hi = ((d - _EPOCH).days for d in window(settings))
-    drops: Counter = Counter()
-    masks, late = [], []  # batch by batch: no copy of a streamed file's columns
-    for b in table.select(["amount", "date"]).to_batches():
-        amount = arrow.to_numpy(b.column(0))
-        day = arrow.to_numpy(b.column(1).cast(pa.int32()))
-        finite = np.isfinite(amount)
-        bad = ~finite
-        drops[NOT_FINITE] += int(bad.sum())
-        big = finite & (np.abs(np.where(finite, amount, 0.0)) > AMOUNT_MAX)
-        drops[TOO_LARGE] += int(big.sum())
-        bad |= big
-        out = ~bad & ((day < lo) | (day > hi))
-        if out.any():
-            late.append(day[out])
-            bad |= out
-        masks.append(bad)
-    if late:
-        out_days = np.concatenate(late)
-        values, counts = np.unique(out_days, return_counts=True)
-        if len(values) <= 3:
-            for v, n in zip(values, counts):
-                drops[f"dated {iso(v)}"] = int(n)
-        else:
-            drops[f"dated outside {iso(lo)} to {iso(hi)}"] = len(out_days)
-    drops = {k: n for k, n in drops.items() if n}
+    s = Screen(settings)
+    table, mask = s.batch(table)
+    drops = s.drops()
     if not drops:
         return table, {}, None
-    mask = arrow.array(np.concatenate(masks))
     ids = pc.drop_null(table.column("txn_id").filter(mask)).combine_chunks()
     return table.filter(pc.invert(mask)), drops, (pc.unique(ids) if len(ids) else None)
+
+
+class Screen:
+    """`screen` a batch at a time (a file streamed in batches): each batch's rows to leave
+    out, and the drops of all batches so far as one screen of the whole file words them."""
+
+    def __init__(self, settings):
+        self.lo, self.hi = ((d - _EPOCH).days for d in window(settings))
+        self.counts: Counter = Counter()
+        self.late: list[np.ndarray] = []
+
+    def batch(self, table: pa.Table) -> tuple[pa.Table, pa.Array]:
+        """(table with printable currencies, mask of its rows to leave out)."""
+        table = _printable_currencies(table)
+        masks = []  # batch by batch: no copy of a streamed file's columns
+        for b in table.select(["amount", "date"]).to_batches():
+            amount = arrow.to_numpy(b.column(0))
+            day = arrow.to_numpy(b.column(1).cast(pa.int32()))
+            finite = np.isfinite(amount)
+            bad = ~finite
+            self.counts[NOT_FINITE] += int(bad.sum())
+            big = finite & (np.abs(np.where(finite, amount, 0.0)) > AMOUNT_MAX)
+            self.counts[TOO_LARGE] += int(big.sum())
+            bad |= big
+            out = ~bad & ((day < self.lo) | (day > self.hi))
+            if out.any():
+                self.late.append(day[out])
+                bad |= out
+            masks.append(bad)
+        return table, arrow.array(np.concatenate(masks) if masks else np.zeros(0, bool))
+
+    def drops(self) -> dict[str, int]:
+        drops = Counter(self.counts)
+        if self.late:
+            out_days = np.concatenate(self.late)
+            values, counts = np.unique(out_days, return_counts=True)
+            if len(values) <= 3:
+                for v, n in zip(values, counts):
+                    drops[f"dated {iso(v)}"] = int(n)
+            else:
+                drops[f"dated outside {iso(self.lo)} to {iso(self.hi)}"] = len(out_days)
+        return {k: n for k, n in drops.items() if n}
 
 
 def unscreened(table: pa.Table, settings) -> np.ndarray | None:

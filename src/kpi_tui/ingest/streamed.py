@@ -57,9 +57,11 @@ def reporting(on_read):
 
 
 def parse_streamed(path: Path, settings: Settings, block: int | None = None,
-                   size: int | None = None):
+                   size: int | None = None, sink=None):
     """(transactions, report, ids of rows not counted) like folder.parse_file, or None when
-    the file is to be read whole (`size`: the file's, when it is to decide)."""
+    the file is to be read whole (`size`: the file's, when it is to decide). `sink`: each
+    batch's transactions are handed to it and not kept (the table returned is None; a file of
+    under 64 KB is read too)."""
     over = {"csv": STREAM_OVER, "json": STREAM_OVER, "jsonl": STREAM_OVER, "parquet": PARQUET_OVER}
     if size is not None and size <= min(over.values()):
         return None
@@ -67,7 +69,7 @@ def parse_streamed(path: Path, settings: Settings, block: int | None = None,
         fh, st = open_regular(path)
         with fh:
             head = fh.read(SAMPLE)
-            kind = sniff._kind(path.name, head) if len(head) == SAMPLE else None
+            kind = sniff._kind(path.name, head) if len(head) == SAMPLE or sink else None
             if size is not None and size <= over.get(kind, size):
                 return None
             name, src, block = safe.name(path), _fd_path(fh, path), block or BLOCK
@@ -84,15 +86,17 @@ def parse_streamed(path: Path, settings: Settings, block: int | None = None,
                 batches = columnar.stream_parquet(name, src, max(1, block // 64))
             else:
                 return None
-            return _read(batches, settings, path, share, stop)
+            return _read(batches, settings, path, share, stop, sink)
     except (_Unsteady, delimited.Unsteady, UnusableFile, pa.ArrowException, UnicodeError,
             OSError, ValueError):
         return None  # the whole read says what is wrong, or reads it right
 
 
-def _read(source, settings: Settings, path: Path, share: float | None = None, stop=None):
+def _read(source, settings: Settings, path: Path, share: float | None = None, stop=None,
+          sink=None):
     report = FileReport(path=path)
     tables, ids, notes, reasons = [], [], [], []
+    batches_n = rows = 0
     counted: dict[str, int] = {}
     drops: dict[str, int] = {}
     first, shared = None, {}
@@ -113,7 +117,13 @@ def _read(source, settings: Settings, path: Path, share: float | None = None, st
                 raise _Unsteady(norm.layout)
         elif same != first:
             raise _Unsteady("a batch decided otherwise")
-        tables.append(_lean(norm.table.cast(TXN_SCHEMA), shared))
+        t = _lean(norm.table.cast(TXN_SCHEMA), shared)
+        batches_n, rows = batches_n + 1, rows + t.num_rows
+        if sink is None:
+            tables.append(t)
+        else:
+            sink(t)
+        del t
         if norm.dropped_ids is not None:
             ids.append(norm.dropped_ids.cast(pa.string()))
         report.rows_read += norm.rows_read
@@ -124,19 +134,19 @@ def _read(source, settings: Settings, path: Path, share: float | None = None, st
         del raw, norm
         pa.default_memory_pool().release_unused()  # the batch's text goes back to the system
         if on_read is not None:
-            on_read(min(1.0, len(tables) * share))
-    if not tables:
+            on_read(min(1.0, batches_n * share))
+    if not batches_n:
         raise _Unsteady("no rows")
-    table = pa.concat_tables(tables)
-    if table.num_rows == 0:
+    if rows == 0:
         raise _Unsteady("every row left out: the whole read words why")
+    table = pa.concat_tables(tables) if sink is None else None
     report.drops = {k: drops[k] for k in reasons}
     if bad:
         report.rows_read += bad
         report.drops["malformed line"] = report.drops.get("malformed line", 0) + bad
     report.layout, report.mapping = first[0], first[1]
     report.notes = [_counted(n, counted) for n in notes]
-    if table.column("email").num_chunks > 1:
+    if table is not None and table.column("email").num_chunks > 1:
         table = table.unify_dictionaries()  # one e-mail dictionary: the cache's IPC file needs it
     other = pc.unique(pa.concat_arrays(ids)) if ids else None
     return table, report, other

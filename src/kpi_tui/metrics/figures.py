@@ -61,6 +61,11 @@ def windows(d: int, length: int) -> dict[str, Window]:
 
 def window_pair(ledger: Ledger, a: Window, b: Window, margin: float = 1.0) -> list[dict]:
     """Figures of window `a` and window `b`, the second with movements from `a` to `b`."""
+    return series(window_sums(ledger, a, b), margin)
+
+
+def window_sums(ledger: Ledger, a: Window, b: Window) -> PeriodSums:
+    """The sums of `window_pair`: window `a` as period 0, `b` as period 1."""
     a0, a1 = periods.to_day(a.start), periods.to_day(a.end)
     b0, b1 = periods.to_day(b.start), periods.to_day(b.end)
     in_a = (ledger.day >= a0) & (ledger.day <= a1)
@@ -76,8 +81,7 @@ def window_pair(ledger: Ledger, a: Window, b: Window, margin: float = 1.0) -> li
     before = np.bincount(ledger.customer[pos & (ledger.day < b0)], minlength=n) > 0
     within = np.bincount(ledger.customer[pos & in_b], minlength=n) > 0
     fp = np.where(within & ~before, 1, NO_PURCHASE)
-    ps = PeriodSums(0, 1, customer, period, v, fp, scale=ledger.scale)
-    return series(ps, margin)
+    return PeriodSums(0, 1, customer, period, v, fp, scale=ledger.scale)
 
 
 def window_figures(
@@ -92,10 +96,15 @@ def window_figures(
     d = as_of_day(ledger, as_of)
     if d is None:
         return None
-    length = periods.WINDOW_DAYS[g]
-    ws = windows(d, length)
+    ws = windows(d, periods.WINDOW_DAYS[g])
     prev, cur = window_pair(ledger, ws["previous"], ws["current"], margin)
     yago, cur_y = window_pair(ledger, ws["year_ago"], ws["current"], margin)
+    return window_view(g, ws, prev, cur, yago, cur_y)
+
+
+def window_view(g: str, ws: dict[str, Window], prev, cur, yago, cur_y) -> dict:
+    """`window_figures`' dict of the two pairs' figures."""
+    length = periods.WINDOW_DAYS[g]
     strip = lambda r: {k: v for k, v in r.items() if k != "index"}  # noqa: E731
     return {
         "length": length,
