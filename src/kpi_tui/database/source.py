@@ -62,6 +62,8 @@ class DatabaseSource:
         self._currency: str | None = None
         self._warnings: list[str] = []
         self._counts: dict[str, int] = {}
+        self._optimistic = False  # the names as stored in the first figures' query
+        self._plain = self._tz_warning = None  # (database.replay keeps them)
 
     @property
     def transactions(self):
@@ -87,7 +89,7 @@ class DatabaseSource:
         if self._txn is None:
             f, s, e = self.fields, self.settings, self.conn.engine
             if self._first is None:  # statuses, currencies (and the ids' facts, unless optimistic)
-                self._ids_unchecked = optimistic_ids(f, self.rows, e)
+                self._ids_unchecked = self._optimistic = optimistic_ids(f, self.rows, e)
                 self._first = (status_currency(self.rows, f, self.run, e, s,
                                                ids=not self._ids_unchecked),)
                 if self._ids_unchecked:
@@ -117,14 +119,16 @@ class DatabaseSource:
                 self._warnings += plausible.warnings(plausible.reasons(screened, dates, s), where)
             dtype = self.rows.schema()[f["date"]]
             zoned = dtype.is_timestamp() and (dtype.timezone or f.date_zone)
+            self._tz_warning = None  # (database.replay keeps it)
             if s.timezone and zoned and self.conn.engine not in TZ_ENGINES:
-                self._warnings.append(f"timezone {s.timezone} not applied on {self.conn.engine}: "
-                                      f"dates of {f['date']} are taken in UTC")
+                self._tz_warning = (f"timezone {s.timezone} not applied on {self.conn.engine}: "
+                                    f"dates of {f['date']} are taken in UTC")
+                self._warnings.append(self._tz_warning)
             self._currency = rules.reporting_currency(self._counts, s, bool(f["currency"]))
             dropped = left_out(self._counts, self._currency, s.rates) if f["currency"] else {}
             self._warnings += rules.left_out_warnings(dropped, self._currency)
             # rows and days of the summary from the first query, when no row is left out
-            plain = dtype.is_date() or (dtype.is_timestamp() and not zoned)
+            plain = self._plain = dtype.is_date() or (dtype.is_timestamp() and not zoned)
             self._known = (first.summary() if first is not None and plain and not dropped
                            and not any(screened.values()) else None)
             self._txn = transactions(self.rows, f, s, self.run, self.conn.engine,
