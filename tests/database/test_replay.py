@@ -82,9 +82,12 @@ def _args(url: str, *more: str):
     return a, settings(a)
 
 
-def test_replay_of_new_rows_and_warnings_equals_the_ibis_path(golden):
+@pytest.mark.parametrize("concurrent", [True, False])
+def test_replay_of_new_rows_and_warnings_equals_the_ibis_path(golden, monkeypatch, concurrent):
     """New rows of the same shape: replayed, and the figures, currency and the warnings of a
-    currency without a rate are those of the Ibis path on the same rows."""
+    currency without a rate are those of the Ibis path on the same rows (both statements at
+    once, or one after the other)."""
+    monkeypatch.setattr(replay, "CONCURRENT", concurrent)
     execute(golden, "UPDATE orders SET currency = 'USD' WHERE order_id IN "
                     "(SELECT order_id FROM orders ORDER BY order_id LIMIT 3)")
     url = f"duckdb:///{golden}"
@@ -96,6 +99,10 @@ def test_replay_of_new_rows_and_warnings_equals_the_ibis_path(golden):
                     "created_at + INTERVAL 40 DAY, amount * 2, currency, status FROM orders")
     want = ibis_report(url, s)
     assert replay.report(url, "orders", s, 60) == want
+    execute(golden, "UPDATE orders SET status = 'cancelled' WHERE order_id = "
+                    "(SELECT min(order_id) FROM orders)")
+    assert replay.report(url, "orders", s, 60) is None  # another shape
+    assert ibis_report(url, s) != want
 
 
 def ibis_report(url: str, s, store: bool = False):

@@ -30,6 +30,7 @@ VERSION = 1
 # DuckDB's memory_limit on a replay, per thread: the process holds no Ibis, sqlglot nor pyarrow
 # (~60 MB less than the Ibis path's), so DuckDB gets more of the same ~200 MB (it spills less)
 REPLAY_MB_PER_THREAD = 40
+CONCURRENT = True  # both statements at once (the figures' one dropped on another shape)
 
 
 def cache_dir() -> Path:
@@ -209,23 +210,37 @@ def _replay(duckdb, con, entry: dict, url: str, settings, timeout: float, ahead)
     threads = int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
     memory = _Memory(max(max(2, threads) * REPLAY_MB_PER_THREAD, int(entry.get("memory_mb") or 0)))
     con.execute(f"SET memory_limit = '{memory.memory_mb}MB'")
-    fired = []
+    fired, cons, running = [], [con], None
 
     def interrupt():
         fired.append(1)
-        con.interrupt()
+        for c in cons:
+            c.interrupt()
 
     cancel = threading.Timer(timeout, interrupt) if timeout else None
     if cancel is not None:
         cancel.daemon = True
         cancel.start()
     try:
+        if CONCURRENT:  # the figures' statement on another cursor meanwhile: dropped if the
+            other = _cursor(con)  # first answer has another shape
+            cons.append(other)
+            box: dict = {}
+            running = threading.Thread(target=_fetch_into, daemon=True,
+                                       args=(box, duckdb_retrying, memory, other, entry["figures"]))
+            running.start()
         first_rows = _rows(duckdb_retrying(memory, con, lambda: con.execute(entry["first"])))
         first = rules.first_pass(first_rows, entry["facts"], settings, "duckdb")
         has_currency = entry["currency_column"]
         if shape(first, settings, has_currency) != entry["shape"]:
             return None
-        rows = _rows(duckdb_retrying(memory, con, lambda: con.execute(entry["figures"])))
+        if CONCURRENT:
+            running.join()
+            if "error" in box:
+                raise box["error"]
+            rows = box["rows"]
+        else:
+            rows = _rows(duckdb_retrying(memory, con, lambda: con.execute(entry["figures"])))
     except duckdb.InterruptException:
         if fired:
             raise Cancelled(f"{redact(url)}: query cancelled after {timeout:g} s "
@@ -234,6 +249,11 @@ def _replay(duckdb, con, entry: dict, url: str, settings, timeout: float, ahead)
     finally:
         if cancel is not None:
             cancel.cancel()
+        if running is not None and running.is_alive():  # not wanted: stopped before closing
+            cons[1].interrupt()
+            running.join()
+        for c in cons[1:]:
+            c.close()
     if entry["optimistic"]:
         facts = rules.IdFacts.of_flags([r["idf"] for r in rows])
         if facts.spaces or facts.dot:  # a name to trim: the Ibis path adds those steps
@@ -252,6 +272,21 @@ def _replay(duckdb, con, entry: dict, url: str, settings, timeout: float, ahead)
     warnings += rules.left_out_warnings(dropped, currency)
     unattributed = int(summary["unattributed"] or 0) / MICROS
     return report_dict(g, currency, unattributed, figures), warnings
+
+
+def _cursor(con):
+    """Another cursor of `con`, with the session settings of `_connect`."""
+    cur = con.cursor()
+    cur.execute("SET timezone = 'UTC'")
+    cur.execute("SET python_enable_replacements = false")
+    return cur
+
+
+def _fetch_into(box: dict, retrying, memory, cur, sql: str) -> None:
+    try:
+        box["rows"] = _rows(retrying(memory, cur, lambda: cur.execute(sql)))
+    except BaseException as e:  # noqa: BLE001 - raised on the caller's thread
+        box["error"] = e
 
 
 def _rows(cur) -> list[dict]:
