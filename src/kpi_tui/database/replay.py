@@ -29,7 +29,7 @@ from kpi_tui.database.url import QueryCancelled, redact
 VERSION = 1
 # DuckDB's memory_limit on a replay, per thread: the process holds no Ibis, sqlglot nor pyarrow
 # (~60 MB less than the Ibis path's), so DuckDB gets more of the same ~200 MB (it spills less)
-REPLAY_MB_PER_THREAD = 40
+REPLAY_MB_PER_THREAD = 48
 CONCURRENT = True  # both statements at once (the figures' one dropped on another shape)
 
 
@@ -147,8 +147,6 @@ def report(url: str, table: str, settings, timeout: float):
     path = duckdb_path(url)
     if not path or not Path(path).is_file():
         return None
-    ahead = threading.Thread(target=_imports, daemon=True)  # numpy while DuckDB works
-    ahead.start()
     try:
         import duckdb
     except ImportError:
@@ -163,7 +161,7 @@ def report(url: str, table: str, settings, timeout: float):
             return None
         if not isinstance(entry, dict) or entry.get("version") != VERSION:
             return None
-        return _replay(duckdb, con, entry, url, settings, timeout, ahead)
+        return _replay(duckdb, con, entry, url, settings, timeout)
     except Cancelled:
         raise
     except Exception:  # noqa: BLE001 - anything unexpected: the Ibis path
@@ -204,7 +202,7 @@ class _Memory:
         self.memory_mb = self.memory_first = mb
 
 
-def _replay(duckdb, con, entry: dict, url: str, settings, timeout: float, ahead):
+def _replay(duckdb, con, entry: dict, url: str, settings, timeout: float):
     from kpi_tui.database.connect import duckdb_retrying
 
     threads = int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
@@ -221,6 +219,9 @@ def _replay(duckdb, con, entry: dict, url: str, settings, timeout: float, ahead)
     if cancel is not None:
         cancel.daemon = True
         cancel.start()
+    # numpy and the figures' modules imported while DuckDB works (not beside `import duckdb`:
+    # both imports hold the GIL)
+    ahead = threading.Thread(target=_imports, daemon=True)
     try:
         if CONCURRENT:  # the figures' statement on another cursor meanwhile: dropped if the
             other = _cursor(con)  # first answer has another shape
@@ -229,6 +230,7 @@ def _replay(duckdb, con, entry: dict, url: str, settings, timeout: float, ahead)
             running = threading.Thread(target=_fetch_into, daemon=True,
                                        args=(box, duckdb_retrying, memory, other, entry["figures"]))
             running.start()
+        ahead.start()
         first_rows = _rows(duckdb_retrying(memory, con, lambda: con.execute(entry["first"])))
         first = rules.first_pass(first_rows, entry["facts"], settings, "duckdb")
         has_currency = entry["currency_column"]
