@@ -237,3 +237,16 @@ def test_replay_is_for_duckdb_only(tmp_path):
         assert entries() == []
     finally:
         eng.close()
+
+
+def test_the_cache_keeps_the_latest_entries(golden):
+    where = replay.cache_dir()
+    where.mkdir(parents=True)
+    for i in range(replay.MAX_ENTRIES + 5):
+        (where / f"{i:064x}.json").write_text("{}")
+        os.utime(where / f"{i:064x}.json", (1_700_000_000 + i, 1_700_000_000 + i))
+    kpi("report", f"duckdb:///{golden}", "--table", "orders")
+    left = entries()
+    assert len(left) == replay.MAX_ENTRIES
+    assert not (where / f"{0:064x}.json").exists() and (where / f"{204:064x}.json").exists()
+    assert kpi("report", f"duckdb:///{golden}", "--table", "orders").stderr == "NO-IBIS\n"

@@ -30,6 +30,7 @@ VERSION = 1
 # DuckDB's memory_limit on a replay, per thread: the process holds no Ibis, sqlglot nor pyarrow
 # (~60 MB less than the Ibis path's), so DuckDB gets more of the same ~200 MB (it spills less)
 REPLAY_MB_PER_THREAD = 48
+MAX_ENTRIES = 200  # statements kept (tables x settings x versions), ~5 KB each
 CONCURRENT = True  # both statements at once (the figures' one dropped on another shape)
 
 
@@ -135,9 +136,18 @@ def store(source) -> bool:
         tmp = where / f".{k}.{os.getpid()}.tmp"
         tmp.write_text(json.dumps(entry))
         os.replace(tmp, where / f"{k}.json")
+        _prune(where)
     except Exception:  # noqa: BLE001 - a cache that cannot be written costs the next run time
         return False
     return True
+
+
+def _prune(where: Path) -> None:
+    """At most MAX_ENTRIES entries (a new kpi-tui or library version makes new keys): the
+    least recently written go."""
+    files = sorted(where.glob("*.json"), key=lambda p: p.stat().st_mtime)
+    for p in files[:max(0, len(files) - MAX_ENTRIES)]:
+        p.unlink(missing_ok=True)
 
 
 # -- a repeat run replays -----------------------------------------------------------------------
