@@ -186,10 +186,8 @@ class Cancelled(QueryCancelled):
 
 
 def _imports() -> None:
-    import numpy  # noqa: F401
-
-    import kpi_tui.metrics.figures  # noqa: F401
     import kpi_tui.metrics.report  # noqa: F401
+    import kpi_tui.metrics.series  # noqa: F401
 
 
 def _connect(duckdb, path: str):
@@ -229,7 +227,7 @@ def _replay(duckdb, con, entry: dict, url: str, settings, timeout: float):
     if cancel is not None:
         cancel.daemon = True
         cancel.start()
-    # numpy and the figures' modules imported while DuckDB works (not beside `import duckdb`:
+    # the figures' modules imported while DuckDB works (not beside `import duckdb`:
     # both imports hold the GIL)
     ahead = threading.Thread(target=_imports, daemon=True)
     try:
@@ -274,8 +272,8 @@ def _replay(duckdb, con, entry: dict, url: str, settings, timeout: float):
     dropped = rules.left_out(first.counts, currency, settings.rates) if has_currency else {}
     known = first.summary() if entry["plain"] and not dropped else None
     ahead.join()
-    from kpi_tui.metrics.ledger import MICROS
     from kpi_tui.metrics.report import report_dict
+    from kpi_tui.metrics.series import MICROS
 
     g = settings.granularity
     summary, figures = rules.summary_and_figures_of(rows, g, settings.as_of, settings.margin,

@@ -160,7 +160,7 @@ def micros_fit(amount_max, scale: int) -> bool:
     return scale <= 6 and amount_max is not None and amount_max * 10 ** (scale + 6) < 10 ** 17
 
 
-# -- the figures from the figures' query's rows (numpy, imported here when first used) ----------
+# -- the figures from the figures' query's rows (plain Python: metrics.series) -----------------
 
 def summary_of(rows: list[dict], known: dict | None = None) -> dict:
     """`database.figures.summary` from the rows of a `period_query(..., with_summary=True)`
@@ -181,30 +181,24 @@ def summary_of(rows: list[dict], known: dict | None = None) -> dict:
 
 def summary_and_figures_of(rows: list[dict], g: str, as_of, margin: float, known: dict | None):
     """(summary, figures of granularity g) from the rows of the figures' query."""
-    import numpy as np
-
     from kpi_tui.metrics import periods
-    from kpi_tui.metrics.figures import finish
-    from kpi_tui.metrics.movements import series_from_aggregates
+    from kpi_tui.metrics.series import finish, series_from_aggregates
 
     s = summary_of(rows, known)
     if s["first_day"] is None:
         return s, []
-    first, last = (int(i) for i in periods.period_index(
-        np.array([s["first_day"], s["last_day"]]), g))
+    first, last = periods.period_of(s["first_day"], g), periods.period_of(s["last_day"], g)
     d = periods.to_day(as_of) if as_of is not None else s["last_day"]
     return s, finish(series_from_aggregates(first, last, fill(rows, first, last), margin), g, d)
 
 
 def fill(rows: list[dict], first: int, last: int, k: int = 0) -> dict:
-    """The AGGREGATES of one query's rows as arrays over periods first..last (0 where none);
+    """The AGGREGATES of one query's rows as lists over periods first..last (0 where none);
     `gone_n`/`gone_prev` of P (when the rows have them) are churn of P+1."""
-    import numpy as np
-
-    from kpi_tui.metrics.movements import AGGREGATES
+    from kpi_tui.metrics.series import AGGREGATES
 
     n = last - first + 1
-    out = {a: np.zeros(n, np.int64) for a in AGGREGATES}
+    out = {a: [0] * max(n, 0) for a in AGGREGATES}
     shifted = (("gone_n", "churn_n"), ("gone_prev", "churn_prev"))
     for r in rows:
         if r["k"] != k:

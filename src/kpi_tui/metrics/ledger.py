@@ -15,8 +15,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 import numpy as np
 
 from kpi_tui.metrics.periods import period_index, period_of
-
-MICROS = 1_000_000
+from kpi_tui.metrics.series import MICROS
 NO_PURCHASE = np.iinfo(np.int64).max
 # (pyarrow is imported where the ledger is built from Arrow: the figures of a database's
 # replayed queries use the sums below without it)
