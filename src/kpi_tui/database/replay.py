@@ -27,8 +27,9 @@ from kpi_tui.database import rules
 from kpi_tui.database.url import QueryCancelled, redact
 
 VERSION = 1
-# DuckDB's memory_limit on a replay, per thread: the process holds no Ibis, sqlglot nor pyarrow
-# (~60 MB less than the Ibis path's), so DuckDB gets more of the same ~200 MB (it spills less)
+# DuckDB's memory_limit on a replay, per thread: the process holds no Ibis, sqlglot, pyarrow nor
+# numpy (~70 MB less than the Ibis path's), so DuckDB gets more of the same ~200 MB (it spills
+# less; 10M rows: peak 180-194 MiB; 52 and 56 MB saved no CPU, 56 MB: 194-197 MiB)
 REPLAY_MB_PER_THREAD = 48
 MAX_ENTRIES = 200  # statements kept (tables x settings x versions), ~5 KB each
 CONCURRENT = True  # both statements at once (the figures' one dropped on another shape)
