@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from kpi_tui.database.url import url_like as is_url
 from kpi_tui.metrics.cohorts import Cohorts, cohorts
 from kpi_tui.metrics.customers import AtRiskTotals, CustomerIndex, at_risk_totals, build_index
 from kpi_tui.metrics.figures import as_of_day, figures_from_sums, window_figures
@@ -222,10 +223,6 @@ class FolderSource:
         from kpi_tui.ingest.check import check_text
 
         return check_text(self.dataset())
-
-
-def is_url(spec) -> bool:
-    return "://" in str(spec) or str(spec).startswith(("spark:local", "pyspark:local"))
 
 
 def open_source(spec: str | Path, settings: Settings, **options) -> Source:

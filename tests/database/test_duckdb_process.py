@@ -102,11 +102,11 @@ def test_duckdb_out_of_memory_runs_again_with_more(tmp_path, monkeypatch):
 def _failing(run, times: int):
     calls = []
 
-    def fails(backend, expr):
+    def fails(backend, expr, *more):
         if len(calls) < times:
             calls.append(1)
             raise duckdb.OutOfMemoryException("Out of Memory Error: failed to pin block")
-        return run(backend, expr)
+        return run(backend, expr, *more)
 
     return fails
 

@@ -170,3 +170,21 @@ def test_adding_transactions_equals_summing_again(old_rows, new_rows, g):
         for k in FIELDS:
             assert same(a[k], b[k]), (g, a["start"], k, a[k], b[k])
 
+
+
+def test_one_days_period_in_plain_python_equals_numpys():
+    """periods.period_of / start_day compute one period without numpy (a replayed report
+    imports none): the same numbers as the array path, years 0 to 10000."""
+    import numpy as np
+
+    from kpi_tui.metrics import periods
+
+    days = np.arange(-720_000, 2_940_000, 997)
+    for g in ("day", "week", "month", "quarter", "year"):
+        want = periods.period_index(days, g)
+        assert [periods.period_of(d, g) for d in days.tolist()] == want.tolist(), g
+        for i in np.unique(want).tolist():
+            if g in ("month", "quarter", "year"):
+                m = {"month": 1, "quarter": 3, "year": 12}[g] * i
+                ref = int(np.datetime64(m, "M").astype("datetime64[D]").astype(np.int64))
+                assert periods.start_day(i, g) == ref, (g, i)

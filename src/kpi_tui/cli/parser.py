@@ -33,9 +33,9 @@ def seconds(s: str) -> float:
 
 def source_arg(s: str) -> Path | str:
     """A folder (Path), or a database URL kept as written (a Path would fold its `//`)."""
-    from kpi_tui.session import is_url
+    from kpi_tui.database.url import url_like
 
-    return s if is_url(s) else Path(s)
+    return s if url_like(s) else Path(s)
 
 
 def common(p: argparse.ArgumentParser, period: bool = True, database: bool = True) -> None:

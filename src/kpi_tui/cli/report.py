@@ -24,12 +24,13 @@ def counted(snapshot) -> int:
     return 0 if ds is None or ds.used else 2
 
 
-def open_snapshot(args, spill: bool = False):
-    """(settings, snapshot) of the source the command line names (`spill`: kpi_tui.spill
-    may sum one big file's figures part by part)."""
+def open_snapshot(args, s=None, record: bool = False, spill: bool = False):
+    """(settings, snapshot) of the source the command line names; `record`: a DuckDB source
+    keeps the statements it runs (database.replay); `spill`: kpi_tui.spill may sum one big
+    file's figures part by part."""
     from kpi_tui.session import open_source
 
-    s = settings(args)
+    s = s or settings(args)
     source = open_source(args.dir, s, **db_options(args))
     if hasattr(source, "snapshot"):  # a folder
         source.probe()
@@ -42,8 +43,19 @@ def open_snapshot(args, spill: bool = False):
             snap = source.snapshot()
     else:  # a database is its own snapshot; its first query says when it cannot be read (a
         snap = source  # probe would count the whole table once more: 0.7 s on PostgreSQL 10M)
+        if record:
+            snap.conn.sqls = []
     warn(snap)
     return s, snap
+
+
+def replayable(args, s) -> bool:
+    """`report` of a DuckDB --table with the cache on (database.replay)."""
+    from kpi_tui.database.url import engine
+
+    return (isinstance(args.dir, str) and engine(args.dir) == "duckdb"
+            and bool(getattr(args, "table", None)) and not getattr(args, "sql", None)
+            and s.cache and not getattr(args, "trailing", False))
 
 
 def db_options(args) -> dict:
@@ -56,22 +68,41 @@ def db_options(args) -> dict:
 
 
 def cmd_report(args) -> int:
-    from kpi_tui.metrics import report as fmt
+    s = settings(args)
+    record = replayable(args, s)
+    if record:  # a repeat run: the statements of the first, without Ibis
+        from kpi_tui.database import replay
+        from kpi_tui.database.connect import DEFAULT_TIMEOUT
 
-    s, snap = open_snapshot(args, spill=True)
-    g = s.granularity
+        timeout = getattr(s.source, "query_timeout", None) or DEFAULT_TIMEOUT
+        got = replay.report(args.dir, args.table, s, timeout)
+        if got is not None:
+            rep, warnings = got
+            for w in warnings:
+                print(f"kpi-tui: warning: {safe.text(w)}", file=sys.stderr)
+            _print(args, rep)
+            return 0
+    s, snap = open_snapshot(args, s, record, spill=True)
     if args.trailing and hasattr(snap, "with_trailing"):
         snap.with_trailing = True  # a spilled file's parts read once for both
-    rep = snap.report(g)
+    rep = snap.report(s.granularity)
+    if args.format == "json" and args.trailing:
+        rep["trailing"] = snap.trailing(s.granularity)
+    _print(args, rep)
+    if record:
+        replay.store(snap)
+    return counted(snap)
+
+
+def _print(args, rep: dict) -> None:
+    from kpi_tui.metrics import report as fmt
+
     if args.format == "json":
-        if args.trailing:
-            rep["trailing"] = snap.trailing(g)
         print(fmt.to_json(rep))
     elif args.format == "csv":
         sys.stdout.write(fmt.to_csv(rep["periods"]))
     else:
         sys.stdout.write(fmt.to_table(rep))
-    return counted(snap)
 
 
 def cmd_check(args) -> int:

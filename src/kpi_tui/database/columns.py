@@ -82,12 +82,21 @@ def open_rows(conn: Connection, table: str | None = None, sql: str | None = None
             return con.table(name, database=".".join(schema) or None)
         except Exception:  # noqa: BLE001 - each backend says it its own way
             raise SourceError(f"{conn.label}: table {table!r} not found") from None
-    dialect = con.dialect if isinstance(getattr(con, "dialect", None), str) else None
+    # Ibis's sqlglot dialect of the engine (a class: MySQL's `quoted` names parse)
+    dialect = getattr(con, "dialect", None)
+    if not isinstance(dialect, str | type):
+        dialect = None
     if conn.engine == "pyspark":  # Spark SQL: `quoted` names, parquet.`/path`
         dialect = "spark"
     query = check_sql(sql, dialect)
     try:
-        schema = _pg_schema(con, query) if conn.engine == "postgres" else None
+        schema = None  # other engines: Ibis asks the engine
+        if conn.engine == "postgres":
+            schema = _pg_schema(con, query)
+        elif conn.engine == "duckdb":
+            schema = _duckdb_schema(con, query)
+        elif conn.engine == "mysql":
+            schema = _mysql_schema(con, query)
         return con.sql(query, schema=schema)
     except SourceError:
         raise
@@ -108,6 +117,40 @@ def _pg_schema(con, query: str):
             cur.execute("SELECT format_type(%s, NULL)", (d.type_code,))
             types.append(cur.fetchone()[0])
     return ibis.schema({d.name: PostgresType.from_string(t) for d, t in zip(desc, types)})
+
+
+def _duckdb_schema(con, query: str):
+    """The columns of a DuckDB query from `DESCRIBE` (Ibis 12's own reads it with the connection's
+    `fetch_arrow_table`, which DuckDB 2.0 no longer has: `--sql` failed with an AttributeError)."""
+    import ibis
+
+    got = con.con.sql(f"DESCRIBE {query}").fetchall()  # name, type, null, key, default, extra
+    mapper = con.compiler.type_mapper
+    return ibis.schema({name: mapper.from_string(typ, nullable=null == "YES")
+                        for name, typ, null, *_ in got})
+
+
+def _mysql_schema(con, query: str):
+    """The columns of a MySQL / MariaDB query from `LIMIT 0`, decoded by Ibis's own function.
+    Ibis 12 reads `get_character_set_info()` and `description_flags` of mysqlclient, which
+    PyMySQL (kpi-tui's stand-in for it) lacks: `--sql` failed with an AttributeError. The
+    flags are PyMySQL's field descriptors' (no public accessor). mysqlclient: Ibis's own."""
+    import ibis
+    from ibis.backends.mysql.datatypes import _type_from_cursor_info
+
+    raw = con.con
+    if hasattr(raw, "get_character_set_info"):
+        return None
+    with raw.cursor() as cur:
+        cur.execute("SELECT MAXLEN FROM information_schema.CHARACTER_SETS "
+                    "WHERE CHARACTER_SET_NAME = %s", (raw.charset,))
+        mb = int((cur.fetchone() or (1,))[0])
+        cur.execute(f"SELECT * FROM ({query}) AS q LIMIT 0")
+        desc, fields = cur.description, cur._result.fields
+    return ibis.schema({d[0]: _type_from_cursor_info(flags=f.flags, type_code=d[1],
+                                                     field_length=d[4], scale=d[5],
+                                                     multi_byte_maximum_length=mb)
+                        for d, f in zip(desc, fields)})
 
 
 def recognise(rows, settings: Settings, label: str = "") -> Fields:

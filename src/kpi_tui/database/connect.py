@@ -51,6 +51,7 @@ class Connection:
     secrets: list[str] = field(default_factory=list)
     memory_mb: int = 0  # DuckDB's memory_limit now (0: not set by kpi-tui)
     memory_first: int = 0  # and the one it started with
+    sqls: list | None = None  # DuckDB: the statements run, when a list (database.replay)
 
     def error(self, e: BaseException, what: str = "") -> SourceError:
         """A driver's exception as one line for the user, without any password."""
@@ -85,26 +86,11 @@ class Connection:
                 cancel.cancel()
 
     def _duckdb(self, expr):
-        """DuckDB's result; out of memory under kpi-tui's limit: again with a larger limit."""
-        import duckdb
-
-        same = bool(self.memory_mb)  # one more try at the same limit, after a quick failure
-        while True:
-            t0 = time.monotonic()
-            try:
-                return _duckdb_arrow(self.backend, expr)
-            except duckdb.OutOfMemoryException:
-                took = time.monotonic() - t0
-                if same and took < DUCKDB_QUICK:
-                    same = False
-                    continue
-                more = more_memory(self.memory_mb, self.memory_first)
-                if took >= DUCKDB_LATE:
-                    more = max(more, self.memory_mb * 4)
-                if not self.memory_mb or more > _ram_mb() * 0.8:  # DuckDB's own default
-                    raise
-                self.memory_mb, same = more, True
-                self.backend.con.execute(f"SET memory_limit = '{more}MB'")
+        """DuckDB's result; out of memory under kpi-tui's limit: again with a larger limit.
+        `sqls`: each statement that ran is added to it (database.replay keeps them)."""
+        table = duckdb_retrying(self, self.backend.con,
+                                lambda: _duckdb_arrow(self.backend, expr, self.sqls))
+        return table
 
     def _interrupt(self) -> None:
         try:
@@ -122,10 +108,39 @@ def more_memory(mb: int, first: int) -> int:
     return next((m for m in (first * 3 // 2, first * 2) if m > mb), mb * 2)
 
 
-def _duckdb_arrow(backend, expr):
+def duckdb_retrying(memory, con, query):
+    """query() on DuckDB's connection `con`; out of memory under kpi-tui's limit
+    (memory.memory_mb, the first memory.memory_first): again with a larger limit."""
+    import duckdb
+
+    same = bool(memory.memory_mb)  # one more try at the same limit, after a quick failure
+    while True:
+        t0 = time.monotonic()
+        try:
+            return query()
+        except duckdb.OutOfMemoryException:
+            took = time.monotonic() - t0
+            if same and took < DUCKDB_QUICK:
+                same = False
+                continue
+            more = more_memory(memory.memory_mb, memory.memory_first)
+            if took >= DUCKDB_LATE:
+                more = max(more, memory.memory_mb * 4)
+            if not memory.memory_mb or more > _ram_mb() * 0.8:  # DuckDB's own default
+                raise
+            memory.memory_mb, same = more, True
+            con.execute(f"SET memory_limit = '{more}MB'")
+
+
+def _duckdb_arrow(backend, expr, sqls: list | None = None):
     """Ibis's DuckDB to_pyarrow without its converter module, which imports pandas (~40 MB in
-    kpi-tui's process); the same conversion to the expression's schema."""
-    table = backend._to_duckdb_relation(expr).to_arrow_table()
+    kpi-tui's process); the same conversion to the expression's schema. The statement is added
+    to `sqls` once it ran."""
+    backend._run_pre_execute_hooks(expr)  # as Ibis's _to_duckdb_relation
+    sql = backend.compile(expr.as_table())
+    table = backend.con.sql(sql).to_arrow_table()
+    if sqls is not None:
+        sqls.append(sql)
     return expr.__pyarrow_result__(table, data_mapper=_nulls_data())
 
 

@@ -9,7 +9,8 @@ import datetime as dt
 import ibis
 import numpy as np
 
-from kpi_tui.database.transactions import IdFacts, id_flags, no_placeholder
+from kpi_tui.database.rules import IdFacts, fill, summary_and_figures_of, summary_of  # noqa: F401
+from kpi_tui.database.transactions import id_flags, no_placeholder
 from kpi_tui.metrics import periods
 from kpi_tui.metrics.figures import finish, windows
 from kpi_tui.metrics.movements import AGGREGATES, series_from_aggregates
@@ -166,20 +167,6 @@ def period_query(txn, spans: dict[int, tuple[str, int, int]], with_summary: bool
     return q if keys else q.mutate(k=ibis.literal(next(iter(spans)), "int64"))
 
 
-def summary_of(rows: list[dict], known: dict | None = None) -> dict:
-    """`summary` from the rows of a `period_query(..., with_summary=True)` (or `known`)."""
-    unattributed = [r["unattributed"] for r in rows if r["unattributed"] is not None]
-    s = {"unattributed": sum(unattributed) if unattributed else None}
-    if known:
-        return {"rows": known["rows"], "first_day": known["first_day"],
-                "last_day": known["last_day"], **s}
-    d0 = [r["d0"] for r in rows if r["d0"] is not None]
-    d1 = [r["d1"] for r in rows if r["d1"] is not None]
-    return {"rows": sum(int(r["rows"] or 0) for r in rows),
-            "first_day": periods.to_day(min(d0)) if d0 else None,
-            "last_day": periods.to_day(max(d1)) if d1 else None, **s}
-
-
 def summary_and_figures(run, txn, g: str, as_of: dt.date | None = None, margin: float = 1.0,
                         known: dict | None = None, ids: bool = False):
     """`summary` and the figures of granularity g in ONE query (one scan of the table);
@@ -192,18 +179,8 @@ def summary_and_figures(run, txn, g: str, as_of: dt.date | None = None, margin: 
         facts = IdFacts.of_flags(got.column("idf").to_pylist())
         if facts.spaces or facts.dot:
             return None, None, facts
-        return (*summary_and_figures_of(got, g, as_of, margin, known), facts)
-    return summary_and_figures_of(got, g, as_of, margin, known)
-
-
-def summary_and_figures_of(got, g: str, as_of, margin: float, known: dict | None):
-    s = summary_of(got.to_pylist(), known)
-    if s["first_day"] is None:
-        return s, []
-    first, last = (int(i) for i in periods.period_index(
-        np.array([s["first_day"], s["last_day"]]), g))
-    d = periods.to_day(as_of) if as_of is not None else s["last_day"]
-    return s, finish(series_from_aggregates(first, last, fill(got, first, last), margin), g, d)
+        return (*summary_and_figures_of(got.to_pylist(), g, as_of, margin, known), facts)
+    return summary_and_figures_of(got.to_pylist(), g, as_of, margin, known)
 
 
 def window_query(txn, d: int, lengths: list[int]):
@@ -237,26 +214,6 @@ def window_query(txn, d: int, lengths: list[int]):
     return _movements(sums, fp, 0, 1)
 
 
-def fill(table, first: int, last: int, k: int = 0) -> dict[str, np.ndarray]:
-    """The AGGREGATES of one query result as arrays over periods first..last (0 where none);
-    `gone_n`/`gone_prev` of P (when the result has them) are churn of P+1."""
-    n = last - first + 1
-    rows = table.to_pylist()
-    out = {a: np.zeros(n, np.int64) for a in AGGREGATES}
-    shifted = (("gone_n", "churn_n"), ("gone_prev", "churn_prev"))
-    for r in rows:
-        if r["k"] != k:
-            continue
-        i = int(r["p"]) - first
-        if 0 <= i < n:  # else the period after the last (bounds not applied in the engine)
-            for a in AGGREGATES:
-                out[a][i] += int(r[a] or 0)
-        if 0 <= i + 1 < n and "gone_n" in r:
-            for g, a in shifted:
-                out[a][i + 1] += int(r[g] or 0)
-    return out
-
-
 def period_figures(run, txn, gs, first_day: int, last_day: int,
                    as_of: dt.date | None = None, margin: float = 1.0) -> dict[str, list[dict]]:
     """metrics.figures.period_figures of each granularity of `gs`, computed in the engine in one
@@ -265,7 +222,7 @@ def period_figures(run, txn, gs, first_day: int, last_day: int,
     for k, g in enumerate(gs):
         idx = periods.period_index(np.array([first_day, last_day]), g)
         spans[k] = (g, int(idx[0]), int(idx[1]))
-    got = run(period_query(txn, spans))
+    got = run(period_query(txn, spans)).to_pylist()
     d = periods.to_day(as_of) if as_of is not None else last_day
     return {g: finish(series_from_aggregates(first, last, fill(got, first, last, k), margin), g, d)
             for k, (g, first, last) in spans.items()}
@@ -278,7 +235,7 @@ def window_figures(run, txn, gs, last_day: int | None, as_of: dt.date | None = N
     if d is None:
         return {g: None for g in gs}
     lengths = [periods.WINDOW_DAYS[g] for g in gs]
-    got = run(window_query(txn, d, lengths))
+    got = run(window_query(txn, d, lengths)).to_pylist()
     strip = lambda r: {k: v for k, v in r.items() if k != "index"}  # noqa: E731
     out = {}
     for i, (g, length) in enumerate(zip(gs, lengths)):

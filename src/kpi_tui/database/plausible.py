@@ -6,10 +6,9 @@ exactly, and they are filtered in the figures' query only when some are out."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import ibis
 
+from kpi_tui.database.rules import surely_kept  # noqa: F401
 from kpi_tui.ingest.plausible import AMOUNT_MAX, NOT_FINITE, TOO_LARGE, iso, window
 
 _NAN_ENGINES = ("postgres", "duckdb")  # where Ibis compiles isnan / isinf
@@ -64,24 +63,6 @@ def counts(t, settings, engine: str, run) -> dict[str, int]:
     f = flags(t.amount, t.date, settings, engine)
     got = run(t.aggregate(**{k: f[k].sum() for k in KEYS})).to_pylist()[0]
     return {k: int(got[k] or 0) for k in KEYS}
-
-
-def surely_kept(a0, a1, d0, d1, settings, shifted: bool) -> bool:
-    """Whether rows whose amounts lie in a0..a1 and dates (date or timestamp values as stored)
-    in d0..d1 are all kept. `shifted`: dates are moved to a timezone, by less than a day."""
-    if a0 is not None and not (-AMOUNT_MAX <= float(a0) and float(a1) <= AMOUNT_MAX):
-        return False  # NaN compares false: not surely kept
-    if d0 is None:
-        return True
-    if not isinstance(d0, dt.date) or not isinstance(d1, dt.date):
-        return False
-    lo, hi = window(settings)
-    day = dt.timedelta(days=1 if shifted else 0)
-    return lo <= _day(d0) - day and _day(d1) + day <= hi
-
-
-def _day(v):
-    return v.date() if isinstance(v, dt.datetime) else v
 
 
 def warnings(reasons: dict[str, int], where: str) -> list[str]:

@@ -12,13 +12,12 @@ import datetime as dt
 import time
 
 from kpi_tui.database import figures as engine_figures
-from kpi_tui.database import plausible
+from kpi_tui.database import plausible, rules
 from kpi_tui.database.columns import Fields, open_rows, recognise
 from kpi_tui.database.connect import DEFAULT_TIMEOUT, Connection, connect
 from kpi_tui.database.transactions import (TZ_ENGINES, IdFacts, counted, currency_counts,
                                            dropped_status, id_facts, left_out, optimistic_ids,
-                                           pick_currency, status_currency, status_values,
-                                           transactions)
+                                           status_currency, status_values, transactions)
 from kpi_tui.metrics.ledger import MICROS
 from kpi_tui.metrics.periods import from_day
 from kpi_tui.metrics.report import report_dict
@@ -63,6 +62,8 @@ class DatabaseSource:
         self._currency: str | None = None
         self._warnings: list[str] = []
         self._counts: dict[str, int] = {}
+        self._optimistic = False  # the names as stored in the first figures' query
+        self._plain = self._tz_warning = None  # (database.replay keeps them)
 
     @property
     def transactions(self):
@@ -88,7 +89,7 @@ class DatabaseSource:
         if self._txn is None:
             f, s, e = self.fields, self.settings, self.conn.engine
             if self._first is None:  # statuses, currencies (and the ids' facts, unless optimistic)
-                self._ids_unchecked = optimistic_ids(f, self.rows, e)
+                self._ids_unchecked = self._optimistic = optimistic_ids(f, self.rows, e)
                 self._first = (status_currency(self.rows, f, self.run, e, s,
                                                ids=not self._ids_unchecked),)
                 if self._ids_unchecked:
@@ -118,20 +119,16 @@ class DatabaseSource:
                 self._warnings += plausible.warnings(plausible.reasons(screened, dates, s), where)
             dtype = self.rows.schema()[f["date"]]
             zoned = dtype.is_timestamp() and (dtype.timezone or f.date_zone)
+            self._tz_warning = None  # (database.replay keeps it)
             if s.timezone and zoned and self.conn.engine not in TZ_ENGINES:
-                self._warnings.append(f"timezone {s.timezone} not applied on {self.conn.engine}: "
-                                      f"dates of {f['date']} are taken in UTC")
-            dropped = {}
-            if f["currency"]:
-                self._currency = pick_currency(self._counts, s.currency)
-                dropped = left_out(self._counts, self._currency, s.rates)
-                for c, n in dropped.items():
-                    self._warnings.append(f"{n} rows in {c} left out: no rate to "
-                                          f"{self._currency} (give one with --rates)")
-            else:
-                self._currency = s.currency.upper() if s.currency else None
+                self._tz_warning = (f"timezone {s.timezone} not applied on {self.conn.engine}: "
+                                    f"dates of {f['date']} are taken in UTC")
+                self._warnings.append(self._tz_warning)
+            self._currency = rules.reporting_currency(self._counts, s, bool(f["currency"]))
+            dropped = left_out(self._counts, self._currency, s.rates) if f["currency"] else {}
+            self._warnings += rules.left_out_warnings(dropped, self._currency)
             # rows and days of the summary from the first query, when no row is left out
-            plain = dtype.is_date() or (dtype.is_timestamp() and not zoned)
+            plain = self._plain = dtype.is_date() or (dtype.is_timestamp() and not zoned)
             self._known = (first.summary() if first is not None and plain and not dropped
                            and not any(screened.values()) else None)
             self._txn = transactions(self.rows, f, s, self.run, self.conn.engine,

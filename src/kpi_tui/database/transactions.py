@@ -19,25 +19,18 @@ rounds); nothing is written to the database.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import ibis
 import ibis.expr.datatypes as dt
 
 from kpi_tui.database import plausible
 from kpi_tui.database.columns import Fields
-from kpi_tui.ingest.layouts.common import NEVER_MOVED, key, never_moved
+from kpi_tui.database.rules import (LONGEST, MAX_STATUSES, REFUNDED, TZ_ENGINES,  # noqa: F401
+                                    FirstPass, IdFacts, dropped_status, first_pass, left_out,
+                                    micros_fit, refunded_status)
+from kpi_tui.ingest.plain import NEVER_MOVED, PLACEHOLDERS
 from kpi_tui.settings import Settings
 
-try:  # the folder's list, where it has one
-    from kpi_tui.ingest.layouts.common import PLACEHOLDERS
-except ImportError:  # pragma: no cover
-    PLACEHOLDERS = ("(blank)", "n/a", "none", "null", "-", "0", "guest", "unknown")
-
-# statuses of a positive row whose money went back in full (METRICS.md, Amount), on key()
-REFUNDED = frozenset("refunded fullyrefunded wcrefunded rembourse remboursee remboursement "
-                     "erstattet ruckerstattet zuruckerstattet reembolsado reembolsada".split())
-MAX_STATUSES = 5000  # distinct status values judged one by one; beyond, a test in the engine
 MAX_ROUNDS = 64  # linking rounds before giving up
 
 Run = Callable  # expression -> pyarrow.Table
@@ -45,16 +38,6 @@ Run = Callable  # expression -> pyarrow.Table
 
 def _run(expr):
     return expr.to_pyarrow()
-
-
-def dropped_status(value: str) -> bool:
-    """The money never moved (the folder's rule, and Stripe's `requires_*` and `incomplete`)."""
-    k = key(value)
-    return never_moved(value) or k.startswith("requires") or k == "incomplete"
-
-
-def refunded_status(value: str) -> bool:
-    return key(value) in REFUNDED
 
 
 def status_values(rows, f: Fields, run: Run = _run) -> list[str] | None:
@@ -91,92 +74,7 @@ def status_currency(rows, f: Fields, run: Run = _run, engine: str = "",
         return None
     names = ("s", "currency", "n", "a0", "a1", "d0", "d1", *facts)
     rows_ = [dict(zip(names, r)) for r in zip(*(got.column(k).to_pylist() for k in names))]
-    out = FirstPass(sorted({r["s"] for r in rows_ if r["s"] is not None}))
-    drop = {v for v in out.statuses if v.strip() and dropped_status(v)}
-    kept = [r for r in rows_ if r["s"] is None or r["s"] not in drop]
-    out.positive = {r["s"] for r in rows_ if r["s"] is not None and r["a1"] is not None
-                    and not r["a1"] <= 0}  # NaN: maybe positive
-    for r in kept:
-        if r["currency"] is not None:
-            out.counts[r["currency"]] = out.counts.get(r["currency"], 0) + r["n"]
-    if facts:
-        out.ids = IdFacts.of(rows_)
-    out.rows = sum(r["n"] for r in kept)
-    ends = [abs(r[k]) for r in rows_ for k in ("a0", "a1") if r[k] is not None]
-    out.amount_max = max(ends, default=0) if all(e == e for e in ends) else None  # NaN: unknown
-    d0, d1 = ([r[k] for r in kept if r[k] is not None] for k in ("d0", "d1"))
-    out.days = (_day(min(d0)), _day(max(d1))) if d0 else (None, None)
-    if settings is not None:
-        shifted = bool(settings.timezone) and engine in _TZ  # dates may move by the zone
-        out.plausible = all(plausible.surely_kept(r["a0"], r["a1"], r["d0"], r["d1"], settings,
-                                                  shifted) for r in kept)
-    return out
-
-
-@dataclass
-class FirstPass:
-    """What the first query says: the distinct statuses, rows per currency (over the rows
-    that count), the statuses of positive amounts, and whether the plausibility rule surely
-    keeps every row that counts (False: count them exactly)."""
-
-    statuses: list[str]
-    counts: dict[str, int] = field(default_factory=dict)
-    positive: set[str] = field(default_factory=set)
-    plausible: bool = False
-    ids: IdFacts | None = None
-    rows: int = 0  # rows that count (status) and their first and last day, as stored
-    days: tuple = (None, None)
-    amount_max: object = None  # the largest |amount| of any row (None: unknown)
-
-    def summary(self) -> dict:
-        """`database.figures.summary`'s rows, first_day and last_day, right when no row is
-        screened or left out for its currency and the dates are taken as stored."""
-        return {"rows": self.rows, "first_day": self.days[0], "last_day": self.days[1]}
-
-
-def _day(d) -> int:
-    """Day number (days since 1970-01-01) of a date or naive timestamp."""
-    import datetime
-
-    if isinstance(d, datetime.datetime):
-        d = d.date()
-    return (d - datetime.date(1970, 1, 1)).days
-
-
-@dataclass
-class IdFacts:
-    """What the customer ids (as text) hold, from the first query: the clean-up steps of
-    `clean_id` that no id needs are left out of the figures' query (1.2 s of CPU per 10M rows
-    on DuckDB). Unknown (None): every step."""
-
-    spaces: bool = True  # some id starts or ends with a space or below: trim
-    dot: bool = True  # some id contains ".0": the `17850.0` regex
-    short: bool = True  # some id may be short enough to be empty or a placeholder
-
-    NAMES = ("sp", "dot", "len0")
-
-    @property
-    def none(self) -> bool:
-        """No step is needed."""
-        return not (self.spaces or self.dot or self.short)
-
-    @classmethod
-    def of_flags(cls, flags: list) -> IdFacts:
-        """From `id_flags` OR-ed together (None: no id)."""
-        f = 0
-        for x in flags:
-            f |= int(x or 0)
-        spaces, dot = bool(f & 1), bool(f & 2)
-        return cls(spaces, dot, spaces or dot or bool(f & 4))
-
-    @classmethod
-    def of(cls, groups: list[dict]) -> IdFacts:
-        def seen(k):  # a null: no id in that group
-            return any(g[k] for g in groups if g[k] is not None)
-
-        lens = [g["len0"] for g in groups if g["len0"] is not None]
-        spaces, dot = seen("sp"), seen("dot")  # trimmed or `0.000000000` -> `0`: shorter
-        return cls(spaces, dot, spaces or dot or (bool(lens) and min(lens) <= _LONGEST))
+    return first_pass(rows_, bool(facts), settings, engine)
 
 
 def _id_columns(rows, f: Fields) -> dict:
@@ -204,7 +102,7 @@ def id_flags(i):
     def bit(cond, b: int):
         return ibis.ifelse(cond, ibis.literal(b, "int8"), ibis.literal(0, "int8"))
 
-    return bit(_spaced(i), 1) + bit(i.contains(".0"), 2) + bit(i.length() <= _LONGEST, 4)
+    return bit(_spaced(i), 1) + bit(i.contains(".0"), 2) + bit(i.length() <= LONGEST, 4)
 
 
 def optimistic_ids(f: Fields, rows, engine: str) -> bool:
@@ -271,12 +169,11 @@ def no_placeholder(t):
     return _null_if(t, _placeholder(t))
 
 
-_LONGEST = max(map(len, PLACEHOLDERS))
 
 
 def _placeholder(t):
     """Empty or a placeholder (compared lower-cased; longer values are not lowered at all)."""
-    return (t.length() <= _LONGEST) & t.lower().isin(["", *PLACEHOLDERS])
+    return (t.length() <= LONGEST) & t.lower().isin(["", *PLACEHOLDERS])
 
 
 def clean_email(col, engine: str = ""):
@@ -350,14 +247,13 @@ def _spark_from_utc(ts, zone):
     ...
 
 
-_TZ = {  # a timestamp with a zone as the wall-clock time of `zone`
+_TZ = {  # a timestamp with a zone as the wall-clock time of `zone` (rules.TZ_ENGINES)
     "postgres": lambda ts, zone: _pg_timezone(zone, ts),
     "duckdb": lambda ts, zone: _pg_timezone(zone, ts),
     "pyspark": lambda ts, zone: _spark_from_utc(ts, zone),
 }
 
-
-TZ_ENGINES = frozenset(_TZ)
+assert set(_TZ) == TZ_ENGINES
 
 
 def currency_counts(t, run: Run = _run) -> dict[str, int]:
@@ -367,21 +263,6 @@ def currency_counts(t, run: Run = _run) -> dict[str, int]:
     return dict(zip(got.column("currency").to_pylist(), got.column("n").to_pylist()))
 
 
-def pick_currency(counts: dict[str, int], setting: str | None) -> str | None:
-    """The `currency` setting, else the currency of most rows (ties: alphabetical first)."""
-    from kpi_tui.ingest.currency import pick_currency as pick
-    from collections import Counter
-
-    return pick(Counter(counts), setting)
-
-
-def left_out(counts: dict[str, int], currency: str | None, rates: dict[str, float]) -> dict:
-    """Currencies without a rate to `currency`: {currency: rows left out}."""
-    if currency is None:
-        return {}
-    return {c: n for c, n in sorted(counts.items()) if c != currency and c not in rates}
-
-
 def to_micros(amount, rate=None, amount_max=None):
     """round(amount * 1e6) as int64; with a rate: round(amount * rate * 1e6) in floating point,
     in the folder engine's order of operations. `amount_max`: the largest |amount|, if known."""
@@ -389,7 +270,7 @@ def to_micros(amount, rate=None, amount_max=None):
         return ((amount.cast("float64") * rate) * 1e6).round().cast("int64")
     if amount.type().is_decimal():  # exact
         scale = amount.type().scale or 0
-        if scale <= 6 and amount_max is not None and amount_max * 10 ** (scale + 6) < 10 ** 17:
+        if micros_fit(amount_max, scale):
             # the product fits a 64-bit decimal (DuckDB: 1.5 s less CPU per 10M rows than
             # DECIMAL(38)); beyond, DuckDB's DECIMAL(18) product would overflow
             return (amount * 1_000_000).cast("int64")

@@ -57,6 +57,11 @@ def is_url(source) -> bool:
     return s is not None and (s in EXTRAS or s.split("+")[0] in EXTRAS)
 
 
+def url_like(spec) -> bool:
+    """A SOURCE taken as a database URL, not a folder (session.is_url)."""
+    return "://" in str(spec) or str(spec).startswith(("spark:local", "pyspark:local"))
+
+
 def engine(source: str) -> str:
     """The Ibis backend name of a URL: postgres, mysql, duckdb, pyspark, bigquery..."""
     s = (scheme(source) or "").split("+")[0]

@@ -9,6 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from kpi_tui import arrow
+from kpi_tui.ingest.plain import pick_currency  # noqa: F401
 
 
 def _codes(table: pa.Table) -> tuple[list, np.ndarray] | None:
@@ -45,16 +46,6 @@ def reporting_currency(tables: list[pa.Table], setting: str | None,
     if setting:
         return setting.upper()
     return pick_currency(count_currencies(tables, keeps), None)
-
-
-def pick_currency(counts: Counter, setting: str | None) -> str | None:
-    """The `currency` setting, else the currency of most rows (ties: alphabetical first)."""
-    if setting:
-        return setting.upper()
-    if not counts:
-        return None
-    best = max(counts.values())
-    return sorted(c for c, n in counts.items() if n == best)[0]
 
 
 def count_currencies(tables: list[pa.Table],

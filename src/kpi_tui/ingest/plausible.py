@@ -14,21 +14,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from kpi_tui import arrow, safe
+from kpi_tui.ingest.plain import AMOUNT_MAX, DATE_MIN, window  # noqa: F401
 
-# The largest |amount| counted, in the export's currency: 9 * 10^12 still fits the ledger's
-# int64 micro-units (9.22 * 10^18); anything larger is a typo or an overflow in the export.
-AMOUNT_MAX = 9e12
-DATE_MIN = dt.date(1990, 1, 1)
 NOT_FINITE = "amount not a finite number"
 TOO_LARGE = "amount beyond ±9,000,000,000,000"
 _EPOCH = dt.date(1970, 1, 1)
-
-
-def window(settings) -> tuple[dt.date, dt.date]:
-    """(first, last) date a transaction may have: the settings, else 1990-01-01 and tomorrow."""
-    lo = getattr(settings, "date_min", None) or DATE_MIN
-    hi = getattr(settings, "date_max", None) or dt.date.today() + dt.timedelta(days=1)
-    return lo, hi
 
 
 def iso(day: int) -> str:

@@ -9,7 +9,8 @@ import numpy as np
 
 from kpi_tui.metrics import periods
 from kpi_tui.metrics.ledger import NO_PURCHASE, Ledger, PeriodSums, group_sum, period_sums
-from kpi_tui.metrics.movements import FIELDS, series
+from kpi_tui.metrics.movements import series
+from kpi_tui.metrics.series import finish  # noqa: F401 (where it was)
 
 
 def as_of_day(ledger: Ledger, as_of: dt.date | None = None) -> int | None:
@@ -17,17 +18,6 @@ def as_of_day(ledger: Ledger, as_of: dt.date | None = None) -> int | None:
     if as_of is not None:
         return periods.to_day(as_of)
     return ledger.last_day
-
-
-def finish(rows: list[dict], g: str, d: int | None) -> list[dict]:
-    """Add `start` and `complete`, and order the fields as METRICS.md lists them."""
-    out = []
-    for r in rows:
-        r = dict(r)
-        r["start"] = periods.start(r["index"], g).isoformat()
-        r["complete"] = d is not None and d >= periods.end_day(r["index"], g)
-        out.append({k: r[k] for k in FIELDS})
-    return out
 
 
 def period_figures(

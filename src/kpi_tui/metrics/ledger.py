@@ -13,14 +13,12 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from kpi_tui import ahead, arrow
 from kpi_tui.metrics.periods import period_index, period_of
-
-MICROS = 1_000_000
+from kpi_tui.metrics.series import MICROS
 NO_PURCHASE = np.iinfo(np.int64).max
+# (pyarrow is imported where the ledger is built from Arrow: the figures of a database's
+# replayed queries use the sums below without it)
 # The sum of a ledger's |amounts| in its units stays below LIMIT: then every sum of them (per
 # customer, period, or all) is exact in int64. (Per row, |amount| <= 9 * 10**12 at 10**6.)
 LIMIT = 2 ** 62
@@ -133,6 +131,10 @@ def ledger_from_batches(batches, rows: int | None = None) -> Ledger:
     """The ledger of record batches (customer, date, amount), one batch at a time: customers
     are encoded per batch, the batches' dictionaries folded into one as they come (_fold).
     `rows`: the number of rows, when known, so the arrays are filled in place."""
+    import pyarrow as pa
+
+    from kpi_tui import ahead, arrow
+
     if rows is None:
         batches = list(batches)
         rows = sum(b.num_rows for b in batches)
@@ -195,6 +197,8 @@ def _encoded(b: pa.RecordBatch):
     """A batch's customers encoded, done ahead by threads (ledger_from_batches), in Arrow (numpy
     arrays made on other threads come back to glibc's arenas of those threads: memory):
     (batch, attributed rows (None: all), their customers dictionary-encoded)."""
+    import pyarrow.compute as pc
+
     cust, valid = b.column("customer"), None
     if cust.null_count:
         valid = pc.is_valid(cust)
@@ -210,6 +214,11 @@ def _fold(customer: np.ndarray, segments: list, dicts: list, names: pa.Array | N
     batches' dictionaries, in order), first seen first; the batches' rows (`segments` of
     `customer`) recoded into it. Folded as the batches come (not all batches' dictionaries
     at the end: 10M rows, ~150 MB); `names` keeps its codes (first in the encoding)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from kpi_tui import arrow
+
     head = [] if names is None else [names]
     glob = pc.dictionary_encode(pa.concat_arrays(head + dicts))
     remap = arrow.to_numpy(glob.indices).astype(np.int32)
@@ -241,6 +250,8 @@ def coalesced(batches, rows: int = SMALL):
 
 
 def _one(batches: list) -> pa.RecordBatch:
+    import pyarrow as pa
+
     if len(batches) == 1:
         return batches[0]
     t = pa.Table.from_batches(batches).combine_chunks()
@@ -341,6 +352,11 @@ HASHED = 1 << 21  # rows hashed at once in group_sum (a hash table of 2M keys at
 
 def _hashed_sum(key: np.ndarray, micros: np.ndarray, n: int, purchases: bool):
     """group_sum of `key` (customer * n + p) by hashing (much faster than sorting every row)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from kpi_tui import arrow
+
     enc = pc.dictionary_encode(arrow.array(key))
     del key
     pa.default_memory_pool().release_unused()  # the hash table's memory back to the system

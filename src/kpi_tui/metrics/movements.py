@@ -4,27 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from kpi_tui.metrics.ledger import MICROS, PeriodSums, exact_sums
-
-FIELDS = (
-    "start", "revenue", "active_customers", "acv", "retained_customers", "churned_customers",
-    "new_customers", "reactivated_customers", "retained_revenue", "retained_revenue_prev",
-    "churned_revenue_prev", "new_revenue", "reactivated_revenue", "expansion", "contraction",
-    "churn_rate", "acv_change", "churn_effect", "spend_effect", "acquisition_effect",
-    "other_effect", "clv", "complete",
-)  # fmt: skip
-MOVEMENT_FIELDS = FIELDS[4:16]
-EFFECTS = ("churn_effect", "spend_effect", "acquisition_effect", "other_effect")
-
-
-def _money(x, scale: int = MICROS) -> float:
-    """An int64 sum in units of `scale`, as a float of currency units (one rounding: exact
-    whenever the amount is a float)."""
-    return int(x) / scale
-
-
-def _div(a: float, b: float) -> float | None:
-    return None if b == 0 else a / b
+from kpi_tui.metrics.ledger import PeriodSums, exact_sums
+from kpi_tui.metrics.series import (AGGREGATES, EFFECTS, FIELDS, MICROS,  # noqa: F401
+                                    MOVEMENT_FIELDS, _div, _money, clv, series_from_aggregates)
 
 
 def neighbours(ps: PeriodSums) -> tuple[np.ndarray, np.ndarray]:
@@ -40,15 +22,6 @@ def neighbours(ps: PeriodSums) -> tuple[np.ndarray, np.ndarray]:
     next_active = np.zeros(len(key), bool)
     next_active[:-1] = follows & (ps.v[1:] > 0)
     return v_prev, next_active
-
-
-# per-period sums every figure is derived from (money in micros, counts of customers); the
-# database engine computes the same arrays with one GROUP BY period
-AGGREGATES = (
-    "revenue", "active_n", "active_sum", "retained_n", "retained_rev", "retained_prev",
-    "expansion", "contraction", "new_n", "new_rev", "react_n", "react_rev", "churn_n",
-    "churn_prev",
-)  # fmt: skip
 
 
 def aggregates(ps: PeriodSums) -> dict[str, np.ndarray]:
@@ -92,68 +65,3 @@ def series(ps: PeriodSums, margin: float = 1.0) -> list[dict]:
     Each dict holds the period `index` and every field of FIELDS but those two; money in units.
     """
     return series_from_aggregates(ps.first, ps.last, aggregates(ps), margin, ps.scale)
-
-
-def series_from_aggregates(first: int, last: int, aggs: dict, margin: float = 1.0,
-                           scale: int = MICROS) -> list[dict]:
-    """`series` from the per-period AGGREGATES (index 0 = period `first`, money in units of
-    `scale`): every derived figure (acv, movements, churn rate, effects, clv), shared by every
-    engine."""
-    a = {k: np.asarray(aggs[k], dtype=np.int64) for k in AGGREGATES}
-
-    def money(x) -> float:
-        return _money(x, scale)
-
-    revenue, active_n, active_sum = a["revenue"], a["active_n"], a["active_sum"]
-    retained_n, retained_rev, retained_prev = a["retained_n"], a["retained_rev"], a["retained_prev"]
-    out = []
-    for i in range(last - first + 1):
-        row: dict = {"index": first + i}
-        a_n = int(active_n[i])
-        row["revenue"] = money(revenue[i])
-        row["active_customers"] = a_n
-        row["acv"] = _div(int(revenue[i]), a_n * scale)
-        if i == 0:
-            row.update({k: None for k in MOVEMENT_FIELDS})
-            row.update({k: None for k in ("acv_change", *EFFECTS, "clv")})
-            out.append(row)
-            continue
-        prev_active = int(active_n[i - 1])
-        churn_n = int(a["churn_n"][i])
-        row.update(
-            retained_customers=int(retained_n[i]),
-            churned_customers=churn_n,
-            new_customers=int(a["new_n"][i]),
-            reactivated_customers=int(a["react_n"][i]),
-            retained_revenue=money(retained_rev[i]),
-            retained_revenue_prev=money(retained_prev[i]),
-            churned_revenue_prev=money(a["churn_prev"][i]),
-            new_revenue=money(a["new_rev"][i]),
-            reactivated_revenue=money(a["react_rev"][i]),
-            expansion=money(a["expansion"][i]),
-            contraction=money(a["contraction"][i]),
-            churn_rate=_div(churn_n, prev_active),
-        )
-        acv_prev = out[-1]["acv"]
-        row["acv_change"] = None if row["acv"] is None or acv_prev is None else row["acv"] - acv_prev
-        k_n = int(retained_n[i])
-        if prev_active and a_n and k_n:
-            m0 = active_sum[i - 1] / prev_active / scale
-            m1 = retained_prev[i] / k_n / scale
-            m2 = retained_rev[i] / k_n / scale
-            m3 = active_sum[i] / a_n / scale
-            row["churn_effect"] = m1 - m0
-            row["spend_effect"] = m2 - m1
-            row["acquisition_effect"] = m3 - m2
-            row["other_effect"] = row["acv_change"] - (m3 - m0)
-        else:
-            row.update({k: None for k in EFFECTS})
-        row["clv"] = clv(row["acv"], row["churn_rate"], margin)
-        out.append(row)
-    return out
-
-
-def clv(acv: float | None, churn_rate: float | None, margin: float) -> float | None:
-    if acv is None or churn_rate is None or churn_rate == 0:
-        return None
-    return acv * margin / churn_rate

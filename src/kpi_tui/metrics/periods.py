@@ -1,14 +1,14 @@
 """Calendar periods (METRICS.md, Periods): day, ISO week, month, quarter, year.
 
 A period is an integer index per granularity; `start`/`end` give its first and last day.
-Days are integers counted from 1970-01-01 (numpy datetime64[D]).
+Days are integers counted from 1970-01-01 (numpy datetime64[D]). One day's or one period's
+numbers are computed in plain Python (numpy for years outside 1..9999), arrays with numpy
+(imported where used: the figures of a replayed report import none).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-
-import numpy as np
 
 from kpi_tui.settings import GRANULARITIES  # noqa: F401 (one list, in the settings)
 
@@ -27,6 +27,8 @@ def from_day(n: int) -> dt.date:
 
 def period_index(days: np.ndarray, g: str) -> np.ndarray:
     """Index of the period holding each day (int64, increasing with time)."""
+    import numpy as np
+
     days = np.asarray(days)
     if g == "day":
         return days.astype(np.int64)
@@ -39,10 +41,30 @@ def period_index(days: np.ndarray, g: str) -> np.ndarray:
 
 def period_of(day: int, g: str) -> int:
     """Index of the period holding one day."""
-    return int(period_index(np.array([day]), g)[0])
+    day = int(day)
+    if g == "day":
+        return day
+    if g == "week":
+        return (day - _MONDAY0) // 7
+    try:
+        d = from_day(day)
+    except (OverflowError, ValueError):  # beyond Python's dates: numpy's
+        import numpy as np
+
+        return int(period_index(np.array([day]), g)[0])
+    months = (d.year - 1970) * 12 + d.month - 1
+    if g == "month":
+        return months
+    if g == "quarter":
+        return months // 3
+    if g == "year":
+        return months // 12
+    raise ValueError(f"unknown granularity {g!r}")
 
 
 def _period_index(days: np.ndarray, g: str) -> np.ndarray:
+    import numpy as np
+
     if g == "week":
         return (days - _MONDAY0) // 7
     months = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
@@ -62,6 +84,11 @@ def start_day(index: int, g: str) -> int:
     if g == "week":
         return int(index) * 7 + _MONDAY0
     months = {"month": 1, "quarter": 3, "year": 12}[g] * int(index)
+    year, month = 1970 + months // 12, months % 12 + 1
+    if 1 <= year <= 9999:
+        return to_day(dt.date(year, month, 1))
+    import numpy as np  # beyond Python's dates
+
     return int(np.datetime64(months, "M").astype("datetime64[D]").astype(np.int64))
 
 

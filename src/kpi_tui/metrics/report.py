@@ -9,7 +9,7 @@ import math
 import re
 
 from kpi_tui import safe
-from kpi_tui.metrics.movements import FIELDS
+from kpi_tui.metrics.series import FIELDS
 
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 

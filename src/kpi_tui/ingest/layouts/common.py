@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import json
 import re
-import unicodedata
 from collections import Counter
 
 import numpy as np
@@ -14,16 +13,9 @@ import pyarrow.compute as pc
 
 from kpi_tui import arrow
 from kpi_tui.ingest.parse import DOLLARS, parse_amounts, parse_dates
+from kpi_tui.ingest.plain import NEVER_MOVED, PLACEHOLDERS, key, never_moved  # noqa: F401
 from kpi_tui.ingest.schema import TXN_SCHEMA, Normalized, UnusableFile
 from kpi_tui.settings import Settings
-
-
-@functools.lru_cache(maxsize=4096)  # the same headers and candidates, file after file
-def key(header: str) -> str:
-    """Header -> matching key: lower-case, no accents, letters and digits only."""
-    t = unicodedata.normalize("NFKD", str(header).replace("ß", "ss"))
-    t = "".join(c for c in t if not unicodedata.combining(c))
-    return re.sub(r"[^a-z0-9]", "", t.lower())
 
 
 class Columns:
@@ -56,36 +48,6 @@ class Columns:
         return c
 
 
-# statuses that say the money never moved: exactly METRICS.md's list (failed, declined, pending,
-# canceled/cancelled, voided, expired, abandoned, unpaid), with spelling variants and the same
-# words in fr/de/es, matched on key(). Other statuses (authorized, on-hold...) count.
-_NEVER_MOVED = """
-failed failure declined decline denied pending canceled cancelled cancel voided void expired abandoned
-unpaid notpaid
-echoue echouee echec annule annulee enattente refuse refusee expire expiree abandonne abandonnee
-impaye impayee nonpaye nonpayee
-fehlgeschlagen storniert ausstehend abgelehnt abgebrochen abgelaufen unbezahlt nichtbezahlt
-fallido fallida cancelado cancelada pendiente rechazado rechazada anulado anulada expirado expirada
-caducado caducada abandonado abandonada impagado impagada nopagado nopagada
-""".split()
-NEVER_MOVED = frozenset(_NEVER_MOVED)
-
-
-def never_moved(status: str) -> bool:
-    """True when a status (any of en/fr/de/es, `wc-` prefix, several words) says no money moved."""
-    k = key(status)
-    if k in NEVER_MOVED or (k.startswith("wc") and k[2:] in NEVER_MOVED):
-        return True
-    words = [key(w) for w in re.split(r"[\s_\-/,.;:()]+", status) if w]
-    pairs = [a + b for a, b in zip(words, words[1:])]
-    return any(w in NEVER_MOVED or w in _WORDS for w in words + pairs)
-
-
-# single words of longer statuses ("Pending payment", "Zahlung ausstehend", "En espera"...)
-# (and Stripe's payment attempts: requires_payment_method, requires_action..., incomplete)
-_WORDS = frozenset("attente wartestellung espera requires incomplete".split())
-
-
 def _np(arr) -> np.ndarray:
     return np.asarray(arrow.to_numpy(arrow.fill_null(arr, False)), bool)
 
@@ -104,8 +66,6 @@ def clean_text(arr: pa.Array) -> pa.Array:
     return arr
 
 
-# values that mean "no customer" (METRICS.md, Customer), any case; empty and blank too
-PLACEHOLDERS = ("(blank)", "n/a", "none", "null", "-", "0", "guest", "unknown")
 
 
 def _case_variants(word: str) -> list[str]:

@@ -1,0 +1,74 @@
+"""The folder's rules that need neither Arrow nor numpy (the database path and its replay use
+them too): matching keys, the statuses whose money never moved, the placeholders that name no
+customer, the plausible window of amounts and dates, and the reporting currency."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+import unicodedata
+
+
+@functools.lru_cache(maxsize=4096)  # the same headers and candidates, file after file
+def key(header: str) -> str:
+    """Header -> matching key: lower-case, no accents, letters and digits only."""
+    t = unicodedata.normalize("NFKD", str(header).replace("ß", "ss"))
+    t = "".join(c for c in t if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9]", "", t.lower())
+
+
+# statuses that say the money never moved: exactly METRICS.md's list (failed, declined, pending,
+# canceled/cancelled, voided, expired, abandoned, unpaid), with spelling variants and the same
+# words in fr/de/es, matched on key(). Other statuses (authorized, on-hold...) count.
+_NEVER_MOVED = """
+failed failure declined decline denied pending canceled cancelled cancel voided void expired abandoned
+unpaid notpaid
+echoue echouee echec annule annulee enattente refuse refusee expire expiree abandonne abandonnee
+impaye impayee nonpaye nonpayee
+fehlgeschlagen storniert ausstehend abgelehnt abgebrochen abgelaufen unbezahlt nichtbezahlt
+fallido fallida cancelado cancelada pendiente rechazado rechazada anulado anulada expirado expirada
+caducado caducada abandonado abandonada impagado impagada nopagado nopagada
+""".split()
+NEVER_MOVED = frozenset(_NEVER_MOVED)
+
+
+def never_moved(status: str) -> bool:
+    """True when a status (any of en/fr/de/es, `wc-` prefix, several words) says no money moved."""
+    k = key(status)
+    if k in NEVER_MOVED or (k.startswith("wc") and k[2:] in NEVER_MOVED):
+        return True
+    words = [key(w) for w in re.split(r"[\s_\-/,.;:()]+", status) if w]
+    pairs = [a + b for a, b in zip(words, words[1:])]
+    return any(w in NEVER_MOVED or w in _WORDS for w in words + pairs)
+
+
+# single words of longer statuses ("Pending payment", "Zahlung ausstehend", "En espera"...)
+# (and Stripe's payment attempts: requires_payment_method, requires_action..., incomplete)
+_WORDS = frozenset("attente wartestellung espera requires incomplete".split())
+
+
+# values that mean "no customer" (METRICS.md, Customer), any case; empty and blank too
+PLACEHOLDERS = ("(blank)", "n/a", "none", "null", "-", "0", "guest", "unknown")
+
+# The largest |amount| counted, in the export's currency: 9 * 10^12 still fits the ledger's
+# int64 micro-units (9.22 * 10^18); anything larger is a typo or an overflow in the export.
+AMOUNT_MAX = 9e12
+DATE_MIN = dt.date(1990, 1, 1)
+
+
+def window(settings) -> tuple[dt.date, dt.date]:
+    """(first, last) date a transaction may have: the settings, else 1990-01-01 and tomorrow."""
+    lo = getattr(settings, "date_min", None) or DATE_MIN
+    hi = getattr(settings, "date_max", None) or dt.date.today() + dt.timedelta(days=1)
+    return lo, hi
+
+
+def pick_currency(counts, setting: str | None) -> str | None:
+    """The `currency` setting, else the currency of most rows (ties: alphabetical first)."""
+    if setting:
+        return setting.upper()
+    if not counts:
+        return None
+    best = max(counts.values())
+    return sorted(c for c, n in counts.items() if n == best)[0]
