@@ -42,7 +42,8 @@ def kpi(*args: str) -> subprocess.CompletedProcess:
             "from kpi_tui.cli import main\n"
             "code = main(sys.argv[1:])\n"
             "print('IBIS' if 'ibis' in sys.modules else 'NO-IBIS', file=sys.stderr)\n"
-            "sys.exit(code)")
+            "import os; sys.stdout.flush(); sys.stderr.flush()\n"
+            "os._exit(code)")  # as the CLI leaves (cli.leave): no finalisation to abort in
     return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
                           timeout=120)
 
