@@ -433,3 +433,34 @@ def test_monitor_stop_waits_for_the_latest_ledger_and_the_restart_uses_it(data, 
     finally:
         again.stop()
     assert calls == []
+
+
+def test_first_read_writes_its_parse_cache_entries_after_the_figures(tmp_path):
+    """The first read holds its parse-cache entries (both cores read); the ledger's saving
+    thread writes them once the figures are out, and a restart reads none of the files."""
+    from kpi_tui.ingest import folder
+
+    # headers of their own: each file read alone, with an entry (not with a group)
+    (tmp_path / "o1.csv").write_text("order_id,customer_id,created_at,amount\n"
+                                     "1,c1,2026-01-01,10.00\n3,c3,2026-01-05,7.00\n")
+    (tmp_path / "o2.csv").write_text("order_id,created_at,customer_id,amount\n"
+                                     "2,2026-01-02,c2,10.00\n3,2026-01-05,c3,7.00\n")
+    first = FolderState(tmp_path, Settings())
+    first.refresh()
+    assert first.cache.holds and not list(first.cache.root.glob("*.json"))  # none written yet
+    a = first.snapshot().figures("month")
+    assert first.wait_saved(10) and not first.cache.holds
+    assert len(list(first.cache.root.glob("*.json"))) == 2
+    parsed = []
+    parse = folder.parse_file
+    folder.parse_file = lambda *x: parsed.append(x) or parse(*x)
+    try:
+        second = FolderState(tmp_path, Settings())
+        second.refresh()
+    finally:
+        folder.parse_file = parse
+    assert parsed == [] and second.snapshot().figures("month") == a
+    (tmp_path / "o3.csv").write_text("order_id,customer_id,created_at,amount\n"
+                                     "4,c4,2026-01-06,5.00\n")
+    second.refresh()  # a later read writes beside the reading, as before
+    assert not second.cache.holds and len(list(second.cache.root.glob("*.json"))) == 3

@@ -113,7 +113,7 @@ class FolderState:
             todo.append((n, path, sig, e))
         # small exports of one header are read together, a chunk ahead (ingest.grouped)
         groups = grouped.ahead([t[1] for t in todo], self.settings, self.cache)
-        with self.cache.behind() if self.cache is not None else contextlib.nullcontext():
+        with self._writing():
             self._read(todo, groups, len(paths), progress, out)
         for path in list(self.entries):
             if path not in present:
@@ -121,6 +121,14 @@ class FolderState:
                 out.removed.append(path)
                 out.changed = True
         return out
+
+    def _writing(self):
+        """How the parse cache is written during a read: the first read's entries held until its
+        figures are out (then written by the ledger's saving thread: both cores read), later
+        ones by a thread beside the reading."""
+        if self.cache is None:
+            return contextlib.nullcontext()
+        return self.cache.held() if not self.entries else self.cache.behind()
 
     def forget(self) -> None:
         """Parse everything again at the next refresh (settings changed)."""
@@ -197,11 +205,13 @@ class FolderState:
         return ds, ledger
 
     def _save(self) -> None:
-        """Save the latest ledger in the background (its sort and checksums: after the figures).
-        One thread at a time: one that is saving takes the newest ledger next (a ledger that
-        came while it saved an older one was dropped: the restart read everything again)."""
+        """Save the latest ledger in the background (its sort and checksums: after the figures),
+        after the parse-cache entries the first read held. One thread at a time: one that is
+        saving takes the newest ledger next (a ledger that came while it saved an older one was
+        dropped: the restart read everything again)."""
         with self._save_lock:
-            if self._unsaved is None or self._saving is not None:
+            idle = self._unsaved is None and not (self.cache is not None and self.cache.holds)
+            if idle or self._saving is not None:
                 return
             self._saving = threading.Thread(target=self._saver, name="kpi-tui-ledger-cache",
                                             daemon=True)
@@ -209,6 +219,12 @@ class FolderState:
 
     def _saver(self) -> None:
         while True:
+            cache = self.cache
+            if cache is not None:  # the first read's parse-cache entries, then the ledger
+                try:
+                    cache.write_held()
+                except Exception:  # noqa: BLE001 - an entry not written costs a parse
+                    pass
             with self._save_lock:
                 todo, self._unsaved = self._unsaved, None
                 if todo is None:
