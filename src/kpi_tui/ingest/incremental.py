@@ -46,7 +46,7 @@ class IncrementalDedupe:
         self.last: _Result | None = None
         self.incremental = 0  # how many calls took the fast path (tests)
 
-    def __call__(self, parts: list[Part]) -> tuple[list[np.ndarray | None], dict[str, dict[str, int]]]:
+    def __call__(self, parts: list[Part]) -> tuple[list[np.ndarray | None], dict]:
         """Per part, the rows to count (None: all; an unchanged file's mask is the same object
         as before), and per file key the rows dropped, by reason."""
         cur = {p.key: p for p in parts}
