@@ -13,6 +13,8 @@ not touched. Then, with the real FolderMonitor (inotify, default debounce):
   warm restart a new monitor on the same folder with the parse cache filled -> first snapshot
 Targets (issue 4): new export <= 0.5 s on 1M rows, <= 1.5 s on 10M; warm restart <= 3 s on 10M.
 `--files 1 --work /tmp/...`: the history in one big file, generated outside the repository.
+`--vs-report`: a cold `kpi-tui report --no-cache` of the same folder timed first (issue 12: the
+monitor's first figures within 1.2x of it).
 """
 
 from __future__ import annotations
@@ -94,6 +96,17 @@ def start_monitor(folder: Path, settings):
     return m, w, t1 - t0, snap, errors
 
 
+def time_report(folder: Path) -> float:
+    """Seconds of `kpi-tui report --no-cache` on `folder`, in its own process."""
+    import subprocess
+
+    exe = Path(sys.executable).with_name("kpi-tui")
+    t0 = time.perf_counter()
+    subprocess.run([str(exe), "report", str(folder), "--no-cache", "--format", "json"],
+                   check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - t0
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rows", type=int, default=1_000_000, help="rows of history")
@@ -102,6 +115,9 @@ def main() -> None:
     ap.add_argument("--exports", type=int, default=5, help="new exports to time")
     ap.add_argument("--files", type=int, default=12, help="files the history is split into")
     ap.add_argument("--work", type=Path, default=WORK, help="where the history is generated")
+    ap.add_argument("--vs-report", action="store_true",
+                    help="time a cold `kpi-tui report --no-cache` on the same folder first, and "
+                         "give the first figures' time as a ratio of it (issue 12: <= 1.2x)")
     a = ap.parse_args()
     rows = 10_000_000 if a.big else a.rows
 
@@ -122,10 +138,14 @@ def main() -> None:
         exports = [export_text(a.export_rows, n) for n in range(a.exports)]
         settings = Settings()
 
+        report = time_report(folder) if a.vs_report else None
         m, w, cold, snap, errors = start_monitor(folder, settings)
         base_rows = snap.dataset.rows
         print(f"cold start (parse {len(snap.dataset.used)} files, empty cache): {cold:.2f} s, "
               f"{base_rows:,} transactions")
+        if report is not None:
+            print(f"cold report (--no-cache, own process): {report:.2f} s; first figures "
+                  f"{cold / report:.2f}x report (target <= 1.2x)")
 
         lat, comp = [], []
         for n, data in enumerate(exports):

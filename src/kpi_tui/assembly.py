@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from kpi_tui import arrow
 from kpi_tui.ingest import advice, rules
 from kpi_tui.ingest.currency import convert, count_currencies, left_out_warnings, pick_currency
 from kpi_tui.ingest.dedupe import Part
@@ -24,6 +25,11 @@ from kpi_tui.ingest.schema import FileReport
 from kpi_tui.metrics.ledger import (Ledger, PeriodSums, append_ledger, ledger_from_batches,
                                     merge_sums, sorted_by_customer_day)
 from kpi_tui.settings import Settings
+
+
+def counted(part: Part, mask) -> pa.Table:
+    """A file's rows that count (dedupe's mask: None for all)."""
+    return part.table if mask is None else part.table.filter(arrow.array(mask))
 
 
 def ledger_of(dataset: Dataset) -> Ledger:
@@ -37,7 +43,7 @@ def ledger_of(dataset: Dataset) -> Ledger:
 class Last:
     """What the last dataset was made of, so that new exports can be added to it."""
 
-    out: dict  # file key -> its rows that count (dedupe's output table)
+    out: dict  # file key -> (its Part, its rows that count: dedupe's mask, None for all)
     counts: Counter  # counted rows per currency named
     left_out: Counter  # rows left out per currency (no rate)
     currency: str | None
@@ -56,12 +62,12 @@ class Assembler:
 
     def __call__(self, parts: list[Part], reports: list[FileReport]) -> tuple[Dataset, Ledger]:
         """The dataset (its rows let go) and ledger of `parts`; `reports` are completed."""
-        tables, drops = self._dedupe(parts)
-        out = {p.key: t for p, t in zip(parts, tables)}
+        masks, drops = self._dedupe(parts)
+        out = {p.key: (p, m) for p, m in zip(parts, masks)}
         last, self.last = self.last, None
         added = self._added(last, parts, out) if last is not None else None
         if added is None:  # everything again
-            a = assemble_parts(self.root, parts, reports, self.settings, (tables, drops))
+            a = assemble_parts(self.root, parts, reports, self.settings, (masks, drops))
             ds, rows = a.dataset, a.dataset.rows
             ledger = ledger_of(ds)
             self.last = Last(out, a.counts, a.left_out, ds.currency, rows, ledger, None,
@@ -70,16 +76,18 @@ class Assembler:
         add_drops(reports, drops)
         return self._add(last, parts, reports, out, added)
 
-    def _added(self, last: Last, parts: list[Part], out: dict) -> list[str] | None:
-        """Keys of the files that only arrived, when their rows can be added to `last`."""
-        if not (set(last.out) < set(out) and all(out[k] is t for k, t in last.out.items())):
+    def _added(self, last: Last, parts: list[Part], out: dict) -> dict[str, pa.Table] | None:
+        """The files that only arrived (key -> their rows that count), when their rows can be
+        added to `last`. Only theirs are built: the older files' rows stay as they are."""
+        if not (set(last.out) < set(out) and all(
+                out[k][0] is p and out[k][1] is m for k, (p, m) in last.out.items())):
             return None  # a file changed or went: older rows differ
-        added = [k for k in out if k not in last.out]
-        counts = last.counts + count_currencies([out[k] for k in added])
+        added = {k: counted(p, m) for k, (p, m) in out.items() if k not in last.out}
+        counts = last.counts + count_currencies(list(added.values()))
         if pick_currency(counts, self.settings.currency) != last.currency:
             return None  # another reporting currency
         scope = {p.key: p.scope for p in parts}
-        if rules.conflicts(last.applied, [out[k] for k in added], [scope[k] for k in added],
+        if rules.conflicts(last.applied, list(added.values()), [scope[k] for k in added],
                            last.ledger.names):
             return None  # a cross-file rule changes older rows
         return added
@@ -87,14 +95,14 @@ class Assembler:
     def _add(self, last: Last, parts, reports, out, added) -> tuple[Dataset, Ledger]:
         s = self.settings
         scope = {p.key: p.scope for p in parts}
-        counts = last.counts + count_currencies([out[k] for k in added])
+        counts = last.counts + count_currencies(list(added.values()))
         left_out, rows, converted = Counter(last.left_out), last.rows, []
-        for k in added:
-            t, lost, _ = convert(out[k], last.currency, s.rates)
+        for t in added.values():
+            t, lost, _ = convert(t, last.currency, s.rates)
             left_out.update(lost)
             rows += t.num_rows
             converted.append(Selection(t))
-        applied = rules.apply(added, [scope[k] for k in added], converted, s, last.applied)
+        applied = rules.apply(list(added), [scope[k] for k in added], converted, s, last.applied)
         rules.add_notes(reports, applied)
         new = ledger_from_batches((b for t in converted for b in t.batches()),
                                   sum(t.table.num_rows for t in converted))
@@ -104,7 +112,8 @@ class Assembler:
             merged = merge_sums(ps, recoded, ledger.customers, g)
             if merged is not None:
                 sums[g] = merged
-        warnings = left_out_warnings(left_out, last.currency) + advice.warnings(reports, out)
+        warnings = left_out_warnings(left_out, last.currency) + advice.warnings(
+            reports, {p.key: p.table for p in parts})  # every file's rows, as report gives it
         reports.sort(key=lambda r: str(r.path))
         ds = Dataset(self.root, last.currency, reports, warnings, rows=rows)
         self.last = Last(out, counts, left_out, last.currency, rows, ledger, index, applied, sums)

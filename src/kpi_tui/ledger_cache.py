@@ -70,9 +70,16 @@ def lookup(root: Path, key: str | None) -> tuple[Dataset, Ledger] | None:
     return None if key is None else _get(root, key)
 
 
-def store(root: Path, key: str | None, ds: Dataset, ledger: Ledger) -> None:
-    if key is not None:
-        _put(_dir(root, key), ds, ledger)
+def place(root: Path, key: str | None) -> Path | None:
+    """Where the ledger of folder state `key` is saved, the user cache dir read now (a save
+    in the background goes where the cache was when it was asked for)."""
+    return None if key is None else _dir(root, key)
+
+
+def store(where: Path | None, ds: Dataset, ledger: Ledger) -> None:
+    """Save a ledger at `place()`'s folder."""
+    if where is not None:
+        _put(where, ds, ledger)
 
 
 def load(root: Path, settings: Settings, use_cache: bool = True,

@@ -360,7 +360,7 @@ def test_warm_restart_uses_the_ledger_cache_and_stays_right(tmp_path):
     first = FolderState(tmp_path, Settings())
     first.refresh()
     a = first.snapshot()
-    first._saving.join(10)  # saved in the background
+    assert first.wait_saved(10)  # saved in the background
     second = FolderState(tmp_path, Settings())
     second.refresh()
     calls = []
@@ -373,3 +373,94 @@ def test_warm_restart_uses_the_ledger_cache_and_stays_right(tmp_path):
     third = FolderState(tmp_path, Settings())
     third.refresh()
     assert third.snapshot().figures("month")[0]["revenue"] == 67.0
+    assert third.wait_saved(10)  # (within this test's cache dir)
+
+
+def test_restart_after_a_new_export_takes_the_latest_ledger_from_the_cache(tmp_path, monkeypatch):
+    """A new export arrives while the first ledger is still being saved: the latest ledger is
+    saved after it (it was dropped: the restart read and deduplicated everything again)."""
+    from kpi_tui import ledger_cache
+    from kpi_tui.watch import state as state_mod
+
+    for n in (1, 2):
+        (tmp_path / f"o{n}.csv").write_text(
+            "order_id,customer_id,created_at,amount\n"
+            f"{n},c{n},2026-01-0{n},10.00\n3,c3,2026-01-05,7.00\n")
+    gate, stored, store = threading.Event(), [], ledger_cache.store
+
+    def slow_store(where, ds, ledger):
+        gate.wait(10)  # the first save is still under way when the export arrives
+        stored.append(where)
+        store(where, ds, ledger)
+
+    monkeypatch.setattr(state_mod.ledger_cache, "store", slow_store)
+    first = FolderState(tmp_path, Settings())
+    first.refresh()
+    first.snapshot()
+    (tmp_path / "o4.csv").write_text("order_id,customer_id,created_at,amount\n"
+                                     "4,c4,2026-01-06,5.00\n")
+    assert first.refresh().received == [tmp_path / "o4.csv"]
+    latest = first.snapshot().figures("month")
+    gate.set()
+    assert first.wait_saved(10) and len(stored) == 2
+    monkeypatch.setattr(state_mod.ledger_cache, "store", store)
+    second = FolderState(tmp_path, Settings())
+    second.refresh()
+    calls = []
+    second._assemble = lambda: calls.append(1)  # must not be needed: the ledger is cached
+    snap = second.snapshot()
+    assert calls == [] and snap.figures("month") == latest
+    assert latest[0]["revenue"] == 32.0 and snap.dataset.rows == 4
+
+
+def test_monitor_stop_waits_for_the_latest_ledger_and_the_restart_uses_it(data, watch):
+    """First read, a new export, stop, restart: the restart's figures come from the ledger
+    cache (no assembly) and are the same."""
+    m, rec = watch(data)
+    rec.wait_total(60.0)
+    (data / "b.csv").write_text(rows("b", [5]))
+    rec.wait_total(65.0)
+    m.stop()
+    assert m.state.wait_saved(0)
+    again = FolderMonitor(data, Settings(), Recorder().snap, **FAST)
+    calls = []
+    again.state._assemble = lambda: calls.append(1)
+    rec2 = Recorder()
+    again.on_snapshot = rec2.snap
+    again.start()
+    try:
+        rec2.wait_total(65.0)
+    finally:
+        again.stop()
+    assert calls == []
+
+
+def test_first_read_writes_its_parse_cache_entries_after_the_figures(tmp_path):
+    """The first read holds its parse-cache entries (both cores read); the ledger's saving
+    thread writes them once the figures are out, and a restart reads none of the files."""
+    from kpi_tui.ingest import folder
+
+    # headers of their own: each file read alone, with an entry (not with a group)
+    (tmp_path / "o1.csv").write_text("order_id,customer_id,created_at,amount\n"
+                                     "1,c1,2026-01-01,10.00\n3,c3,2026-01-05,7.00\n")
+    (tmp_path / "o2.csv").write_text("order_id,created_at,customer_id,amount\n"
+                                     "2,2026-01-02,c2,10.00\n3,2026-01-05,c3,7.00\n")
+    first = FolderState(tmp_path, Settings())
+    first.refresh()
+    assert first.cache.holds and not list(first.cache.root.glob("*.json"))  # none written yet
+    a = first.snapshot().figures("month")
+    assert first.wait_saved(10) and not first.cache.holds
+    assert len(list(first.cache.root.glob("*.json"))) == 2
+    parsed = []
+    parse = folder.parse_file
+    folder.parse_file = lambda *x: parsed.append(x) or parse(*x)
+    try:
+        second = FolderState(tmp_path, Settings())
+        second.refresh()
+    finally:
+        folder.parse_file = parse
+    assert parsed == [] and second.snapshot().figures("month") == a
+    (tmp_path / "o3.csv").write_text("order_id,customer_id,created_at,amount\n"
+                                     "4,c4,2026-01-06,5.00\n")
+    second.refresh()  # a later read writes beside the reading, as before
+    assert not second.cache.holds and len(list(second.cache.root.glob("*.json"))) == 3

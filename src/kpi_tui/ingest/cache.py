@@ -71,6 +71,8 @@ class ParseCache:
         self._writer: ThreadPoolExecutor | None = None  # entries written beside the parsing
         self._pending: list[tuple[str, Future]] = []  # (entry's JSON name, its writing)
         self._behind = False  # within behind(): entries written by a thread
+        self._holding = False  # within held(): entries kept for write_held()
+        self._held: list[tuple] = []
         self._lock = threading.RLock()  # put and get may come from several reading threads
 
     def _older(self, prefix: str) -> set[str]:
@@ -137,12 +139,20 @@ class ParseCache:
     def put(self, path: Path, st: os.stat_result, table: pa.Table, report: FileReport,
             content_hash: str | None, other_ids: pa.Array | None = None) -> None:
         """Write an entry; within `behind()`, in the background (a thread: pyarrow and zlib let
-        the GIL go, so the second core writes while the next file is parsed). The report is
-        copied now: the caller goes on changing it."""
-        prefix, data, meta = self._paths(path, st)
+        the GIL go, so the second core writes while the next file is parsed); within `held()`,
+        at `write_held()`. The report is copied now: the caller goes on changing it."""
         rep = {k: dict(v) if isinstance(v, dict) else list(v) if isinstance(v, list) else v
                for k, v in vars(report).items()}  # (asdict deep-copies: ~0.7 ms a file)
         rep["path"] = str(report.path)
+        with self._lock:
+            if self._holding:
+                self._held.append((path, st, table, rep, content_hash, other_ids))
+                return
+        self._enter(path, st, table, rep, content_hash, other_ids)
+
+    def _enter(self, path: Path, st: os.stat_result, table: pa.Table, rep: dict,
+               content_hash: str | None, other_ids: pa.Array | None) -> None:
+        prefix, data, meta = self._paths(path, st)
         with self._lock:
             older = self._older(prefix)
             stale = set(older)  # older versions of this file: removed before the new one is written
@@ -168,6 +178,32 @@ class ParseCache:
         finally:
             self._behind = False
             self.flush()
+
+    @contextlib.contextmanager
+    def held(self):
+        """Within: entries kept, not written (the monitor's first read: its writes would take
+        a core from the reading), until `write_held()`."""
+        with self._lock:
+            self._holding = True
+        try:
+            yield self
+        finally:
+            with self._lock:
+                self._holding = False
+
+    @property
+    def holds(self) -> bool:
+        """Entries are waiting for write_held()."""
+        return bool(self._held)
+
+    def write_held(self) -> None:
+        """Write the entries held, here, one after another."""
+        while True:
+            with self._lock:
+                if not self._held:
+                    return
+                entry = self._held.pop(0)
+            self._enter(*entry)
 
     def flush(self) -> None:
         """Wait until every entry put is written."""

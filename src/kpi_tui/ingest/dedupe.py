@@ -56,8 +56,8 @@ def dedupe(parts: list[Part]) -> tuple[list[pa.Table], dict[str, dict[str, int]]
         p, m = pm
         return p.table if m is None else p.table.filter(arrow.array(m))
 
-    # filtered two at once (pyarrow lets the GIL go: the monitor's 12 files of 10M rows,
-    # ~0.9 s of copies on one core)
+    # copies: the folder loader and the monitor keep the masks instead (dedupe_masks); filtered
+    # two at once (pyarrow lets the GIL go)
     return list(ahead.in_order(kept, zip(parts, masks), inline=lambda pm: pm[1] is None)), drops
 
 

@@ -328,15 +328,11 @@ def assemble(root: Path, parts: list[Part], reports: list[FileReport],
 
 
 def assemble_parts(root: Path, parts: list[Part], reports: list[FileReport], settings: Settings,
-                   deduped: tuple[list[pa.Table], dict] | None = None) -> Assembled:
-    """`assemble`, with what it was made of. `deduped`: dedupe's result when already known
+                   deduped: tuple[list[np.ndarray | None], dict] | None = None) -> Assembled:
+    """`assemble`, with what it was made of. `deduped`: dedupe_masks' result when already known
     (each part's rows that count, and the drops); else the parts are deduplicated here."""
-    if deduped is None:
-        keeps, drops = dedupe_masks(parts)
-        tables = [p.table for p in parts]
-    else:
-        tables, drops = deduped
-        keeps = [None] * len(tables)
+    keeps, drops = dedupe_masks(parts) if deduped is None else deduped
+    tables = [p.table for p in parts]
     add_drops(reports, drops)
     one = only_code(tables) if len(tables) > 1 else None  # the usual: a single currency
     if settings.currency:

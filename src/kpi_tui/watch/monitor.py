@@ -115,9 +115,13 @@ class FolderMonitor(Worker):
 
     # --- public interface (start, reload, paused, alive: Worker) ------------------------
     def stop(self, timeout: float = 5.0) -> None:
+        """Stop watching; the latest ledger's save is waited for (`timeout` s at most): the
+        next start takes it from the cache."""
+        end = time.monotonic() + timeout
         super().stop(timeout)
         stop_observer(self._observer)
         self._observer = None
+        self.state.wait_saved(max(0.0, end - time.monotonic()))
 
     # --- worker ---------------------------------------------------------------------------
     def _run(self) -> None:

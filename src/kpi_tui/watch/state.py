@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,8 +84,9 @@ class FolderState:
         self.skipped: list[FileReport] = []  # from discover (unsupported, hidden...)
         self._assembler = Assembler(self.root, settings)
         self._built = False  # a snapshot was built (the ledger cache serves the first only)
-        self._saving: threading.Thread | None = None  # the ledger being saved
-        self._unsaved: tuple | None = None  # (key, dataset, ledger) to save
+        self._saving: threading.Thread | None = None  # saves the latest ledger, then ends
+        self._unsaved: tuple | None = None  # (place, dataset, ledger) to save: the latest
+        self._save_lock = threading.Lock()
 
     def refresh(self, ready: Ready | None = None,
                 progress: Callable[[int, int, Path], None] | None = None) -> Refresh:
@@ -111,7 +113,7 @@ class FolderState:
             todo.append((n, path, sig, e))
         # small exports of one header are read together, a chunk ahead (ingest.grouped)
         groups = grouped.ahead([t[1] for t in todo], self.settings, self.cache)
-        with self.cache.behind() if self.cache is not None else contextlib.nullcontext():
+        with self._writing():
             self._read(todo, groups, len(paths), progress, out)
         for path in list(self.entries):
             if path not in present:
@@ -120,14 +122,22 @@ class FolderState:
                 out.changed = True
         return out
 
+    def _writing(self):
+        """How the parse cache is written during a read: the first read's entries held until its
+        figures are out (then written by the ledger's saving thread: both cores read), later
+        ones by a thread beside the reading."""
+        if self.cache is None:
+            return contextlib.nullcontext()
+        return self.cache.held() if not self.entries else self.cache.behind()
+
     def forget(self) -> None:
         """Parse everything again at the next refresh (settings changed)."""
         self.entries.clear()
         self.skipped = []
         self._assembler = Assembler(self.root, self.settings)
-        self._built = False  # a snapshot was built (the ledger cache serves the first only)
-        self._saving: threading.Thread | None = None
-        self._unsaved = None
+        self._built = False
+        with self._save_lock:  # a save under way finishes (its own key: still right)
+            self._unsaved = None
         if self.settings.cache:
             self.cache = ParseCache(fingerprint(self.settings))
         else:
@@ -190,17 +200,52 @@ class FolderState:
         ds, ledger = self._assemble()
         self._built = True
         if key is not None:
-            self._unsaved = (key, ds, ledger)  # saved once the first figures are out
+            with self._save_lock:  # saved once the figures are out
+                self._unsaved = (ledger_cache.place(self.root, key), ds, ledger)
         return ds, ledger
 
     def _save(self) -> None:
-        """Save the new ledger in the background (its sort and checksums: after the figures)."""
-        todo, self._unsaved = self._unsaved, None
-        if todo is not None and not (self._saving and self._saving.is_alive()):
-            t = threading.Thread(target=ledger_cache.store, args=(self.root, *todo),
-                                 name="kpi-tui-ledger-cache", daemon=True)
-            t.start()
-            self._saving = t
+        """Save the latest ledger in the background (its sort and checksums: after the figures),
+        after the parse-cache entries the first read held. One thread at a time: one that is
+        saving takes the newest ledger next (a ledger that came while it saved an older one was
+        dropped: the restart read everything again)."""
+        with self._save_lock:
+            idle = self._unsaved is None and not (self.cache is not None and self.cache.holds)
+            if idle or self._saving is not None:
+                return
+            self._saving = threading.Thread(target=self._saver, name="kpi-tui-ledger-cache",
+                                            daemon=True)
+            self._saving.start()
+
+    def _saver(self) -> None:
+        while True:
+            cache = self.cache
+            if cache is not None:  # the first read's parse-cache entries, then the ledger
+                try:
+                    cache.write_held()
+                except Exception:  # noqa: BLE001 - an entry not written costs a parse
+                    pass
+            with self._save_lock:
+                todo, self._unsaved = self._unsaved, None
+                if todo is None:
+                    self._saving = None
+                    return
+            try:
+                ledger_cache.store(*todo)
+            except Exception:  # noqa: BLE001 - a cache not written costs the next start time
+                pass
+
+    def wait_saved(self, timeout: float | None = None) -> bool:
+        """Wait (at most `timeout` s) until the latest ledger is saved; True when it is."""
+        end = None if timeout is None else time.monotonic() + timeout
+        while True:
+            with self._save_lock:
+                t = self._saving
+            if t is None:
+                return True
+            t.join(None if end is None else max(0.0, end - time.monotonic()))
+            if t.is_alive():
+                return False
 
     def _assemble(self) -> tuple[Dataset, Ledger]:
         """The one assembly of the folder (kpi_tui.assembly), adding only the new files' rows
