@@ -12,6 +12,7 @@ import pytest
 
 from kpi_tui.ingest import grouped
 from kpi_tui.ingest.folder import load_folder, parse_file
+from kpi_tui.ingest.schema import UnusableFile
 from kpi_tui.settings import Settings
 
 HEAD = "order_id,customer_id,created_at,amount,currency,status\n"
@@ -209,3 +210,28 @@ def test_files_read_together_leave_no_cache_entry(tmp_path):
     assert again.transactions.equals(first.transactions)
     assert again.files == first.files
     assert sorted(p.name for p in store.iterdir()) == entries
+
+
+def test_a_header_alone_is_told_without_its_own_read(tmp_path, monkeypatch):
+    """Hourly exports of an hour without orders: said as their own read says it (skipped: a
+    header but no rows), without a pyarrow read each (20,000 files, half of them empty:
+    8.7 s -> 2.4 s)."""
+    files = {"h1.csv": HEAD, "h2.csv": HEAD + "\n\n", "h3.csv": HEAD.rstrip("\n"),
+             "a.csv": FILES["a.csv"], "b.csv": FILES["b.csv"]}
+    root = _folder(tmp_path, files)
+    (root / "zero.csv").write_bytes(b"")  # no header either: read alone ("is empty")
+    res = grouped._chunk(sorted(root.iterdir()), Settings())
+    assert sorted(p.name for p in res) == ["a.csv", "b.csv", "h1.csv", "h2.csv", "h3.csv"]
+    for name in ("h1.csv", "h2.csv", "h3.csv"):
+        p = root / name
+        with pytest.raises(UnusableFile, match=f"^{name}: has a header but no rows$"):
+            grouped.matching(res[p], p.stat())
+        with pytest.raises(UnusableFile, match=f"^{name}: has a header but no rows$"):
+            parse_file(p, Settings())  # what its own read says
+    together = load_folder(root, Settings(), use_cache=False)
+    monkeypatch.setattr(grouped, "_chunk", lambda paths, settings: {})
+    alone = load_folder(root, Settings(), use_cache=False)
+    assert together.transactions.equals(alone.transactions)
+    assert together.files == alone.files
+    assert together.skipped == alone.skipped and len(together.skipped) == 4
+    assert together.warnings == alone.warnings

@@ -66,8 +66,6 @@ def _small(path: Path) -> _Small | None:
     lines = data.splitlines()  # \n, \r\n and \r: pyarrow's line ends
     header = lines[0]
     rows = sum(1 for ln in lines[1:] if ln)  # pyarrow skips empty lines
-    if not rows:
-        return None
     rest = data[len(header):]
     body = rest[2:] if rest.startswith(b"\r\n") else rest[1:]
     if not body.endswith((b"\n", b"\r")):
@@ -273,7 +271,11 @@ def _own_emails(t: pa.Table) -> pa.Table:
 
 def _chunk(paths: list[Path], settings: Settings) -> dict[Path, tuple]:
     out: dict[Path, tuple] = {}
-    for group in _groups([s for s in map(_small, paths) if s is not None]):
+    small = [s for s in map(_small, paths) if s is not None]
+    for f in small:  # an hour without orders: its read alone would say just this
+        if not f.rows:
+            out[f.path] = (f.st, UnusableFile(f"{safe.name(f.path)}: has a header but no rows"))
+    for group in _groups([f for f in small if f.rows]):
         if len(group) > 1:
             try:
                 out.update(parse_group(group, settings))
@@ -312,7 +314,9 @@ def stat_when_read(parsed) -> os.stat_result | None:
 
 def matching(parsed, st) -> tuple | None:
     """The group's result for a file, when the file is still as it was read: (table, report,
-    ids not counted, screened)."""
+    ids not counted, screened); raises UnusableFile for a file of a header alone."""
     if parsed is None or (parsed[0].st_size, parsed[0].st_mtime_ns) != (st.st_size, st.st_mtime_ns):
         return None
+    if isinstance(parsed[1], UnusableFile):  # a header alone (raised as parse_file would)
+        raise parsed[1]
     return (*parsed[1], parsed[2])
