@@ -52,14 +52,7 @@ def period_of(day: int, g: str) -> int:
         import numpy as np
 
         return int(period_index(np.array([day]), g)[0])
-    months = (d.year - 1970) * 12 + d.month - 1
-    if g == "month":
-        return months
-    if g == "quarter":
-        return months // 3
-    if g == "year":
-        return months // 12
-    raise ValueError(f"unknown granularity {g!r}")
+    return _of_months((d.year - 1970) * 12 + d.month - 1, g)
 
 
 def _period_index(days: np.ndarray, g: str) -> np.ndarray:
@@ -67,7 +60,11 @@ def _period_index(days: np.ndarray, g: str) -> np.ndarray:
 
     if g == "week":
         return (days - _MONDAY0) // 7
-    months = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    return _of_months(days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64), g)
+
+
+def _of_months(months, g: str):
+    """The period index of a count of months since 1970-01 (an int or an array of them)."""
     if g == "month":
         return months
     if g == "quarter":
