@@ -209,18 +209,16 @@ def test_email_identities_to_link_fall_back(tmp_path, caplog, monkeypatch):
     assert not any((spill._root() / "no-cache").iterdir())
 
 
-def test_many_refunded_status_rows_fall_back(big, caplog, monkeypatch):
-    monkeypatch.setattr(spill, "FLAGGED_MAX", 50)
+@pytest.mark.parametrize("bound, value, why", [
+    ("FLAGGED_MAX", 50, "refunded"),  # many refunded-status rows
+    ("LIMIT", 2 ** 40, "int64"),  # sums near int64's limits
+    ("NEGATIVES_MAX", 50, "negative rows"),  # many negative rows, with refunded-status rows
+])
+def test_beyond_a_bound_falls_back(big, caplog, monkeypatch, bound, value, why):
+    monkeypatch.setattr(spill, bound, value)
     args = [str(big), "--format", "json", "--no-cache"]
     assert run(*args, spill_rows="0") == run(*args, spill_rows=None)
-    fallback(caplog, "refunded")
-
-
-def test_sums_near_int64_limits_fall_back(big, caplog, monkeypatch):
-    monkeypatch.setattr(spill, "LIMIT", 2 ** 40)
-    args = [str(big), "--format", "json", "--no-cache"]
-    assert run(*args, spill_rows="0") == run(*args, spill_rows=None)
-    fallback(caplog, "int64")
+    fallback(caplog, why)
 
 
 def test_layout_not_read_in_batches_falls_back(tmp_path, caplog):
@@ -264,13 +262,6 @@ def test_parts_that_cannot_be_written_fall_back(big, caplog, monkeypatch):
         assert run(*args, spill_rows="0") == run(*args, spill_rows=None)
         assert not spilled(caplog)
     assert not list(spill._root().glob("**/*.arrow"))  # nothing left behind
-
-
-def test_many_negative_rows_with_refunded_status_rows_fall_back(big, caplog, monkeypatch):
-    monkeypatch.setattr(spill, "NEGATIVES_MAX", 50)
-    args = [str(big), "--format", "json", "--no-cache"]
-    assert run(*args, spill_rows="0") == run(*args, spill_rows=None)
-    fallback(caplog, "negative rows")
 
 
 def test_many_negative_rows_without_refunded_status_rows_spill(tmp_path, caplog, monkeypatch):
