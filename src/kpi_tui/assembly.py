@@ -15,21 +15,15 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from kpi_tui import arrow
 from kpi_tui.ingest import advice, rules
 from kpi_tui.ingest.currency import convert, count_currencies, left_out_warnings, pick_currency
-from kpi_tui.ingest.dedupe import Part
+from kpi_tui.ingest.dedupe import Part, counted
 from kpi_tui.ingest.folder import Dataset, Selection, add_drops, assemble_parts
 from kpi_tui.ingest.incremental import IncrementalDedupe
 from kpi_tui.ingest.schema import FileReport
 from kpi_tui.metrics.ledger import (Ledger, PeriodSums, append_ledger, ledger_from_batches,
                                     merge_sums, sorted_by_customer_day)
 from kpi_tui.settings import Settings
-
-
-def counted(part: Part, mask) -> pa.Table:
-    """A file's rows that count (dedupe's mask: None for all)."""
-    return part.table if mask is None else part.table.filter(arrow.array(mask))
 
 
 def ledger_of(dataset: Dataset) -> Ledger:

@@ -48,17 +48,18 @@ class Part:
                                                                     and len(self.other_ids))
 
 
+def counted(part: Part, mask) -> pa.Table:
+    """A file's rows that count (dedupe_masks' mask: None for all)."""
+    return part.table if mask is None else part.table.filter(arrow.array(mask))
+
+
 def dedupe(parts: list[Part]) -> tuple[list[pa.Table], dict[str, dict[str, int]]]:
     """Tables to count, in the order of `parts`, and per file key the rows dropped, by reason."""
     masks, drops = dedupe_masks(parts)
-
-    def kept(pm):
-        p, m = pm
-        return p.table if m is None else p.table.filter(arrow.array(m))
-
     # copies: the folder loader and the monitor keep the masks instead (dedupe_masks); filtered
     # two at once (pyarrow lets the GIL go)
-    return list(ahead.in_order(kept, zip(parts, masks), inline=lambda pm: pm[1] is None)), drops
+    return list(ahead.in_order(lambda pm: counted(*pm), zip(parts, masks),
+                               inline=lambda pm: pm[1] is None)), drops
 
 
 def dedupe_masks(parts: list[Part]) -> tuple[list[np.ndarray | None], dict[str, dict[str, int]]]:
