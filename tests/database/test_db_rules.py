@@ -112,3 +112,16 @@ def test_timezone(engine):
         return
     assert [(p["start"], p["revenue"]) for p in ny.figures("month")] == \
         [("2026-01-01", 10.0), ("2026-02-01", 20.0)]
+
+
+def test_currency_column_all_empty(engine):
+    """A currency column with no value: no reporting currency, every row counted (as a file's
+    empty column). It failed with a NameError (`pick_currency` not imported)."""
+    cols = [("customer_id", "text"), ("date", "date"), ("amount", "double"), ("currency", "text")]
+    rows = [("a", JAN, 10.0, None), ("b", FEB, 5.0, None), ("a", FEB, 2.5, None)]
+    s = src(engine, cols, rows, Settings())
+    jan, feb = s.figures("month")
+    assert (s.currency, s.warnings) == (None, [])
+    assert pick(jan, "revenue", "active_customers") == (10.0, 1)
+    assert pick(feb, "revenue", "active_customers", "retained_customers", "new_customers") == \
+        (7.5, 2, 1, 1)

@@ -28,7 +28,7 @@ from kpi_tui.database.columns import Fields
 from kpi_tui.database.rules import (LONGEST, MAX_STATUSES, REFUNDED, TZ_ENGINES,  # noqa: F401
                                     FirstPass, IdFacts, dropped_status, first_pass, left_out,
                                     micros_fit, refunded_status)
-from kpi_tui.ingest.plain import NEVER_MOVED, PLACEHOLDERS
+from kpi_tui.ingest.plain import NEVER_MOVED, PLACEHOLDERS, pick_currency
 from kpi_tui.settings import Settings
 
 MAX_ROUNDS = 64  # linking rounds before giving up
