@@ -229,12 +229,9 @@ def open_source(spec: str | Path, settings: Settings, **options) -> Source:
     """A folder path, or a database URL (`postgresql://…`, `duckdb:///file.db`…) with its
     `options` (table=, sql=). A database source is its own snapshot (it queries on first use)."""
     if is_url(spec):
-        from kpi_tui.database.source import DatabaseSource
+        from kpi_tui.database.source import open_database
 
-        limit = settings.source.query_timeout if settings.source else None
-        if limit is not None:
-            options.setdefault("timeout", limit)
-        return DatabaseSource(str(spec), settings=settings, **options)
+        return open_database(spec, settings, **options)
     return FolderSource(Path(spec), settings)
 
 

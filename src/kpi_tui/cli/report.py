@@ -28,7 +28,12 @@ def open_snapshot(args, s=None, record: bool = False, spill: bool = False):
     """(settings, snapshot) of the source the command line names; `record`: a DuckDB source
     keeps the statements it runs (database.replay); `spill`: kpi_tui.spill may sum one big
     file's figures part by part."""
-    from kpi_tui.session import open_source
+    from kpi_tui.database.url import url_like
+
+    if isinstance(args.dir, str) and url_like(args.dir):  # without the folder engine's
+        from kpi_tui.database.source import open_database as open_source  # numpy and pyarrow
+    else:
+        from kpi_tui.session import open_source
 
     s = s or settings(args)
     source = open_source(args.dir, s, **db_options(args))

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import pyarrow as pa
-
 from kpi_tui.database.connect import Connection
 from kpi_tui.database.url import SourceError
-from kpi_tui.ingest.layouts.common import Columns, key
-from kpi_tui.ingest.layouts.generic import LOOKED_FOR, find_fields
+from kpi_tui.ingest.headers import LOOKED_FOR, find_fields
+from kpi_tui.ingest.plain import key
 from kpi_tui.settings import Settings
 
 ROLES = ("customer", "email", "date", "amount", "quantity", "unit_price", "refunded", "status",
@@ -167,8 +165,7 @@ def recognise(rows, settings: Settings, label: str = "") -> Fields:
                               f"table (it has: {', '.join(names)})")
         f = Fields(mapped, mapped=True)
     else:
-        empty = pa.table({n: pa.nulls(0) for n in names})
-        found = find_fields(Columns(empty))
+        found = find_fields(names)
         f = Fields({r: found.get(r) for r in ROLES})
     for need in ("date", "amount"):
         if not f[need] and not (need == "amount" and f["quantity"] and f["unit_price"]):

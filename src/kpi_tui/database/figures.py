@@ -7,13 +7,11 @@ from __future__ import annotations
 import datetime as dt
 
 import ibis
-import numpy as np
 
 from kpi_tui.database.rules import IdFacts, fill, summary_and_figures_of, summary_of  # noqa: F401
 from kpi_tui.database.transactions import id_flags, no_placeholder
 from kpi_tui.metrics import periods
-from kpi_tui.metrics.figures import finish, windows
-from kpi_tui.metrics.movements import AGGREGATES, series_from_aggregates
+from kpi_tui.metrics.series import AGGREGATES, finish, series_from_aggregates, windows
 
 _K = 100_000  # shifts week numbers positive so that integer division floors (dates after 1049)
 
@@ -220,8 +218,7 @@ def period_figures(run, txn, gs, first_day: int, last_day: int,
     query (`run` executes it)."""
     spans = {}
     for k, g in enumerate(gs):
-        idx = periods.period_index(np.array([first_day, last_day]), g)
-        spans[k] = (g, int(idx[0]), int(idx[1]))
+        spans[k] = (g, periods.period_of(first_day, g), periods.period_of(last_day, g))
     got = run(period_query(txn, spans)).to_pylist()
     d = periods.to_day(as_of) if as_of is not None else last_day
     return {g: finish(series_from_aggregates(first, last, fill(got, first, last, k), margin), g, d)

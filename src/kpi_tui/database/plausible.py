@@ -9,7 +9,7 @@ from __future__ import annotations
 import ibis
 
 from kpi_tui.database.rules import surely_kept  # noqa: F401
-from kpi_tui.ingest.plausible import AMOUNT_MAX, NOT_FINITE, TOO_LARGE, iso, window
+from kpi_tui.ingest.plain import AMOUNT_MAX, NOT_FINITE, TOO_LARGE, iso, window
 
 _NAN_ENGINES = ("postgres", "duckdb")  # where Ibis compiles isnan / isinf
 KEYS = ("nf", "big", "out")

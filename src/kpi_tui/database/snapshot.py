@@ -19,7 +19,7 @@ import time
 from kpi_tui.database import at_risk as db_at_risk
 from kpi_tui.database import cohorts as db_cohorts
 from kpi_tui.database import customers as db_customers
-from kpi_tui.metrics.ledger import MICROS
+from kpi_tui.metrics.series import MICROS
 from kpi_tui.metrics.periods import GRANULARITIES, from_day
 from kpi_tui.metrics.report import report_dict
 

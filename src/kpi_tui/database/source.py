@@ -18,10 +18,16 @@ from kpi_tui.database.connect import DEFAULT_TIMEOUT, Connection, connect
 from kpi_tui.database.transactions import (TZ_ENGINES, IdFacts, counted, currency_counts,
                                            dropped_status, id_facts, left_out, optimistic_ids,
                                            status_currency, status_values, transactions)
-from kpi_tui.metrics.ledger import MICROS
+from kpi_tui.metrics.series import MICROS
 from kpi_tui.metrics.periods import from_day
 from kpi_tui.metrics.report import report_dict
 from kpi_tui.settings import Settings
+
+
+def open_database(url, settings: Settings, **options) -> DatabaseSource:
+    """A database URL with its `options` (table=, sql=, timeout=; else [source]
+    query_timeout): kpi_tui.session.open_source of a URL, without the folder engine."""
+    return DatabaseSource(str(url), settings=settings, **options)
 
 
 class DatabaseSource:
@@ -224,7 +230,7 @@ class DatabaseSource:
         lines = [f"Source: {self.label}",
                  f"Columns ({'from [mapping]' if f.mapped else 'recognised from their names'}):"]
         lines += [f"  {role:<9} {what}" for role, what in f.describe()]
-        read = self.run(self.rows.count().name("n").as_table()).column("n")[0].as_py()
+        read = self.run(self.rows.count().name("n").as_table()).column("n").to_pylist()[0]
         s = self.summary
         lines.append(f"Rows: {read:,} read, {int(s['rows']):,} counted")
         drops = self._status_drops()

@@ -357,7 +357,7 @@ def component_labels(t, run: Run):
         new = j.select(n=j.n, lab=ibis.least(j.lab, j.nl))
         old = labels.select(n0=labels.n, l0=labels.lab)
         c = new.join(old, new.n == old.n0)
-        changed = run(c.filter(c.lab != c.l0).count().name("k").as_table()).column("k")[0].as_py()
+        changed = run(c.filter(c.lab != c.l0).count().name("k").as_table()).column("k").to_pylist()[0]
         labels = new
         if not changed:
             return labels

@@ -54,6 +54,19 @@ PLACEHOLDERS = ("(blank)", "n/a", "none", "null", "-", "0", "guest", "unknown")
 # The largest |amount| counted, in the export's currency: 9 * 10^12 still fits the ledger's
 # int64 micro-units (9.22 * 10^18); anything larger is a typo or an overflow in the export.
 AMOUNT_MAX = 9e12
+NOT_FINITE = "amount not a finite number"
+TOO_LARGE = "amount beyond ±9,000,000,000,000"
+
+
+def iso(day: int) -> str:
+    """Days since 1970-01-01 as an ISO date, for any int32 (year 0 and 9999 included)."""
+    try:
+        return (dt.date(1970, 1, 1) + dt.timedelta(days=int(day))).isoformat()
+    except OverflowError:  # beyond years 1..9999: numpy's text
+        pass
+    import numpy as np
+
+    return str(np.datetime64(int(day), "D"))
 DATE_MIN = dt.date(1990, 1, 1)
 
 

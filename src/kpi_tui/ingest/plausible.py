@@ -14,16 +14,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from kpi_tui import arrow, safe
-from kpi_tui.ingest.plain import AMOUNT_MAX, DATE_MIN, window  # noqa: F401
+from kpi_tui.ingest.plain import AMOUNT_MAX, DATE_MIN, NOT_FINITE, TOO_LARGE, iso, window  # noqa: F401
 
-NOT_FINITE = "amount not a finite number"
-TOO_LARGE = "amount beyond ±9,000,000,000,000"
 _EPOCH = dt.date(1970, 1, 1)
-
-
-def iso(day: int) -> str:
-    """Days since 1970-01-01 as an ISO date, for any int32 (year 0 and 9999 included)."""
-    return str(np.datetime64(int(day), "D"))
 
 
 def screen(table: pa.Table, settings) -> tuple[pa.Table, dict[str, int], pa.Array | None]:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 import numpy as np
 
 from kpi_tui.metrics import periods
 from kpi_tui.metrics.ledger import NO_PURCHASE, Ledger, PeriodSums, group_sum, period_sums
 from kpi_tui.metrics.movements import series
-from kpi_tui.metrics.series import finish  # noqa: F401 (where it was)
+from kpi_tui.metrics.series import Window, finish, windows  # noqa: F401 (where they were)
 
 
 def as_of_day(ledger: Ledger, as_of: dt.date | None = None) -> int | None:
@@ -33,20 +32,6 @@ def figures_from_sums(ps: PeriodSums | None, ledger: Ledger, g: str,
     if ps is None:
         return []
     return finish(series(ps, margin), g, as_of_day(ledger, as_of))
-
-
-@dataclass
-class Window:
-    start: dt.date  # first day included
-    end: dt.date  # last day included
-
-
-def windows(d: int, length: int) -> dict[str, Window]:
-    """current (D-L, D], previous (D-2L, D-L], year_ago (D-365-L, D-365]."""
-    def w(end: int) -> Window:
-        return Window(periods.from_day(end - length + 1), periods.from_day(end))
-
-    return {"current": w(d), "previous": w(d - length), "year_ago": w(d - 365)}
 
 
 def window_pair(ledger: Ledger, a: Window, b: Window, margin: float = 1.0) -> list[dict]:

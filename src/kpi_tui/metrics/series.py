@@ -4,6 +4,9 @@ replayed DuckDB statement), in plain Python (no numpy: a replayed report imports
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
 from kpi_tui.metrics import periods
 
 MICROS = 1_000_000  # ledger units per currency unit (metrics.ledger)
@@ -112,3 +115,17 @@ def finish(rows: list[dict], g: str, d: int | None) -> list[dict]:
         r["complete"] = d is not None and d >= periods.end_day(r["index"], g)
         out.append({k: r[k] for k in FIELDS})
     return out
+
+
+@dataclass
+class Window:
+    start: dt.date  # first day included
+    end: dt.date  # last day included
+
+
+def windows(d: int, length: int) -> dict[str, Window]:
+    """current (D-L, D], previous (D-2L, D-L], year_ago (D-365-L, D-365]."""
+    def w(end: int) -> Window:
+        return Window(periods.from_day(end - length + 1), periods.from_day(end))
+
+    return {"current": w(d), "previous": w(d - length), "year_ago": w(d - 365)}

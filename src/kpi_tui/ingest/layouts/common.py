@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from kpi_tui import arrow
+from kpi_tui.ingest import headers
 from kpi_tui.ingest.parse import DOLLARS, parse_amounts, parse_dates
 from kpi_tui.ingest.plain import NEVER_MOVED, PLACEHOLDERS, key, never_moved  # noqa: F401
 from kpi_tui.ingest.schema import TXN_SCHEMA, Normalized, UnusableFile
@@ -23,18 +24,13 @@ class Columns:
 
     def __init__(self, table: pa.Table):
         self.table = table
-        self.by_key: dict[str, str] = {}
+        self.by_key = headers.by_key(table.column_names)
         self.index: dict[str, int] = {}  # first column of a name (exports may repeat one)
         for i, name in enumerate(table.column_names):
-            self.by_key.setdefault(key(name), name)
             self.index.setdefault(name, i)
 
     def find(self, *candidates: str) -> str | None:
-        for c in candidates:
-            name = self.by_key.get(key(c))
-            if name is not None:
-                return name
-        return None
+        return headers.find(self.by_key, *candidates)
 
     def has(self, *candidates: str) -> bool:
         return self.find(*candidates) is not None

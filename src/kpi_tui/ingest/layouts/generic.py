@@ -4,45 +4,10 @@ from __future__ import annotations
 
 import pyarrow.compute as pc
 
+from kpi_tui.ingest.headers import FIELDS, LOOKED_FOR  # noqa: F401 (where they were)
 from kpi_tui.ingest.layouts.common import Builder, Columns, clean_text
 
 NAME = "generic"
-
-# candidates per field, most specific first (matched case-, accent- and punctuation-insensitively)
-FIELDS = {
-    "order_id": ["Order ID", "Order Number", "Order No", "Order", "Transaction ID", "Txn ID", "Invoice ID",
-                 "Invoice Number", "Invoice No", "Receipt Number", "Numéro de commande", "N° de commande",
-                 "Nº de commande", "No de commande", "N° commande", "Nº commande", "No commande",
-                 "Numéro commande", "Réf. commande", "Réf commande", "Référence de commande",
-                 "Référence commande", "Référence", "Commande", "Numéro de facture", "Bestellnummer",
-                 "Bestell-Nr", "Bestellnr.", "Bestellung Nr.", "Auftragsnummer", "Auftragsnr.",
-                 "Rechnungsnummer", "Transaktions-ID", "Número de pedido", "N.º de pedido", "Nº de pedido",
-                 "Nº pedido", "N° pedido", "No. pedido", "Núm. pedido", "ID de pedido", "Pedido",
-                 "Número de factura", "wc_order_id", "ID"],
-    "customer": ["Customer ID", "Customer Number", "Customer No", "Customer Code", "Client ID", "Account ID",
-                 "Customer", "Client", "Code client", "Numéro client", "N° client", "ID client",
-                 "Kundennummer", "Kunden-Nr", "Kundennr", "Kunden-ID", "Kunde", "ID de cliente",
-                 "Código de cliente", "Número de cliente", "Cliente", "User ID", "Buyer"],
-    "email": ["Email", "E-mail", "Email Address", "Customer Email", "Billing Email", "Courriel",
-              "Adresse e-mail", "E-Mail-Adresse", "Kunden-E-Mail", "Correo", "Correo electrónico"],
-    "date": ["Date", "Order Date", "Created at", "Created", "Created Date", "Date Created", "Sale Date",
-             "Transaction Date", "Invoice Date",
-             "Paid at", "Timestamp", "Date de commande", "Date commande", "Date de facture", "Date de vente",
-             "Bestelldatum", "Datum", "Rechnungsdatum", "Verkaufsdatum", "Fecha", "Fecha de pedido",
-             "Fecha del pedido", "Fecha de factura"],
-    "amount": ["Amount", "Total", "Order Total", "Total Amount", "Grand Total", "Amount Paid", "Revenue",
-               "Sales", "Montant TTC", "Total TTC", "Montant", "Montant total", "Prix total", "Betrag",
-               "Gesamtbetrag", "Bruttobetrag", "Summe", "Gesamt", "Umsatz", "Importe", "Importe total",
-               "Total pedido", "Monto", "Value"],
-    "refunded": ["Refunded Amount", "Amount Refunded", "Refunded", "Refund Amount", "Refunds",
-                 "Montant remboursé", "Remboursé", "Remboursement", "Erstattet", "Erstattungsbetrag",
-                 "Rückerstattung", "Importe reembolsado", "Reembolsado", "Reembolso"],
-    "status": ["Status", "Order Status", "Payment Status", "Financial Status", "State", "Statut",
-               "Statut de la commande", "État", "Etat", "Bestellstatus", "Zahlungsstatus", "Estado",
-               "Estado del pedido", "Estado del pago"],
-    "currency": ["Currency", "Currency Code", "Devise", "Monnaie", "Währung", "Moneda", "Divisa"],
-}
-LOOKED_FOR = {"amount": "Total, Amount, Montant, Betrag, Importe ...", "date": "Date, Created at, Datum, Fecha ..."}
 
 
 def find_fields(c: Columns) -> dict[str, str | None]:
