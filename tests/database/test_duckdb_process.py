@@ -8,13 +8,14 @@ import sys
 
 import duckdb
 
-# the report of a DuckDB table must not load pandas (~40 MB of memory)
+# the report of a DuckDB table must not load pandas (~40 MB of memory), pyarrow nor numpy
 NO_PANDAS = """
 import sys
 from kpi_tui.cli import _main, leave
 code = _main(["report", sys.argv[1], "--table", "orders", "--period", "month", "--format", "json",
               "--no-cache"])
 print("pandas", "pandas" in sys.modules, file=sys.stderr)
+print("pyarrow numpy", "pyarrow" in sys.modules, "numpy" in sys.modules, file=sys.stderr)
 leave(code)  # no finalisation (kpi_tui.cli.leave)
 """
 
@@ -33,7 +34,8 @@ def test_duckdb_report_without_pandas(tmp_path):
                          text=True, env={"XDG_CACHE_HOME": str(tmp_path / "cache"),
                                          "PATH": "/usr/bin:/bin"}, timeout=120)
     assert got.returncode == 0, got.stderr
-    assert got.stderr.splitlines()[-1] == "pandas False"
+    # nor pyarrow and numpy (~40 MB more, taken from DuckDB's share: database.rows)
+    assert got.stderr.splitlines()[-2:] == ["pandas False", "pyarrow numpy False False"]
     periods = json.loads(got.stdout)["periods"]
     assert [(p["start"], p["revenue"], p["active_customers"]) for p in periods] == [
         ("2026-01-01", 30.5, 2), ("2026-02-01", 7.25, 1)]
@@ -48,7 +50,7 @@ def test_duckdb_report_one_sql_compiler(tmp_path):
     con.execute("INSERT INTO orders VALUES ('a', '2026-01-05', 10.5)")
     con.close()
     code = NO_PANDAS.replace(
-        'print("pandas", "pandas" in sys.modules, file=sys.stderr)',
+        'print("pyarrow numpy", "pyarrow" in sys.modules, "numpy" in sys.modules, file=sys.stderr)',
         'print(sorted(m.rsplit(".", 1)[1] for m in sys.modules'
         ' if m.startswith("ibis.backends.sql.compilers.")), file=sys.stderr)')
     got = subprocess.run([sys.executable, "-c", code, f"duckdb:///{db}"], capture_output=True,
@@ -59,7 +61,7 @@ def test_duckdb_report_one_sql_compiler(tmp_path):
 
 
 def test_duckdb_out_of_memory_runs_again_with_more(tmp_path, monkeypatch):
-    # kpi-tui's small memory_limit (18 MB per thread) can be too small for a large table: the
+    # kpi-tui's small memory_limit (18 MB per thread with pyarrow loaded) can be too small for a large table: the
     # query is run again with a larger limit (36 -> 54 -> 72 MB on 2 threads), up to DuckDB's
     # own default (80% of the RAM); one that fails at once is first run again with the same
     # limit (DuckDB fails at random there)
@@ -80,21 +82,27 @@ def test_duckdb_out_of_memory_runs_again_with_more(tmp_path, monkeypatch):
     t = conn.backend.table("t")
     expr = t.group_by("k").aggregate(n=t.count()).order_by("k")
     want = [{"k": 0, "n": 4}, {"k": 1, "n": 3}, {"k": 2, "n": 3}]
-    run = connect._duckdb_arrow
-    monkeypatch.setattr(connect, "_duckdb_arrow", _failing(run, 1))  # at once: same limit
+    from kpi_tui.database import rows as db_rows  # (its plain rows: database.rows)
+
+    run = db_rows.duckdb_rows
+    monkeypatch.setattr(db_rows, "duckdb_rows", _failing(run, 1))  # at once: same limit
     assert conn.run(expr).to_pylist() == want
     assert conn.memory_mb == first
     monkeypatch.setattr(connect, "DUCKDB_QUICK", 0.0)  # failures after a while: more at once
-    monkeypatch.setattr(connect, "_duckdb_arrow", _failing(run, 2))
+    monkeypatch.setattr(db_rows, "duckdb_rows", _failing(run, 2))
     assert conn.run(expr).to_pylist() == want
     assert conn.memory_mb == first * 2
-    monkeypatch.setattr(connect, "DUCKDB_LATE", 0.0)  # after a long while: 4x at once
-    monkeypatch.setattr(connect, "_duckdb_arrow", _failing(run, 1))
+    monkeypatch.setattr(connect, "DUCKDB_LATE", 0.0)  # after a long while: 2x, 128 MB at least
+    monkeypatch.setattr(connect, "DUCKDB_LATE_MB", first * 5)
+    monkeypatch.setattr(db_rows, "duckdb_rows", _failing(run, 1))
     assert conn.run(expr).to_pylist() == want
-    assert conn.memory_mb == first * 8
+    assert conn.memory_mb == first * 5
+    monkeypatch.setattr(db_rows, "duckdb_rows", _failing(run, 1))
+    assert conn.run(expr).to_pylist() == want
+    assert conn.memory_mb == first * 10
     assert conn.backend.con.execute(setting).fetchall()[0][1] != before  # DuckDB's own, larger
     monkeypatch.setattr(connect, "_ram_mb", lambda: conn.memory_mb)  # no more left
-    monkeypatch.setattr(connect, "_duckdb_arrow", _failing(run, 1))
+    monkeypatch.setattr(db_rows, "duckdb_rows", _failing(run, 1))
     with pytest.raises(SourceError, match="Out of Memory"):
         conn.run(expr)
 
@@ -117,9 +125,9 @@ def test_duckdb_prints_no_progress_bar(tmp_path, capfd, monkeypatch):
 
     memory = connect._duckdb_memory
 
-    def every_query_long(con):  # the bar from the first millisecond (this also turns it on)
+    def every_query_long(con, *more):  # the bar from the first millisecond (this also turns it on)
         con.execute("SET progress_bar_time = 0")
-        return memory(con)
+        return memory(con, *more)
 
     monkeypatch.setattr(connect, "_duckdb_memory", every_query_long)
 

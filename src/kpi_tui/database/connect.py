@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+import sys
 import threading
 import time
 import warnings
@@ -32,9 +33,16 @@ PG_WORK_MEM = "64MB"  # per sort / hash of kpi-tui's session (PostgreSQL's defau
 # 32 MB (30.5 MiB) fails at random within 0.1 s (up to 9 runs in 10), 36 MB in none of 23 runs
 # (peak 192-197 MiB of kpi-tui's); 100M rows: up to 108 MB fails after 4-17 s, 128 MB works. One
 # that fails within DUCKDB_QUICK seconds is first run once more with the same limit; one that
-# fails after DUCKDB_LATE seconds (a large table) runs again with 4x its limit at once.
+# fails after DUCKDB_LATE seconds (a large table) runs again with twice its limit, and
+# DUCKDB_LATE_MB at least, at once.
 DUCKDB_MB_PER_THREAD = 18
+# the same while neither pyarrow nor numpy is imported (database.rows; ~40 MB less of the
+# process). 10M rows, the figures' query alone: 36 MB 3.3 s, 64 MB 2.1 s; kpi-tui's report
+# 4.6 s, 201 MB -> 3.3-3.9 s, 176-178 MB (40 MB a thread: 194-197 MB)
+DUCKDB_LIGHT_MB_PER_THREAD = 32
+_HEAVY = {"pyarrow", "numpy"}
 DUCKDB_LATE = 3.0
+DUCKDB_LATE_MB = 128
 DUCKDB_QUICK = 1.0
 
 
@@ -51,6 +59,7 @@ class Connection:
     secrets: list[str] = field(default_factory=list)
     memory_mb: int = 0  # DuckDB's memory_limit now (0: not set by kpi-tui)
     memory_first: int = 0  # and the one it started with
+    memory_light: bool = False  # memory_first is the light one (DUCKDB_LIGHT_MB_PER_THREAD)
     sqls: list | None = None  # DuckDB: the statements run, when a list (database.replay)
 
     def error(self, e: BaseException, what: str = "") -> SourceError:
@@ -86,11 +95,32 @@ class Connection:
                 cancel.cancel()
 
     def _duckdb(self, expr):
-        """DuckDB's result; out of memory under kpi-tui's limit: again with a larger limit.
-        `sqls`: each statement that ran is added to it (database.replay keeps them)."""
-        table = duckdb_retrying(self, self.backend.con,
-                                lambda: _duckdb_arrow(self.backend, expr, self.sqls))
-        return table
+        """DuckDB's result (plain rows when the types allow: database.rows); out of memory
+        under kpi-tui's limit: again with a larger limit. `sqls`: each statement that ran is
+        added to it (database.replay keeps them)."""
+        from kpi_tui.database.rows import duckdb_rows, plain
+
+        columns = plain(expr)
+        got = None
+        if columns is not None:
+            self._heavier(_HEAVY & set(sys.modules))
+            got = duckdb_retrying(self, self.backend.con,
+                                  lambda: duckdb_rows(self.backend, expr, columns, self.sqls))
+        if got is None:
+            self._heavier(True)
+            got = duckdb_retrying(self, self.backend.con,
+                                  lambda: _duckdb_arrow(self.backend, expr, self.sqls))
+        return got
+
+    def _heavier(self, heavy) -> None:
+        """When pyarrow and numpy are in the process (or about to be), DuckDB's first limit
+        goes down from DUCKDB_LIGHT_MB_PER_THREAD to DUCKDB_MB_PER_THREAD per thread."""
+        if not (heavy and self.memory_light):
+            return
+        self.memory_light = False
+        if self.memory_mb == self.memory_first:  # not raised since
+            con = self.backend.con
+            self.memory_mb = self.memory_first = _duckdb_memory(con, DUCKDB_MB_PER_THREAD)
 
     def _interrupt(self) -> None:
         try:
@@ -125,7 +155,7 @@ def duckdb_retrying(memory, con, query):
                 continue
             more = more_memory(memory.memory_mb, memory.memory_first)
             if took >= DUCKDB_LATE:
-                more = max(more, memory.memory_mb * 4)
+                more = max(more, memory.memory_mb * 2, DUCKDB_LATE_MB)
             if not memory.memory_mb or more > _ram_mb() * 0.8:  # DuckDB's own default
                 raise
             memory.memory_mb, same = more, True
@@ -172,7 +202,9 @@ def connect(source: str, timeout: float = DEFAULT_TIMEOUT) -> Connection:
             warnings.simplefilter("ignore")
             conn.backend = _open(source, name, timeout)
             if name == "duckdb":
-                conn.memory_mb = conn.memory_first = _duckdb_memory(conn.backend.con)
+                conn.memory_light = not (_HEAVY & set(sys.modules))
+                per = DUCKDB_LIGHT_MB_PER_THREAD if conn.memory_light else DUCKDB_MB_PER_THREAD
+                conn.memory_mb = conn.memory_first = _duckdb_memory(conn.backend.con, per)
                 # DuckDB prints a progress bar of a query over 2 s to the terminal: over the screen
                 conn.backend.con.execute("SET enable_progress_bar = false")
     except SourceError:
@@ -182,10 +214,10 @@ def connect(source: str, timeout: float = DEFAULT_TIMEOUT) -> Connection:
     return conn
 
 
-def _duckdb_memory(con) -> int:
-    """Set DuckDB's memory_limit to DUCKDB_MB_PER_THREAD per thread (32 MB at least): MB."""
+def _duckdb_memory(con, per_thread: int = DUCKDB_MB_PER_THREAD) -> int:
+    """Set DuckDB's memory_limit to `per_thread` MB per thread (2 threads at least): MB."""
     threads = int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
-    mb = max(2, threads) * DUCKDB_MB_PER_THREAD
+    mb = max(2, threads) * per_thread
     con.execute(f"SET memory_limit = '{mb}MB'")
     return mb
 
@@ -200,7 +232,7 @@ def _ram_mb() -> float:
 def _open(source: str, name: str, timeout: float):
     import ibis
 
-    from kpi_tui.database.light import lazy_compilers, postgres
+    from kpi_tui.database.light import duckdb, lazy_compilers, postgres
 
     lazy_compilers()  # the engine's own SQL compiler only
 
@@ -238,8 +270,7 @@ def _open(source: str, name: str, timeout: float):
         # the user's file)
         spill = Path(platformdirs.user_cache_dir("kpi-tui")) / "duckdb-spill"
         spill.mkdir(parents=True, exist_ok=True)
-        return ibis.duckdb.connect(path or ":memory:", read_only=bool(path),
-                                   temp_directory=str(spill))
+        return duckdb(path or ":memory:", read_only=bool(path), temp_directory=str(spill))
     if name == "pyspark":
         return ibis.pyspark.connect(spark_session(source))
     return ibis.connect(source)

@@ -7,7 +7,9 @@ imports one engine's compiler when the backend asks for it (`sc.duckdb.compiler`
 `sc.PostgresCompiler`). Ibis sees the same modules, loaded one by one.
 
 `postgres` opens Ibis's PostgreSQL backend as `ibis.connect` does, without the pandas import of
-its connection set-up (a dumper for pandas' NaT, a value kpi-tui never sends).
+its connection set-up (a dumper for pandas' NaT, a value kpi-tui never sends). `duckdb` opens
+Ibis's DuckDB backend, reading a table's columns with `fetchall` where Ibis reads them as a
+pyarrow table (pyarrow and numpy stay out of the process: database.rows).
 """
 
 from __future__ import annotations
@@ -64,3 +66,27 @@ def postgres(url: str, **kwargs):
     options = dict(parse_qsl(parsed.query))
     options.update(kwargs)
     return Postgres()._from_url(parsed, **options)
+
+
+def duckdb(path: str, **kwargs):
+    """ibis.duckdb.connect(path, **kwargs), its tables' columns read without pyarrow."""
+    import duckdb as _duckdb
+    import ibis.expr.schema as sch
+    import sqlglot as sg
+    import sqlglot.expressions as sge
+    from ibis.backends.duckdb import Backend
+    from ibis.common.exceptions import TableNotFound
+
+    class DuckDB(Backend):
+        def get_schema(self, table_name, *, catalog=None, database=None):  # Ibis's, fetchall
+            query = sge.Describe(this=sg.table(table_name, db=database, catalog=catalog,
+                                               quoted=self.compiler.quoted)).sql(self.dialect)
+            try:
+                got = self.con.sql(query).fetchall()  # name, type, null, key, default, extra
+            except _duckdb.CatalogException:
+                raise TableNotFound(table_name) from None
+            mapper = self.compiler.type_mapper
+            return sch.Schema({name: mapper.from_string(typ, nullable=null == "YES")
+                               for name, typ, null, *_ in got})
+
+    return DuckDB().connect(path, **kwargs)
