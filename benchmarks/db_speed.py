@@ -19,7 +19,7 @@ under 200 MB whatever the table size; identical figures. Peak memory is the chil
 (wait4): for `sql` that is the client (psql / duckdb), not the server.
 Each side is timed as a whole process (Python's start, imports, connecting, the query, the
 output). The DuckDB hand SQL runs with DuckDB's own memory_limit (80% of the RAM: ~600 MB at
-10M rows) unless `--sql-memory MB` caps it as kpi-tui caps itself (32 MB on 2 threads).
+10M rows) unless `--sql-memory MB` caps it as kpi-tui caps itself (64 MB on 2 threads).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -265,7 +266,9 @@ def kpi(*args: str) -> list[str]:
     return ([exe] if exe else [sys.executable, "-m", "kpi_tui"]) + list(args)
 
 
-def bench(engine: str, rows: int) -> list[dict]:
+def bench(engine: str, rows: int, repeat: int = 1) -> list[dict]:
+    """Each tool `repeat` times, in turns (sql, kpi-tui, ... then again): the median time and
+    CPU, the largest peak."""
     from report_speed import compare, run_child
 
     work = HERE / "_work" / "db"
@@ -275,7 +278,8 @@ def bench(engine: str, rows: int) -> list[dict]:
     # the hand SQL's psql session gets kpi-tui's work_mem too (a fair comparison)
     env = dict(os.environ, XDG_CACHE_HOME=str(tmp / "cache"), PGOPTIONS=f"-c work_mem={WORK_MEM}",
                KPI_TUI_QUERY_TIMEOUT="3600")  # 10M rows on this machine: beyond the 60 s default
-    results, outs = [], {}
+    runs: dict[str, list[dict]] = {}
+    outs = {}
 
     def timed(tool: str, cmd: list[str], out: Path, before=None) -> None:
         t0 = time.perf_counter()
@@ -289,24 +293,27 @@ def bench(engine: str, rows: int) -> list[dict]:
         r = {"engine": engine, "rows": rows, "tool": tool, "seconds": wall + pre, "cpu": cpu,
              "peak_mb": peak}
         print(f"  {tool:12} {r['seconds']:7.2f} s {cpu:7.2f} s CPU {peak:7.0f} MB", flush=True)
-        results.append(r)
+        runs.setdefault(tool, []).append(r)
         outs[tool] = read_sql_out(engine, out) if tool == "sql" else json.loads(out.read_text())
 
     try:
-        timed("sql", sql_cmd(engine, table, where, tmp / "sql.out"), tmp / "sql.out")
         which = (["--sql", f"SELECT * FROM {spark_table(where)}"] if engine == "spark"
                  else ["--table", table])
-        timed("kpi-tui", kpi("report", url, *which, "--period", "month",
-                             "--format", "json", "--no-cache"), tmp / "kpi.json")
-        if engine == "duckdb":  # a user's first run (statements kept), then a repeat (replayed)
-            for tool in ("kpi-tui 1st", "kpi-tui again"):
-                timed(tool, kpi("report", url, *which, "--period", "month", "--format", "json"),
-                      tmp / f"{tool.split()[1]}.json")
-        folder = tmp / "dump"
-        if os.environ.get("KPI_BENCH_NO_DUMP") != "1":
-            timed("dump+folder", kpi("report", str(folder), "--period", "month", "--format",
-                                     "json", "--no-cache"), tmp / "folder.json",
-                  before=lambda: dump(engine, table, where, folder))
+        for _ in range(repeat):
+            timed("sql", sql_cmd(engine, table, where, tmp / "sql.out"), tmp / "sql.out")
+            timed("kpi-tui", kpi("report", url, *which, "--period", "month",
+                                 "--format", "json", "--no-cache"), tmp / "kpi.json")
+            if engine == "duckdb":  # a user's first run (statements kept), then a repeat (replayed)
+                shutil.rmtree(tmp / "cache" / "kpi-tui" / "replay", ignore_errors=True)
+                for tool in ("kpi-tui 1st", "kpi-tui again"):
+                    timed(tool, kpi("report", url, *which, "--period", "month", "--format",
+                                    "json"), tmp / f"{tool.split()[1]}.json")
+            folder = tmp / "dump"
+            if os.environ.get("KPI_BENCH_NO_DUMP") != "1":
+                timed("dump+folder", kpi("report", str(folder), "--period", "month", "--format",
+                                         "json", "--no-cache"), tmp / "folder.json",
+                      before=lambda: dump(engine, table, where, folder))
+        results = [_median(rs) for rs in runs.values()]
         base = outs.get("sql")
         for tool in ("kpi-tui", "kpi-tui 1st", "kpi-tui again", "dump+folder"):
             if base and tool in outs:
@@ -326,7 +333,19 @@ def bench(engine: str, rows: int) -> list[dict]:
     return results
 
 
+def _median(rs: list[dict]) -> dict:
+    """One row of several runs of a tool: median seconds and CPU, largest peak."""
+    def mid(k):
+        return statistics.median(r[k] for r in rs)
+
+    return {**rs[0], "seconds": mid("seconds"), "cpu": mid("cpu"),
+            "peak_mb": max(r["peak_mb"] for r in rs), "runs": len(rs)}
+
+
 def table(results: list[dict]) -> None:
+    n = max((r.get("runs", 1) for r in results), default=1)
+    if n > 1:
+        print(f"\n(median of {n} runs in turns; peak: the largest)")
     print(f"\n{'engine':9} {'rows':>11}  {'tool':12} {'seconds':>8} {'CPU s':>7} {'peak MB':>8} "
           f"{'x sql':>6}")
     ref = {(r["engine"], r["rows"]): r["seconds"] for r in results if r["tool"] == "sql"}
@@ -353,8 +372,10 @@ def main() -> None:
     ap.add_argument("--json", type=Path, help="also write the results here")
     ap.add_argument("--sql-memory", type=int, metavar="MB",
                     help="DuckDB: the hand SQL's memory_limit (default: DuckDB's own, 80%% of "
-                         "the RAM; kpi-tui starts at 32 MB on 2 threads)")
+                         "the RAM; kpi-tui starts at 64 MB on 2 threads)")
     ap.add_argument("--no-dump", action="store_true", help="skip dump+folder")
+    ap.add_argument("--repeat", type=int, default=1, metavar="N",
+                    help="run each tool N times in turns: median time, largest peak (default 1)")
     a = ap.parse_args()
     if a.no_dump:
         os.environ["KPI_BENCH_NO_DUMP"] = "1"
@@ -363,7 +384,7 @@ def main() -> None:
     results = []
     for engine in a.engine or ["postgres", "duckdb"]:
         for rows in a.rows or [1_000_000]:
-            results += bench(engine, rows)
+            results += bench(engine, rows, a.repeat)
     table(results)
     if a.json:
         a.json.write_text(json.dumps(results, indent=1))
