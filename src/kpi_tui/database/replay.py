@@ -212,7 +212,7 @@ class _Memory:
 
 
 def _replay(duckdb, con, entry: dict, url: str, settings, timeout: float):
-    from kpi_tui.database.connect import duckdb_retrying
+    from kpi_tui.database.connect import duckdb_retrying, stop_timer
 
     threads = int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
     memory = _Memory(max(max(2, threads) * REPLAY_MB_PER_THREAD, int(entry.get("memory_mb") or 0)))
@@ -259,7 +259,7 @@ def _replay(duckdb, con, entry: dict, url: str, settings, timeout: float):
         raise
     finally:
         if cancel is not None:
-            cancel.cancel()
+            stop_timer(cancel)
         if running is not None and running.is_alive():  # not wanted: stopped before closing
             cons[1].interrupt()
             running.join()
