@@ -69,8 +69,9 @@ def make_table(rows: int, seed: int = 7) -> pa.Table:
     ref_t = np.minimum(t[ref] + rng.integers(3600, 14 * 86400, len(ref)), span - 1)
 
     ids = np.arange(n_orders, dtype=np.int64) + 100000
-    id_str = pc.cast(pa.array(ids), pa.string())
-    ref_id = pc.binary_join_element_wise(pc.take(id_str, pa.array(ref)), "-R", "")
+    id_str = pc.cast(pa.array(ids), pa.large_string())  # (100M rows: beyond 32-bit offsets)
+    ref_id = pc.binary_join_element_wise(pc.take(id_str, pa.array(ref)), pa.scalar("-R", pa.large_string()),
+                                         pa.scalar("", pa.large_string()))
     all_t = np.concatenate([t, ref_t])
     srt = np.argsort(all_t, kind="stable")
     all_cents = np.concatenate([cents, ref_cents])[srt]
@@ -78,8 +79,9 @@ def make_table(rows: int, seed: int = 7) -> pa.Table:
     all_cust = np.concatenate([cust, cust[ref]])[srt]
     order_id = pa.chunked_array([id_str, ref_id]).combine_chunks().take(pa.array(srt))
     names = pa.array(["paid", "failed", "pending", "refunded", "cancelled"])
+    big = pa.large_string()
     cust_names = pc.binary_join_element_wise(
-        "C", pc.utf8_lpad(pc.cast(pa.array(all_cust), pa.string()), 7, "0"), "")
+        pa.scalar("C", big), pc.utf8_lpad(pc.cast(pa.array(all_cust), big), 7, "0"), pa.scalar("", big))
     return pa.table({
         "order_id": order_id,
         "customer_id": cust_names,
