@@ -113,3 +113,30 @@ def test_surely_kept_bounds():
     assert not surely_kept(1.0, 2.0, T(2026, 1, 2), T(2026, 1, 31, 23), s, True)
     assert surely_kept(1.0, 2.0, T(2026, 1, 2), T(2026, 1, 30, 23), s, True)
     assert surely_kept(None, None, None, None, s, False)  # no row
+
+
+def test_dates_beyond_python_years_left_out(tmp_path):
+    """DuckDB gives a date past year 9999 (or BC) as text and `infinity` as 9999-12-31: such
+    rows are left out like any date out of the window (the report stopped with a traceback:
+    OverflowError in pyarrow, then None days sorted with ints)."""
+    import duckdb
+
+    def table(name: str, far: str):
+        db = tmp_path / name
+        con = duckdb.connect(str(db))
+        con.execute("CREATE TABLE o (customer_id VARCHAR, created_at TIMESTAMP, amount DOUBLE)")
+        con.execute(f"INSERT INTO o VALUES ('a', '2026-01-05', 10), ('b', '2026-02-05', 5), {far}")
+        con.close()
+        return DatabaseSource(f"duckdb:///{db}", table="o", settings=Settings(cache=False))
+
+    src = table("far.duckdb", "('c', '20230-01-05', 7), ('d', 'infinity', 3),"
+                              " ('e', '0044-03-15 (BC)', 2)")
+    jan, feb = src.figures("month")
+    assert [(r["start"], r["revenue"], r["active_customers"]) for r in (jan, feb)] == [
+        ("2026-01-01", 10.0, 1), ("2026-02-01", 5.0, 1)]
+    assert src.warnings == ["3 rows dated outside 1990-01-01 to "
+                            f"{(dt.date.today() + dt.timedelta(days=1)).isoformat()} left out: "
+                            "table o"]
+    src = table("one.duckdb", "('c', '20230-01-05', 7)")
+    assert src.warnings == ["1 row dated 20230-01-05 left out: table o"]
+    assert src.summary["rows"] == 2

@@ -42,7 +42,7 @@ def reasons(counts: dict, dates: list[tuple[int, int]], settings) -> dict[str, i
     and the (day, rows) of the dates left out (up to 4 of them)."""
     got = {NOT_FINITE: counts.get("nf", 0), TOO_LARGE: counts.get("big", 0)}
     if counts.get("out"):
-        if len(dates) <= 3:
+        if len(dates) <= 3 and all(d is not None for d, _ in dates):  # (None: `infinity`)
             got.update({f"dated {iso(d)}": n for d, n in sorted(dates)})
         else:
             lo, hi = window(settings)

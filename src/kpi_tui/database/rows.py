@@ -112,13 +112,22 @@ def _decimal(v):
 def _date(v):
     if isinstance(v, dt.date) and not isinstance(v, dt.datetime):
         return v
-    raise TypeError(f"{type(v).__name__} in a date column")
+    return _far(v, dt.date.min, dt.date.max, "date")
 
 
 def _naive(v):
     if isinstance(v, dt.datetime) and v.tzinfo is None:
         return v
-    raise TypeError(f"{type(v).__name__} in a timestamp column")
+    return _far(v, dt.datetime.min, dt.datetime.max, "timestamp")
+
+
+def _far(v, lo, hi, kind: str):
+    """A date beyond Python's years 1..9999, which DuckDB gives as text ('20230-01-05',
+    '0044-03-15 (BC)'): the first or last one Python has, on the same side of every date
+    (the plausibility rule leaves such rows out; pyarrow raised OverflowError on them)."""
+    if isinstance(v, str) and v[:1].isdigit():
+        return lo if v.endswith("(BC)") else hi
+    raise TypeError(f"{type(v).__name__} in a {kind} column")
 
 
 def duckdb_rows(backend, expr, columns: list, sqls: list | None = None) -> Rows | None:
