@@ -161,3 +161,30 @@ def test_no_timer_thread_left_after_a_query(tmp_path):
         assert conn.run(conn.backend.table("t").count().as_table()).to_pylist() == [
             {"CountStar(t)": 10}]
         assert [t for t in threading.enumerate() if isinstance(t, threading.Timer)] == []
+
+
+def test_a_large_table_starts_with_more_memory(tmp_path, monkeypatch):
+    # past DUCKDB_BIG_ROWS rows (the first query's count) the figures' query starts at
+    # DUCKDB_LATE_MB: 100M rows failed at 64 MB after seconds, then ran again at 128
+    from kpi_tui.database import connect
+    from kpi_tui.database.source import DatabaseSource
+
+    db = tmp_path / "shop.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE orders AS SELECT 'c' || (range % 7) AS customer_id,"
+                " DATE '2026-01-01' + CAST(range AS INTEGER) AS created_at, 1.5 AS amount"
+                " FROM range(40)")
+    con.close()
+    url = f"duckdb:///{db}"
+    first = DatabaseSource(url, table="orders").conn.memory_mb
+    assert first < connect.DUCKDB_LATE_MB
+    src = DatabaseSource(url, table="orders")
+    src.figures("month")
+    assert src.conn.memory_mb == first  # 40 rows
+    monkeypatch.setattr(connect, "DUCKDB_BIG_ROWS", 39)
+    src = DatabaseSource(url, table="orders")
+    want = src.figures("month")
+    assert src.conn.memory_mb == connect.DUCKDB_LATE_MB
+    limit = src.conn.backend.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    assert limit == "122.0 MiB"  # 128 MB
+    assert [(r["revenue"], r["active_customers"]) for r in want] == [(46.5, 7), (13.5, 7)]

@@ -43,6 +43,7 @@ DUCKDB_LIGHT_MB_PER_THREAD = 32
 _HEAVY = {"pyarrow", "numpy"}
 DUCKDB_LATE = 3.0
 DUCKDB_LATE_MB = 128
+DUCKDB_BIG_ROWS = 50_000_000  # rows from which the figures' query starts at DUCKDB_LATE_MB
 DUCKDB_QUICK = 1.0
 
 
@@ -111,6 +112,13 @@ class Connection:
             got = duckdb_retrying(self, self.backend.con,
                                   lambda: _duckdb_arrow(self.backend, expr, self.sqls))
         return got
+
+    def expect_rows(self, n: int) -> None:
+        """The figures' query will read `n` rows: on DuckDB, past DUCKDB_BIG_ROWS its limit
+        starts at DUCKDB_LATE_MB (100M rows: up to 108 MB fails after 4-17 s)."""
+        if self.engine == "duckdb" and n > DUCKDB_BIG_ROWS and self.memory_mb < DUCKDB_LATE_MB:
+            self.memory_mb = DUCKDB_LATE_MB
+            self.backend.con.execute(f"SET memory_limit = '{DUCKDB_LATE_MB}MB'")
 
     def _heavier(self, heavy) -> None:
         """When pyarrow and numpy are in the process (or about to be), DuckDB's first limit

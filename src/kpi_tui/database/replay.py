@@ -215,7 +215,11 @@ def _replay(duckdb, con, entry: dict, url: str, settings, timeout: float):
     from kpi_tui.database.connect import duckdb_retrying, stop_timer
 
     threads = int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
-    memory = _Memory(max(max(2, threads) * REPLAY_MB_PER_THREAD, int(entry.get("memory_mb") or 0)))
+    base, stored = max(2, threads) * REPLAY_MB_PER_THREAD, int(entry.get("memory_mb") or 0)
+    memory = _Memory(max(base, stored))
+    # a table whose figures' query needed more than `base` on the first run (100M rows: 128
+    # MB): that query alone, after the first (together they ran out of 128 MB: 256, 372 MiB)
+    concurrent = CONCURRENT and stored <= base
     con.execute(f"SET memory_limit = '{memory.memory_mb}MB'")
     fired, cons, running = [], [con], None
 
@@ -232,7 +236,7 @@ def _replay(duckdb, con, entry: dict, url: str, settings, timeout: float):
     # both imports hold the GIL)
     ahead = threading.Thread(target=_imports, daemon=True)
     try:
-        if CONCURRENT:  # the figures' statement on another cursor meanwhile: dropped if the
+        if concurrent:  # the figures' statement on another cursor meanwhile: dropped if the
             other = _cursor(con)  # first answer has another shape
             cons.append(other)
             box: dict = {}
@@ -245,7 +249,7 @@ def _replay(duckdb, con, entry: dict, url: str, settings, timeout: float):
         has_currency = entry["currency_column"]
         if shape(first, settings, has_currency) != entry["shape"]:
             return None
-        if CONCURRENT:
+        if concurrent:
             running.join()
             if "error" in box:
                 raise box["error"]

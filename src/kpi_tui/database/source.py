@@ -108,6 +108,7 @@ class DatabaseSource:
                 self._ids_unchecked = False  # every step
             else:
                 self._statuses, self._counts, positive = first.statuses, first.counts, first.positive
+                self.conn.expect_rows(first.rows)
                 ids, amount_max = first.ids or self._first_ids, first.amount_max  # optimistic:
                 # as stored, or as checked since
             self._first_ids = ids  # what the customer ids need (tests)
