@@ -115,28 +115,48 @@ def test_surely_kept_bounds():
     assert surely_kept(None, None, None, None, s, False)  # no row
 
 
-def test_dates_beyond_python_years_left_out(tmp_path):
-    """DuckDB gives a date past year 9999 (or BC) as text and `infinity` as 9999-12-31: such
-    rows are left out like any date out of the window (the report stopped with a traceback:
-    OverflowError in pyarrow, then None days sorted with ints)."""
-    import duckdb
 
-    def table(name: str, far: str):
-        db = tmp_path / name
-        con = duckdb.connect(str(db))
-        con.execute("CREATE TABLE o (customer_id VARCHAR, created_at TIMESTAMP, amount DOUBLE)")
-        con.execute(f"INSERT INTO o VALUES ('a', '2026-01-05', 10), ('b', '2026-02-05', 5), {far}")
+FAR_ROWS = ("('a', '2026-01-05', 10), ('b', '2026-02-05', 5), ('c', '20230-01-05', 7),"
+            " ('d', 'infinity', 3), ('e', '{bc}', 2)")
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "postgres"])
+def test_dates_beyond_python_years_left_out(tmp_path, engine):
+    """Dates beyond Python's years 1..9999 (20230-01-05, infinity, BC) are left out like any
+    date out of the window. The report stopped: DuckDB with a traceback (pyarrow's
+    OverflowError, then None days sorted with ints), PostgreSQL with psycopg's DataError."""
+    from dbengines import PG_URL, unique
+
+    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    ddl = "CREATE TABLE {t} (customer_id VARCHAR(9), created_at TIMESTAMP, amount FLOAT)"
+    name = unique("far")
+    if engine == "duckdb":
+        import duckdb
+
+        url = f"duckdb:///{tmp_path / 'far.duckdb'}"
+        con = duckdb.connect(str(tmp_path / "far.duckdb"))
+        con.execute(ddl.format(t=name))
+        con.execute(f"INSERT INTO {name} VALUES " + FAR_ROWS.format(bc="0044-03-15 (BC)"))
         con.close()
-        return DatabaseSource(f"duckdb:///{db}", table="o", settings=Settings(cache=False))
+        drop = None
+    else:
+        import psycopg
 
-    src = table("far.duckdb", "('c', '20230-01-05', 7), ('d', 'infinity', 3),"
-                              " ('e', '0044-03-15 (BC)', 2)")
-    jan, feb = src.figures("month")
-    assert [(r["start"], r["revenue"], r["active_customers"]) for r in (jan, feb)] == [
-        ("2026-01-01", 10.0, 1), ("2026-02-01", 5.0, 1)]
-    assert src.warnings == ["3 rows dated outside 1990-01-01 to "
-                            f"{(dt.date.today() + dt.timedelta(days=1)).isoformat()} left out: "
-                            "table o"]
-    src = table("one.duckdb", "('c', '20230-01-05', 7)")
-    assert src.warnings == ["1 row dated 20230-01-05 left out: table o"]
-    assert src.summary["rows"] == 2
+        url = PG_URL
+        admin = psycopg.connect(PG_URL, autocommit=True)
+        admin.execute(ddl.format(t=name))
+        admin.execute(f"INSERT INTO {name} VALUES " + FAR_ROWS.format(bc="0044-03-15 BC"))
+        drop = admin
+    try:
+        src = DatabaseSource(url, table=name, settings=Settings(cache=False))
+        jan, feb = src.figures("month")
+        assert [(r["start"], r["revenue"], r["active_customers"]) for r in (jan, feb)] == [
+            ("2026-01-01", 10.0, 1), ("2026-02-01", 5.0, 1)]
+        assert src.warnings == [f"3 rows dated outside 1990-01-01 to {tomorrow} left out: "
+                                f"table {name}"]
+        assert src.summary["rows"] == 2
+        assert "Rows: 5 read, 2 counted" in src.check_text()
+    finally:
+        if drop is not None:
+            drop.execute(f"DROP TABLE {name}")
+            drop.close()

@@ -14,6 +14,7 @@ pyarrow table (pyarrow and numpy stay out of the process: database.rows).
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import importlib.util
 import sys
@@ -61,6 +62,7 @@ def postgres(url: str, **kwargs):
                 cursor.execute("SET TIMEZONE = UTC")
                 if schema := self._con_kwargs.get("schema"):
                     cursor.execute("SELECT set_config('search_path', %s, false)", (schema,))
+            far_dates(self.con)
 
     parsed = urlparse(url)
     options = dict(parse_qsl(parsed.query))
@@ -90,3 +92,30 @@ def duckdb(path: str, **kwargs):
                                for name, typ, null, *_ in got})
 
     return DuckDB().connect(path, **kwargs)
+
+
+def far_dates(con) -> None:
+    """psycopg loads PostgreSQL's dates beyond Python's years 1..9999 (`infinity`, 20230-01-05,
+    0044-03-15 BC) as the first or last date Python has, on the same side of every date, where
+    it raised DataError: the plausibility rule then leaves those rows out, as a folder does,
+    instead of the report stopping at its first query."""
+    from psycopg import DataError
+    from psycopg.types import datetime as pdt
+
+    def far(base, lo, hi):
+        class Far(base):
+            def load(self, data):
+                try:
+                    return super().load(data)
+                except (DataError, ValueError, OverflowError):
+                    text = bytes(data)
+                    return lo if text.startswith(b"-") or text.endswith(b"BC") else hi
+        return Far
+
+    utc = dt.timezone.utc
+    for name, base, lo, hi in (
+            ("date", pdt.DateLoader, dt.date.min, dt.date.max),
+            ("timestamp", pdt.TimestampLoader, dt.datetime.min, dt.datetime.max),
+            ("timestamptz", pdt.TimestamptzLoader, dt.datetime.min.replace(tzinfo=utc),
+             dt.datetime.max.replace(tzinfo=utc))):
+        con.adapters.register_loader(name, far(base, lo, hi))

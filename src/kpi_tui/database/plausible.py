@@ -6,6 +6,8 @@ exactly, and they are filtered in the figures' query only when some are out."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import ibis
 
 from kpi_tui.database.rules import surely_kept  # noqa: F401
@@ -53,7 +55,13 @@ def reasons(counts: dict, dates: list[tuple[int, int]], settings) -> dict[str, i
 def out_dates(t, settings, engine: str, run) -> list[tuple[int, int]]:
     """(day, rows) of the distinct dates left out of `t` (counted rows), 4 at most."""
     x = t.filter(flags(t.amount, t.date, settings, engine)["out"])
-    x = x.group_by(d=x.date.epoch_days().cast("int64")).aggregate(n=x.count()).limit(4)
+    # a date beyond years 1..9999 (infinity, 20230-01-05, BC) has no day here (PostgreSQL
+    # cannot subtract infinite timestamps): None, named by the window
+    lo, hi = (dt.datetime.min, dt.datetime.max) if x.date.type().is_timestamp() else (
+        dt.date.min, dt.date.max)
+    day = ibis.ifelse((x.date >= lo) & (x.date <= hi), x.date.epoch_days().cast("int64"),
+                      ibis.null("int64"))
+    x = x.group_by(d=day).aggregate(n=x.count()).limit(4)
     got = run(x)
     return list(zip(got.column("d").to_pylist(), got.column("n").to_pylist()))
 
