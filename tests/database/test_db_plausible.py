@@ -1,6 +1,6 @@
 """The plausibility rule (docs/reliability.md, ingest.plausible) in the engine: dates outside
 date_min..date_max and amounts not finite or beyond AMOUNT_MAX are left out and counted, with the
-figures the folder engine gives for the same rows (PostgreSQL and DuckDB)."""
+figures the folder engine gives for the same rows (PostgreSQL, DuckDB and MariaDB)."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ ROWS = [
 NAN = ("11", "f", T(2026, 2, 11, 10), float("nan"), "EUR", "paid")  # PostgreSQL, DuckDB
 
 
-@pytest.fixture(scope="module", params=["postgres", "duckdb"])
+@pytest.fixture(scope="module", params=["postgres", "duckdb", "mysql"])
 def eng(request, tmp_path_factory):
     e = open_engine(request.param, tmp_path_factory.mktemp(request.param))
     yield e
@@ -53,7 +53,8 @@ def folder(tmp_path, rows, settings):
 
 def test_left_out_as_in_a_folder(eng, tmp_path):
     s = Settings(cache=False)
-    url, name = eng.load(COLUMNS, ROWS + [NAN])
+    nan = [NAN] if eng.name != "mysql" else []  # MySQL stores no NaN
+    url, name = eng.load(COLUMNS, ROWS + nan)
     src = DatabaseSource(url, table=name, settings=s)
     got = src.figures("month")
     assert got == folder(tmp_path, ROWS, s).figures("month")  # every field of every period
@@ -62,11 +63,11 @@ def test_left_out_as_in_a_folder(eng, tmp_path):
     assert src.summary["rows"] == 4
     where = f"table {name}"
     assert src.warnings == [
-        f"1 row with amount not a finite number left out: {where}",
+        *([f"1 row with amount not a finite number left out: {where}"] if nan else []),
         f"2 rows with amount beyond ±9,000,000,000,000 left out: {where}",
         f"1 row dated 1985-02-07 left out: {where}",
         f"1 row dated 2999-12-31 left out: {where}"]
-    assert "Rows: 11 read, 4 counted" in src.check_text()
+    assert f"Rows: {10 + len(nan)} read, 4 counted" in src.check_text()
 
 
 def test_window_of_the_settings_and_many_dates(eng, tmp_path):
@@ -160,3 +161,34 @@ def test_dates_beyond_python_years_left_out(tmp_path, engine):
         if drop is not None:
             drop.execute(f"DROP TABLE {name}")
             drop.close()
+
+
+def test_mysql_zero_dates_left_out():
+    """MySQL's zero date ('0000-00-00 00:00:00', as WooCommerce's tables hold) is before any
+    window: left out, where the report stopped ("year 0 is out of range")."""
+    from dbengines import MYSQL_URL, unique
+
+    from kpi_tui.database.connect import _mysql_driver
+
+    _mysql_driver()  # PyMySQL as MySQLdb where mysqlclient is not installed
+    import MySQLdb
+
+    name = unique("zero")
+    admin = MySQLdb.connect(host="127.0.0.1", port=3306, user="root", database="test",
+                            autocommit=True, connect_timeout=5)
+    cur = admin.cursor()
+    cur.execute("SET SESSION sql_mode = ''")
+    cur.execute(f"CREATE TABLE {name} (customer_id VARCHAR(9), created_at DATETIME,"
+                " amount DECIMAL(10,2))")
+    cur.execute(f"INSERT INTO {name} VALUES ('a', '2026-01-05', 10), ('b', '2026-02-05', 5),"
+                " ('c', '0000-00-00 00:00:00', 7)")
+    try:
+        src = DatabaseSource(MYSQL_URL, table=name, settings=Settings(cache=False))
+        jan, feb = src.figures("month")
+        assert [(r["revenue"], r["active_customers"]) for r in (jan, feb)] == [(10.0, 1), (5.0, 1)]
+        tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+        assert src.warnings == [f"1 row dated outside 1990-01-01 to {tomorrow} left out: "
+                                f"table {name}"]
+    finally:
+        cur.execute(f"DROP TABLE {name}")
+        admin.close()

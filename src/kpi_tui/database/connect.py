@@ -86,6 +86,8 @@ class Connection:
                 return self._duckdb(expr)
             if self.engine == "postgres":
                 return postgres_arrow(self.backend, expr)
+            if self.engine == "mysql":
+                return self._mysql(expr)
             return self.backend.to_pyarrow(expr)
         except SourceError:
             raise
@@ -119,6 +121,14 @@ class Connection:
         if self.engine == "duckdb" and n > DUCKDB_BIG_ROWS and self.memory_mb < DUCKDB_LATE_MB:
             self.memory_mb = DUCKDB_LATE_MB
             self.backend.con.execute(f"SET memory_limit = '{DUCKDB_LATE_MB}MB'")
+
+    def _mysql(self, expr):
+        """MySQL's answer as plain rows when the types allow (database.rows), else Ibis's."""
+        from kpi_tui.database.rows import mysql_rows, plain
+
+        columns = plain(expr)
+        got = mysql_rows(self.backend, expr, columns) if columns is not None else None
+        return got if got is not None else self.backend.to_pyarrow(expr)
 
     def _heavier(self, heavy) -> None:
         """When pyarrow and numpy are in the process (or about to be), DuckDB's first limit

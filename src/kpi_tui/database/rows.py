@@ -1,4 +1,4 @@
-"""A DuckDB query's answer as plain rows, without pyarrow or numpy.
+"""A DuckDB (or MySQL) query's answer as plain rows, without pyarrow or numpy.
 
 The figures' queries return a few rows (one per period). Ibis hands them over as a pyarrow
 table, and importing pyarrow and numpy adds ~40 MB to kpi-tui's process, taken from DuckDB's
@@ -60,7 +60,7 @@ def _plain(dtype):
     if dtype.is_null():
         return _none
     if dtype.is_boolean():
-        return _of(bool)
+        return _boolean
     if dtype.is_integer():
         return _integer
     if dtype.is_floating():
@@ -92,7 +92,17 @@ def _of(kind):
 def _integer(v):
     if isinstance(v, int) and not isinstance(v, bool):
         return v
+    if isinstance(v, Decimal) and v.is_finite() and v == v.to_integral_value():
+        return int(v)  # MySQL's sum of integers is a DECIMAL
     raise TypeError(f"{type(v).__name__} in an integer column")
+
+
+def _boolean(v):
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, int) and v in (0, 1):  # MySQL's booleans are 0 and 1
+        return bool(v)
+    raise TypeError(f"{type(v).__name__} in a boolean column")
 
 
 def _floating(v):
@@ -123,10 +133,12 @@ def _naive(v):
 
 def _far(v, lo, hi, kind: str):
     """A date beyond Python's years 1..9999, which DuckDB gives as text ('20230-01-05',
-    '0044-03-15 (BC)'): the first or last one Python has, on the same side of every date
-    (the plausibility rule leaves such rows out; pyarrow raised OverflowError on them)."""
+    '0044-03-15 (BC)'), or MySQL's zero date ('0000-00-00'): the first or last one Python
+    has, on the same side of every date (the plausibility rule leaves such rows out;
+    pyarrow raised OverflowError on them)."""
     if isinstance(v, str) and v[:1].isdigit():
-        return lo if v.endswith("(BC)") else hi
+        year = v.split("-", 1)[0]
+        return lo if v.endswith("(BC)") or (year.isdigit() and int(year) == 0) else hi
     raise TypeError(f"{type(v).__name__} in a {kind} column")
 
 
@@ -139,6 +151,19 @@ def duckdb_rows(backend, expr, columns: list, sqls: list | None = None) -> Rows 
     got = backend.con.sql(sql).fetchall()
     if sqls is not None:
         sqls.append(sql)
+    return _converted(got, columns, sqls)
+
+
+def mysql_rows(backend, expr, columns: list) -> Rows | None:
+    """The same on Ibis's MySQL backend (whose to_pyarrow builds a pandas DataFrame first)."""
+    table = expr.as_table()
+    backend._run_pre_execute_hooks(table)
+    with backend._safe_raw_sql(backend.compile(table)) as cursor:
+        got = cursor.fetchall()
+    return _converted(got, columns)
+
+
+def _converted(got: list, columns: list, sqls: list | None = None) -> Rows | None:
     converts = [c for _, c in columns]
     try:
         rows = [tuple(None if v is None else f(v) for f, v in zip(converts, r)) for r in got]
