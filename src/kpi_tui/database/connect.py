@@ -106,7 +106,7 @@ class Connection:
         columns = plain(expr)
         got = None
         if columns is not None:
-            self._heavier(_HEAVY & set(sys.modules))
+            self._heavier(_heavy_loaded())
             got = duckdb_retrying(self, self.backend.con,
                                   lambda: duckdb_rows(self.backend, expr, columns, self.sqls))
         if got is None:
@@ -148,6 +148,11 @@ class Connection:
                 self.backend._session.sparkContext.cancelAllJobs()
         except Exception:  # noqa: BLE001 - best effort
             pass
+
+
+def _heavy_loaded() -> bool:
+    """Whether pyarrow or numpy is imported (then DuckDB gets DUCKDB_MB_PER_THREAD)."""
+    return any(m in sys.modules for m in _HEAVY)
 
 
 def stop_timer(timer: threading.Timer) -> None:
@@ -229,7 +234,7 @@ def connect(source: str, timeout: float = DEFAULT_TIMEOUT) -> Connection:
             warnings.simplefilter("ignore")
             conn.backend = _open(source, name, timeout)
             if name == "duckdb":
-                conn.memory_light = not (_HEAVY & set(sys.modules))
+                conn.memory_light = not _heavy_loaded()
                 per = DUCKDB_LIGHT_MB_PER_THREAD if conn.memory_light else DUCKDB_MB_PER_THREAD
                 conn.memory_mb = conn.memory_first = _duckdb_memory(conn.backend.con, per)
                 # DuckDB prints a progress bar of a query over 2 s to the terminal: over the screen

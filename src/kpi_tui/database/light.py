@@ -102,14 +102,15 @@ def far_dates(con) -> None:
     from psycopg import DataError
     from psycopg.types import datetime as pdt
 
+    from kpi_tui.database.rows import before_year_1
+
     def far(base, lo, hi):
         class Far(base):
             def load(self, data):
                 try:
                     return super().load(data)
                 except (DataError, ValueError, OverflowError):
-                    text = bytes(data)
-                    return lo if text.startswith(b"-") or text.endswith(b"BC") else hi
+                    return lo if before_year_1(bytes(data).decode("ascii", "replace")) else hi
         return Far
 
     utc = dt.timezone.utc

@@ -135,9 +135,16 @@ def _far(v, lo, hi, kind: str):
     has, on the same side of every date (the plausibility rule leaves such rows out;
     pyarrow raised OverflowError on them)."""
     if isinstance(v, str) and v[:1].isdigit():
-        year = v.split("-", 1)[0]
-        return lo if v.endswith("(BC)") or (year.isdigit() and int(year) == 0) else hi
+        return lo if before_year_1(v) else hi
     raise TypeError(f"{type(v).__name__} in a {kind} column")
+
+
+def before_year_1(text: str) -> bool:
+    """Whether a date's text beyond Python's years is before them: BC ('0044-03-15 BC',
+    DuckDB's '(BC)'), '-infinity', or MySQL's zero date (year 0); else after (9999 and on)."""
+    year = text.split("-", 1)[0]
+    return (text.startswith("-") or text.rstrip(")").endswith("BC")
+            or (year.isdigit() and int(year) == 0))
 
 
 def duckdb_rows(backend, expr, columns: list, sqls: list | None = None) -> Rows | None:
