@@ -133,3 +133,36 @@ def test_random_transactions(engine):
         engine.drop_all()
 
     check()
+
+
+# -- (d) a large DuckDB table: the figures' queries in parts of the customers ----------------
+
+@pytest.fixture(scope="module")
+def duck(tmp_path_factory):
+    from dbengines import open_engine
+
+    eng = open_engine("duckdb", tmp_path_factory.mktemp("duck-parts"))
+    yield eng
+    eng.close()
+
+
+@pytest.mark.parametrize("parts", [2, 7])
+def test_duckdb_in_parts_gives_the_same_figures(duck, sample, monkeypatch, parts):
+    # a table of more than DUCKDB_PART_ROWS rows runs its figures' queries once per part of
+    # the customers (within the same memory limit): the parts' answers add up to the same
+    # figures, unattributed rows and trailing windows included
+    from kpi_tui.database import connect
+
+    monkeypatch.setattr(connect, "DUCKDB_PART_ROWS", -(-14 // parts))  # 14 rows counted
+    src = source(duck, GOLDEN_COLUMNS, golden_table_rows())
+    assert_golden(src, f"duckdb in {parts} parts")
+    assert src.conn.parts == parts
+    rows, _ = sample
+    monkeypatch.setattr(connect, "DUCKDB_PART_ROWS", -(-len(rows) // parts))
+    src = source(duck, TXN_COLUMNS, rows)
+    for g in GRANULARITIES:
+        figures, trailing, unattributed = folder_engine(rows, g)
+        assert src.figures(g) == figures, g
+        assert src.trailing(g) == trailing, g
+    assert src.unattributed_revenue == unattributed
+    assert src.conn.parts == parts

@@ -163,9 +163,10 @@ def test_no_timer_thread_left_after_a_query(tmp_path):
         assert [t for t in threading.enumerate() if isinstance(t, threading.Timer)] == []
 
 
-def test_a_large_table_starts_with_more_memory(tmp_path, monkeypatch):
-    # past DUCKDB_BIG_ROWS rows (the first query's count) the figures' query starts at
-    # DUCKDB_LATE_MB: 100M rows failed at 64 MB after seconds, then ran again at 128
+def test_a_large_table_runs_in_parts_within_less_memory(tmp_path, monkeypatch):
+    # past DUCKDB_PART_ROWS rows (the first query's count) the figures' queries run once per
+    # part of the customers, at DUCKDB_PART_MB: 100M rows in one query needed 128 MB (kpi-tui's
+    # peak 241-268 MB), in 4 parts 48 MB (182 MiB)
     from kpi_tui.database import connect
     from kpi_tui.database.source import DatabaseSource
 
@@ -176,15 +177,19 @@ def test_a_large_table_starts_with_more_memory(tmp_path, monkeypatch):
                 " FROM range(40)")
     con.close()
     url = f"duckdb:///{db}"
-    first = DatabaseSource(url, table="orders").conn.memory_mb
-    assert first < connect.DUCKDB_LATE_MB
+    monkeypatch.setattr(connect, "DUCKDB_MB_PER_THREAD", 40)  # (pyarrow is loaded here)
     src = DatabaseSource(url, table="orders")
-    src.figures("month")
-    assert src.conn.memory_mb == first  # 40 rows
-    monkeypatch.setattr(connect, "DUCKDB_BIG_ROWS", 39)
-    src = DatabaseSource(url, table="orders")
+    first = src.conn.memory_mb
+    assert first > connect.DUCKDB_PART_MB
     want = src.figures("month")
-    assert src.conn.memory_mb == connect.DUCKDB_LATE_MB
-    limit = src.conn.backend.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
-    assert limit == "122.0 MiB"  # 128 MB
+    assert (src.conn.parts, src.conn.memory_mb) == (1, first)  # 40 rows
     assert [(r["revenue"], r["active_customers"]) for r in want] == [(46.5, 7), (13.5, 7)]
+    monkeypatch.setattr(connect, "DUCKDB_PART_ROWS", 13)
+    src = DatabaseSource(url, table="orders")
+    src.conn.sqls = []
+    assert src.figures("month") == want
+    assert (src.conn.parts, src.conn.memory_mb) == (4, connect.DUCKDB_PART_MB)
+    assert len(src.conn.sqls) == 1 + 4  # the first query, then one per part
+    assert all("hash(" in q.lower() for q in src.conn.sqls[1:])
+    limit = src.conn.backend.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    assert limit == "45.7 MiB"  # 48 MB

@@ -83,15 +83,21 @@ def _args(url: str, *more: str):
     return a, settings(a)
 
 
-@pytest.mark.parametrize("concurrent", [True, False, "large"])
+@pytest.mark.parametrize("concurrent", [True, False, "large", "parts"])
 def test_replay_of_new_rows_and_warnings_equals_the_ibis_path(golden, monkeypatch, concurrent):
     """New rows of the same shape: replayed, and the figures, currency and the warnings of a
     currency without a rate are those of the Ibis path on the same rows (both statements at
     once, or one after the other; "large": the first run's figures' query needed more memory
-    than a replay's own limit, so the replay runs it alone, after the first)."""
+    than a replay's own limit, so the replay runs it alone, after the first; "parts": a large
+    table's figures' queries, one per part of the customers, after the first)."""
     monkeypatch.setattr(replay, "CONCURRENT", bool(concurrent))
     if concurrent == "large":
         monkeypatch.setattr(replay, "REPLAY_MB_PER_THREAD", 1)
+    if concurrent == "parts":
+        from kpi_tui.database import connect
+
+        monkeypatch.setattr(connect, "DUCKDB_PART_ROWS", 5)  # 14 rows counted: 3 parts
+    if concurrent in ("large", "parts"):
 
         def not_at_once(*args):
             raise AssertionError("the figures' statement ran beside the first")
@@ -103,6 +109,8 @@ def test_replay_of_new_rows_and_warnings_equals_the_ibis_path(golden, monkeypatc
     a, s = _args(url)
     want = ibis_report(url, s, store=True)
     assert want[1] and "USD left out" in want[1][0]
+    (entry,) = entries()
+    assert len(json.loads(entry.read_text())["figures"]) == (3 if concurrent == "parts" else 1)
     assert replay.report(url, "orders", s, 60) == want
     execute(golden, "INSERT INTO orders SELECT order_id || 'x', customer_id, "
                     "created_at + INTERVAL 40 DAY, amount * 2, currency, status FROM orders")
@@ -204,7 +212,7 @@ def test_a_damaged_entry_takes_the_ibis_path(golden, damage):
     (entry,) = entries()
     if damage == "sql":  # valid JSON, a statement DuckDB refuses
         e = json.loads(entry.read_text())
-        e["figures"] = "SELECT * FROM no_such_table"
+        e["figures"] = ["SELECT * FROM no_such_table"]
         entry.write_text(json.dumps(e))
     else:
         entry.write_bytes(damage)

@@ -43,7 +43,12 @@ DUCKDB_LIGHT_MB_PER_THREAD = 32
 _HEAVY = {"pyarrow", "numpy"}
 DUCKDB_LATE = 3.0
 DUCKDB_LATE_MB = 128
-DUCKDB_BIG_ROWS = 50_000_000  # rows from which the figures' query starts at DUCKDB_LATE_MB
+# rows of a DuckDB table per part of the customers (database.figures.by_parts): the figures'
+# queries of a larger table run once per part, each within DUCKDB_PART_MB at most (100M rows in
+# one query needed 128 MB: kpi-tui's peak 241-268 MB; in 4 parts at 64 MB: 204 MB; see
+# expect_rows)
+DUCKDB_PART_ROWS = 30_000_000
+DUCKDB_PART_MB = 48
 DUCKDB_QUICK = 1.0
 
 
@@ -62,6 +67,7 @@ class Connection:
     memory_first: int = 0  # and the one it started with
     memory_light: bool = False  # memory_first is the light one (DUCKDB_LIGHT_MB_PER_THREAD)
     sqls: list | None = None  # DuckDB: the statements run, when a list (database.replay)
+    parts: int = 1  # the figures' queries run once per part of the customers (expect_rows)
 
     def error(self, e: BaseException, what: str = "") -> SourceError:
         """A driver's exception as one line for the user, without any password."""
@@ -116,11 +122,15 @@ class Connection:
         return got
 
     def expect_rows(self, n: int) -> None:
-        """The figures' query will read `n` rows: on DuckDB, past DUCKDB_BIG_ROWS its limit
-        starts at DUCKDB_LATE_MB (100M rows: up to 108 MB fails after 4-17 s)."""
-        if self.engine == "duckdb" and n > DUCKDB_BIG_ROWS and self.memory_mb < DUCKDB_LATE_MB:
-            self.memory_mb = DUCKDB_LATE_MB
-            self.backend.con.execute(f"SET memory_limit = '{DUCKDB_LATE_MB}MB'")
+        """The figures' queries will read `n` rows: on DuckDB, whose memory is kpi-tui's, they
+        run in `parts` of DUCKDB_PART_ROWS rows at most (a part's query holds its customers
+        only), so that the limit need not grow with the table."""
+        if self.engine != "duckdb":
+            return
+        self.parts = max(1, -(-int(n or 0) // DUCKDB_PART_ROWS))
+        if self.parts > 1 and self.memory_mb > DUCKDB_PART_MB:
+            self.memory_mb = self.memory_first = DUCKDB_PART_MB
+            self.backend.con.execute(f"SET memory_limit = '{DUCKDB_PART_MB}MB'")
 
     def _mysql(self, expr):
         """MySQL's answer as plain rows when the types allow (database.rows), else Ibis's."""

@@ -26,7 +26,7 @@ from urllib.parse import unquote, urlsplit
 from kpi_tui.database import rules
 from kpi_tui.database.url import QueryCancelled, redact
 
-VERSION = 1
+VERSION = 2  # 2: the figures' statements, one per part of the customers
 # DuckDB's memory_limit on a replay, per thread: the process holds no Ibis, sqlglot, pyarrow nor
 # numpy (~70 MB less than the Ibis path's), so DuckDB gets more of the same ~200 MB (it spills
 # less; 10M rows: peak 180-194 MiB; 52 and 56 MB saved no CPU, 56 MB: 194-197 MiB)
@@ -117,15 +117,16 @@ def shape(first: rules.FirstPass, settings, has_currency: bool) -> dict:
 
 def store(source) -> bool:
     """Keep the statements of a DuckDB source's report (database.source.DatabaseSource) when it
-    ran exactly the first query and the figures' query: True when stored."""
+    ran exactly the first query and the figures' queries (one per part): True when stored."""
     conn = source.conn
     sqls = conn.sqls or []
     first = source._first[0] if source._first else None
-    if (conn.engine != "duckdb" or not source.table_name or len(sqls) != 2 or first is None
+    if (conn.engine != "duckdb" or not source.table_name or len(sqls) != 1 + conn.parts
+            or first is None
             or not first.plausible or source._plain is None):
         return False
     s, f = source.settings, source.fields
-    entry = {"version": VERSION, "first": sqls[0], "figures": sqls[1],
+    entry = {"version": VERSION, "first": sqls[0], "figures": sqls[1:],
              "shape": shape(first, s, bool(f["currency"])), "facts": first.ids is not None,
              "optimistic": source._optimistic, "plain": source._plain,
              "tz_warning": source._tz_warning, "currency_column": bool(f["currency"]),
@@ -216,10 +217,14 @@ def _replay(duckdb, con, entry: dict, url: str, settings, timeout: float):
 
     threads = int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
     base, stored = max(2, threads) * REPLAY_MB_PER_THREAD, int(entry.get("memory_mb") or 0)
-    memory = _Memory(max(base, stored))
-    # a table whose figures' query needed more than `base` on the first run (100M rows: 128
-    # MB): that query alone, after the first (together they ran out of 128 MB: 256, 372 MiB)
-    concurrent = CONCURRENT and stored <= base
+    figures = entry["figures"]
+    # a table in parts (connect.expect_rows): the first run's limit (100M rows in 4 parts at 96
+    # MB: 33.7 s, 218 MiB; at the first run's 48 MB: 43.8 s, 161 MiB)
+    memory = _Memory(stored if len(figures) > 1 and stored else max(base, stored))
+    # a table whose figures' query needed more than `base` on the first run, or one in parts:
+    # after the first query, alone (100M rows in one query at 128 MB beside the first: 256,
+    # 372 MiB)
+    concurrent = CONCURRENT and stored <= base and len(figures) == 1
     con.execute(f"SET memory_limit = '{memory.memory_mb}MB'")
     fired, cons, running = [], [con], None
 
@@ -241,7 +246,7 @@ def _replay(duckdb, con, entry: dict, url: str, settings, timeout: float):
             cons.append(other)
             box: dict = {}
             running = threading.Thread(target=_fetch_into, daemon=True,
-                                       args=(box, duckdb_retrying, memory, other, entry["figures"]))
+                                       args=(box, duckdb_retrying, memory, other, figures[0]))
             running.start()
         ahead.start()
         first_rows = _rows(duckdb_retrying(memory, con, lambda: con.execute(entry["first"])))
@@ -255,7 +260,9 @@ def _replay(duckdb, con, entry: dict, url: str, settings, timeout: float):
                 raise box["error"]
             rows = box["rows"]
         else:
-            rows = _rows(duckdb_retrying(memory, con, lambda: con.execute(entry["figures"])))
+            rows = []
+            for sql in figures:
+                rows += _rows(duckdb_retrying(memory, con, functools.partial(con.execute, sql)))
     except duckdb.InterruptException:
         if fired:
             raise Cancelled(f"{redact(url)}: query cancelled after {timeout:g} s "

@@ -182,7 +182,7 @@ class DatabaseSource:
             txn = self._transactions()
             got = engine_figures.summary_and_figures(
                 self.run, txn, g, self.settings.as_of, self.settings.margin, self._known,
-                ids=self._ids_unchecked)
+                ids=self._ids_unchecked, parts=self.conn.parts)
             if self._ids_unchecked:  # the names were checked in the same query
                 self._ids_checked(got[2])
                 if got[0] is None:  # some name needs trimming...: again, with those steps
@@ -196,7 +196,7 @@ class DatabaseSource:
             else:
                 self._figures.update(engine_figures.period_figures(
                     self.run, self.transactions, gs, int(s["first_day"]), int(s["last_day"]),
-                    self.settings.as_of, self.settings.margin))
+                    self.settings.as_of, self.settings.margin, self.conn.parts))
         return self._figures[g]
 
     def trailing(self, g: str) -> dict | None:
@@ -206,7 +206,7 @@ class DatabaseSource:
             gs = [g]
             self._trailing.update(engine_figures.window_figures(
                 self.run, self.transactions, gs, None if last is None else int(last),
-                self.settings.as_of, self.settings.margin))
+                self.settings.as_of, self.settings.margin, self.conn.parts))
         return self._trailing[g]
 
     def report(self, g: str) -> dict:
