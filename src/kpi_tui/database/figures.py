@@ -7,12 +7,14 @@ from __future__ import annotations
 import datetime as dt
 
 import ibis
+import ibis.expr.operations as ops
 
 from kpi_tui.database.rules import IdFacts, fill, summary_and_figures_of, summary_of  # noqa: F401
 from kpi_tui.database.transactions import id_flags, no_placeholder
 from kpi_tui.metrics import periods
 from kpi_tui.metrics.series import AGGREGATES, finish, series_from_aggregates, windows
 
+_INT64 = ibis.dtype("int64")
 _K = 100_000  # shifts week numbers positive so that integer division floors (dates after 1049)
 
 
@@ -164,6 +166,14 @@ def _aggregate(u, lo, hi):
     )
 
 
+def int64(x):
+    """x as a 64-bit integer in the SQL too: a customer's sum of micros in a period, which
+    DuckDB makes a HUGEINT (PostgreSQL, MySQL a NUMERIC/DECIMAL) that the window functions and
+    the sums over customers then carry (10M rows, the figures' query: 2.07 s against 2.30).
+    Ibis leaves out a cast to the type it already knows (int64): the operation itself."""
+    return ops.Cast(x, to=_INT64).to_expr()
+
+
 def period_query(txn, spans: dict[int, tuple[str, int, int]], with_summary: bool = False,
                  known: dict | None = None, ids: bool = False,
                  part: tuple[int, int] | None = None):
@@ -186,7 +196,7 @@ def period_query(txn, spans: dict[int, tuple[str, int, int]], with_summary: bool
     x = parts[0].union(*parts[1:], distinct=False) if len(parts) > 1 else parts[0]
     extra = dict(n=x.count(), d0=x.date.min(), d1=x.date.max()) if dated else {}
     sums = x.group_by(*keys, "customer", "p").aggregate(
-        v=x.micros.sum(), bought=ibis.ifelse(x.micros > 0, 1, 0).max(), **extra)
+        v=int64(x.micros.sum()), bought=ibis.ifelse(x.micros > 0, 1, 0).max(), **extra)
     if ids:  # names as stored: a placeholder (`n/a`...) names no customer, as in `clean_id`
         sums = sums.mutate(idf=id_flags(sums.customer), customer=no_placeholder(sums.customer))
     q = _movements_in_order(sums, keys, ids)
@@ -238,7 +248,7 @@ def window_query(txn, d: int, lengths: list[int], part: tuple[int, int] | None =
         fps += [new.select(k=ibis.literal(k, "int64"), customer=new.customer,
                            fp=ibis.literal(1, "int64")) for k in (2 * i, 2 * i + 1)]
     u = parts[0].union(*parts[1:], distinct=False)
-    sums = u.group_by("k", "customer", "p").aggregate(v=u.micros.sum())
+    sums = u.group_by("k", "customer", "p").aggregate(v=int64(u.micros.sum()))
     fp = fps[0].union(*fps[1:], distinct=False) if len(fps) > 1 else fps[0]
     return _movements(sums, fp, 0, 1)
 
