@@ -156,3 +156,51 @@ def test_serve_tabs_wait_while_the_command_line_stops(same_rows, monkeypatch):
     assert main(["monitor", gone, "--table", name]) == 2 and not ran
     assert main(["monitor", "--read-only", gone, "--table", name]) == 0
     assert ran == {"source": None, "url": gone, "table": name, "sql": None}
+
+
+async def test_a_granularity_not_queried_yet_keeps_the_screen_answering(same_rows, monkeypatch):
+    # the watcher queries every granularity after the shown one (100M rows on DuckDB: minutes,
+    # holding the connection's lock): a key for one not queried yet started its query on the
+    # screen's thread, and the whole screen froze until it came. Now a worker queries it, the
+    # status says so, the other keys still answer, and it is shown when it comes.
+    import threading
+
+    url, name, _ = same_rows
+    gate = threading.Event()
+    slow = DatabaseSource.figures
+
+    def figures(self, g):
+        if g == "week":
+            assert gate.wait(30)
+        return slow(self, g)
+
+    monkeypatch.setattr(DatabaseSource, "figures", figures)
+    s = Settings(cache=False)
+    app = database_app(DatabaseSource(url, table=name, settings=s), s, poll=30)
+    app.clock = lambda: CLOCK
+    try:
+        async with app.run_test(size=(200, 40)) as pilot:
+            await settle(app, pilot)
+            assert app.query_one("#acv-digits").value == "€20.00"  # April
+            await pilot.press("w")
+            await pilot.pause(0.2)
+            assert app.g == "week" and app.querying == "week"
+            assert "querying the week figures…" in plain(app, "#status")
+            await pilot.press("m")  # answered at once: month is there
+            await pilot.pause(0.2)
+            assert app.g == "month" and app.query_one("#acv-digits").value == "€20.00"
+            await pilot.press("left")
+            assert app.query_one("#acv-digits").value == "€100.00"  # March
+            await pilot.press("w")
+            await pilot.pause(0.2)
+            assert app.querying == "week"
+            gate.set()
+            for _ in range(600):  # (settle's wait_for_complete raises for the at-risk
+                await pilot.pause(0.05)  # workers cancelled by the keys above)
+                if app.querying is None:
+                    break
+            assert app.g == "week" and app.snapshot.ready("figures", "week")
+            assert "querying" not in plain(app, "#status")
+            assert app.rows == app.snapshot.figures("week") and len(app.rows) > 10
+    finally:
+        gate.set()

@@ -72,6 +72,9 @@ class DatabaseSnapshot:
                 self.query_seconds += time.monotonic() - t0
 
     def _get(self, key: tuple, compute):
+        v = self._done.get(key, _MISSING)  # done: without the lock, which a query of another
+        if v is not _MISSING:  # thread may hold for minutes (a large table's other granularity)
+            return v
         with self._lock:  # one computation per item; queries are serialised anyway
             v = self._done.get(key, _MISSING)
             if v is _MISSING:

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Callable
 
+from textual import work
 from textual.app import App, ComposeResult
 from textual.containers import Container, Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
@@ -100,6 +101,9 @@ class KpiApp(Commands, CustomersNav, Feed, Chrome, App):
         self.set_reactive(KpiApp.g, self.settings.granularity
                           if self.settings.granularity in GRANULARITIES else "month")
         self.snapshot: Snapshot | None = None
+        self.querying: str | None = None  # a database's granularity being queried (_query_first)
+        self._querying: tuple | None = None  # (snapshot, granularity) of that worker
+        self._query_failed: tuple | None = None
         self.pending: Snapshot | None = None
         self.selected: dict[str, str | None] = {}  # granularity -> start of chosen period
         self.checked: dt.datetime | None = None  # when the source was last seen alive
@@ -187,7 +191,9 @@ class KpiApp(Commands, CustomersNav, Feed, Chrome, App):
 
     @property
     def rows(self) -> list[dict]:
-        return [] if self.snapshot is None else self.snapshot.figures(self.g)
+        if self.snapshot is None or self._query_first():  # (a database: being queried)
+            return []
+        return self.snapshot.figures(self.g)
 
     def position(self) -> int | None:
         rows = self.rows
@@ -218,11 +224,12 @@ class KpiApp(Commands, CustomersNav, Feed, Chrome, App):
     def render_all(self) -> None:
         if self.closing:
             return
+        snap = self.snapshot
+        waiting = snap is not None and self._query_first()
         self._render_titlebar()
         self._render_banners()
         self._render_status()
-        snap = self.snapshot
-        if snap is None:
+        if snap is None or waiting:
             return
         cur, loc = snap.currency, self.settings.locale
         f = self.focus_now()
@@ -273,6 +280,40 @@ class KpiApp(Commands, CustomersNav, Feed, Chrome, App):
         self._update_alerts()
         self.render_all()
         self.prefetch_customers()  # the at-risk card's value is per period of g
+
+    def _query_first(self) -> bool:
+        """A database's figures of the shown granularity not queried yet (the watcher queries
+        the others after the first; 100M rows: minutes): True while a worker queries them, so
+        that the screen keeps answering keys meanwhile; shown when they come (`_g_queried`)."""
+        snap, g = self.snapshot, self.g
+        if (self.monitor_factory is None or snap is None
+                or (snap.ready("figures", g) and snap.ready("trailing", g))
+                or self._query_failed == (snap, g)):  # then on the screen's thread, as before
+            return False
+        if self._querying != (snap, g):
+            self._querying = (snap, g)
+            self.querying = g
+            self._query_g(snap, g)
+        return True
+
+    @work(thread=True, group="granularity")
+    def _query_g(self, snap: Snapshot, g: str) -> None:
+        try:
+            snap.figures(g)
+            snap.trailing(g)
+        except Exception:  # noqa: BLE001 - raised again on the screen's thread, as before
+            self._query_failed = (snap, g)
+        self.call_from_thread(self._g_queried, snap, g)
+
+    def _g_queried(self, snap: Snapshot, g: str) -> None:
+        if self._querying == (snap, g):
+            self._querying, self.querying = None, None
+        if snap is self.snapshot and g == self.g and not self.closing:
+            self._update_alerts()
+            self.render_all()
+            self.prefetch_customers()
+        elif not self.closing:
+            self._render_status()
 
     def watch_period(self, start: str | None) -> None:
         self.selected[self.g] = start

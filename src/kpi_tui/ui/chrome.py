@@ -115,6 +115,8 @@ class Chrome:
                                  f"{mon.query_seconds:.1f} s"))
             if mon.problem:
                 parts.append((0, f"⚠ {escape(mon.problem)}"))
+            if self.querying:
+                parts.append((0, f"querying the {self.querying} figures…"))
         elif self.status_note:
             parts.append((0, escape(self.status_note)))
         if self.error and snap is not None:

@@ -141,6 +141,8 @@ class Feed:
         if snap is None:  # nothing read yet: the source's own findings (a database: unreachable)
             self._banners(getattr(self.monitor, "findings", list)())
             return
+        if self._query_first():  # judged when the figures come
+            return
         now = self.clock()
         judged = snap.ready("at_risk", self.g)  # else computed in a worker: judged when ready
         try:
