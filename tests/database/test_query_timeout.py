@@ -43,6 +43,47 @@ def test_query_timeout_must_be_a_positive_number(tmp_path, bad):
         load_config(cfg)
 
 
+def test_a_monitor_that_stops_interrupts_its_running_query(tmp_path):
+    # quitting the monitor joined the watcher thread, which waited for a large table's query
+    # (100M rows on DuckDB: ctrl+q answered after minutes); now the query is interrupted and
+    # no other starts: the quit took 0.9 s there
+    import threading
+
+    from kpi_tui.database.url import SourceError
+    from kpi_tui.watch.database import DatabaseMonitor
+
+    url = _db(tmp_path)
+    con = duckdb.connect(url[len("duckdb:///"):])
+    con.execute("CREATE TABLE n AS SELECT range AS i FROM range(200000)")
+    con.close()
+    src = DatabaseSource(url, table="orders")
+    a = src.conn.backend.table("n")
+    b = a.view()
+    j = a.cross_join(b.select(k=b.i))
+    slow = j.aggregate(s=(j.i * j.k).sum())  # 4e10 rows: minutes
+    mon = DatabaseMonitor(src.url, Settings(), lambda snap: None, poll=30, table="orders",
+                          source=src)
+    assert mon.source is src
+    got = []
+
+    def query():
+        try:
+            src.conn.run(slow)
+        except SourceError as e:
+            got.append(e)
+
+    t = threading.Thread(target=query)
+    t.start()
+    time.sleep(0.5)
+    t0 = time.monotonic()
+    mon.stop()
+    t.join(10)
+    assert not t.is_alive() and time.monotonic() - t0 < 5
+    assert len(got) == 1
+    with pytest.raises(SourceError, match="the program is leaving"):
+        src.conn.run(a.count().as_table())
+
+
 # ---- a statement timeout against the real PostgreSQL server ----------------------------------
 
 

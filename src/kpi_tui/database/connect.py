@@ -68,6 +68,7 @@ class Connection:
     memory_light: bool = False  # memory_first is the light one (DUCKDB_LIGHT_MB_PER_THREAD)
     sqls: list | None = None  # DuckDB: the statements run, when a list (database.replay)
     parts: int = 1  # the figures' queries run once per part of the customers (expect_rows)
+    leaving: bool = False  # stop_queries: no query starts any more
 
     def error(self, e: BaseException, what: str = "") -> SourceError:
         """A driver's exception as one line for the user, without any password."""
@@ -82,6 +83,8 @@ class Connection:
 
     def run(self, expr):
         """Execute an Ibis expression (a few rows) as a pyarrow table, within the time limit."""
+        if self.leaving:
+            raise SourceError(f"{self.label}: the program is leaving")
         cancel = None
         if self.engine in ("duckdb", "pyspark") and self.timeout:
             cancel = threading.Timer(self.timeout, self._interrupt)
@@ -149,6 +152,14 @@ class Connection:
         if self.memory_mb == self.memory_first:  # not raised since
             con = self.backend.con
             self.memory_mb = self.memory_first = _duckdb_memory(con, DUCKDB_MB_PER_THREAD)
+
+    def stop_queries(self) -> None:
+        """The program is leaving: the query running in another thread is interrupted (DuckDB,
+        Spark; a server's own stops at its statement timeout) and no other starts (a monitor's
+        quit waited for a large table's queries: minutes)."""
+        self.leaving = True
+        if self.engine in ("duckdb", "pyspark"):
+            self._interrupt()
 
     def _interrupt(self) -> None:
         try:

@@ -102,6 +102,13 @@ class DatabaseMonitor(Worker):
         return [Finding("source_unreachable", "source_unreachable", "warning", f"⚠ {st.problem}",
                         detail=f"{st.label}: the last figures stay on screen; retrying")]
 
+    def stop(self, timeout: float = 5.0) -> None:
+        """Worker.stop, the running query interrupted first (a large table's: minutes)."""
+        src = self.source
+        if src is not None:
+            src.conn.stop_queries()
+        super().stop(timeout)
+
     # --- worker ---
     def _run(self) -> None:
         while not self._stop.is_set():
