@@ -101,8 +101,7 @@ class KpiApp(Commands, CustomersNav, Feed, Chrome, App):
         self.set_reactive(KpiApp.g, self.settings.granularity
                           if self.settings.granularity in GRANULARITIES else "month")
         self.snapshot: Snapshot | None = None
-        self.querying: str | None = None  # a database's granularity being queried (_query_first)
-        self._querying: tuple | None = None  # (snapshot, granularity) of that worker
+        self._querying: tuple | None = None  # (snapshot, granularity) queried by _query_first
         self._query_failed: tuple | None = None
         self.pending: Snapshot | None = None
         self.selected: dict[str, str | None] = {}  # granularity -> start of chosen period
@@ -292,9 +291,13 @@ class KpiApp(Commands, CustomersNav, Feed, Chrome, App):
             return False
         if self._querying != (snap, g):
             self._querying = (snap, g)
-            self.querying = g
             self._query_g(snap, g)
         return True
+
+    @property
+    def querying(self) -> str | None:
+        """The granularity a worker queries for the screen (a database's), else None."""
+        return self._querying[1] if self._querying else None
 
     @work(thread=True, group="granularity")
     def _query_g(self, snap: Snapshot, g: str) -> None:
@@ -307,7 +310,7 @@ class KpiApp(Commands, CustomersNav, Feed, Chrome, App):
 
     def _g_queried(self, snap: Snapshot, g: str) -> None:
         if self._querying == (snap, g):
-            self._querying, self.querying = None, None
+            self._querying = None
         if snap is self.snapshot and g == self.g and not self.closing:
             self._update_alerts()
             self.render_all()
