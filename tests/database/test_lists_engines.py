@@ -268,3 +268,26 @@ def test_golden_spark(tmp_path_factory):
         assert same_lists(t, run, table(golden_rows()), "month") == 19
     finally:
         e.close()
+
+
+@pytest.mark.parametrize("g", ["month", "week"])
+def test_at_risk_totals_in_parts_of_the_customers(tmp_path, sample_tx, g):
+    # a large DuckDB table's at-risk totals (the monitor's card) one part of the customers at
+    # a time: the gap counts behind the one-time buyers' percentile and the at-risk counts and
+    # stakes add up to the folder engine's
+    eng = open_engine("duckdb", tmp_path)
+    try:
+        t, run = load(eng, sample_tx)
+        index = folder.build_index(ledger_from_transactions(sample_tx), g)
+        ft = folder.at_risk_totals(index)
+        s = db.span(t, g, run=run)
+        for parts in (1, 3, 8):
+            dt_ = db_at_risk.at_risk_totals(t, g, run=run, s=s, parts=parts)
+            assert (dt_.customers, dt_.since_customers) == (ft.customers, ft.since_customers)
+            assert (dt_.stake, dt_.since_stake) == pytest.approx((ft.stake, ft.since_stake),
+                                                                 rel=1e-12)
+        assert ft.customers > 100
+        otg = db_at_risk.one_time_gap(t, s.d, AtRisk(), run)
+        assert otg is not None and db_at_risk.one_time_gap(t, s.d, AtRisk(), run, 5) == otg
+    finally:
+        eng.close()

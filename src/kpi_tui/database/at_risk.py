@@ -12,6 +12,7 @@ import numpy as np
 import ibis
 
 from kpi_tui.database.customers import _date, _run, attributed, epoch_days, period_of, span
+from kpi_tui.database.figures import by_parts, in_part
 from kpi_tui.metrics import periods
 from kpi_tui.metrics.at_risk import AtRisk
 from kpi_tui.metrics.customers import AtRiskTotals
@@ -52,12 +53,19 @@ def linear_percentile(values: list[int], counts: list[int], q: float) -> float |
     return float(b - diff * (1 - gamma) if gamma >= 0.5 else a + diff * gamma)
 
 
-def one_time_gap(t, d: int, rule: AtRisk, run=None) -> float | None:
-    """The shop's percentile of first-to-second purchase-day gaps on or before day d."""
-    gaps = purchase_gaps(t, d)
-    first = gaps.filter(gaps.i == 1)
-    h = _run(first.group_by("gap").aggregate(n=first.count()).order_by("gap"), run).to_pydict()
-    return linear_percentile(h["gap"], h["n"], rule.percentile)
+def one_time_gap(t, d: int, rule: AtRisk, run=None, parts: int = 1) -> float | None:
+    """The shop's percentile of first-to-second purchase-day gaps on or before day d (`parts`:
+    the customers' gap counts one part at a time, added)."""
+    def counts(part):
+        gaps = purchase_gaps(in_part(t, part), d)
+        first = gaps.filter(gaps.i == 1)
+        return first.group_by("gap").aggregate(n=first.count())
+
+    n: dict[int, int] = {}
+    for r in by_parts(lambda e: _run(e, run), counts, parts):
+        n[r["gap"]] = n.get(r["gap"], 0) + int(r["n"])
+    gaps = sorted(n)
+    return linear_percentile(gaps, [n[x] for x in gaps], rule.percentile)
 
 
 def assessment(t, g: str, d: int, rule: AtRisk | None = None, run=None, otg=...):
@@ -106,21 +114,29 @@ def row_fields(r: dict) -> dict:
             "value_at_stake": stake / MICROS}
 
 
-def _count(t, g, d, rule, run) -> tuple[int, float]:
-    a = assessment(t, g, d, rule, run)
-    a = a.filter(a.at_risk)
-    r = _run(a.aggregate(n=a.count(), stake=a.value_at_stake.sum()), run).to_pylist()[0]
-    return int(r["n"]), float(r["stake"] or 0.0) / MICROS
+def _count(t, g, d, rule, run, parts: int = 1) -> tuple[int, float]:
+    rule = rule or AtRisk()
+    otg = one_time_gap(t, d, rule, run, parts)
+
+    def total(part):
+        a = assessment(in_part(t, part), g, d, rule, run, otg)
+        a = a.filter(a.at_risk)
+        return a.aggregate(n=a.count(), stake=a.value_at_stake.sum())
+
+    got = by_parts(lambda e: _run(e, run), total, parts)
+    return (sum(int(r["n"]) for r in got),
+            sum(float(r["stake"] or 0.0) for r in got) / MICROS)
 
 
 def at_risk_totals(t, g: str, as_of=None, rule: AtRisk | None = None, run=None,
-                   s=None) -> AtRiskTotals | None:
+                   s=None, parts: int = 1) -> AtRiskTotals | None:
     """As metrics.customers.at_risk_totals: at risk on D and on the last day of the period
-    before D's."""
+    before D's. `parts`: one query per part of the customers (`figures.by_parts`), a large
+    DuckDB table's."""
     s = s or span(t, g, as_of, run)
     if s is None:
         return None
     since = periods.end_day(int(periods.period_index([s.d], g)[0]) - 1, g)
-    n, stake = _count(t, g, s.d, rule, run)
-    n0, stake0 = _count(t, g, since, rule, run)
+    n, stake = _count(t, g, s.d, rule, run, parts)
+    n0, stake0 = _count(t, g, since, rule, run, parts)
     return AtRiskTotals(g, periods.from_day(s.d), n, stake, periods.from_day(since), n0, stake0)

@@ -109,7 +109,8 @@ class DatabaseSnapshot:
         """AtRiskTotals of g (None without transactions), computed in the engine."""
         return self._get(("at_risk", g), lambda: None if self.first_day is None else
                          db_at_risk.at_risk_totals(self.t, g, rule=self.settings.at_risk,
-                                                   run=self.run, s=self.span(g)))
+                                                   run=self.run, s=self.span(g),
+                                                   parts=self.source.conn.parts))
 
     def cohorts(self, g: str):
         return self._get(("cohorts", g), lambda: None if self.first_day is None else
