@@ -18,11 +18,12 @@ def cohorts(t, g: str, as_of: dt.date | None = None, run=None, s=None) -> Cohort
     if s is None:
         return None
     a = attributed(t)
-    # cohort: the period of the customer's first purchase (a window, not a join: MariaDB
-    # joins derived tables slowly)
-    fp = a.date.min(where=a.micros > 0).over(ibis.window(group_by="k"))
-    a = a.mutate(cohort=period_of(fp, g), period=period_of(a.date, g))
-    ps = a.group_by(["k", "cohort", "period"]).aggregate(v=a.micros.sum().cast("int64"))
+    a = a.mutate(period=period_of(a.date, g))
+    ps = a.group_by(["k", "period"]).aggregate(v=a.micros.sum().cast("int64"),
+                                               bought=(a.micros > 0).any())
+    # cohort: the period of the customer's first purchase, over the customer's periods (a
+    # window, not a join: MariaDB joins derived tables slowly)
+    ps = ps.mutate(cohort=ps.period.min(where=ps.bought).over(ibis.window(group_by="k")))
     ps = ps.filter(ps.cohort.notnull() & (ps.period >= ps.cohort))
     cells = _run(ps.group_by(["cohort", "period"]).aggregate(
         active=ibis.ifelse(ps.v > 0, 1, 0).sum().cast("int64"),
@@ -41,5 +42,5 @@ def cohorts(t, g: str, as_of: dt.date | None = None, run=None, s=None) -> Cohort
     past = np.arange(n)[:, None] + np.arange(n)[None, :] >= n  # beyond the last period
     active[past] = -1
     value[past] = np.nan
-    p = int(periods.period_index([s.d], g)[0])
+    p = periods.period_of(s.d, g)
     return Cohorts(g, s.first, size, active, value, p if periods.end_day(p, g) <= s.d else p - 1)
