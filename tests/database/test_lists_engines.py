@@ -175,6 +175,12 @@ def test_sample(eng, sample_tx):
         page = db.drill(t, s, p, group, limit=25, offset=25, run=run)
         assert page.rows == rows[25:50] and len(page) == len(rows)
         assert list(db.pages(t, s, p, group, size=100, run=run)) == rows
+        # or one query read through a cursor, 25 rows at a time (database.stream)
+        batches = run.__self__.stream(db.members(db.per_customer(t, "month", p, s.d), s, p,
+                                                 group, t).limit(60), 25)
+        assert [len(b) for b in batches] == [25, 25, 10]
+        assert list(db.pages(t, s, p, group, size=25, run=run, stream=run.__self__.stream)
+                    ) == rows
     past = db.drill(t, s, p, "retained", limit=10, offset=10**6, run=run)
     assert past.rows == [] and past.totals() == folder.drill(index, p, "retained").totals()
 
@@ -266,6 +272,15 @@ def test_golden_spark(tmp_path_factory):
     try:
         t, run = load(e, table(golden_rows()))
         assert same_lists(t, run, table(golden_rows()), "month") == 19
+        # a whole list read from one query (database.stream: Spark's partitions in turn)
+        s = db.span(t, "month", run=run)
+        tx = table(golden_rows())
+        index = folder.build_index(ledger_from_transactions(tx), "month")
+        for p in range(s.first + 1, s.last + 1):
+            for group in ("churned", "retained", "at-risk"):
+                rows = folder.drill(index, p, group).rows()
+                assert list(db.pages(t, s, p, group, size=2, run=run,
+                                     stream=run.__self__.stream)) == rows
     finally:
         e.close()
 

@@ -12,13 +12,13 @@ from kpi_tui.cli.report import counted, open_snapshot
 
 
 def cmd_customers(args: argparse.Namespace) -> int:
-    from kpi_tui.metrics import periods
-    from kpi_tui.metrics.customers import drill, period_at
-
     s, snap = open_snapshot(args)
     g = s.granularity
     if not hasattr(snap, "customers"):  # a database: the lists are computed in the engine
         return db_customers(args, s, snap)
+    from kpi_tui.metrics import periods
+    from kpi_tui.metrics.customers import drill, period_at
+
     index = snap.customers(g)
     p = period_at(index, args.at)
     if p is None:
@@ -42,12 +42,13 @@ def cmd_customers(args: argparse.Namespace) -> int:
 
 
 def db_customers(args: argparse.Namespace, s, source) -> int:
-    """`customers` on a database: ranked in the engine; a CSV/JSON list fetched in pages."""
+    """`customers` on a database: ranked in the engine; a CSV/JSON list read from one query
+    in batches (database.stream) where the engine allows, else in pages."""
     from kpi_tui.database.customers import pages
     from kpi_tui.database.snapshot import DatabaseSnapshot
     from kpi_tui.metrics import periods
 
-    snap = DatabaseSnapshot(source)
+    snap = DatabaseSnapshot(source, shown=False)  # no figures: the summary and the list
     g = s.granularity
     p = snap.period_at(g, args.at)
     if p is None:
@@ -62,12 +63,12 @@ def db_customers(args: argparse.Namespace, s, source) -> int:
         sys.stdout.write(customers_table(page, page.rows, snap.currency))
         return 0
     rows = pages(snap.t, span, p, args.group, rule=s.at_risk, run=snap.run,
-                 hex_names=snap.engine == "mysql")
+                 hex_names=snap.engine == "mysql", stream=source.conn.stream)
     if args.format == "json":
         print(safe.json_text(json.dumps(list(rows), indent=2, ensure_ascii=False,
                                         allow_nan=False)))
         return 0
-    from kpi_tui.metrics.customers import AT_RISK_COLUMNS, COLUMNS
+    from kpi_tui.metrics.groups import AT_RISK_COLUMNS, COLUMNS
     from kpi_tui.metrics.report import to_csv
 
     cols = COLUMNS + (AT_RISK_COLUMNS if args.group == "at-risk" else ())
@@ -125,7 +126,7 @@ def cmd_cohorts(args: argparse.Namespace) -> int:
     if not hasattr(snap, "cohorts"):  # a database: computed in the engine
         from kpi_tui.database.snapshot import DatabaseSnapshot
 
-        snap = DatabaseSnapshot(snap)
+        snap = DatabaseSnapshot(snap, shown=False)
     c = snap.cohorts(g)
     if c is None:
         print("kpi-tui: no transactions", file=sys.stderr)

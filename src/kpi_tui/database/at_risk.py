@@ -98,7 +98,7 @@ def assessment(t, g: str, d: int, rule: AtRisk | None = None, run=None, otg=...)
         flagged &= days_since <= rule.max_days
     # periods from the first purchase's period to D's, both included
     first_p = period_of(s.fp, g)
-    d_p = int(periods.period_index([d], g)[0])
+    d_p = periods.period_of(d, g)
     periods_n = (d_p - first_p + 1).cast("int64")
     stake = ibis.greatest(s.net, 0).cast("float64") / periods_n.cast("float64")
     return s.mutate(days_since=days_since.cast("int64"), usual_gap=usual, at_risk=flagged,
@@ -136,7 +136,7 @@ def at_risk_totals(t, g: str, as_of=None, rule: AtRisk | None = None, run=None,
     s = s or span(t, g, as_of, run)
     if s is None:
         return None
-    since = periods.end_day(int(periods.period_index([s.d], g)[0]) - 1, g)
+    since = periods.end_day(periods.period_of(s.d, g) - 1, g)
     n, stake = _count(t, g, s.d, rule, run, parts)
     n0, stake0 = _count(t, g, since, rule, run, parts)
     return AtRiskTotals(g, periods.from_day(s.d), n, stake, periods.from_day(since), n0, stake0)

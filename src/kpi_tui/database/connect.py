@@ -124,6 +124,12 @@ class Connection:
                                   lambda: _duckdb_arrow(self.backend, expr, self.sqls))
         return got
 
+    def stream(self, expr, size: int):
+        """`expr`'s rows, `size` at a time, from one query (database.stream); None: page."""
+        from kpi_tui.database.stream import stream
+
+        return stream(self, expr, size)
+
     def expect_rows(self, n: int) -> None:
         """The figures' queries will read `n` rows: on DuckDB, whose memory is kpi-tui's, they
         run in `parts` of DUCKDB_PART_ROWS rows at most (a part's query holds its customers

@@ -5,7 +5,7 @@ query per page, ORDER BY / LIMIT in the engine. `t`: an Ibis table with customer
 
     s = span(t, "month")                       # the series and the as-of day
     page = drill(t, s, period_at(s, None), "churned", limit=50)   # page.rows, page.totals()
-    for row in pages(t, s, p, "retained"): ...  # a whole list, 10,000 rows per query
+    for row in pages(t, s, p, "retained", stream=conn.stream): ...  # a whole list
 
 Only a page of customers (with its group's totals) comes back, never the transactions.
 """
@@ -19,8 +19,8 @@ import ibis
 
 from kpi_tui.database.figures import period_index as period_of  # noqa: F401 (for at_risk, cohorts)
 from kpi_tui.metrics import periods
-from kpi_tui.metrics.customers import AT_RISK_COLUMNS, COLUMNS, GROUPS, TITLES
-from kpi_tui.metrics.ledger import MICROS
+from kpi_tui.metrics.groups import AT_RISK_COLUMNS, COLUMNS, GROUPS, TITLES
+from kpi_tui.metrics.series import MICROS
 
 PAGE = 10_000  # rows per query when a whole list is streamed
 
@@ -85,8 +85,7 @@ def span(t, g: str, as_of: dt.date | None = None, run=None) -> Span | None:
 def span_of(g: str, first_day: int, last_day: int, as_of: dt.date | None = None) -> Span:
     """The Span of transactions from `first_day` to `last_day` (days since 1970-01-01)."""
     d = periods.to_day(as_of) if as_of is not None else last_day
-    pi = periods.period_index
-    return Span(g, int(pi([first_day], g)[0]), int(pi([last_day], g)[0]), d)
+    return Span(g, periods.period_of(first_day, g), periods.period_of(last_day, g), d)
 
 
 def period_at(s: Span | None, at: dt.date | None) -> int | None:
@@ -94,7 +93,7 @@ def period_at(s: Span | None, at: dt.date | None) -> int | None:
     if s is None:
         return None
     if at is not None:
-        return int(periods.period_index([periods.to_day(at)], s.g)[0])
+        return periods.period_of(periods.to_day(at), s.g)
     p = s.last
     while p > s.first and periods.end_day(p, s.g) > s.d:
         p -= 1
@@ -249,8 +248,18 @@ def drills(t, s: Span | None, p: int, groups, limit: int | None = 50, offset: in
 
 
 def pages(t, s: Span | None, p: int, group: str, size: int = PAGE, rule=None, run=None,
-          hex_names: bool = False):
-    """Every row of the list, one page of `size` rows per query (for CSV / JSON output)."""
+          hex_names: bool = False, stream=None):
+    """Every row of the list (for CSV / JSON output): one query read `size` rows at a time
+    (`stream`: Connection.stream), else one query per page of `size` rows."""
+    batches = None
+    if stream is not None and not _empty(group, s, p):
+        c = per_customer(t, s.g, p, s.d)
+        m = members(c, s, p, group, t, rule)
+        batches = stream(m.order_by([m.sort_, m.k]), size)
+    if batches is not None:
+        for rows in batches:
+            yield from (_row(r, group, hex_names) for r in rows)
+        return
     offset = 0
     while True:
         page = drill(t, s, p, group, size, offset, rule, run, hex_names)

@@ -69,6 +69,8 @@ def _plain(dtype):
         return _decimal
     if dtype.is_string():
         return _string
+    if dtype.is_binary():
+        return _binary
     if dtype.is_date():
         return _date
     if dtype.is_timestamp() and dtype.timezone is None:
@@ -85,6 +87,12 @@ def _string(v):
     if isinstance(v, str):
         return v
     raise TypeError(f"{type(v).__name__} in a string column")  # (MySQL's bytes: pyarrow)
+
+
+def _binary(v):
+    if isinstance(v, bytes | bytearray | memoryview):
+        return bytes(v)  # (PostgreSQL's bytea: a memoryview)
+    raise TypeError(f"{type(v).__name__} in a binary column")
 
 
 def _integer(v):
@@ -168,10 +176,16 @@ def mysql_rows(backend, expr, columns: list) -> Rows | None:
     return _converted(got, columns)
 
 
-def _converted(got: list, columns: list, sqls: list | None = None) -> Rows | None:
+def converted(got: list, columns: list) -> list[tuple]:
+    """The rows `got` with each value as Ibis's pyarrow table holds it (TypeError: a value not
+    of its column's type)."""
     converts = [c for _, c in columns]
+    return [tuple(None if v is None else f(v) for f, v in zip(converts, r)) for r in got]
+
+
+def _converted(got: list, columns: list, sqls: list | None = None) -> Rows | None:
     try:
-        rows = [tuple(None if v is None else f(v) for f, v in zip(converts, r)) for r in got]
+        rows = converted(got, columns)
     except TypeError:
         if sqls is not None:
             sqls.pop()

@@ -16,8 +16,6 @@ import datetime as dt
 import threading
 import time
 
-from kpi_tui.database import at_risk as db_at_risk
-from kpi_tui.database import cohorts as db_cohorts
 from kpi_tui.database import customers as db_customers
 from kpi_tui.metrics.series import MICROS
 from kpi_tui.metrics.periods import GRANULARITIES, from_day
@@ -33,7 +31,10 @@ class DatabaseSnapshot:
     skipped = ()  # no files
     newest_file_mtime = None  # the stale rule looks at the newest transaction only
 
-    def __init__(self, source, lock: threading.RLock | None = None, probe: tuple | None = None):
+    def __init__(self, source, lock: threading.RLock | None = None, probe: tuple | None = None,
+                 shown: bool = True):
+        """`shown` False: a snapshot for the lists (customers, cohorts) of a source just
+        opened: its summary only (one query), no figure queried before it is asked for."""
         self.source = source
         self.settings = source.settings
         self.label = source.label
@@ -43,13 +44,15 @@ class DatabaseSnapshot:
         self._done: dict[tuple, object] = {}
         g0 = self.settings.granularity
         with self._lock:  # the shown granularity now (its figures hold the summary too)
-            source.refresh()
-            source.query_seconds = 0.0
-            self._done[("figures", g0)] = source.figures(g0)
+            if shown:
+                source.refresh()
+                source.query_seconds = 0.0
+                self._done[("figures", g0)] = source.figures(g0)
             s = dict(source.summary)
             self.currency = source.currency
             self.warnings = list(source.warnings)
-            self._done[("trailing", g0)] = source.trailing(g0)
+            if shown:
+                self._done[("trailing", g0)] = source.trailing(g0)
             self.query_seconds = source.query_seconds  # the figures' queries
             self.t = source.transactions  # the Ibis expression the lists are computed on
         self.rows = int(s["rows"] or 0)
@@ -107,12 +110,16 @@ class DatabaseSnapshot:
 
     def at_risk(self, g: str):
         """AtRiskTotals of g (None without transactions), computed in the engine."""
+        from kpi_tui.database import at_risk as db_at_risk  # (numpy: not for a list)
+
         return self._get(("at_risk", g), lambda: None if self.first_day is None else
                          db_at_risk.at_risk_totals(self.t, g, rule=self.settings.at_risk,
                                                    run=self.run, s=self.span(g),
                                                    parts=self.source.conn.parts))
 
     def cohorts(self, g: str):
+        from kpi_tui.database import cohorts as db_cohorts
+
         return self._get(("cohorts", g), lambda: None if self.first_day is None else
                          db_cohorts.cohorts(self.t, g, run=self.run, s=self.span(g)))
 

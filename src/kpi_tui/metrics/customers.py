@@ -35,40 +35,9 @@ from kpi_tui import arrow
 from kpi_tui.metrics import periods
 from kpi_tui.metrics.at_risk import AtRisk, Assessment, assess
 from kpi_tui.metrics.figures import as_of_day
+from kpi_tui.metrics.groups import (AT_RISK_COLUMNS, COLUMNS, EFFECT_GROUPS,  # noqa: F401
+                                    FIGURE_OF, GROUPS, TITLES)
 from kpi_tui.metrics.ledger import MICROS, NO_PURCHASE, Ledger, PeriodSums, period_sums
-
-GROUPS = ("churned", "contracted", "expanded", "new", "reactivated", "retained", "refunded",
-          "at-risk")
-# the drill-down of each effect of "why the average moved"
-EFFECT_GROUPS = {
-    "churn_effect": ("churned",),
-    "spend_effect": ("retained", "contracted", "expanded"),
-    "acquisition_effect": ("new", "reactivated"),
-    "other_effect": ("refunded",),
-}
-TITLES = {
-    "churned": "Churned: active in {prev}, not in {cur}",
-    "contracted": "Contracted: retained customers who spent less in {cur} than in {prev}",
-    "expanded": "Expanded: retained customers who spent more in {cur} than in {prev}",
-    "new": "New: first purchase in {cur}",
-    "reactivated": "Reactivated: back in {cur} after a pause",
-    "retained": "Retained: active in {prev} and {cur}",
-    "refunded": "Refunded: a negative net amount in {prev} or {cur}",
-    "at-risk": "At risk on {asof}: silent for much longer than usual",
-}
-# what each list adds up to on the main screen: (total, METRICS.md field)
-FIGURE_OF = {
-    "churned": (("customers", "churned_customers"), ("previous", "churned_revenue_prev")),
-    "retained": (("customers", "retained_customers"), ("previous", "retained_revenue_prev"),
-                 ("current", "retained_revenue")),
-    "contracted": (("change", "contraction"),),
-    "expanded": (("change", "expansion"),),
-    "new": (("customers", "new_customers"), ("current", "new_revenue")),
-    "reactivated": (("customers", "reactivated_customers"), ("current", "reactivated_revenue")),
-}
-COLUMNS = ("customer", "previous", "current", "change", "first_purchase", "last_purchase",
-           "orders")
-AT_RISK_COLUMNS = ("days_since", "usual_gap", "value_at_stake")
 
 
 @dataclass
