@@ -313,6 +313,8 @@ def bench(engine: str, rows: int, repeat: int = 1) -> list[dict]:
                 timed("dump+folder", kpi("report", str(folder), "--period", "month", "--format",
                                          "json", "--no-cache"), tmp / "folder.json",
                       before=lambda: dump(engine, table, where, folder))
+        if os.environ.get("KPI_BENCH_LISTS") == "1":
+            _lists(engine, rows, url, which, env, tmp, folder)
         results = [_median(rs) for rs in runs.values()]
         base = outs.get("sql")
         for tool in ("kpi-tui", "kpi-tui 1st", "kpi-tui again", "dump+folder"):
@@ -331,6 +333,38 @@ def bench(engine: str, rows: int, repeat: int = 1) -> list[dict]:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return results
+
+
+LISTS = (("customers", "--group", "retained"), ("customers", "--group", "at-risk"),
+         ("cohorts",))
+
+
+def _lists(engine: str, rows: int, url: str, which: list[str], env: dict, tmp: Path,
+           folder: Path) -> None:
+    """--lists: `customers` (a whole list as CSV) and `cohorts` on the database and, when the
+    table was dumped, on the folder; the two outputs must be the same bytes."""
+    from report_speed import run_child
+
+    print(f"  {'list':28} {'database s':>10} {'MB':>5} {'folder s':>9} {'MB':>5}  same output")
+    for args in LISTS:
+        got = []
+        for side, src in (("db", [url, *which]), ("folder", [str(folder), "--no-cache"])):
+            if side == "folder" and not folder.exists():
+                got.append(None)
+                continue
+            out = tmp / f"list-{side}.csv"
+            wall, _, peak, rc, err = run_child(kpi(*args, *src, "--format", "csv"), env, out)
+            got.append((wall, peak, out.read_bytes()) if rc == 0 else None)
+            if rc != 0:
+                print(f"  {' '.join(args)} ({side}): exit {rc}\n{err}", flush=True)
+        db, fo = got
+        def cell(r):
+            return f"{r[0]:10.2f} {r[1]:5.0f}"
+
+        name = " ".join(a for a in args if a != "--group")
+        print(f"  {name:28} {cell(db) if db else ' ' * 16} {cell(fo) if fo else '':16}  "
+              f"{(db[2] == fo[2]) if db and fo else '-'}"
+              f"{'' if not db else f' ({db[2].count(10) - 1:,} rows)'}", flush=True)
 
 
 def _median(rs: list[dict]) -> dict:
@@ -374,11 +408,16 @@ def main() -> None:
                     help="DuckDB: the hand SQL's memory_limit (default: DuckDB's own, 80%% of "
                          "the RAM; kpi-tui starts at 64 MB on 2 threads)")
     ap.add_argument("--no-dump", action="store_true", help="skip dump+folder")
+    ap.add_argument("--lists", action="store_true",
+                    help="also time `customers` (retained, at-risk: whole CSV lists) and "
+                         "`cohorts` on the database and on the dumped folder")
     ap.add_argument("--repeat", type=int, default=1, metavar="N",
                     help="run each tool N times in turns: median time, largest peak (default 1)")
     a = ap.parse_args()
     if a.no_dump:
         os.environ["KPI_BENCH_NO_DUMP"] = "1"
+    if a.lists:
+        os.environ["KPI_BENCH_LISTS"] = "1"
     if a.sql_memory:
         os.environ["KPI_BENCH_SQL_MEMORY"] = str(a.sql_memory)
     results = []

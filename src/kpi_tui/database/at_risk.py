@@ -15,8 +15,8 @@ from kpi_tui.database.customers import _date, _run, attributed, epoch_days, peri
 from kpi_tui.database.figures import by_parts, in_part
 from kpi_tui.metrics import periods
 from kpi_tui.metrics.at_risk import AtRisk
-from kpi_tui.metrics.customers import AtRiskTotals
-from kpi_tui.metrics.ledger import MICROS
+from kpi_tui.metrics.groups import AtRiskTotals
+from kpi_tui.metrics.series import MICROS
 
 
 def purchase_gaps(t, d: int):

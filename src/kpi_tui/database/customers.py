@@ -157,16 +157,17 @@ def per_customer(t, g: str, p: int, d: int):
 ROW = ("k", "customer", "previous", "current", "fp", "last", "orders", "sort_")
 
 
-def members(c, s: Span, p: int, group: str, t=None, rule=None):
+def members(c, s: Span, p: int, group: str, t=None, rule=None, run=None):
     """The customers of `group` among `c` (per_customer), with the row fields and `sort_`
-    (ascending; ties: by key k). at-risk needs the transactions `t` for its assessment."""
+    (ascending; ties: by key k). at-risk needs the transactions `t` for its assessment (whose
+    one-time buyers' gap is queried first, with `run`)."""
     if group not in GROUPS:
         raise ValueError(f"unknown group {group!r}; one of {', '.join(GROUPS)}")
     v, vp = c.current, c.previous
     if group == "at-risk":
         from kpi_tui.database.at_risk import assessment
 
-        a = assessment(t, s.g, s.d, rule)
+        a = assessment(t, s.g, s.d, rule, run)
         a = a.filter(a.at_risk).select("k", "days_since", "usual_gap", "net", "periods_n",
                                        "value_at_stake")
         c = c.join(a, "k")
@@ -218,7 +219,7 @@ def drills(t, s: Span | None, p: int, groups, limit: int | None = 50, offset: in
     for batch in ([rest] if rest else []) + ([["at-risk"]] if "at-risk" in groups and
                                             "at-risk" not in out else []):
         c = per_customer(t, s.g, p, s.d)
-        parts = [_with_totals(members(c, s, p, g, t, rule), g).mutate(
+        parts = [_with_totals(members(c, s, p, g, t, rule, run), g).mutate(
             grp=ibis.literal(i, "int64")) for i, g in enumerate(batch)]
         m = parts[0] if len(parts) == 1 else ibis.union(*parts, distinct=False)
         # each group's rank and totals: window functions over the group
@@ -254,7 +255,7 @@ def pages(t, s: Span | None, p: int, group: str, size: int = PAGE, rule=None, ru
     batches = None
     if stream is not None and not _empty(group, s, p):
         c = per_customer(t, s.g, p, s.d)
-        m = members(c, s, p, group, t, rule)
+        m = members(c, s, p, group, t, rule, run)
         batches = stream(m.order_by([m.sort_, m.k]), size)
     if batches is not None:
         for rows in batches:

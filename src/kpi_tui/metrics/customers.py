@@ -36,7 +36,7 @@ from kpi_tui.metrics import periods
 from kpi_tui.metrics.at_risk import AtRisk, Assessment, assess
 from kpi_tui.metrics.figures import as_of_day
 from kpi_tui.metrics.groups import (AT_RISK_COLUMNS, COLUMNS, EFFECT_GROUPS,  # noqa: F401
-                                    FIGURE_OF, GROUPS, TITLES)
+                                    FIGURE_OF, GROUPS, TITLES, AtRiskTotals)
 from kpi_tui.metrics.ledger import MICROS, NO_PURCHASE, Ledger, PeriodSums, period_sums
 
 
@@ -119,20 +119,6 @@ class CustomerIndex:
         f = self.ledger.first_day or 0
         out[ok] = self.pos_key[j[ok]] % self.day_stride + f
         return out
-
-
-@dataclass(frozen=True)
-class AtRiskTotals:
-    """How many customers are at risk and their value at stake (units per period of `g`), as
-    of the as-of date and as of `since`, the last day of the period before the as-of date's."""
-
-    g: str
-    as_of: dt.date
-    customers: int
-    stake: float
-    since: dt.date
-    since_customers: int
-    since_stake: float
 
 
 def at_risk_totals(index: CustomerIndex) -> AtRiskTotals | None:

@@ -1,5 +1,11 @@
-"""The customer lists' groups, titles and columns (kpi_tui.metrics.customers), without numpy or
-pyarrow: a database's lists are computed in the engine and need only these."""
+"""The customer lists' groups, titles and columns, and the at-risk totals
+(kpi_tui.metrics.customers), without numpy or pyarrow: a database's lists are computed in the
+engine and need only these."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
 
 GROUPS = ("churned", "contracted", "expanded", "new", "reactivated", "retained", "refunded",
           "at-risk")
@@ -33,3 +39,17 @@ FIGURE_OF = {
 COLUMNS = ("customer", "previous", "current", "change", "first_purchase", "last_purchase",
            "orders")
 AT_RISK_COLUMNS = ("days_since", "usual_gap", "value_at_stake")
+
+
+@dataclass(frozen=True)
+class AtRiskTotals:
+    """How many customers are at risk and their value at stake (units per period of `g`), as
+    of the as-of date and as of `since`, the last day of the period before the as-of date's."""
+
+    g: str
+    as_of: dt.date
+    customers: int
+    stake: float
+    since: dt.date
+    since_customers: int
+    since_stake: float
