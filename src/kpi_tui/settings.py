@@ -126,6 +126,8 @@ class Source:
     poll_seconds: float = _check(_positive, 60.0)
     query_timeout: float | None = _check(_positive)  # seconds (default 60, or the environment's
     # KPI_TUI_QUERY_TIMEOUT); a slower query is cancelled by the engine and reported
+    duckdb_memory_mb: int | None = _check(_positive)  # DuckDB runs in kpi-tui's process: its
+    # memory limit (default: within kpi-tui's 200 MB; more is faster on a large table)
 
 
 @dataclass

@@ -193,3 +193,70 @@ def test_a_large_table_runs_in_parts_within_less_memory(tmp_path, monkeypatch):
     assert all("hash(" in q.lower() for q in src.conn.sqls[1:])
     limit = src.conn.backend.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
     assert limit == "45.7 MiB"  # 48 MB
+
+
+def test_a_streamed_list_out_of_memory_midway_runs_again_and_skips_what_came(tmp_path,
+                                                                           monkeypatch):
+    # a whole list (database.stream) can run out of memory after rows came (DuckDB reading a
+    # large sort's spilled blocks back: 10M rows, the at-risk list): the query runs again with
+    # a larger limit and the rows already read are skipped (the order is total)
+    from kpi_tui.database import connect, stream
+
+    db = tmp_path / "shop.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE t AS SELECT 'c' || lpad(CAST(range AS VARCHAR), 2, '0') AS k,"
+                " range % 4 AS v FROM range(10)")
+    con.close()
+    conn = connect.connect(f"duckdb:///{db}")
+    t = conn.backend.table("t")
+    expr = t.order_by([t.v, t.k])
+    want = [{"k": f"c{i:02d}", "v": i % 4} for i in sorted(range(10), key=lambda i: (i % 4, i))]
+    assert [r for b in conn.stream(expr, 3) for r in b] == want
+    first, calls = conn.memory_mb, []
+
+    def fetch(result, n):
+        calls.append(n)
+        if len(calls) == 3:  # the third batch
+            raise duckdb.OutOfMemoryException("Out of Memory Error: failed to pin block")
+        return result.fetchmany(n)
+
+    monkeypatch.setattr(stream, "_fetch", fetch)
+    monkeypatch.setattr(connect, "DUCKDB_QUICK", 0.0)  # a failure after a while: more memory
+    batches = list(conn.stream(expr, 3))
+    assert [r for b in batches for r in b] == want
+    assert [len(b) for b in batches] == [3, 3, 3, 1]
+    assert calls == [3, 3, 3, 3, 3, 3, 3]  # 2 batches, failure, 2 skipped again, 2 more
+    assert conn.memory_mb == first * 3 // 2
+
+
+def test_the_users_duckdb_memory_limit(tmp_path):
+    # [source] duckdb_memory_mb: DuckDB's limit in kpi-tui's process is the user's (faster on a
+    # large table than kpi-tui's own, which keeps the process under 200 MB), and a large
+    # table is split in fewer parts (DUCKDB_PART_ROWS a DUCKDB_PART_MB)
+    from kpi_tui.database import connect
+    from kpi_tui.database.source import DatabaseSource
+    from kpi_tui.settings import Settings, Source
+
+    db = tmp_path / "shop.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE orders AS SELECT 'c' || (range % 7) AS customer_id,"
+                " DATE '2026-01-01' + CAST(range AS INTEGER) AS created_at, 1.5 AS amount"
+                " FROM range(40)")
+    con.close()
+    url = f"duckdb:///{db}"
+    src = DatabaseSource(url, table="orders", settings=Settings(source=Source(
+        duckdb_memory_mb=300)))
+    limit = "SELECT current_setting('memory_limit')"
+    assert src.conn.backend.con.execute(limit).fetchall()[0][0] == "286.1 MiB"  # 300 MB
+    assert [(r["revenue"], r["active_customers"]) for r in src.figures("month")] == [
+        (46.5, 7), (13.5, 7)]
+    assert (src.conn.memory_mb, src.conn.memory_user) == (300, 300)
+    src.conn._heavier(True)  # pyarrow loaded: kpi-tui's own limit would go down, not the user's
+    assert src.conn.memory_mb == 300
+    src.conn.expect_rows(100_000_000)
+    assert src.conn.parts == -(-100_000_000 // (connect.DUCKDB_PART_ROWS * 6))  # 300 // 48
+    assert src.conn.memory_mb == 300
+    plain = connect.connect(url)  # kpi-tui's own limit
+    first = plain.memory_mb
+    plain.expect_rows(100_000_000)
+    assert (plain.parts, plain.memory_mb) == (4, min(first, connect.DUCKDB_PART_MB))

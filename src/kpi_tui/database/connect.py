@@ -68,6 +68,7 @@ class Connection:
     memory_light: bool = False  # memory_first is the light one (DUCKDB_LIGHT_MB_PER_THREAD)
     sqls: list | None = None  # DuckDB: the statements run, when a list (database.replay)
     parts: int = 1  # the figures' queries run once per part of the customers (expect_rows)
+    memory_user: int = 0  # DuckDB: the user's memory limit ([source] duckdb_memory_mb), MB
     leaving: bool = False  # stop_queries: no query starts any more
 
     def error(self, e: BaseException, what: str = "") -> SourceError:
@@ -136,8 +137,9 @@ class Connection:
         only), so that the limit need not grow with the table."""
         if self.engine != "duckdb":
             return
-        self.parts = max(1, -(-int(n or 0) // DUCKDB_PART_ROWS))
-        if self.parts > 1 and self.memory_mb > DUCKDB_PART_MB:
+        per_part = DUCKDB_PART_ROWS * max(1, self.memory_user // DUCKDB_PART_MB)
+        self.parts = max(1, -(-int(n or 0) // per_part))
+        if self.parts > 1 and self.memory_mb > DUCKDB_PART_MB and not self.memory_user:
             self.memory_mb = self.memory_first = DUCKDB_PART_MB
             self.backend.con.execute(f"SET memory_limit = '{DUCKDB_PART_MB}MB'")
 
@@ -152,7 +154,7 @@ class Connection:
     def _heavier(self, heavy) -> None:
         """When pyarrow and numpy are in the process (or about to be), DuckDB's first limit
         goes down from DUCKDB_LIGHT_MB_PER_THREAD to DUCKDB_MB_PER_THREAD per thread."""
-        if not (heavy and self.memory_light):
+        if not (heavy and self.memory_light) or self.memory_user:
             return
         self.memory_light = False
         if self.memory_mb == self.memory_first:  # not raised since
@@ -247,8 +249,10 @@ def _nulls_data():
     return NullsData
 
 
-def connect(source: str, timeout: float = DEFAULT_TIMEOUT) -> Connection:
-    """Open `source` (a URL). Raises SourceError with one line (no password) on failure."""
+def connect(source: str, timeout: float = DEFAULT_TIMEOUT, memory_mb: int | None = None
+            ) -> Connection:
+    """Open `source` (a URL). Raises SourceError with one line (no password) on failure.
+    `memory_mb`: DuckDB's memory limit (else kpi-tui's own, DUCKDB_*_MB_PER_THREAD)."""
     missing = missing_driver(source)
     if missing:
         raise SourceError(missing)
@@ -260,7 +264,10 @@ def connect(source: str, timeout: float = DEFAULT_TIMEOUT) -> Connection:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             conn.backend = _open(source, name, timeout)
-            if name == "duckdb":
+            if name == "duckdb" and memory_mb:
+                conn.memory_mb = conn.memory_first = conn.memory_user = int(memory_mb)
+                conn.backend.con.execute(f"SET memory_limit = '{int(memory_mb)}MB'")
+            elif name == "duckdb":
                 conn.memory_light = not _heavy_loaded()
                 per = DUCKDB_LIGHT_MB_PER_THREAD if conn.memory_light else DUCKDB_MB_PER_THREAD
                 conn.memory_mb = conn.memory_first = _duckdb_memory(conn.backend.con, per)

@@ -221,6 +221,9 @@ def _replay(duckdb, con, entry: dict, url: str, settings, timeout: float):
     # a table in parts (connect.expect_rows): the first run's limit (100M rows in 4 parts at 96
     # MB: 33.7 s, 218 MiB; at the first run's 48 MB: 43.8 s, 161 MiB)
     memory = _Memory(stored if len(figures) > 1 and stored else max(base, stored))
+    user = getattr(settings.source, "duckdb_memory_mb", None)  # [source] duckdb_memory_mb
+    if user:
+        memory, base = _Memory(int(user)), int(user)
     # a table whose figures' query needed more than `base` on the first run, or one in parts:
     # after the first query, alone (100M rows in one query at 128 MB beside the first: 256,
     # 372 MiB)

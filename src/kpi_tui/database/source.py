@@ -38,7 +38,8 @@ class DatabaseSource:
         self.settings = settings or Settings()
         if timeout is None:  # [source] query_timeout (or --query-timeout), else the default
             timeout = getattr(self.settings.source, "query_timeout", None) or DEFAULT_TIMEOUT
-        self.conn = connection or connect(url, timeout)
+        memory = getattr(self.settings.source, "duckdb_memory_mb", None)
+        self.conn = connection or connect(url, timeout, memory)
         self.label = f"{self.conn.label} {'table ' + table if table else '(--sql query)'}"
         self.rows = open_rows(self.conn, table, sql)
         self.fields: Fields = recognise(self.rows, self.settings, self.conn.label)

@@ -66,23 +66,38 @@ def _batches(conn, expr, columns: list, size: int):
 
 
 def _duckdb(conn, sql: str, size: int):
-    """DuckDB's streamed result; out of memory before the first rows: again with a larger
-    limit (as every query: connect.duckdb_retrying)."""
+    """DuckDB's streamed result. Out of memory (the sort of a large list may fail as its
+    spilled blocks are read back, after rows came): the query runs again with a larger limit
+    (connect.duckdb_retrying) and the rows already read are skipped: the list's order is total
+    (ties by key), so the same rows come first again."""
+    import duckdb
+
     from kpi_tui.database.connect import duckdb_retrying
 
     con = conn.backend.con
-    first = []
+    state = {"result": None, "done": 0}
 
-    def start():
-        result = con.execute(sql)
-        first[:] = [result, result.fetchmany(size)]
-        return True
+    def fetch():
+        try:
+            if state["result"] is None:
+                state["result"] = result = con.execute(sql)
+                skip = state["done"]
+                while skip > 0 and (got := _fetch(result, min(skip, size))):
+                    skip -= len(got)
+            return _fetch(state["result"], size)
+        except duckdb.OutOfMemoryException:
+            state["result"] = None  # the next try runs it again
+            raise
 
-    duckdb_retrying(conn, con, start)
-    result, rows = first
-    while rows:
+    while rows := duckdb_retrying(conn, con, fetch):
+        state["done"] += len(rows)
         yield rows
-        rows = result.fetchmany(size) if len(rows) == size else []
+        if len(rows) < size:
+            return
+
+
+def _fetch(result, n: int) -> list:
+    return result.fetchmany(n)
 
 
 def _postgres(conn, sql: str, size: int):
