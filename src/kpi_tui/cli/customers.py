@@ -65,8 +65,7 @@ def db_customers(args: argparse.Namespace, s, source) -> int:
     rows = pages(snap.t, span, p, args.group, rule=s.at_risk, run=snap.run,
                  hex_names=snap.engine == "mysql", stream=source.conn.stream)
     if args.format == "json":
-        print(safe.json_text(json.dumps(list(rows), indent=2, ensure_ascii=False,
-                                        allow_nan=False)))
+        write_json_list(rows)
         return 0
     from kpi_tui.metrics.groups import AT_RISK_COLUMNS, COLUMNS
     from kpi_tui.metrics.report import to_csv
@@ -82,6 +81,16 @@ def db_customers(args: argparse.Namespace, s, source) -> int:
     if batch:
         sys.stdout.write(to_csv(batch, cols).split("\n", 1)[1])
     return 0
+
+
+def write_json_list(rows) -> None:
+    """The text of json.dumps(list(rows), indent=2) plus a newline, written as the rows come."""
+    out, sep = sys.stdout, "["
+    for r in rows:
+        item = json.dumps(r, indent=2, ensure_ascii=False, allow_nan=False)
+        out.write(f"{sep}\n  " + safe.json_text(item).replace("\n", "\n  "))
+        sep = ","
+    out.write("[]\n" if sep == "[" else "\n]\n")
 
 
 def _money(v) -> str:
