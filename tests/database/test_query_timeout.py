@@ -133,3 +133,34 @@ def test_statement_timeout_while_polling_is_not_unreachable(pg):
     assert "--query-timeout" in got[3]["detail"]
     assert err == "kpi-tui: query cancelled after 1 s (query_timeout)\n"
     assert [a.finding.rule for a in hist.past()] == ["query_cancelled"]
+
+
+def test_a_streamed_list_is_cancelled_at_the_limit_too(tmp_path, pg):
+    # a whole list read from one query (database.stream) is one statement: the same limit
+    from kpi_tui.database.connect import connect
+    from kpi_tui.database.url import QueryCancelled
+
+    url = _db(tmp_path)
+    con = duckdb.connect(url[len("duckdb:///"):])
+    con.execute("CREATE TABLE n AS SELECT range AS i FROM range(200000)")
+    con.close()
+    conn = connect(url, timeout=0.5)
+    a = conn.backend.table("n")
+    b = a.view()
+    j = a.cross_join(b.select(k=b.i))
+    slow = j.group_by(j.i).aggregate(s=(j.i * j.k).sum()).order_by("i")  # minutes
+    t0 = time.monotonic()
+    with pytest.raises(QueryCancelled, match=r"query cancelled after 0.5 s \(query_timeout\)"):
+        list(conn.stream(slow, 100))
+    assert time.monotonic() - t0 < 10
+    # PostgreSQL: its statement_timeout, while the rows stream
+    url, sql, ctl = _slow_source(pg)
+    pg.execute(f'UPDATE "{ctl}" SET s = 5')
+    from kpi_tui.database.columns import open_rows
+
+    conn = connect(url, timeout=1)
+    rows = open_rows(conn, None, sql)
+    t0 = time.monotonic()
+    with pytest.raises(QueryCancelled, match=r"query cancelled after 1 s \(query_timeout\)"):
+        list(conn.stream(rows, 100))
+    assert time.monotonic() - t0 < 10
