@@ -163,6 +163,17 @@ def test_no_timer_thread_left_after_a_query(tmp_path):
         assert [t for t in threading.enumerate() if isinstance(t, threading.Timer)] == []
 
 
+def _forty_rows(tmp_path) -> str:
+    """A DuckDB file with a table `orders` of 40 rows, 7 customers, 2 months: its URL."""
+    db = tmp_path / "shop.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE orders AS SELECT 'c' || (range % 7) AS customer_id,"
+                " DATE '2026-01-01' + CAST(range AS INTEGER) AS created_at, 1.5 AS amount"
+                " FROM range(40)")
+    con.close()
+    return f"duckdb:///{db}"
+
+
 def test_a_large_table_runs_in_parts_within_less_memory(tmp_path, monkeypatch):
     # past DUCKDB_PART_ROWS rows (the first query's count) the figures' queries run once per
     # part of the customers, at DUCKDB_PART_MB: 100M rows in one query needed 128 MB (kpi-tui's
@@ -170,13 +181,7 @@ def test_a_large_table_runs_in_parts_within_less_memory(tmp_path, monkeypatch):
     from kpi_tui.database import connect
     from kpi_tui.database.source import DatabaseSource
 
-    db = tmp_path / "shop.duckdb"
-    con = duckdb.connect(str(db))
-    con.execute("CREATE TABLE orders AS SELECT 'c' || (range % 7) AS customer_id,"
-                " DATE '2026-01-01' + CAST(range AS INTEGER) AS created_at, 1.5 AS amount"
-                " FROM range(40)")
-    con.close()
-    url = f"duckdb:///{db}"
+    url = _forty_rows(tmp_path)
     monkeypatch.setattr(connect, "DUCKDB_MB_PER_THREAD", 40)  # (pyarrow is loaded here)
     src = DatabaseSource(url, table="orders")
     first = src.conn.memory_mb
@@ -237,13 +242,7 @@ def test_the_users_duckdb_memory_limit(tmp_path):
     from kpi_tui.database.source import DatabaseSource
     from kpi_tui.settings import Settings, Source
 
-    db = tmp_path / "shop.duckdb"
-    con = duckdb.connect(str(db))
-    con.execute("CREATE TABLE orders AS SELECT 'c' || (range % 7) AS customer_id,"
-                " DATE '2026-01-01' + CAST(range AS INTEGER) AS created_at, 1.5 AS amount"
-                " FROM range(40)")
-    con.close()
-    url = f"duckdb:///{db}"
+    url = _forty_rows(tmp_path)
     src = DatabaseSource(url, table="orders", settings=Settings(source=Source(
         duckdb_memory_mb=300)))
     limit = "SELECT current_setting('memory_limit')"

@@ -7,6 +7,7 @@ sessions are opened READ ONLY so that even a bug could not write.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
@@ -84,6 +85,19 @@ class Connection:
 
     def run(self, expr):
         """Execute an Ibis expression (a few rows) as a pyarrow table, within the time limit."""
+        with self.limited():
+            if self.engine == "duckdb":
+                return self._duckdb(expr)
+            if self.engine == "postgres":
+                return postgres_arrow(self.backend, expr)
+            if self.engine == "mysql":
+                return self._mysql(expr)
+            return self.backend.to_pyarrow(expr)
+
+    @contextlib.contextmanager
+    def limited(self):
+        """Around a query: its time limit (DuckDB, Spark: a timer interrupts it; a server: its
+        own statement timeout) and the driver's exceptions as SourceError (one line)."""
         if self.leaving:
             raise SourceError(f"{self.label}: the program is leaving")
         cancel = None
@@ -92,13 +106,7 @@ class Connection:
             cancel.daemon = True
             cancel.start()
         try:
-            if self.engine == "duckdb":
-                return self._duckdb(expr)
-            if self.engine == "postgres":
-                return postgres_arrow(self.backend, expr)
-            if self.engine == "mysql":
-                return self._mysql(expr)
-            return self.backend.to_pyarrow(expr)
+            yield
         except SourceError:
             raise
         except Exception as e:  # noqa: BLE001 - every driver has its own exception classes

@@ -13,8 +13,6 @@ cursor, Spark's partitions one after another. kpi-tui holds one batch at a time.
 
 from __future__ import annotations
 
-import threading
-
 from kpi_tui.database.url import SourceError
 
 ENGINES = ("duckdb", "postgres", "mysql", "pyspark")
@@ -36,33 +34,17 @@ def stream(conn, expr, size: int):
 def _batches(conn, expr, columns: list, size: int):
     from kpi_tui.database.rows import converted
 
-    if conn.leaving:
-        raise SourceError(f"{conn.label}: the program is leaving")
-    table = expr.as_table()
-    conn.backend._run_pre_execute_hooks(table)
-    sql = conn.backend.compile(table)
     names = [n for n, _ in columns]
-    cancel = None
-    if conn.engine in ("duckdb", "pyspark") and conn.timeout:  # servers: their own timeout
-        cancel = threading.Timer(conn.timeout, conn._interrupt)
-        cancel.daemon = True
-        cancel.start()
-    try:
+    with conn.limited():  # one statement: one time limit
+        table = expr.as_table()
+        conn.backend._run_pre_execute_hooks(table)
+        sql = conn.backend.compile(table)
         for batch in _READERS[conn.engine](conn, sql, size):
             try:
                 rows = converted(batch, columns)
             except TypeError as e:  # a value not of its column's type (never seen)
                 raise SourceError(f"{conn.label}: unexpected value in the list: {e}") from None
             yield [dict(zip(names, r)) for r in rows]
-    except SourceError:
-        raise
-    except Exception as e:  # noqa: BLE001 - every driver has its own exception classes
-        raise conn.error(e) from None
-    finally:
-        if cancel is not None:
-            from kpi_tui.database.connect import stop_timer
-
-            stop_timer(cancel)
 
 
 def _duckdb(conn, sql: str, size: int):
