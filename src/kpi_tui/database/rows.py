@@ -178,9 +178,12 @@ def mysql_rows(backend, expr, columns: list) -> Rows | None:
 
 def converted(got: list, columns: list) -> list[tuple]:
     """The rows `got` with each value as Ibis's pyarrow table holds it (TypeError: a value not
-    of its column's type)."""
+    of its column's type). A value already of its column's exact type is kept as it is."""
     converts = [c for _, c in columns]
-    return [tuple(None if v is None else f(v) for f, v in zip(converts, r)) for r in got]
+    exact = [_EXACT.get(c) for c in converts]
+    pairs = list(zip(converts, exact))
+    return [tuple(v if v is None or type(v) is e else f(v) for (f, e), v in zip(pairs, r))
+            for r in got]
 
 
 def _converted(got: list, columns: list, sqls: list | None = None) -> Rows | None:
@@ -191,3 +194,9 @@ def _converted(got: list, columns: list, sqls: list | None = None) -> Rows | Non
             sqls.pop()
         return None
     return Rows([n for n, _ in columns], rows)
+
+
+# the Python type a converter keeps as it is (a subclass, bool in an integer column say, or
+# a datetime in a date column, still goes through the converter)
+_EXACT = {_string: str, _integer: int, _floating: float, _date: dt.date, _binary: bytes,
+          _boolean: bool}

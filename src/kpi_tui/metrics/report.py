@@ -26,6 +26,8 @@ def to_json(report: dict) -> str:
 
 def safe_cell(value) -> str:
     """A CSV cell a spreadsheet will not run as a formula."""
+    if type(value) in (int, float):  # (the most common cells first; bool is not int here)
+        return str(value)  # (str of inf and nan is their repr)
     if value is None:
         return ""
     if isinstance(value, bool):
