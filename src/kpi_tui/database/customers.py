@@ -22,7 +22,7 @@ from kpi_tui.metrics import periods
 from kpi_tui.metrics.groups import AT_RISK_COLUMNS, COLUMNS, GROUPS, TITLES
 from kpi_tui.metrics.series import MICROS
 
-PAGE = 10_000  # rows per query when a whole list is streamed
+PAGE = 10_000  # rows per batch of a whole list read through a cursor (or per query, paging)
 
 
 # -- periods and names in the engine -----------------------------------------------------------
