@@ -73,6 +73,10 @@ async def test_end_loads_the_next_page(snap):
         assert shown == [r["customer"] for r in whole]
         assert whole[0]["customer"] == "c0449" and whole[0]["previous"] == 450.0
         assert "the first" not in screen.totals_text()  # every customer is in the table
+        # each page as large as the rows shown: 200, 200, then 400 (50 came)
+        pages = sorted(k[4:] for k in snap._done
+                       if k[:4] == ("drill", "month", feb, "churned") and k[4] is not None)
+        assert pages == [(ROW_LIMIT, 0), (ROW_LIMIT, ROW_LIMIT), (2 * ROW_LIMIT, 2 * ROW_LIMIT)]
 
 
 async def test_the_wheel_at_the_end_loads_the_next_page(snap):
