@@ -70,15 +70,11 @@ def db_customers(args: argparse.Namespace, s, source) -> int:
     from kpi_tui.metrics.groups import AT_RISK_COLUMNS, COLUMNS
     from kpi_tui.metrics.report import to_csv
 
+    from kpi_tui.database.stream import in_batches
+
     cols = COLUMNS + (AT_RISK_COLUMNS if args.group == "at-risk" else ())
     sys.stdout.write(to_csv([], cols))
-    batch = []
-    for r in rows:  # written as the pages come
-        batch.append(r)
-        if len(batch) >= 10_000:
-            sys.stdout.write(to_csv(batch, cols).split("\n", 1)[1])
-            batch = []
-    if batch:
+    for batch in in_batches(rows, 10_000):  # written as the rows come
         sys.stdout.write(to_csv(batch, cols).split("\n", 1)[1])
     return 0
 

@@ -82,16 +82,21 @@ def _fetch(result, n: int) -> list:
     return result.fetchmany(n)
 
 
-def _postgres(conn, sql: str, size: int):
+def in_batches(items, size: int):
+    """The items of an iterable in lists of `size` (the last one shorter)."""
     batch = []
-    with conn.backend.con.cursor() as cur:
-        for row in cur.stream(sql):
-            batch.append(row)
-            if len(batch) == size:
-                yield batch
-                batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
     if batch:
         yield batch
+
+
+def _postgres(conn, sql: str, size: int):
+    with conn.backend.con.cursor() as cur:
+        yield from in_batches(cur.stream(sql), size)
 
 
 def _mysql(conn, sql: str, size: int):
@@ -107,14 +112,7 @@ def _mysql(conn, sql: str, size: int):
 
 
 def _pyspark(conn, sql: str, size: int):
-    batch = []
-    for row in conn.backend._session.sql(sql).toLocalIterator():
-        batch.append(tuple(row))
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+    yield from in_batches(map(tuple, conn.backend._session.sql(sql).toLocalIterator()), size)
 
 
 _READERS = {"duckdb": _duckdb, "postgres": _postgres, "mysql": _mysql, "pyspark": _pyspark}
