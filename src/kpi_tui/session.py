@@ -10,6 +10,7 @@ Nothing here imports Textual; the command line, the screen and the watcher sit o
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import threading
@@ -83,6 +84,11 @@ class Snapshot:
             if v is _MISSING:
                 v = self._done[key] = compute()
             return v
+
+    def background(self):
+        """This thread's computations give way to the user's (a database's queries do:
+        database.gate; a folder's are in memory: nothing to do)."""
+        return contextlib.nullcontext()
 
     def ready(self, kind: str, g: str) -> bool:
         """True when `kind` (a method's name: "figures", "at_risk"…) of g is computed."""

@@ -21,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 import platformdirs
 
 from kpi_tui.database.fetch import postgres_arrow
+from kpi_tui.database.gate import Gate, Preempted
 from kpi_tui.database.url import (QueryCancelled, SourceError, engine, missing_driver, one_line, password,
                                   redact, scheme, secrets_of)
 
@@ -71,6 +72,10 @@ class Connection:
     parts: int = 1  # the figures' queries run once per part of the customers (expect_rows)
     memory_user: int = 0  # DuckDB: the user's memory limit ([source] duckdb_memory_mb), MB
     leaving: bool = False  # stop_queries: no query starts any more
+    gate: Gate = field(init=False, repr=False, compare=False)  # one statement at a time
+
+    def __post_init__(self):
+        self.gate = Gate(self.preempt)
 
     def error(self, e: BaseException, what: str = "") -> SourceError:
         """A driver's exception as one line for the user, without any password."""
@@ -100,20 +105,23 @@ class Connection:
         own statement timeout) and the driver's exceptions as SourceError (one line)."""
         if self.leaving:
             raise SourceError(f"{self.label}: the program is leaving")
-        cancel = None
-        if self.engine in ("duckdb", "pyspark") and self.timeout:
-            cancel = threading.Timer(self.timeout, self._interrupt)
-            cancel.daemon = True
-            cancel.start()
-        try:
-            yield
-        except SourceError:
-            raise
-        except Exception as e:  # noqa: BLE001 - every driver has its own exception classes
-            raise self.error(e) from None
-        finally:
-            if cancel is not None:
-                stop_timer(cancel)
+        with self.gate.query():  # one statement at a time, the user's first (database.gate)
+            cancel = None
+            if self.engine in ("duckdb", "pyspark") and self.timeout:
+                cancel = threading.Timer(self.timeout, self._interrupt)
+                cancel.daemon = True
+                cancel.start()
+            try:
+                yield
+            except SourceError:
+                raise
+            except Exception as e:  # noqa: BLE001 - every driver has its own exception classes
+                if self.gate.preempted():
+                    raise Preempted(f"{self.label}: {e.__class__.__name__}") from None
+                raise self.error(e) from None
+            finally:
+                if cancel is not None:
+                    stop_timer(cancel)
 
     def _duckdb(self, expr):
         """DuckDB's result (plain rows when the types allow: database.rows); out of memory
@@ -176,6 +184,18 @@ class Connection:
         self.leaving = True
         if self.engine in ("duckdb", "pyspark"):
             self._interrupt()
+
+    def preempt(self) -> None:
+        """Stop the running statement for one the user waits for (database.gate); MySQL has
+        no way from this connection (KILL QUERY needs another): it runs to its end."""
+        if self.engine in ("duckdb", "pyspark"):
+            self._interrupt()
+        elif self.engine == "postgres":
+            con = self.backend.con  # (a server gone: not waited for long, the gate's lock
+            if hasattr(con, "cancel_safe"):  # is held meanwhile)
+                con.cancel_safe(timeout=3)
+            else:
+                con.cancel()
 
     def _interrupt(self) -> None:
         try:

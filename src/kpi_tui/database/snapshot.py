@@ -17,6 +17,7 @@ import threading
 import time
 
 from kpi_tui.database import customers as db_customers
+from kpi_tui.database.gate import Preempted
 from kpi_tui.metrics.series import MICROS
 from kpi_tui.metrics.periods import GRANULARITIES, from_day
 from kpi_tui.metrics.report import report_dict
@@ -25,8 +26,10 @@ _MISSING = object()
 
 
 class DatabaseSnapshot:
-    """What a front end shows of a database source; `lock` serialises the queries of every
-    thread on the source's one connection."""
+    """What a front end shows of a database source. Its queries run one at a time on the
+    source's one connection (database.gate), the user's before those of a thread in
+    `background()`; `lock` guards the source's own state (its figures, trailing windows and
+    refresh), shared with the watcher."""
 
     skipped = ()  # no files
     newest_file_mtime = None  # the stale rule looks at the newest transaction only
@@ -41,13 +44,16 @@ class DatabaseSnapshot:
         self.engine = source.conn.engine
         self.probe = probe  # (rows, latest date, updated-at) the snapshot was made after
         self._lock = lock or threading.RLock()
+        self._gate = source.conn.gate
         self._done: dict[tuple, object] = {}
+        self._locks: dict[tuple, threading.Lock] = {}
         g0 = self.settings.granularity
         with self._lock:  # the shown granularity now (its figures hold the summary too)
             if shown:
                 source.refresh()
                 source.query_seconds = 0.0
                 self._done[("figures", g0)] = source.figures(g0)
+            self._generation = source.generation
             s = dict(source.summary)
             self.currency = source.currency
             self.warnings = list(source.warnings)
@@ -65,24 +71,42 @@ class DatabaseSnapshot:
         self.newest_transaction = None if self.last_day is None else from_day(self.last_day)
         self.computed_at = dt.datetime.now()
 
-    # ---- queries, one at a time on the connection ----
+    # ---- queries, one at a time on the connection (database.gate) ----
     def run(self, expr):
-        with self._lock:
-            t0 = time.monotonic()
-            try:
-                return self.source.conn.run(expr)
-            finally:
-                self.query_seconds += time.monotonic() - t0
+        t0 = time.monotonic()
+        try:
+            return self.source.conn.run(expr)
+        finally:
+            self.query_seconds += time.monotonic() - t0
 
-    def _get(self, key: tuple, compute):
-        v = self._done.get(key, _MISSING)  # done: without the lock, which a query of another
-        if v is not _MISSING:  # thread may hold for minutes (a large table's other granularity)
+    def background(self):
+        """This thread's queries (`fill`, the at-risk card's totals) give way to those the user
+        waits for: a running one is interrupted and runs again after them."""
+        return self._gate.background()
+
+    def _get(self, key: tuple, compute, state: bool = False):
+        """`compute()` once per key (two threads asking wait for one computation). `state`: it
+        uses the source's state (figures, trailing), under `lock`. In `background()`, a
+        computation whose query gave way runs again once the user's queries are done."""
+        v = self._done.get(key, _MISSING)  # done: without any lock
+        if v is not _MISSING:
             return v
-        with self._lock:  # one computation per item; queries are serialised anyway
-            v = self._done.get(key, _MISSING)
-            if v is _MISSING:
-                v = self._done[key] = compute()
-            return v
+        while True:
+            try:
+                with self._gate.foreground(), self._locks.setdefault(key, threading.Lock()):
+                    v = self._done.get(key, _MISSING)
+                    if v is _MISSING:
+                        if state:
+                            with self._lock:
+                                v = compute()
+                        else:
+                            v = compute()
+                        self._done[key] = v
+                    return v
+            except Preempted:  # again, unless newer figures came meanwhile (not wanted)
+                if not self._gate.in_background or self.source.generation != self._generation:
+                    raise
+                self._gate.wait_foreground()
 
     def ready(self, kind: str, g: str) -> bool:
         return (kind, g) in self._done
@@ -98,12 +122,12 @@ class DatabaseSnapshot:
         others on first use (one query each)."""
         if g not in GRANULARITIES:
             raise ValueError(f"unknown granularity {g!r}")
-        return self._get(("figures", g), lambda: self.source.figures(g))
+        return self._get(("figures", g), lambda: self.source.figures(g), state=True)
 
     def trailing(self, g: str) -> dict | None:
         if g not in GRANULARITIES:
             raise ValueError(f"unknown granularity {g!r}")
-        return self._get(("trailing", g), lambda: self.source.trailing(g))
+        return self._get(("trailing", g), lambda: self.source.trailing(g), state=True)
 
     def report(self, g: str) -> dict:
         return report_dict(g, self.currency, self.unattributed_revenue, self.figures(g))

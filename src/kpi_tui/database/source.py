@@ -46,6 +46,7 @@ class DatabaseSource:
         if self.conn.engine == "pyspark":  # Ibis reads TIMESTAMP and TIMESTAMP_NTZ alike
             self.fields.date_zone = _spark_instants(self.conn, self.rows, self.fields["date"])
         self.query_seconds = 0.0  # time taken by the last figures' queries
+        self.generation = 0  # refresh() calls
         self.refresh()
 
     # -- running queries
@@ -58,6 +59,7 @@ class DatabaseSource:
 
     def refresh(self) -> None:
         """Forget what was computed: the next access queries the database again."""
+        self.generation += 1  # (a snapshot of an older one stops retrying: database.snapshot)
         self._txn = None
         self._first = None  # (the first query's FirstPass or None,)
         self._first_ids = None

@@ -33,7 +33,8 @@ class CustomersNav:
         if snap is None:
             return
         try:
-            totals = snap.at_risk(g)
+            with snap.background():  # a list the user opens meanwhile goes first
+                totals = snap.at_risk(g)
         except Exception:  # the card says so, the screen stays
             totals = False
         self.call_from_thread(self.at_risk_ready, snap, g, totals)

@@ -135,8 +135,7 @@ class DatabaseMonitor(Worker):
             self.source = DatabaseSource(self.url, self.table, self.sql, self.settings)
             self.status.label = self.source.label
         self._file_there()
-        with self._lock:
-            key = self.source.probe()
+        key = self._probe()
         self.probes += 1
         st = self.status
         st.last_check = self.clock()
@@ -148,13 +147,28 @@ class DatabaseMonitor(Worker):
             self.computes += 1
             st.query_seconds, st.last_data = snap.query_seconds, self.clock()
             self._emit(snap)
-            try:  # the other granularities now, off the screen's thread
-                snap.fill(self._stop.is_set)
+            try:  # the other granularities now, off the screen's thread, giving way to the
+                with snap.background():  # lists the user opens meanwhile
+                    snap.fill(self._stop.is_set)
             except Exception:  # noqa: BLE001 - queried again on first use
                 pass
         elif was_down:
             self._emit(self.snapshot)  # the last figures, judged again without the finding
         self._status()
+
+    def _probe(self) -> tuple:
+        """The source's probe, in the background: a list the user opens meanwhile goes first
+        (a probe that interrupted the at-risk card's query every poll would never let a large
+        table's finish)."""
+        from kpi_tui.database.gate import Preempted
+
+        gate = self.source.conn.gate
+        while True:
+            try:
+                with gate.background():
+                    return self.source.probe()
+            except Preempted:
+                gate.wait_foreground()
 
     def _file_there(self) -> None:
         """A DuckDB file renamed or deleted: an open connection would still read the old one."""
