@@ -252,3 +252,26 @@ def test_a_background_computation_of_older_figures_is_not_run_again(tmp_path):
     t.join(30)
     assert not t.is_alive() and got == ["Preempted"]
     assert new.figures("month") == old.figures("month")
+
+
+@pytest.fixture(scope="module")
+def mysql(tmp_path_factory):
+    e = open_engine("mysql", tmp_path_factory.mktemp("mysql"))
+    yield e
+    e.close()
+
+
+def test_mysql_the_background_query_is_killed_for_the_user(mysql):
+    # MySQL and MariaDB stop a statement only from another connection: KILL QUERY
+    from test_live_watch import GOLDEN_COLUMNS, decline_rows
+
+    url, name = mysql.load(GOLDEN_COLUMNS, decline_rows())
+    _, big = mysql.load([("i", "double")], [(float(i),) for i in range(2000)])
+    src = DatabaseSource(url, table=name)
+    snap = DatabaseSnapshot(src)
+    slow = open_rows(src.conn, sql=f"SELECT count(*) AS n FROM {big} a, {big} b, {big} c")
+    fast = src.conn.backend.table(name).count().name("n").as_table()
+    waited, user, bg, tries = _preempted_once(snap, slow, fast)
+    assert waited < 10  # 8e9 rows: minutes
+    assert user == bg == [{"n": len(decline_rows())}]
+    assert tries == 2

@@ -73,6 +73,7 @@ class Connection:
     memory_user: int = 0  # DuckDB: the user's memory limit ([source] duckdb_memory_mb), MB
     leaving: bool = False  # stop_queries: no query starts any more
     gate: Gate = field(init=False, repr=False, compare=False)  # one statement at a time
+    kill_query: object = field(default=None, repr=False, compare=False)  # MySQL: preempt
 
     def __post_init__(self):
         self.gate = Gate(self.preempt)
@@ -186,10 +187,12 @@ class Connection:
             self._interrupt()
 
     def preempt(self) -> None:
-        """Stop the running statement for one the user waits for (database.gate); MySQL has
-        no way from this connection (KILL QUERY needs another): it runs to its end."""
+        """Stop the running statement for one the user waits for (database.gate). (The gate
+        holds its lock meanwhile: no other statement can start on this connection.)"""
         if self.engine in ("duckdb", "pyspark"):
             self._interrupt()
+        elif self.kill_query is not None:  # MySQL: KILL QUERY from another connection
+            self.kill_query()
         elif self.engine == "postgres":
             con = self.backend.con  # (a server gone: not waited for long, the gate's lock
             if hasattr(con, "cancel_safe"):  # is held meanwhile)
@@ -292,6 +295,8 @@ def connect(source: str, timeout: float = DEFAULT_TIMEOUT, memory_mb: int | None
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             conn.backend = _open(source, name, timeout)
+            if name == "mysql":
+                conn.kill_query = _mysql_killer(source, conn.backend.con.thread_id())
             if name == "duckdb" and memory_mb:
                 conn.memory_mb = conn.memory_first = conn.memory_user = int(memory_mb)
                 conn.backend.con.execute(f"SET memory_limit = '{int(memory_mb)}MB'")
@@ -368,6 +373,34 @@ def _open(source: str, name: str, timeout: float):
     if name == "pyspark":
         return ibis.pyspark.connect(spark_session(source))
     return ibis.connect(source)
+
+
+def _mysql_killer(source: str, thread_id: int):
+    """() -> None: `KILL QUERY thread_id` on a short connection of the same user (MySQL and
+    MariaDB stop a statement only from another connection); the statement then fails with
+    "Query execution was interrupted", the connection stays open."""
+    from urllib.parse import unquote_plus
+
+    def kill() -> None:
+        import MySQLdb  # (PyMySQL's stand-in: _mysql_driver)
+
+        import getpass
+
+        u = urlsplit(source)  # as Ibis's MySQL backend connects
+        host = u.hostname or "localhost"
+        kw = {"host": "127.0.0.1" if host == "localhost" else host, "port": u.port or 3306,
+              "connect_timeout": 3, "user": unquote_plus(u.username or "") or getpass.getuser(),
+              "password": unquote_plus(u.password or "") or os.environ.get("MYSQL_PWD", "")}
+        cnf = Path.home() / ".my.cnf"
+        if cnf.is_file():
+            kw["read_default_file"] = str(cnf)
+        other = MySQLdb.connect(**kw)
+        try:
+            other.cursor().execute(f"KILL QUERY {int(thread_id)}")
+        finally:
+            other.close()
+
+    return kill
 
 
 def _mysql_driver() -> None:

@@ -6,9 +6,9 @@ a list. On a large table each of those queries takes seconds to minutes (10M row
 totals ~30 s on DuckDB; a granularity's figures ~20-45 s on PostgreSQL), and a list the user
 asked for waited behind them. Here a query of a thread marked `background()` gives way: when a
 foreground query (or a foreground computation, `foreground()`) waits, the running background
-query is interrupted (`interrupt`: DuckDB's interrupt, PostgreSQL's cancel, Spark's job
-cancel; where there is none, it runs to its end) and raises `Preempted`; no background query
-starts while one waits. The background's caller runs it again after (`wait_foreground`).
+query is interrupted (`interrupt`: DuckDB's interrupt, PostgreSQL's cancel, MySQL's KILL
+QUERY, Spark's job cancel; on another engine it runs to its end) and raises `Preempted`; no
+background query starts while one waits. The background's caller runs it again after (`wait_foreground`).
 
     gate = Gate(conn.preempt)
     with gate.query(): ...            # around each statement (Connection.limited)
