@@ -275,3 +275,22 @@ def test_mysql_the_background_query_is_killed_for_the_user(mysql):
     assert waited < 10  # 8e9 rows: minutes
     assert user == bg == [{"n": len(decline_rows())}]
     assert tries == 2
+
+
+def test_spark_the_background_jobs_are_cancelled_for_the_user(tmp_path_factory):
+    from test_live_watch import GOLDEN_COLUMNS, decline_rows
+
+    e = open_engine("spark", tmp_path_factory.mktemp("spark"))
+    try:
+        url, name = e.load(GOLDEN_COLUMNS, decline_rows())
+        src = DatabaseSource(url, sql=f"SELECT * FROM {name}")
+        snap = DatabaseSnapshot(src)
+        slow = open_rows(src.conn, sql="SELECT count(*) AS n FROM range(200000) a, "
+                                       "range(200000) b WHERE (a.id * b.id) % 7 = 3")
+        fast = src.rows.count().name("n").as_table()
+        waited, user, bg, tries = _preempted_once(snap, slow, fast)
+        assert waited < 30  # 4e10 rows on 2 cores: an hour (measured: 1.2 s)
+        assert user == bg == [{"n": len(decline_rows())}]
+        assert tries == 2
+    finally:
+        e.close()
