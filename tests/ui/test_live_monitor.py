@@ -204,3 +204,58 @@ async def test_a_granularity_not_queried_yet_keeps_the_screen_answering(same_row
             assert app.rows == app.snapshot.figures("week") and len(app.rows) > 10
     finally:
         gate.set()
+
+
+async def test_a_list_opened_while_the_at_risk_card_computes_comes_first(same_rows, monkeypatch):
+    # the at-risk card's totals are computed in the background after the first screen (10M
+    # rows: ~30 s on DuckDB); `1` waited for them. Now the card's query gives way (interrupted,
+    # run again after): here a real query of minutes stands for it
+    import time
+
+    import duckdb
+
+    from kpi_tui.database import at_risk as db_at_risk
+
+    url, name, _ = same_rows
+    con = duckdb.connect(url[len("duckdb://"):])
+    con.execute("CREATE TABLE n AS SELECT range AS i FROM range(200000)")
+    con.close()
+    s = Settings(cache=False)
+    src = DatabaseSource(url, table=name, settings=s)
+    a = src.conn.backend.table("n")
+    b = a.view()
+    j = a.cross_join(b.select(k=b.i))
+    minutes = j.aggregate(s=(j.i * j.k).sum())  # 4e10 rows
+    real, calls = db_at_risk.at_risk_totals, []
+
+    def totals(t, g, *args, run=None, **kw):
+        calls.append(g)
+        if len(calls) == 1:
+            run(minutes)
+        return real(t, g, *args, run=run, **kw)
+
+    monkeypatch.setattr(db_at_risk, "at_risk_totals", totals)
+    app = database_app(src, s, poll=30)
+    app.clock = lambda: CLOCK
+    async with app.run_test(size=(200, 40)) as pilot:
+        for _ in range(600):  # (not `settle`: it waits for the card's worker)
+            await pilot.pause(0.05)
+            if app.snapshot is not None and calls:
+                break
+        assert calls == ["month"] and "At risk …" in plain(app, "#kpis")
+        await pilot.pause(0.5)  # the card's query runs
+        t0 = time.monotonic()
+        await pilot.press("1")
+        for _ in range(600):
+            await pilot.pause(0.05)
+            if isinstance(app.screen, DatabaseDrilldownScreen) and app.screen.drill is not None:
+                break
+        assert time.monotonic() - t0 < 15  # the card's query: minutes
+        assert app.screen.drill.title() == "Churned: active in Mar 2026, not in Apr 2026"
+        await pilot.press("escape")
+        for _ in range(600):  # the card's totals, computed again after the list
+            await pilot.pause(0.05)
+            if "At risk …" not in plain(app, "#kpis"):
+                break
+        assert calls == ["month", "month"]
+        assert re.search(r"At risk \(k: list\) \d+", plain(app, "#kpis"))
