@@ -104,10 +104,7 @@ def _duckdb_source(tmp_path):
     con.execute("CREATE TABLE n AS SELECT range AS i FROM range(200000)")
     con.close()
     src = DatabaseSource(f"duckdb:///{path}", table="orders")
-    a = src.conn.backend.table("n")
-    b = a.view()
-    j = a.cross_join(b.select(k=b.i))
-    return src, j.aggregate(s=(j.i * j.k).sum())  # 4e10 rows: minutes
+    return src, _timed_cross(src, 200_000)  # 4e10 rows: minutes
 
 
 def _preempted_once(snap, slow, fast):
@@ -165,28 +162,6 @@ def test_duckdb_the_monitor_fills_in_while_the_user_drills(tmp_path):
     assert done == [True] and got.rows == expected.rows and got.total == expected.total
     assert all(fresh.ready(k, g) for k in ("figures", "trailing")
                for g in ("day", "week", "month", "quarter"))
-
-
-@pytest.fixture(scope="module")
-def pg(tmp_path_factory):
-    e = open_engine("postgres", tmp_path_factory.mktemp("pg"))
-    yield e
-    e.close()
-
-
-def test_postgres_the_background_query_is_cancelled_for_the_user(pg):
-    from test_live_watch import GOLDEN_COLUMNS, decline_rows
-
-    url, name = pg.load(GOLDEN_COLUMNS, decline_rows())
-    _, ctl = pg.load([("s", "double")], [(60.0,)])
-    src = DatabaseSource(url, table=name)
-    snap = DatabaseSnapshot(src)
-    sleepy = open_rows(src.conn, sql=f'SELECT count(*) AS n FROM "{ctl}", pg_sleep(s)')
-    fast = src.conn.backend.table(name).count().name("n").as_table()
-    waited, user, bg, tries = _preempted_once(snap, sleepy, fast)
-    assert waited < 10  # the sleep: 60 s
-    assert user == bg == [{"n": len(decline_rows())}]
-    assert tries == 2
 
 
 def _timed_cross(src, n: int):
@@ -254,27 +229,31 @@ def test_a_background_computation_of_older_figures_is_not_run_again(tmp_path):
     assert new.figures("month") == old.figures("month")
 
 
-@pytest.fixture(scope="module")
-def mysql(tmp_path_factory):
-    e = open_engine("mysql", tmp_path_factory.mktemp("mysql"))
-    yield e
-    e.close()
+# the statement that stands for a long background query on each server
+SLOW = {"postgres": 'SELECT count(*) AS n FROM "{t}", pg_sleep(60)',  # 60 s
+        "mysql": "SELECT count(*) AS n FROM {t} a, {t} b, {t} c"}  # 8e9 rows: minutes
 
 
-def test_mysql_the_background_query_is_killed_for_the_user(mysql):
-    # MySQL and MariaDB stop a statement only from another connection: KILL QUERY
+@pytest.mark.parametrize("server", ["postgres", "mysql"])
+def test_a_servers_background_query_is_stopped_for_the_user(server, tmp_path):
+    # PostgreSQL: cancel; MySQL and MariaDB stop a statement only from another connection:
+    # KILL QUERY
     from test_live_watch import GOLDEN_COLUMNS, decline_rows
 
-    url, name = mysql.load(GOLDEN_COLUMNS, decline_rows())
-    _, big = mysql.load([("i", "double")], [(float(i),) for i in range(2000)])
-    src = DatabaseSource(url, table=name)
-    snap = DatabaseSnapshot(src)
-    slow = open_rows(src.conn, sql=f"SELECT count(*) AS n FROM {big} a, {big} b, {big} c")
-    fast = src.conn.backend.table(name).count().name("n").as_table()
-    waited, user, bg, tries = _preempted_once(snap, slow, fast)
-    assert waited < 10  # 8e9 rows: minutes
-    assert user == bg == [{"n": len(decline_rows())}]
-    assert tries == 2
+    e = open_engine(server, tmp_path)
+    try:
+        url, name = e.load(GOLDEN_COLUMNS, decline_rows())
+        _, big = e.load([("i", "double")], [(float(i),) for i in range(2000)])
+        src = DatabaseSource(url, table=name)
+        snap = DatabaseSnapshot(src)
+        slow = open_rows(src.conn, sql=SLOW[server].format(t=big))
+        fast = src.conn.backend.table(name).count().name("n").as_table()
+        waited, user, bg, tries = _preempted_once(snap, slow, fast)
+        assert waited < 10
+        assert user == bg == [{"n": len(decline_rows())}]
+        assert tries == 2
+    finally:
+        e.close()
 
 
 def test_spark_the_background_jobs_are_cancelled_for_the_user(tmp_path_factory):
