@@ -62,6 +62,8 @@ def db_customers(args: argparse.Namespace, s, source) -> int:
         page = snap.drill(g, p, args.group, limit=None)
         sys.stdout.write(customers_table(page, page.rows, snap.currency))
         return 0
+    if args.group == "at-risk":
+        snap.at_risk_memory()
     rows = pages(snap.t, span, p, args.group, rule=s.at_risk, run=snap.run,
                  hex_names=snap.engine == "mysql", stream=source.conn.stream)
     if args.format == "json":

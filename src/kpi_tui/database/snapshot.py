@@ -136,10 +136,22 @@ class DatabaseSnapshot:
         """AtRiskTotals of g (None without transactions), computed in the engine."""
         from kpi_tui.database import at_risk as db_at_risk  # (numpy: not for a list)
 
-        return self._get(("at_risk", g), lambda: None if self.first_day is None else
-                         db_at_risk.at_risk_totals(self.t, g, rule=self.settings.at_risk,
-                                                   run=self.run, s=self.span(g),
-                                                   parts=self.source.conn.parts))
+        def compute():
+            if self.first_day is None:
+                return None
+            parts = self.source.conn.parts
+            self.at_risk_memory(parts)
+            return db_at_risk.at_risk_totals(self.t, g, rule=self.settings.at_risk,
+                                             run=self.run, s=self.span(g), parts=parts)
+
+        return self._get(("at_risk", g), compute)
+
+    def at_risk_memory(self, parts: int = 1) -> None:
+        """DuckDB's memory for the at-risk queries (of `parts` parts of the customers), set
+        before they run (connect.DUCKDB_AT_RISK_MB_PER_M)."""
+        from kpi_tui.database.connect import DUCKDB_AT_RISK_MB_PER_M
+
+        self.source.conn.expect_memory(DUCKDB_AT_RISK_MB_PER_M * self.rows / 1e6 / parts)
 
     def cohorts(self, g: str):
         from kpi_tui.database import cohorts as db_cohorts
@@ -154,9 +166,14 @@ class DatabaseSnapshot:
     def drill(self, g: str, p: int, group: str, limit: int | None = 200,
               offset: int = 0) -> db_customers.DrillPage:
         """One page of the customers of `group` in period p, ranked, with the group's totals."""
-        return self._get(("drill", g, p, group, limit, offset), lambda: db_customers.drill(
-            self.t, self.span(g), p, group, limit, offset, self.settings.at_risk, self.run,
-            hex_names=self.engine == "mysql"))
+        def compute():
+            if group == "at-risk":
+                self.at_risk_memory()
+            return db_customers.drill(self.t, self.span(g), p, group, limit, offset,
+                                      self.settings.at_risk, self.run,
+                                      hex_names=self.engine == "mysql")
+
+        return self._get(("drill", g, p, group, limit, offset), compute)
 
     def fill(self, stop=None) -> bool:
         """Query the figures then the trailing windows of every granularity (until `stop()`)."""
