@@ -209,12 +209,8 @@ class Connection:
             self._interrupt()
         elif self.kill_query is not None:  # MySQL: KILL QUERY from another connection
             self.kill_query()
-        elif self.engine == "postgres":
-            con = self.backend.con  # (a server gone: not waited for long, the gate's lock
-            if hasattr(con, "cancel_safe"):  # is held meanwhile)
-                con.cancel_safe(timeout=3)
-            else:
-                con.cancel()
+        elif self.engine == "postgres":  # (psycopg >= 3.2; a server gone: not waited for
+            self.backend.con.cancel_safe(timeout=3)  # long, the gate's lock is held meanwhile)
 
     def _interrupt(self) -> None:
         try:
@@ -395,12 +391,11 @@ def _mysql_killer(source: str, thread_id: int):
     """() -> None: `KILL QUERY thread_id` on a short connection of the same user (MySQL and
     MariaDB stop a statement only from another connection); the statement then fails with
     "Query execution was interrupted", the connection stays open."""
+    import getpass
     from urllib.parse import unquote_plus
 
     def kill() -> None:
         import MySQLdb  # (PyMySQL's stand-in: _mysql_driver)
-
-        import getpass
 
         u = urlsplit(source)  # as Ibis's MySQL backend connects
         host = u.hostname or "localhost"

@@ -8,7 +8,8 @@ asked for waited behind them. Here a query of a thread marked `background()` giv
 foreground query (or a foreground computation, `foreground()`) waits, the running background
 query is interrupted (`interrupt`: DuckDB's interrupt, PostgreSQL's cancel, MySQL's KILL
 QUERY, Spark's job cancel; on another engine it runs to its end) and raises `Preempted`; no
-background query starts while one waits. The background's caller runs it again after (`wait_foreground`).
+background query starts while one waits. The background's caller runs it again after
+(`wait_foreground`).
 
     gate = Gate(conn.preempt)
     with gate.query(): ...            # around each statement (Connection.limited)
