@@ -120,7 +120,7 @@ class Source:
     """`[source]`: a database URL (`${ENV_VAR}` allowed, for a password) and its table or
     query, polled every poll_seconds by the monitor and `watch`. The command line wins."""
 
-    url: str | None = None
+    url: str | None = field(default=None, repr=False)  # (a password: in no repr)
     table: str | None = None
     sql: str | None = None
     poll_seconds: float = _check(_positive, 60.0)

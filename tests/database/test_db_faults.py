@@ -162,6 +162,7 @@ def test_password_never_in_any_output(pg, my, tmp_path):
         s = DatabaseSource("postgresql://postgres:{SECRET}@127.0.0.1:5432/test", table="{name}")
         print(s.label); print(s.check_text()); print(json.dumps(s.report("month")))
         print(s.trailing("month")); print(s.probe()); print(s.warnings)
+        print(repr(s.conn))  # (a crash's traceback shows its locals' reprs)
         for u in ("mysql://root:{SECRET}@127.0.0.1:3306/test",
                   "postgresql://nobody:{SECRET}@127.0.0.1:5432/test",
                   "postgresql://postgres:{SECRET}@127.0.0.1:5432/nodb"):
@@ -182,8 +183,15 @@ def test_password_never_in_any_output(pg, my, tmp_path):
             assert SECRET not in f.read_text(errors="replace"), f
 
 
-def test_env_in_config_values(monkeypatch):
+def test_env_in_config_values(monkeypatch, tmp_path):
     from kpi_tui.database.url import expand_env
+    from kpi_tui.settings import load_config
+
+    cfg = tmp_path / "kpi-tui.toml"  # a password written in the file itself
+    cfg.write_text(f'[source]\nurl = "postgresql://bob:{SECRET}@db/shop"\n')
+    s = load_config(cfg)
+    assert s.source.url == f"postgresql://bob:{SECRET}@db/shop"
+    assert SECRET not in repr(s)  # (a crash's traceback shows its locals' reprs)
 
     monkeypatch.setenv("KT_DB_PASSWORD", SECRET)
     url = expand_env("postgresql://bob:${KT_DB_PASSWORD}@db/shop")

@@ -69,7 +69,7 @@ class Connection:
     engine: str  # postgres, mysql, duckdb, pyspark, ...
     label: str  # the URL without its password
     timeout: float = DEFAULT_TIMEOUT
-    secrets: list[str] = field(default_factory=list)
+    secrets: list[str] = field(default_factory=list, repr=False)  # passwords: in no repr
     memory_mb: int = 0  # DuckDB's memory_limit now (0: not set by kpi-tui)
     memory_first: int = 0  # and the one it started with
     memory_light: bool = False  # memory_first is the light one (DUCKDB_LIGHT_MB_PER_THREAD)
