@@ -185,14 +185,10 @@ def use_source(args: argparse.Namespace, s: Settings) -> None:
 
 def _env(url: str) -> str:
     """`${NAME}` replaced by the environment variable NAME (a password kept out of the file)."""
-    import os
-    import re
-
+    from kpi_tui.database.url import SourceError, expand_env
     from kpi_tui.settings import ConfigError
 
-    def sub(m):
-        if m.group(1) not in os.environ:
-            raise ConfigError(f"[source] url: environment variable {m.group(1)} is not set")
-        return os.environ[m.group(1)]
-
-    return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", sub, url)
+    try:
+        return expand_env(url)
+    except SourceError as e:
+        raise ConfigError(f"[source] url: {e}") from None

@@ -165,7 +165,7 @@ def expand_env(value: str) -> str:
     def sub(m):
         v = os.environ.get(m.group(1))
         if v is None:
-            raise SourceError(f"the environment variable {m.group(1)} is not set")
+            raise SourceError(f"environment variable {m.group(1)} is not set")
         return v
 
     return _ENV.sub(sub, value)
