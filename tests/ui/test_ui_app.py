@@ -475,3 +475,24 @@ async def test_first_load_shows_progress_per_file(golden):
             if app.snapshot is not None:
                 break
         assert app.snapshot is not None
+
+
+async def test_a_crash_report_shows_no_local_values(golden, monkeypatch, capfd):
+    # Textual's crash report shows every frame's locals by their repr: a database URL with
+    # its password may be one of them
+    secret = "Pw-crash-9f3k"
+
+    def pause(self):
+        url = f"postgresql://bob:{secret}@db/shop"  # noqa: F841 - a local of the frame
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(KpiApp, "action_toggle_pause", pause)
+    app = make_app(golden)
+    with pytest.raises(RuntimeError, match="a bug"):
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            await pilot.press("p")
+            await pilot.pause()
+    err = capfd.readouterr().err
+    assert "RuntimeError: a bug" in err and "def pause(self):" in err  # the report, printed
+    assert secret not in err

@@ -148,6 +148,19 @@ class KpiApp(Commands, CustomersNav, Feed, Chrome, App):
             yield Text(id="status")
         yield Text(id="too-small")
 
+    def _fatal_error(self) -> None:
+        """Textual's report of a crash, without its frames' local values (Textual shows them
+        by their repr): a database URL with its password may be one of them."""
+        import rich
+        from rich.segment import Segments
+        from rich.traceback import Traceback
+
+        self.bell()
+        report = Traceback(show_locals=False, width=None, suppress=[rich])
+        self._exit_renderables.append(Segments(self.console.render(report,
+                                                                   self.console.options)))
+        self._close_messages_no_wait()
+
     def on_mount(self) -> None:
         self.set_class(ansi16(self), "-ansi16")
         self.set_class(self.ascii, "-ascii")
