@@ -124,6 +124,17 @@ class Gate:
         with self._cv:
             return self._preempting and self._owner == threading.get_ident()
 
+    def retried(self, fn, stale=lambda: False):
+        """fn(); in a background thread, when its query gave way: again once the user's
+        queries are done (unless `stale()`: its answer is no longer wanted)."""
+        while True:
+            try:
+                return fn()
+            except Preempted:
+                if not self.in_background or stale():
+                    raise
+                self.wait_foreground()
+
     def wait_foreground(self, timeout: float | None = None) -> None:
         """Until no foreground query waits (a background caller then runs its query again)."""
         with self._cv:

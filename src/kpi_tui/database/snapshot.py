@@ -17,7 +17,6 @@ import threading
 import time
 
 from kpi_tui.database import customers as db_customers
-from kpi_tui.database.gate import Preempted
 from kpi_tui.metrics.series import MICROS
 from kpi_tui.metrics.periods import GRANULARITIES, from_day
 from kpi_tui.metrics.report import report_dict
@@ -91,22 +90,21 @@ class DatabaseSnapshot:
         v = self._done.get(key, _MISSING)  # done: without any lock
         if v is not _MISSING:
             return v
-        while True:
-            try:
-                with self._gate.foreground(), self._locks.setdefault(key, threading.Lock()):
-                    v = self._done.get(key, _MISSING)
-                    if v is _MISSING:
-                        if state:
-                            with self._lock:
-                                v = compute()
-                        else:
+
+        def once():
+            with self._gate.foreground(), self._locks.setdefault(key, threading.Lock()):
+                v = self._done.get(key, _MISSING)
+                if v is _MISSING:
+                    if state:
+                        with self._lock:
                             v = compute()
-                        self._done[key] = v
-                    return v
-            except Preempted:  # again, unless newer figures came meanwhile (not wanted)
-                if not self._gate.in_background or self.source.generation != self._generation:
-                    raise
-                self._gate.wait_foreground()
+                    else:
+                        v = compute()
+                    self._done[key] = v
+                return v
+
+        # not again when newer figures came meanwhile
+        return self._gate.retried(once, lambda: self.source.generation != self._generation)
 
     def ready(self, kind: str, g: str) -> bool:
         return (kind, g) in self._done

@@ -160,15 +160,9 @@ class DatabaseMonitor(Worker):
         """The source's probe, in the background: a list the user opens meanwhile goes first
         (a probe that interrupted the at-risk card's query every poll would never let a large
         table's finish)."""
-        from kpi_tui.database.gate import Preempted
-
         gate = self.source.conn.gate
-        while True:
-            try:
-                with gate.background():
-                    return self.source.probe()
-            except Preempted:
-                gate.wait_foreground()
+        with gate.background():
+            return gate.retried(self.source.probe)
 
     def _file_there(self) -> None:
         """A DuckDB file renamed or deleted: an open connection would still read the old one."""
