@@ -17,6 +17,7 @@ generated exports go (default benchmarks/_work; large ones belong under /tmp).
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import shutil
@@ -128,12 +129,27 @@ def duckdb_child(folder: str, out: str) -> None:
 GNU_TIME = "/usr/bin/time"
 
 
+@functools.cache
+def compiled() -> None:
+    """kpi-tui's bytecode written before any child is timed, as `pip install` writes it: an
+    editable install (src/) gets its .pyc on the first import, never with
+    PYTHONDONTWRITEBYTECODE set, and then every timed child compiled kpi-tui's sources anew."""
+    import compileall
+    import importlib.util
+
+    spec = importlib.util.find_spec("kpi_tui")
+    if spec and spec.submodule_search_locations:
+        for where in spec.submodule_search_locations:
+            compileall.compile_dir(where, quiet=1)
+
+
 def run_child(cmd: list[str], env: dict, out: Path) -> tuple[float, float, float, int, str]:
     """Wall seconds, CPU seconds, peak RSS in MB of that child, exit code, stderr tail.
 
     The peak comes from GNU time where it is installed: a child forked straight from this
     (large) process would count this process's memory in its own peak (Linux charges the
     pre-exec footprint to ru_maxrss); else from wait4, with that caveat."""
+    compiled()
     with open(out, "wb") as fo, tempfile.TemporaryFile() as fe, \
             tempfile.NamedTemporaryFile("r") as ft:
         wrap = [GNU_TIME, "-q", "-f", "%M", "-o", ft.name] if os.path.exists(GNU_TIME) else []
