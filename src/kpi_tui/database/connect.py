@@ -163,7 +163,7 @@ class Connection:
         self.parts = max(1, -(-int(n or 0) // per_part))
         if self.parts > 1 and self.memory_mb > DUCKDB_PART_MB and not self.memory_user:
             self.memory_mb = self.memory_first = DUCKDB_PART_MB
-            self.backend.con.execute(f"SET memory_limit = '{DUCKDB_PART_MB}MB'")
+            duckdb_limit(self.backend.con, DUCKDB_PART_MB)
 
     def expect_memory(self, mb: float) -> None:
         """The next queries need about `mb` MB of DuckDB's memory: its limit goes up to that
@@ -174,7 +174,7 @@ class Connection:
             return
         with self.gate.query():
             self.memory_mb = mb
-            self.backend.con.execute(f"SET memory_limit = '{mb}MB'")
+            duckdb_limit(self.backend.con, mb)
 
     def _mysql(self, expr):
         """MySQL's answer as plain rows when the types allow (database.rows), else Ibis's."""
@@ -263,7 +263,7 @@ def duckdb_retrying(memory, con, query):
             if not memory.memory_mb or more > _ram_mb() * 0.8:  # DuckDB's own default
                 raise
             memory.memory_mb, same = more, True
-            con.execute(f"SET memory_limit = '{more}MB'")
+            duckdb_limit(con, more)
 
 
 def _duckdb_arrow(backend, expr, sqls: list | None = None):
@@ -311,7 +311,7 @@ def connect(source: str, timeout: float = DEFAULT_TIMEOUT, memory_mb: int | None
                 conn.kill_query = _mysql_killer(source, conn.backend.con.thread_id())
             if name == "duckdb" and memory_mb:
                 conn.memory_mb = conn.memory_first = conn.memory_user = int(memory_mb)
-                conn.backend.con.execute(f"SET memory_limit = '{int(memory_mb)}MB'")
+                duckdb_limit(conn.backend.con, memory_mb)
             elif name == "duckdb":
                 conn.memory_light = not _heavy_loaded()
                 per = DUCKDB_LIGHT_MB_PER_THREAD if conn.memory_light else DUCKDB_MB_PER_THREAD
@@ -329,8 +329,13 @@ def _duckdb_memory(con, per_thread: int = DUCKDB_MB_PER_THREAD) -> int:
     """Set DuckDB's memory_limit to `per_thread` MB per thread (2 threads at least): MB."""
     threads = int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
     mb = max(2, threads) * per_thread
-    con.execute(f"SET memory_limit = '{mb}MB'")
+    duckdb_limit(con, mb)
     return mb
+
+
+def duckdb_limit(con, mb: float) -> None:
+    """DuckDB's memory_limit of connection `con`: `mb` MB."""
+    con.execute(f"SET memory_limit = '{int(mb)}MB'")
 
 
 def _ram_mb() -> float:

@@ -213,7 +213,7 @@ class _Memory:
 
 
 def _replay(duckdb, con, entry: dict, url: str, settings, timeout: float):
-    from kpi_tui.database.connect import duckdb_retrying, stop_timer
+    from kpi_tui.database.connect import duckdb_limit, duckdb_retrying, stop_timer
 
     threads = int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
     base, stored = max(2, threads) * REPLAY_MB_PER_THREAD, int(entry.get("memory_mb") or 0)
@@ -228,7 +228,7 @@ def _replay(duckdb, con, entry: dict, url: str, settings, timeout: float):
     # after the first query, alone (100M rows in one query at 128 MB beside the first: 256,
     # 372 MiB)
     concurrent = CONCURRENT and stored <= base and len(figures) == 1
-    con.execute(f"SET memory_limit = '{memory.memory_mb}MB'")
+    duckdb_limit(con, memory.memory_mb)
     fired, cons, running = [], [con], None
 
     def interrupt():
