@@ -125,3 +125,17 @@ def test_currency_column_all_empty(engine):
     assert pick(jan, "revenue", "active_customers") == (10.0, 1)
     assert pick(feb, "revenue", "active_customers", "retained_customers", "new_customers") == \
         (7.5, 2, 1, 1)
+
+
+def test_many_currencies_without_a_rate_are_one_warning(engine):
+    """As a folder's (issue 13): more than three currencies without a rate, one line. A
+    database source wrote one line per currency (its own copy of the warning)."""
+    cols = [("customer_id", "text"), ("date", "date"), ("amount", "double"), ("currency", "text")]
+    rows = [(f"e{i}", JAN, 2.0, "EUR") for i in range(9)]
+    rows += [(f"x{c}{i}", JAN, 1.0, f"X{c}") for c in range(5) for i in range(c + 1)]
+    s = src(engine, cols, rows, Settings())
+    (jan,) = s.figures("month")
+    assert s.currency == "EUR"
+    assert s.warnings == ["15 rows in 5 currencies left out: no rate to EUR (give them with "
+                          "--rates); most rows in X4 (5), X3 (4), X2 (3)"]
+    assert pick(jan, "revenue", "active_customers") == (18.0, 9)

@@ -8,7 +8,8 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from kpi_tui.ingest.plain import AMOUNT_MAX, PLACEHOLDERS, key, never_moved, pick_currency, window
+from kpi_tui.ingest.plain import (AMOUNT_MAX, PLACEHOLDERS, key, left_out_warnings,  # noqa: F401
+                                  never_moved, pick_currency, window)
 
 # statuses of a positive row whose money went back in full (METRICS.md, Amount), on key()
 REFUNDED = frozenset("refunded fullyrefunded wcrefunded rembourse remboursee remboursement "
@@ -140,11 +141,6 @@ def left_out(counts: dict[str, int], currency: str | None, rates: dict[str, floa
     if currency is None:
         return {}
     return {c: n for c, n in sorted(counts.items()) if c != currency and c not in rates}
-
-
-def left_out_warnings(dropped: dict, currency: str | None) -> list[str]:
-    return [f"{n} rows in {c} left out: no rate to {currency} (give one with --rates)"
-            for c, n in dropped.items()]
 
 
 def reporting_currency(counts: dict[str, int], settings, has_column: bool) -> str | None:

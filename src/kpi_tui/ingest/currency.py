@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from kpi_tui import arrow
-from kpi_tui.ingest.plain import pick_currency  # noqa: F401
+from kpi_tui.ingest.plain import left_out_warnings, pick_currency  # noqa: F401
 
 
 def _codes(table: pa.Table) -> tuple[list, np.ndarray] | None:
@@ -109,17 +109,3 @@ def convert(table: pa.Table, currency: str | None, rates: dict[str, float]):
     return table, left_out, converted
 
 
-GROUP_OVER = 3  # more currencies without a rate than this: one warning for all of them
-
-
-def left_out_warnings(left_out: dict[str, int], currency: str | None) -> list[str]:
-    """One warning per currency without a rate; one for all of them when there are more than
-    GROUP_OVER (50,000 currencies are one line, not 50,000: issue 13)."""
-    items = sorted(left_out.items())
-    if len(items) <= GROUP_OVER:
-        return [f"{n} rows in {c} left out: no rate to {currency} (give one with --rates)"
-                for c, n in items]
-    top = sorted(items, key=lambda kv: (-kv[1], kv[0]))[:GROUP_OVER]
-    named = ", ".join(f"{c} ({n:,})" for c, n in top)
-    return [f"{sum(n for _, n in items):,} rows in {len(items):,} currencies left out: no rate "
-            f"to {currency} (give them with --rates); most rows in {named}"]

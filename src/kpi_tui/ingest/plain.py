@@ -85,3 +85,19 @@ def pick_currency(counts, setting: str | None) -> str | None:
         return None
     best = max(counts.values())
     return sorted(c for c, n in counts.items() if n == best)[0]
+
+
+GROUP_OVER = 3  # more currencies without a rate than this: one warning for all of them
+
+
+def left_out_warnings(left_out: dict[str, int], currency: str | None) -> list[str]:
+    """One warning per currency without a rate; one for all of them when there are more than
+    GROUP_OVER (50,000 currencies are one line, not 50,000: issue 13)."""
+    items = sorted(left_out.items())
+    if len(items) <= GROUP_OVER:
+        return [f"{n} rows in {c} left out: no rate to {currency} (give one with --rates)"
+                for c, n in items]
+    top = sorted(items, key=lambda kv: (-kv[1], kv[0]))[:GROUP_OVER]
+    named = ", ".join(f"{c} ({n:,})" for c, n in top)
+    return [f"{sum(n for _, n in items):,} rows in {len(items):,} currencies left out: no rate "
+            f"to {currency} (give them with --rates); most rows in {named}"]
