@@ -111,6 +111,7 @@ class Mapping:
     status: str | None = None
     order_id: str | None = None
     currency: str | None = None
+    type: str | None = None  # a row's kind: transfers, fees... are not sales (plain.not_sale)
     date_format: str | None = None  # strftime format, e.g. "%d/%m/%Y"
     decimal: str | None = _check(_one_of(".", ","))
 

@@ -139,3 +139,45 @@ def test_many_currencies_without_a_rate_are_one_warning(engine):
     assert s.warnings == ["15 rows in 5 currencies left out: no rate to EUR (give them with "
                           "--rates); most rows in X4 (5), X3 (4), X2 (3)"]
     assert pick(jan, "revenue", "active_customers") == (18.0, 9)
+
+
+TYPED = [("customer_id", "text"), ("date", "date"), ("amount", "double"),
+         ("transaction_type", "text")]
+TYPED_ROWS = [
+    ("a", JAN, 100.0, "Sale"), ("a", FEB, -20.0, "Refund"), ("b", JAN, 500.0, "Transfer"),
+    ("b", FEB, -3.0, "stripe_fee"), ("c", JAN, 40.0, "Payment"),
+    ("c", FEB, 7.0, "General Currency Conversion"), ("d", FEB, 5.0, "Cash Back Bonus"),
+    ("e", FEB, 60.0, "Withdraw Funds to Bank Account"), ("f", FEB, 30.0, None),
+    ("f", FEB, 9.0, "Virement"), ("g", JAN, 11.0, "Payment Hold"),
+]
+
+
+def typed_figures(s):
+    jan, feb = s.figures("month")
+    return (pick(jan, "revenue", "active_customers"),
+            pick(feb, "revenue", "active_customers", "retained_customers", "churned_customers",
+                 "new_customers"))
+
+
+def test_type_column(engine):
+    """METRICS.md: transfers, withdrawals, holds, releases, fees, conversions and cash-back are
+    not transactions, in a table's type column as in a file's (they were counted)."""
+    s = src(engine, TYPED, TYPED_ROWS, Settings())
+    assert typed_figures(s) == ((140.0, 2), (10.0, 1, 0, 2, 1))
+    assert s.summary["rows"] == 4
+    text = s.check_text()
+    assert "  type      transaction_type (transfers, fees... left out)" in text
+    assert "Rows: 11 read, 4 counted" in text
+    assert "  left out: 1 rows of type 'Transfer' (not a sale or refund)" in text
+
+
+def test_type_column_many_values(engine, monkeypatch):
+    """Past MAX_STATUSES distinct types, judged in the engine on the whole value's words."""
+    import kpi_tui.database.transactions as txn
+
+    monkeypatch.setattr(txn, "MAX_STATUSES", 3)
+    rows = [r for r in TYPED_ROWS if r[3] in (None, "Sale", "Refund", "Payment", "Transfer",
+                                               "stripe_fee", "Virement")]
+    s = src(engine, TYPED, rows, Settings())
+    assert typed_figures(s) == ((140.0, 2), (10.0, 1, 0, 2, 1))
+    assert "  left out: 3 rows of type '(many types)' (not a sale or refund)" in s.check_text()

@@ -12,7 +12,7 @@ from kpi_tui.ingest.plain import key
 from kpi_tui.settings import Settings
 
 ROLES = ("customer", "email", "date", "amount", "quantity", "unit_price", "refunded", "status",
-         "order_id", "currency")
+         "order_id", "currency", "type")
 # a column that changes whenever a row does: polled with the row count and the latest date
 UPDATED_AT = ("updated_at", "updated", "modified_at", "modified", "last_modified",
               "date_modified", "last_updated", "changed_at")
@@ -45,6 +45,8 @@ class Fields:
             ("status", n["status"] or "none (every row counts)"),
             ("order id", n["order_id"] or "none"),
             ("currency", n["currency"] or "none (reporting currency)"),
+            ("type", f"{n['type']} (transfers, fees... left out)" if n["type"]
+             else "none (every row a sale or refund)"),
         ]
 
 

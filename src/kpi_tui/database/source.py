@@ -17,7 +17,7 @@ from kpi_tui.database.columns import Fields, open_rows, recognise
 from kpi_tui.database.connect import DEFAULT_TIMEOUT, Connection, connect
 from kpi_tui.database.transactions import (TZ_ENGINES, IdFacts, counted, currency_counts,
                                            dropped_status, id_facts, left_out, optimistic_ids,
-                                           status_currency, status_values, transactions)
+                                           sales, status_currency, status_values, transactions)
 from kpi_tui.metrics.series import MICROS
 from kpi_tui.metrics.periods import from_day
 from kpi_tui.metrics.report import report_dict
@@ -61,6 +61,7 @@ class DatabaseSource:
         """Forget what was computed: the next access queries the database again."""
         self.generation += 1  # (a snapshot of an older one stops retrying: database.snapshot)
         self._txn = None
+        self._sales = None  # (the rows that are sales or refunds, the type values left out)
         self._first = None  # (the first query's FirstPass or None,)
         self._first_ids = None
         self._ids_unchecked = False  # customers' names taken as stored, not checked yet
@@ -79,8 +80,9 @@ class DatabaseSource:
         """The Ibis expression of the normalised transactions (database.transactions)."""
         txn = self._transactions()
         if self._ids_unchecked:  # the names as stored: check them here (figures(): in its query)
-            got = self.run(self.rows.aggregate(**id_facts(self.rows[self.fields["customer"]]
-                                                          .cast("string"))))
+            rows = self._sale_rows()
+            got = self.run(rows.aggregate(**id_facts(rows[self.fields["customer"]]
+                                                     .cast("string"))))
             self._ids_checked(IdFacts.of(got.to_pylist()))
             txn = self._transactions()
         return txn
@@ -97,16 +99,17 @@ class DatabaseSource:
         (`_ids_unchecked`)."""
         if self._txn is None:
             f, s, e = self.fields, self.settings, self.conn.engine
+            rows = self._sale_rows()
             if self._first is None:  # statuses, currencies (and the ids' facts, unless optimistic)
-                self._ids_unchecked = self._optimistic = optimistic_ids(f, self.rows, e)
-                self._first = (status_currency(self.rows, f, self.run, e, s,
+                self._ids_unchecked = self._optimistic = optimistic_ids(f, rows, e)
+                self._first = (status_currency(rows, f, self.run, e, s,
                                                ids=not self._ids_unchecked),)
                 if self._ids_unchecked:
                     self._first_ids = IdFacts(False, False, False)
             first = self._first[0]
             self._warnings = []
             if first is None:  # too many (status, currency) pairs: one by one
-                self._statuses = status_values(self.rows, f, self.run) if f["status"] else []
+                self._statuses = status_values(rows, f, self.run) if f["status"] else []
                 positive = ids = amount_max = None
                 self._ids_unchecked = False  # every step
             else:
@@ -117,17 +120,17 @@ class DatabaseSource:
             self._first_ids = ids  # what the customer ids need (tests)
             screened: dict[str, int] = {}
             if first is None or not first.plausible:  # rows maybe out: count them exactly
-                rows = counted(self.rows, f, s, self.run, e, self._statuses)
-                screened = plausible.counts(rows, s, e, self.run)
+                kept = counted(rows, f, s, self.run, e, self._statuses)
+                screened = plausible.counts(kept, s, e, self.run)
                 if first is None or any(screened.values()):  # rows per currency: those kept
-                    rows = rows.filter(plausible.ok(rows.amount, rows.date, s, e))
-                    self._counts = currency_counts(rows, self.run) if f["currency"] else {}
+                    kept = kept.filter(plausible.ok(kept.amount, kept.date, s, e))
+                    self._counts = currency_counts(kept, self.run) if f["currency"] else {}
             if any(screened.values()):
-                dates = (plausible.out_dates(counted(self.rows, f, s, self.run, e, self._statuses),
+                dates = (plausible.out_dates(counted(rows, f, s, self.run, e, self._statuses),
                                              s, e, self.run) if screened.get("out") else [])
                 where = f"table {self.table_name}" if self.table_name else "the --sql query"
                 self._warnings += plausible.warnings(plausible.reasons(screened, dates, s), where)
-            dtype = self.rows.schema()[f["date"]]
+            dtype = rows.schema()[f["date"]]
             zoned = dtype.is_timestamp() and (dtype.timezone or f.date_zone)
             self._tz_warning = None  # (database.replay keeps it)
             if s.timezone and zoned and self.conn.engine not in TZ_ENGINES:
@@ -141,12 +144,18 @@ class DatabaseSource:
             plain = self._plain = dtype.is_date() or (dtype.is_timestamp() and not zoned)
             self._known = (first.summary() if first is not None and plain and not dropped
                            and not any(screened.values()) else None)
-            self._txn = transactions(self.rows, f, s, self.run, self.conn.engine,
+            self._txn = transactions(rows, f, s, self.run, self.conn.engine,
                                      currency=self._currency, counts=self._counts,
                                      statuses=self._statuses, positive=positive,
                                      screen=any(screened.values()), ids=ids,
                                      amount_max=amount_max)
         return self._txn
+
+    def _sale_rows(self):
+        """The table's rows that are sales or refunds (database.transactions.sales)."""
+        if self._sales is None:
+            self._sales = sales(self.rows, self.fields, self.run, self.conn.engine)
+        return self._sales[0]
 
     @property
     def currency(self) -> str | None:
@@ -240,6 +249,8 @@ class DatabaseSource:
         drops = self._status_drops()
         for status, n in drops:
             lines.append(f"  left out: {n:,} rows with status {status!r} (the money never moved)")
+        for kind, n in self._type_drops():
+            lines.append(f"  left out: {n:,} rows of type {kind!r} (not a sale or refund)")
         if s["first_day"] is not None:
             lines.append(f"Dates: {from_day(s['first_day'])} to {from_day(s['last_day'])}")
         else:
@@ -263,15 +274,30 @@ class DatabaseSource:
             return []
         self.transactions
         values = self._statuses or []
-        drop = [v for v in values if v.strip() and dropped_status(v)]
-        if not drop:
+        return self._per_value(self._sale_rows(), st,
+                               [v for v in values if v.strip() and dropped_status(v)])
+
+    def _type_drops(self) -> list[tuple[str, int]]:
+        """(type, rows) of the rows that are not a sale or refund (a transfer, a fee...)."""
+        typ = self.fields["type"]
+        if not typ:
             return []
-        r = self.rows
-        col = r[st].cast("string")
-        x = r.filter(col.isin(drop))
-        got = self.run(x.group_by(status=x[st].cast("string")).aggregate(n=x.count()))
-        return sorted(zip(got.column("status").to_pylist(), got.column("n").to_pylist()),
-                      key=lambda t: -t[1])
+        self._sale_rows()
+        drop = self._sales[1]
+        if drop is None:  # judged in the engine: the rows left out, in one
+            n = self.run(self.rows.count().name("n").as_table()).column("n").to_pylist()[0]
+            kept = self.run(self._sales[0].count().name("n").as_table()).column("n").to_pylist()
+            return [("(many types)", n - kept[0])] if n - kept[0] else []
+        return self._per_value(self.rows, typ, drop)
+
+    def _per_value(self, r, column: str, values: list[str]) -> list[tuple[str, int]]:
+        """(value, rows) of `column` for each of `values` in `r`, most rows first."""
+        if not values:
+            return []
+        x = r.filter(r[column].cast("string").isin(values))
+        got = self.run(x.group_by(v=x[column].cast("string")).aggregate(n=x.count()))
+        return sorted(zip(got.column("v").to_pylist(), got.column("n").to_pylist()),
+                      key=lambda t: (-t[1], t[0]))
 
 
 def _spark_instants(conn: Connection, rows, column: str) -> bool:

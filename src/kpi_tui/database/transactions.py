@@ -11,7 +11,8 @@ cohorts build on. Its result has one row per counted row of the source (rows are
 - `currency` string: the row's currency as written (upper-cased), null when none.
 - `txn_id` string: the order or transaction id, null when none.
 
-Rows dropped: statuses that say the money never moved, rows in a currency without a rate.
+Rows dropped: types that are not a sale or refund (transfers, fees...: `sales`), statuses
+that say the money never moved, rows in a currency without a rate.
 A few small queries run while it is built (distinct statuses, the currency count, the linking
 rounds); nothing is written to the database.
 """
@@ -28,7 +29,7 @@ from kpi_tui.database.columns import Fields
 from kpi_tui.database.rules import (LONGEST, MAX_STATUSES, REFUNDED, TZ_ENGINES,  # noqa: F401
                                     FirstPass, IdFacts, dropped_status, first_pass, left_out,
                                     micros_fit, refunded_status)
-from kpi_tui.ingest.plain import NEVER_MOVED, PLACEHOLDERS, pick_currency
+from kpi_tui.ingest.plain import NEVER_MOVED, NOT_SALE, PLACEHOLDERS, not_sale, pick_currency
 from kpi_tui.settings import Settings
 
 MAX_ROUNDS = 64  # linking rounds before giving up
@@ -45,9 +46,32 @@ def status_values(rows, f: Fields, run: Run = _run) -> list[str] | None:
     if not f["status"]:
         return []
     col = rows[f["status"]].cast("string")
-    got = run(rows.select(s=col).distinct().limit(MAX_STATUSES + 1))
+    got = run(rows.filter(col.notnull()).select(s=col).distinct().limit(MAX_STATUSES + 1))
     values = [v for v in got.column("s").to_pylist() if v is not None]
     return None if len(values) > MAX_STATUSES else values
+
+
+# plain.not_sale in the engine: one of its words in a type, lower-cased (accents as written)
+_NOT_SALE_RE = (r"(^|[^a-z0-9])(" + "|".join(sorted(NOT_SALE | {
+    "gebühr", "gebühren", "überweisung", "währungsumrechnung", "rückbehalt", "comisión",
+    "conversión", "retención", "liberación", "libération", "cash back", "cash-back"})) +
+    r")($|[^a-z0-9])")
+
+
+def sales(rows, f: Fields, run: Run = _run, engine: str = ""):
+    """(the rows that are sales or refunds, the type values left out): a type column's
+    transfers, withdrawals, holds, releases, fees, conversions, cash-back (plain.not_sale),
+    judged on its distinct values; past MAX_STATUSES of them, by a regular expression in the
+    engine (then the values left out are None)."""
+    if not f["type"]:
+        return rows, []
+    typ = rows[f["type"]].cast("string")
+    got = run(rows.filter(typ.notnull()).select(k=typ).distinct().limit(MAX_STATUSES + 1))
+    values = [v for v in got.column("k").to_pylist() if v is not None]
+    if len(values) > MAX_STATUSES:
+        return rows.filter(typ.isnull() | ~typ.lower().re_search(_NOT_SALE_RE)), None
+    drop = sorted(v for v in values if v.strip() and not_sale(v))
+    return (rows.filter(typ.isnull() | ~typ.isin(drop)) if drop else rows), drop
 
 
 def status_currency(rows, f: Fields, run: Run = _run, engine: str = "",

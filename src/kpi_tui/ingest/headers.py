@@ -38,6 +38,10 @@ FIELDS = {
                "Statut de la commande", "État", "Etat", "Bestellstatus", "Zahlungsstatus", "Estado",
                "Estado del pedido", "Estado del pago"],
     "currency": ["Currency", "Currency Code", "Devise", "Monnaie", "Währung", "Moneda", "Divisa"],
+    # what kind of row (a sale, a refund, or a transfer, fee...: plain.not_sale)
+    "type": ["Transaction Type", "Type", "Type de transaction", "Type d'opération", "Typ",
+             "Transaktionstyp", "Transaktionsart", "Buchungsart", "Tipo de transacción",
+             "Tipo de operación", "Tipo"],
 }
 LOOKED_FOR = {"amount": "Total, Amount, Montant, Betrag, Importe ...", "date": "Date, Created at, Datum, Fecha ..."}
 

@@ -43,6 +43,29 @@ def never_moved(status: str) -> bool:
     return any(w in NEVER_MOVED or w in _WORDS for w in words + pairs)
 
 
+# kinds of rows that are not a sale or refund to a customer (METRICS.md, "not transactions":
+# transfers, withdrawals, holds and releases, fees, currency conversions, cash-back bonuses) in
+# en/fr/de/es, matched on key() of a type's words (`not_sale`): the type column of a generic
+# export or a database table ("Transfer", "Stripe fee", "Currency conversion", "Virement"...)
+NOT_SALE = frozenset("""
+transfer transfers withdrawal withdrawals withdraw payout payouts hold holds release releases
+fee fees conversion conversions currencyconversion cashback
+virement virements retrait retraits frais retenue liberation
+uberweisung ueberweisung auszahlung gebuhr gebuehr gebuhren gebuehren umrechnung
+wahrungsumrechnung waehrungsumrechnung ruckbehalt rueckbehalt freigabe
+transferencia transferencias retiro retirada comision comisiones conversion retencion liberacion
+""".split())
+NOT_SALE_LEFT_OUT = "not a sale or refund: {}"
+
+
+def not_sale(kind: str) -> bool:
+    """True when a row's type names a transfer, withdrawal, hold, release, fee, currency
+    conversion or cash-back (any of en/fr/de/es; one of its words, or two words as one)."""
+    words = [key(w) for w in re.split(r"[\s_\-/,.;:()]+", kind) if w]
+    pairs = [a + b for a, b in zip(words, words[1:])]
+    return key(kind) in NOT_SALE or any(w in NOT_SALE for w in words + pairs)
+
+
 # single words of longer statuses ("Pending payment", "Zahlung ausstehend", "En espera"...)
 # (and Stripe's payment attempts: requires_payment_method, requires_action..., incomplete)
 _WORDS = frozenset("attente wartestellung espera requires incomplete".split())

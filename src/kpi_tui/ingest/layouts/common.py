@@ -14,7 +14,8 @@ import pyarrow.compute as pc
 from kpi_tui import arrow
 from kpi_tui.ingest import headers
 from kpi_tui.ingest.parse import DOLLARS, parse_amounts, parse_dates
-from kpi_tui.ingest.plain import NEVER_MOVED, PLACEHOLDERS, key, never_moved  # noqa: F401
+from kpi_tui.ingest.plain import (NEVER_MOVED, NOT_SALE_LEFT_OUT, PLACEHOLDERS, key,  # noqa: F401
+                                  never_moved, not_sale)
 from kpi_tui.ingest.schema import TXN_SCHEMA, Normalized, UnusableFile
 from kpi_tui.settings import Settings
 
@@ -176,6 +177,16 @@ class Builder:
         for i, v in enumerate(values):
             if v is not None and v.strip() and never_moved(v):
                 self.drop(idx == i, f"status {v.strip().lower()}")
+
+    def drop_not_sales(self, name: str | None) -> None:
+        """Drop rows whose type says they are not a sale or refund (a transfer, a fee...:
+        plain.not_sale), counted per type value."""
+        if name is None:
+            return
+        values, idx = self.codes(name)
+        for i, v in enumerate(values):
+            if v is not None and v.strip() and not_sale(v):
+                self.drop(idx == i, NOT_SALE_LEFT_OUT.format(v.strip()))
 
     def who(self, id_col: str | None, email_col: str | None) -> pa.Array:
         """The customer (id, else e-mail); the e-mails are kept beside it (identity linking).

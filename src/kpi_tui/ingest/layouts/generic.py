@@ -33,7 +33,7 @@ def normalize_mapped(raw, settings):
     m = settings.mapping
     b = Builder(raw, "mapping", settings)
     names = {k: getattr(m, k) for k in ("customer", "email", "date", "amount", "quantity", "unit_price",
-                                         "refunded", "status", "order_id", "currency")}
+                                         "refunded", "status", "order_id", "currency", "type")}
     missing = [f"{k} = {v!r}" for k, v in names.items() if v and v not in raw.table.column_names]
     if missing:
         raise b.unusable(f"the [mapping] columns {', '.join(missing)} are not in the file")
@@ -50,6 +50,9 @@ def _build(b: Builder, f: dict):
         b.drop_statuses(f["status"])
         b.mapping["status"] = f["status"]
         b.refunded_status(f["status"], f.get("refunded"))
+    if f.get("type"):
+        b.drop_not_sales(f["type"])
+        b.mapping["type"] = f["type"]
     if f.get("amount"):
         amount, sym = b.amount_column(f["amount"], f.get("refunded"))
     else:

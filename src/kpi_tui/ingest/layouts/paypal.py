@@ -8,6 +8,7 @@ import pyarrow.compute as pc
 
 from kpi_tui import arrow
 from kpi_tui.ingest.layouts.common import Builder, Columns, clean_email, clean_text, signed
+from kpi_tui.ingest.plain import NOT_SALE_LEFT_OUT
 
 NAME = "paypal-activity"
 IMPACT = ("Balance Impact", "Auswirkung auf Guthaben", "Impact sur le solde", "Impacto en el saldo")
@@ -29,7 +30,6 @@ NOT_SALE_TYPE = (r"conversion|deposit|transfer|withdrawal|hold|reserve|release|u
                  r"[üu]berweisung|bankgutschrift|r[üu]ckbehalt|freigabe|abbuchung|virement|dep[oó]sito|"
                  r"cash ?back|bonus|debit ?card|debitkarte|non[- ]?reference|fee\b|geb[üu]hr|frais|comisi[oó]n|"
                  r"retrait|retiro|conversi[oó]n|retenue|retenci[oó]n")
-LEFT_OUT = "not a sale or refund: {}"
 
 
 def detect(c: Columns) -> int:
@@ -60,8 +60,8 @@ def normalize(raw, settings):
         refund, not_sale = b.mask(typ, REFUND_TYPE), b.mask(typ, NOT_SALE_TYPE)
         out = (debit & ~refund) | (credit & not_sale)
         for i, v in enumerate(values):
-            b.drop(out & (idx == i), LEFT_OUT.format((v or "").strip()))
-        b.drop(out, LEFT_OUT.format("(no type)"))
+            b.drop(out & (idx == i), NOT_SALE_LEFT_OUT.format((v or "").strip()))
+        b.drop(out, NOT_SALE_LEFT_OUT.format("(no type)"))
     amount, sym = b.amount_column(gross)
     amount = signed(amount, debit)
     currency = b.currency(c.find(*CURRENCY), sym)

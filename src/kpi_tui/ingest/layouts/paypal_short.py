@@ -5,7 +5,8 @@ holds, releases, withdrawals, tax, fees... are not transactions. The buyer is th
 from __future__ import annotations
 
 from kpi_tui.ingest.layouts.common import Builder, Columns, clean_id, clean_text, signed
-from kpi_tui.ingest.layouts.paypal import LEFT_OUT, REFUND_TYPE
+from kpi_tui.ingest.layouts.paypal import REFUND_TYPE
+from kpi_tui.ingest.plain import NOT_SALE_LEFT_OUT as LEFT_OUT
 
 NAME = "paypal-activity-short"
 SALE_TYPE = r"^\s*(ebay auction payment|payment received|.*payment received)\s*$"
