@@ -181,3 +181,16 @@ def test_type_column_many_values(engine, monkeypatch):
     s = src(engine, TYPED, rows, Settings())
     assert typed_figures(s) == ((140.0, 2), (10.0, 1, 0, 2, 1))
     assert "  left out: 3 rows of type '(many types)' (not a sale or refund)" in s.check_text()
+
+
+def test_no_customer_column_is_said(engine):
+    """As a folder's file says it: a table with no customer id and no e-mail column counts
+    every row as unattributed, and a warning says so and what to set."""
+    s = src(engine, [("date", "date"), ("amount", "double")], [(JAN, 10.0), (FEB, 5.0)],
+            Settings())
+    assert s.unattributed_revenue == 15.0
+    assert [p["active_customers"] for p in s.figures("month")] == [0, 0]
+    assert s.warnings == [f"table {s.table_name}: no customer id or e-mail column: its rows "
+                          "count as unattributed revenue, not as customers. To count customers by "
+                          "a name or phone column, name it in the [mapping] of kpi-tui.toml, with "
+                          "the date and amount columns (customer = \"...\")"]

@@ -267,3 +267,18 @@ def test_the_cache_keeps_the_latest_entries(golden):
     assert len(left) == replay.MAX_ENTRIES
     assert not (where / f"{0:064x}.json").exists() and (where / f"{204:064x}.json").exists()
     assert kpi("report", f"duckdb:///{golden}", "--table", "orders").stderr == "NO-IBIS\n"
+
+
+def test_a_table_without_customers_is_said_on_a_repeat_run_too(golden):
+    """The warning of a table with no customer id nor e-mail column: replayed as well."""
+    execute(golden, "CREATE TABLE sales AS SELECT created_at, amount FROM orders")
+    url = f"duckdb:///{golden}"
+    first = kpi("report", url, "--table", "sales")
+    again = kpi("report", url, "--table", "sales")
+    assert first.stderr.endswith("IBIS\n") and again.stderr.endswith("NO-IBIS\n")
+    said = ("kpi-tui: warning: table sales: no customer id or e-mail column: its rows count as "
+            "unattributed revenue, not as customers. To count customers by a name or phone "
+            "column, name it in the [mapping] of kpi-tui.toml, with the date and amount columns "
+            "(customer = \"...\")\n")
+    assert first.stderr == said + "IBIS\n" and again.stderr == said + "NO-IBIS\n"
+    assert again.stdout == first.stdout

@@ -130,6 +130,8 @@ def store(source) -> bool:
              "shape": shape(first, s, bool(f["currency"])), "facts": first.ids is not None,
              "optimistic": source._optimistic, "plain": source._plain,
              "tz_warning": source._tz_warning, "currency_column": bool(f["currency"]),
+             "no_customer": (rules.no_customer_warning(source.where)
+                             if not f["customer"] and not f["email"] else None),
              "memory_mb": conn.memory_mb}
     try:
         k = key(source.url, source.table_name, table_schema(conn.backend.con, source.table_name), s)
@@ -295,6 +297,8 @@ def _replay(duckdb, con, entry: dict, url: str, settings, timeout: float):
                                                     known)
     warnings = ([entry["tz_warning"]] if entry["tz_warning"] else [])
     warnings += rules.left_out_warnings(dropped, currency)
+    if entry.get("no_customer"):
+        warnings.append(entry["no_customer"])
     unattributed = int(summary["unattributed"] or 0) / MICROS
     return report_dict(g, currency, unattributed, figures), warnings
 

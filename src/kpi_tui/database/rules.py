@@ -143,6 +143,14 @@ def left_out(counts: dict[str, int], currency: str | None, rates: dict[str, floa
     return {c: n for c, n in sorted(counts.items()) if c != currency and c not in rates}
 
 
+def no_customer_warning(where: str) -> str:
+    """A table or query with neither a customer id nor an e-mail column (a folder's file says
+    the same: ingest.layouts.common.NO_CUSTOMER)."""
+    return (f"{where}: no customer id or e-mail column: its rows count as unattributed revenue, "
+            f"not as customers. To count customers by a name or phone column, name it in the "
+            f"[mapping] of kpi-tui.toml, with the date and amount columns (customer = \"...\")")
+
+
 def reporting_currency(counts: dict[str, int], settings, has_column: bool) -> str | None:
     """The setting, else (with a currency column) the currency of most rows."""
     if has_column:

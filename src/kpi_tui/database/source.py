@@ -128,8 +128,8 @@ class DatabaseSource:
             if any(screened.values()):
                 dates = (plausible.out_dates(counted(rows, f, s, self.run, e, self._statuses),
                                              s, e, self.run) if screened.get("out") else [])
-                where = f"table {self.table_name}" if self.table_name else "the --sql query"
-                self._warnings += plausible.warnings(plausible.reasons(screened, dates, s), where)
+                self._warnings += plausible.warnings(plausible.reasons(screened, dates, s),
+                                                     self.where)
             dtype = rows.schema()[f["date"]]
             zoned = dtype.is_timestamp() and (dtype.timezone or f.date_zone)
             self._tz_warning = None  # (database.replay keeps it)
@@ -140,6 +140,8 @@ class DatabaseSource:
             self._currency = rules.reporting_currency(self._counts, s, bool(f["currency"]))
             dropped = left_out(self._counts, self._currency, s.rates) if f["currency"] else {}
             self._warnings += rules.left_out_warnings(dropped, self._currency)
+            if not f["customer"] and not f["email"]:
+                self._warnings.append(rules.no_customer_warning(self.where))
             # rows and days of the summary from the first query, when no row is left out
             plain = self._plain = dtype.is_date() or (dtype.is_timestamp() and not zoned)
             self._known = (first.summary() if first is not None and plain and not dropped
@@ -150,6 +152,11 @@ class DatabaseSource:
                                      screen=any(screened.values()), ids=ids,
                                      amount_max=amount_max)
         return self._txn
+
+    @property
+    def where(self) -> str:
+        """The rows' source in a warning."""
+        return f"table {self.table_name}" if self.table_name else "the --sql query"
 
     def _sale_rows(self):
         """The table's rows that are sales or refunds (database.transactions.sales)."""
