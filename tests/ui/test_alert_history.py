@@ -65,3 +65,25 @@ async def test_the_alert_screen_lists_stale_data_once(tmp_path):
         text = str(app.screen.query_one("#alerts-text").render().plain)
     assert text.count("Data may be stale") == 1
     assert "2026-06-20 09:30  firing now\n  ⚠ Data may be stale: newest transaction on" in text
+
+
+def test_a_data_warning_is_written_once_in_the_history():
+    """A data warning's detail is its message: the screen showed every such line twice."""
+    from textual.content import Content
+
+    from kpi_tui.alerts.rules import Finding
+    from kpi_tui.ui.screens.alerts import history_text
+
+    class A:
+        scope, ended_at, started_at = None, None, None
+
+        def __init__(self, finding):
+            self.finding = finding
+
+    w = "table nc: no customer id or e-mail column: its rows count as unattributed revenue"
+    stale = Finding("stale", "stale", "warning", "⚠ Data may be stale", "Warns when ...")
+    text = Content.from_markup(history_text([A(Finding("data_warning", f"data_warning:{w}",
+                                                       "warning", f"⚠ {w}", w)),
+                                             A(stale)])).plain
+    assert text.count("no customer id") == 1
+    assert "  ⚠ Data may be stale\n  Warns when ..." in text

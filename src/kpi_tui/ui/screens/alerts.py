@@ -25,8 +25,9 @@ def history_text(entries) -> str:
         scope = f" · {e.scope}" if e.scope else ""
         lines.append(f"{_when(e.started_at)}  {state}{escape(scope)}")
         lines.append(f"  {escape(e.finding.message)}")
-        if e.finding.detail:
-            lines.append(f"  [dim]{escape(e.finding.detail)}[/]")
+        detail = e.finding.detail
+        if detail and detail != e.finding.message.removeprefix("⚠ "):  # (a data warning's is it)
+            lines.append(f"  [dim]{escape(detail)}[/]")
         lines.append("")
     lines += ["[dim]Press escape or a to close.[/]"]
     return "\n".join(lines)
