@@ -21,17 +21,20 @@ from kpi_tui.metrics.groups import AtRiskTotals
 from kpi_tui.metrics.series import MICROS
 
 
-def purchase_gaps(t, d: int):
+def purchase_gaps(t, d: int, net: bool = True):
     """Purchase days (a positive amount, on or before day d) per customer key: day, date, the
     gap to the previous one (null for the first), the day's rank `i` (0 = first) and the
-    customer's net amount on or before d (`net`). Windows, not joins: MariaDB joins derived
-    tables slowly."""
+    customer's net amount on or before d (`net`; False: only key, day, gap and i). Windows,
+    not joins: MariaDB joins derived tables slowly."""
     a = attributed(t)
     a = a.filter(a.date <= _date(d))
     daily = a.group_by(["k", "date"]).aggregate(v=a.micros.sum().cast("int64"),
                                                 pos=ibis.ifelse(a.micros > 0, 1, 0).max())
-    daily = daily.mutate(net=daily.v.sum().over(ibis.window(group_by="k")).cast("int64"))
-    days = daily.filter(daily.pos == 1).select("k", "date", "net", day=epoch_days(daily.date))
+    if net:
+        daily = daily.mutate(net=daily.v.sum().over(ibis.window(group_by="k")).cast("int64"))
+        days = daily.filter(daily.pos == 1).select("k", "date", "net", day=epoch_days(daily.date))
+    else:
+        days = daily.filter(daily.pos == 1).select("k", day=epoch_days(daily.date))
     w = ibis.window(group_by="k", order_by="day")
     return days.mutate(gap=days.day - days.day.lag().over(w), i=ibis.row_number().over(w))
 
@@ -58,16 +61,31 @@ def linear_percentile(values: list[int], counts: list[int], q: float) -> float |
 def one_time_gap(t, d: int, rule: AtRisk, run=None, parts: int = 1) -> float | None:
     """The shop's percentile of first-to-second purchase-day gaps on or before day d (`parts`:
     the customers' gap counts one part at a time, added)."""
-    def counts(part):
-        gaps = purchase_gaps(in_part(t, part), d)
-        first = gaps.filter(gaps.i == 1)
-        return first.group_by("gap").aggregate(n=first.count())
+    return one_time_gaps(t, [d], rule, run, parts)[0]
 
-    n: dict[int, int] = {}
+
+def one_time_gaps(t, days: list[int], rule: AtRisk, run=None,
+                  parts: int = 1) -> list[float | None]:
+    """`one_time_gap` on each of `days`, from one query: a customer's first two purchase days
+    are the same on every day after the second, so each day counts the gaps whose second day
+    is on or before it (the at-risk card's D and the end of the period before: one query
+    less, 12 of 54 s on PostgreSQL at 10M rows)."""
+    def counts(part):
+        gaps = purchase_gaps(in_part(t, part), max(days), net=False)
+        first = gaps.filter(gaps.i == 1)
+        return first.group_by("gap").aggregate(
+            **{f"n{j}": first.count(where=first.day <= d) for j, d in enumerate(days)})
+
+    n = [dict() for _ in days]
     for r in by_parts(lambda e: _run(e, run), counts, parts):
-        n[r["gap"]] = n.get(r["gap"], 0) + int(r["n"])
-    gaps = sorted(n)
-    return linear_percentile(gaps, [n[x] for x in gaps], rule.percentile)
+        for j, got in enumerate(n):
+            if r[f"n{j}"]:
+                got[r["gap"]] = got.get(r["gap"], 0) + int(r[f"n{j}"])
+    out = []
+    for got in n:
+        gaps = sorted(got)
+        out.append(linear_percentile(gaps, [got[x] for x in gaps], rule.percentile))
+    return out
 
 
 def assessment(t, g: str, d: int, rule: AtRisk | None = None, run=None, otg=...):
@@ -124,9 +142,10 @@ def _round2(x: float) -> float:
     return math.copysign(round(x * 100.0) / 100.0, x)
 
 
-def _count(t, g, d, rule, run, parts: int = 1) -> tuple[int, float]:
+def _count(t, g, d, rule, run, parts: int = 1, otg=...) -> tuple[int, float]:
     rule = rule or AtRisk()
-    otg = one_time_gap(t, d, rule, run, parts)
+    if otg is ...:
+        otg = one_time_gap(t, d, rule, run, parts)
 
     def total(part):
         a = assessment(in_part(t, part), g, d, rule, run, otg)
@@ -147,6 +166,7 @@ def at_risk_totals(t, g: str, as_of=None, rule: AtRisk | None = None, run=None,
     if s is None:
         return None
     since = periods.end_day(periods.period_of(s.d, g) - 1, g)
-    n, stake = _count(t, g, s.d, rule, run, parts)
-    n0, stake0 = _count(t, g, since, rule, run, parts)
+    otg, otg0 = one_time_gaps(t, [s.d, since], rule or AtRisk(), run, parts)
+    n, stake = _count(t, g, s.d, rule, run, parts, otg)
+    n0, stake0 = _count(t, g, since, rule, run, parts, otg0)
     return AtRiskTotals(g, periods.from_day(s.d), n, stake, periods.from_day(since), n0, stake0)
