@@ -49,7 +49,9 @@ def test_mapping_type_column():
     ("Coffee", False), ("Invoice", False), ("Express Checkout Payment", False),
     ("transfer", True), ("stripe_fee", True), ("Payout", True), ("Gebühr", True),
     ("Währungsumrechnung", True), ("Comisión", True), ("Frais", True), ("Retrait", True),
-    ("cashback", True), ("Payment Release", True),
+    ("cashback", True), ("Payment Release", True), ("Payment Hold", True), ("Hold", True),
+    ("Release of funds", True), ("Retenue sur le solde", True),
+    ("New Release", False), ("Pre-release", False), ("Hold music CD", False),
 ])
 def test_not_sale_words(kind, out):
     assert not_sale(kind) is out

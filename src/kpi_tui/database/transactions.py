@@ -51,11 +51,11 @@ def status_values(rows, f: Fields, run: Run = _run) -> list[str] | None:
     return None if len(values) > MAX_STATUSES else values
 
 
-# plain.not_sale in the engine: one of its words in a type, lower-cased (accents as written)
+# plain.not_sale in the engine: one of its words in a type, lower-cased (accents as written;
+# holds and releases need two words: not judged there)
 _NOT_SALE_RE = (r"(^|[^a-z0-9])(" + "|".join(sorted(NOT_SALE | {
-    "gebühr", "gebühren", "überweisung", "währungsumrechnung", "rückbehalt", "comisión",
-    "conversión", "retención", "liberación", "libération", "cash back", "cash-back"})) +
-    r")($|[^a-z0-9])")
+    "gebühr", "gebühren", "überweisung", "währungsumrechnung", "comisión", "conversión",
+    "cash back", "cash-back"})) + r")($|[^a-z0-9])")
 
 
 def sales(rows, f: Fields, run: Run = _run, engine: str = ""):

@@ -48,22 +48,31 @@ def never_moved(status: str) -> bool:
 # en/fr/de/es, matched on key() of a type's words (`not_sale`): the type column of a generic
 # export or a database table ("Transfer", "Stripe fee", "Currency conversion", "Virement"...)
 NOT_SALE = frozenset("""
-transfer transfers withdrawal withdrawals withdraw payout payouts hold holds release releases
+transfer transfers withdrawal withdrawals withdraw payout payouts
 fee fees conversion conversions currencyconversion cashback
-virement virements retrait retraits frais retenue liberation
+virement virements retrait retraits frais
 uberweisung ueberweisung auszahlung gebuhr gebuehr gebuhren gebuehren umrechnung
-wahrungsumrechnung waehrungsumrechnung ruckbehalt rueckbehalt freigabe
-transferencia transferencias retiro retirada comision comisiones conversion retencion liberacion
+wahrungsumrechnung waehrungsumrechnung
+transferencia transferencias retiro retirada comision comisiones conversion
 """.split())
+# holds and releases of funds: with a word of money beside them ("Payment Hold", "Release of
+# funds"), or "hold" alone; not a product's type ("New release", "Pre-release")
+HOLD = frozenset("""hold holds release releases retenue liberation ruckbehalt rueckbehalt
+freigabe retencion liberacion""".split())
+MONEY = frozenset("""payment balance account funds fund reserve paiement solde compte fonds
+zahlung guthaben konto pago saldo cuenta fondos""".split())
 NOT_SALE_LEFT_OUT = "not a sale or refund: {}"
 
 
 def not_sale(kind: str) -> bool:
-    """True when a row's type names a transfer, withdrawal, hold, release, fee, currency
-    conversion or cash-back (any of en/fr/de/es; one of its words, or two words as one)."""
+    """True when a row's type names a transfer, withdrawal, hold or release of funds, fee,
+    currency conversion or cash-back (any of en/fr/de/es; one of its words, or two as one)."""
     words = [key(w) for w in re.split(r"[\s_\-/,.;:()]+", kind) if w]
     pairs = [a + b for a, b in zip(words, words[1:])]
-    return key(kind) in NOT_SALE or any(w in NOT_SALE for w in words + pairs)
+    if key(kind) in NOT_SALE or any(w in NOT_SALE for w in words + pairs):
+        return True
+    return any(w in HOLD for w in words) and (key(kind) in ("hold", "holds")
+                                               or any(w in MONEY for w in words))
 
 
 # single words of longer statuses ("Pending payment", "Zahlung ausstehend", "En espera"...)
