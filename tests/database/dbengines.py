@@ -20,13 +20,16 @@ ENGINES = ("duckdb", "postgres", "mysql", "spark")
 TYPES = {
     "postgres": {"text": "TEXT", "date": "DATE", "timestamp": "TIMESTAMP",
                  "timestamptz": "TIMESTAMPTZ", "double": "DOUBLE PRECISION",
-                 "decimal": "NUMERIC(14,2)"},
+                 "decimal": "NUMERIC(14,2)", "integer": "BIGINT"},
     "mysql": {"text": "VARCHAR(200)", "date": "DATE", "timestamp": "DATETIME",
-              "timestamptz": "TIMESTAMP NULL", "double": "DOUBLE", "decimal": "DECIMAL(14,2)"},
+              "timestamptz": "TIMESTAMP NULL", "double": "DOUBLE", "decimal": "DECIMAL(14,2)",
+              "integer": "BIGINT"},
     "duckdb": {"text": "VARCHAR", "date": "DATE", "timestamp": "TIMESTAMP",
-               "timestamptz": "TIMESTAMPTZ", "double": "DOUBLE", "decimal": "DECIMAL(14,2)"},
+               "timestamptz": "TIMESTAMPTZ", "double": "DOUBLE", "decimal": "DECIMAL(14,2)",
+               "integer": "BIGINT"},
     "spark": {"text": "STRING", "date": "DATE", "timestamp": "TIMESTAMP_NTZ",
-              "timestamptz": "TIMESTAMP", "double": "DOUBLE", "decimal": "DECIMAL(14,2)"},
+              "timestamptz": "TIMESTAMP", "double": "DOUBLE", "decimal": "DECIMAL(14,2)",
+              "integer": "BIGINT"},
 }
 
 
