@@ -142,10 +142,9 @@ def _round2(x: float) -> float:
     return math.copysign(round(x * 100.0) / 100.0, x)
 
 
-def _count(t, g, d, rule, run, parts: int = 1, otg=...) -> tuple[int, float]:
+def _count(t, g, d, rule, run, parts: int, otg: float | None) -> tuple[int, float]:
+    """At-risk customers on day d and their value at stake (`otg`: `one_time_gap` of d)."""
     rule = rule or AtRisk()
-    if otg is ...:
-        otg = one_time_gap(t, d, rule, run, parts)
 
     def total(part):
         a = assessment(in_part(t, part), g, d, rule, run, otg)

@@ -38,9 +38,14 @@ def never_moved(status: str) -> bool:
     k = key(status)
     if k in NEVER_MOVED or (k.startswith("wc") and k[2:] in NEVER_MOVED):
         return True
-    words = [key(w) for w in re.split(r"[\s_\-/,.;:()]+", status) if w]
-    pairs = [a + b for a, b in zip(words, words[1:])]
+    words, pairs = _words(status)
     return any(w in NEVER_MOVED or w in _WORDS for w in words + pairs)
+
+
+def _words(text: str) -> tuple[list[str], list[str]]:
+    """key() of each word of `text`, and of each two words written as one."""
+    words = [key(w) for w in re.split(r"[\s_\-/,.;:()]+", text) if w]
+    return words, [a + b for a, b in zip(words, words[1:])]
 
 
 # kinds of rows that are not a sale or refund to a customer (METRICS.md, "not transactions":
@@ -53,7 +58,7 @@ fee fees conversion conversions currencyconversion cashback
 virement virements retrait retraits frais
 uberweisung ueberweisung auszahlung gebuhr gebuehr gebuhren gebuehren umrechnung
 wahrungsumrechnung waehrungsumrechnung
-transferencia transferencias retiro retirada comision comisiones conversion
+transferencia transferencias retiro retirada comision comisiones
 """.split())
 # holds and releases of funds: with a word of money beside them ("Payment Hold", "Release of
 # funds"), or "hold" alone; not a product's type ("New release", "Pre-release")
@@ -67,8 +72,7 @@ NOT_SALE_LEFT_OUT = "not a sale or refund: {}"
 def not_sale(kind: str) -> bool:
     """True when a row's type names a transfer, withdrawal, hold or release of funds, fee,
     currency conversion or cash-back (any of en/fr/de/es; one of its words, or two as one)."""
-    words = [key(w) for w in re.split(r"[\s_\-/,.;:()]+", kind) if w]
-    pairs = [a + b for a, b in zip(words, words[1:])]
+    words, pairs = _words(kind)
     if key(kind) in NOT_SALE or any(w in NOT_SALE for w in words + pairs):
         return True
     return any(w in HOLD for w in words) and (key(kind) in ("hold", "holds")

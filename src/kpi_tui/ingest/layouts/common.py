@@ -169,24 +169,24 @@ class Builder:
         hit = np.array([bool(v is not None and re.search(pattern, v, re.I)) for v in values] + [False])
         return hit[idx]  # idx -1 (null) picks the trailing False
 
-    def drop_statuses(self, name: str | None) -> None:
-        """Drop rows whose status says the money never moved, counted per status value."""
+    def drop_values(self, name: str | None, judge, reason) -> None:
+        """Drop rows whose value v of column `name` is judge(v), counted per value as reason(v)
+        (v trimmed)."""
         if name is None:
             return
         values, idx = self.codes(name)
         for i, v in enumerate(values):
-            if v is not None and v.strip() and never_moved(v):
-                self.drop(idx == i, f"status {v.strip().lower()}")
+            if v is not None and v.strip() and judge(v):
+                self.drop(idx == i, reason(v.strip()))
+
+    def drop_statuses(self, name: str | None) -> None:
+        """Drop rows whose status says the money never moved, counted per status value."""
+        self.drop_values(name, never_moved, lambda v: f"status {v.lower()}")
 
     def drop_not_sales(self, name: str | None) -> None:
         """Drop rows whose type says they are not a sale or refund (a transfer, a fee...:
         plain.not_sale), counted per type value."""
-        if name is None:
-            return
-        values, idx = self.codes(name)
-        for i, v in enumerate(values):
-            if v is not None and v.strip() and not_sale(v):
-                self.drop(idx == i, NOT_SALE_LEFT_OUT.format(v.strip()))
+        self.drop_values(name, not_sale, NOT_SALE_LEFT_OUT.format)
 
     def who(self, id_col: str | None, email_col: str | None) -> pa.Array:
         """The customer (id, else e-mail); the e-mails are kept beside it (identity linking).
