@@ -41,10 +41,11 @@ FIELDS = {
                "Estado del pedido", "Estado del pago"],
     "currency": ["Currency", "Currency Code", "Order Currency", "Order Currency Code", "Devise",
                  "Monnaie", "Währung", "Moneda", "Divisa"],
-    # what kind of row (a sale, a refund, or a transfer, fee...: plain.not_sale)
-    "type": ["Transaction Type", "Type", "Type de transaction", "Type d'opération", "Typ",
-             "Transaktionstyp", "Transaktionsart", "Buchungsart", "Tipo de transacción",
-             "Tipo de operación", "Tipo"],
+    # what kind of row (a sale, a refund, or a transfer, fee...: plain.not_sale); not a bank
+    # statement's kind of booking ("Buchungsart", "Type d'opération": a customer's transfer
+    # there is a payment)
+    "type": ["Transaction Type", "Type", "Type de transaction", "Typ", "Transaktionstyp",
+             "Transaktionsart", "Tipo de transacción", "Tipo"],
 }
 LOOKED_FOR = {"amount": "Total, Amount, Montant, Betrag, Importe ...", "date": "Date, Created at, Datum, Fecha ..."}
 
