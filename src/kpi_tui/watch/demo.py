@@ -24,6 +24,7 @@ import shutil
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 from kpi_tui.ingest.discover import ignored
@@ -165,7 +166,7 @@ def drop(folder: Path, name: str, text: str, mtime: float | None = None) -> Path
 
 class Dropper(threading.Thread):
     """Drops the script's exports every `interval` s once `ready()` (the screen shows figures;
-    the first after FIRST_WAIT s), moving `clock` to each export's day."""
+    the first after FIRST_WAIT s), moving `clock` to each export's day CLOCK_LAG s later."""
 
     def __init__(self, folder: Path, exporter: Exporter, interval: float,
                  clock: DemoClock | None = None, ready=lambda: True):
@@ -179,11 +180,13 @@ class Dropper(threading.Thread):
         while not self.ready():
             if self.halt.wait(0.1):
                 return
-        wait = min(FIRST_WAIT, self.interval)  # the first soon after the figures show
+        # the first soon after the figures show, then one every interval (the clock's lag
+        # included: a slow drop or read does not push the later ones back)
+        due = time.monotonic() + min(FIRST_WAIT, self.interval)
         for name, text, day in script(self.exporter):
-            if self.halt.wait(wait):
+            if self.halt.wait(max(0.0, due - time.monotonic())):
                 return
-            wait = self.interval
+            due += self.interval
             mtime = None if self.clock is None else self.clock.at(day).timestamp()
             try:
                 self.dropped.append(drop(self.folder, name, text, mtime))
