@@ -11,6 +11,7 @@ from kpi_tui.ingest.headers import LOOKED_FOR, find_fields
 from kpi_tui.ingest.plain import key
 from kpi_tui.settings import Settings
 
+PG_MONEY = 790  # PostgreSQL's type oid of money
 ROLES = ("customer", "email", "date", "amount", "quantity", "unit_price", "refunded", "status",
          "order_id", "currency", "type")
 # a column that changes whenever a row does: polled with the row count and the latest date
@@ -71,15 +72,57 @@ def check_sql(sql: str, dialect: str | None = None) -> str:
     return text
 
 
+def table_parts(table: str) -> list[str]:
+    """[catalog, schema, name] of `--table` (1 to 3 parts): split at its dots, or where it has
+    quotes, read as SQL names ("Shop Data"."Orders", `shop`.`orders`, "a.b"); [] if it is
+    not a name."""
+    if '"' not in table and "`" not in table:
+        return table.split(".")
+    import sqlglot.expressions as exp
+
+    try:
+        parts = exp.to_table(table, dialect="mysql" if "`" in table else "postgres").parts
+    except Exception:  # noqa: BLE001 - sqlglot's parse errors
+        parts = []
+    return [p.name for p in parts] if 1 <= len(parts) <= 3 else []
+
+
 def open_rows(conn: Connection, table: str | None = None, sql: str | None = None):
     """The Ibis table of `--table NAME` (schema-qualified allowed) or `--sql QUERY`."""
+    rows = _open_rows(conn, table, sql)
+    return _pg_money(conn, rows) if conn.engine == "postgres" else rows
+
+
+def _pg_money(conn: Connection, rows):
+    """PostgreSQL's `money` columns as numbers: psycopg reads money as text ('$10.50', in the
+    server's lc_monetary), which Ibis takes for DECIMAL(19, 4); cast to NUMERIC in the engine
+    (exact, whatever the locale)."""
+    import ibis.expr.datatypes as dt
+
+    maybe = [n for n, t in rows.schema().items() if t == dt.Decimal(19, 4)]
+    if not maybe:
+        return rows
+    try:
+        with conn.backend.con.cursor() as cur:
+            cur.execute(f"SELECT * FROM ({conn.backend.compile(rows)}) AS q LIMIT 0")
+            money = [d.name for d in cur.description if d.type_code == PG_MONEY]
+    except Exception as e:  # noqa: BLE001
+        raise conn.error(e, "cannot read the columns") from None
+    money = [n for n in money if n in maybe]
+    return rows.mutate(**{n: rows[n].cast(dt.Decimal(38, 4)) for n in money}) if money else rows
+
+
+def _open_rows(conn: Connection, table: str | None, sql: str | None):
     if bool(table) == bool(sql):
         raise SourceError(f"{conn.label}: give either --table NAME or --sql \"SELECT ...\"")
     con = conn.backend
     if table:
-        *schema, name = table.split(".")
+        parts = table_parts(table)
+        if not parts:
+            raise SourceError(f"{conn.label}: not a table name: {table!r}")
+        *schema, name = parts
         try:
-            return con.table(name, database=".".join(schema) or None)
+            return con.table(name, database=tuple(schema) or None)
         except Exception:  # noqa: BLE001 - each backend says it its own way
             raise SourceError(f"{conn.label}: table {table!r} not found") from None
     # Ibis's sqlglot dialect of the engine (a class: MySQL's `quoted` names parse)

@@ -93,6 +93,8 @@ def table_schema(con, table: str) -> list:
 
 
 def quoted(table: str) -> str:
+    if '"' in table or "`" in table:  # the user's own SQL names (DuckDB reads "...")
+        return table
     return ".".join('"' + part.replace('"', '""') + '"' for part in table.split("."))
 
 
