@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from kpi_tui.database.connect import Connection
 from kpi_tui.database.url import SourceError
-from kpi_tui.ingest.headers import LOOKED_FOR, find_fields
+from kpi_tui.ingest.headers import LOOKED_FOR, find_fields, line_items
 from kpi_tui.ingest.plain import key
 from kpi_tui.settings import Settings
 
@@ -28,6 +28,7 @@ class Fields:
     mapped: bool = False  # named by [mapping]
     updated_at: str | None = None
     date_zone: bool = False  # the date column holds instants (Spark TIMESTAMP), not wall time
+    line_items: bool = False  # UCI Online Retail's columns (headers.LINE_ITEMS), as in a file
 
     def __getitem__(self, role: str) -> str | None:
         return self.names.get(role)
@@ -37,6 +38,8 @@ class Fields:
         n = self.names
         who = [x for x in (n["customer"], n["email"] and f"{n['email']} (trimmed, lower-cased)") if x]
         amount = n["amount"] or (n["quantity"] and f"{n['quantity']} x {n['unit_price']}")
+        if self.line_items:
+            amount += " (negative for C-invoices)"
         if n["amount"] and n["refunded"]:
             amount = f"{n['amount']} - {n['refunded']}"
         return [
@@ -209,6 +212,8 @@ def recognise(rows, settings: Settings, label: str = "") -> Fields:
             raise SourceError(f"{where}the [mapping] columns {', '.join(missing)} are not in the "
                               f"table (it has: {', '.join(names)})")
         f = Fields(mapped, mapped=True)
+    elif (li := line_items(names)) is not None:  # as the line-items layout reads a file
+        f = Fields({r: li.get(r) for r in ROLES}, line_items=True)
     else:
         found = find_fields(names)
         f = Fields({r: found.get(r) for r in ROLES})

@@ -82,7 +82,7 @@ def status_currency(rows, f: Fields, run: Run = _run, engine: str = "",
     are too many pairs (then ask them one by one). `ids` False: no `IdFacts` (`ids` None)."""
     null = ibis.null(dt.string)
     raw = rows.select(s=rows[f["status"]] if f["status"] else null,
-                      c=rows[f["currency"]] if f["currency"] else null, a=_amount(rows, f),
+                      c=rows[f["currency"]] if f["currency"] else null, a=_amount(rows, f, engine),
                       d=rows[f["date"]], **(_id_columns(rows, f) if ids else {}))
     g = raw.group_by("s", "c").aggregate(n=raw.count(), a0=raw.a.min(), a1=raw.a.max(),
                                          d0=raw.d.min(), d1=raw.d.max(), **_id_facts(raw))
@@ -140,9 +140,12 @@ def optimistic_ids(f: Fields, rows, engine: str) -> bool:
             and rows[f["customer"]].type().is_string())
 
 
-def _amount(t, f: Fields):
+def _amount(t, f: Fields, engine: str = ""):
     """The signed amount of a row in the source's number type, refunds subtracted."""
     amount = t[f["amount"]] if f["amount"] else t[f["quantity"]] * t[f["unit_price"]]
+    invoice = t[f["order_id"]] if f.line_items else None
+    if invoice is not None and invoice.type().is_string():  # a C-invoice is a cancellation
+        amount = ibis.ifelse(_strip(invoice, engine).startswith("C"), -amount.abs(), amount)
     if f["refunded"]:
         amount = amount - t[f["refunded"]].abs().fill_null(0)
     return amount
@@ -234,7 +237,7 @@ def counted(rows, f: Fields, settings: Settings, run: Run = _run, engine: str = 
             refunded = status.isin(refunded_values) if refunded_values else ibis.literal(False)
     else:
         refunded = ibis.literal(False)
-    amount = _amount(t, f)
+    amount = _amount(t, f, engine)
     cid = clean_id(t[f["customer"]], engine, ids) if f["customer"] else ibis.null(dt.string)
     email = clean_email(t[f["email"]], engine) if f["email"] else ibis.null(dt.string)
     if engine == "mysql":

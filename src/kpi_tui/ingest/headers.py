@@ -47,6 +47,12 @@ FIELDS = {
     "type": ["Transaction Type", "Type", "Type de transaction", "Typ", "Transaktionstyp",
              "Transaktionsart", "Tipo de transacción", "Tipo"],
 }
+# UCI Online Retail I and II (the line-items layout): amount = quantity x unit price per row,
+# negative on a C-invoice (a cancellation)
+LINE_ITEMS = {"order_id": ("InvoiceNo", "Invoice"), "quantity": ("Quantity",),
+              "unit_price": ("UnitPrice", "Price", "Unit Price"),
+              "date": ("InvoiceDate", "Invoice Date"), "customer": ("CustomerID", "Customer ID"),
+              "currency": ("Currency",)}
 LOOKED_FOR = {"amount": "Total, Amount, Montant, Betrag, Importe ...", "date": "Date, Created at, Datum, Fecha ..."}
 
 
@@ -71,3 +77,11 @@ def find_fields(names) -> dict[str, str | None]:
     """The column of each of FIELDS among `names` (None: not found)."""
     keys = by_key(names)
     return {f: find(keys, *cands) for f, cands in FIELDS.items()}
+
+
+def line_items(names) -> dict[str, str | None] | None:
+    """The columns of LINE_ITEMS among `names`, if it has an invoice, a quantity, a unit price
+    and a date; else None."""
+    keys = by_key(names)
+    got = {f: find(keys, *cands) for f, cands in LINE_ITEMS.items()}
+    return got if all(got[f] for f in ("order_id", "quantity", "unit_price", "date")) else None

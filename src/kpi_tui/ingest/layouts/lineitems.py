@@ -5,17 +5,16 @@ from __future__ import annotations
 import pyarrow.compute as pc
 
 from kpi_tui import arrow
+from kpi_tui.ingest.headers import LINE_ITEMS, line_items
 from kpi_tui.ingest.layouts.common import Builder, Columns, clean_id, clean_text, customer_of, signed
 
 NAME = "line-items"
-INVOICE = ("InvoiceNo", "Invoice")
-PRICE = ("UnitPrice", "Price", "Unit Price")
-DATE = ("InvoiceDate", "Invoice Date")
-CUSTOMER = ("CustomerID", "Customer ID")
+INVOICE, PRICE = LINE_ITEMS["order_id"], LINE_ITEMS["unit_price"]
+DATE, CUSTOMER = LINE_ITEMS["date"], LINE_ITEMS["customer"]
 
 
 def detect(c: Columns) -> int:
-    return 6 if c.has(*INVOICE) and c.has("Quantity") and c.has(*PRICE) and c.has(*DATE) else 0
+    return 6 if line_items(c.table.column_names) else 0
 
 
 def normalize(raw, settings):
