@@ -165,7 +165,9 @@ def test_dates_beyond_python_years_left_out(tmp_path, engine):
 
 def test_mysql_zero_dates_left_out():
     """MySQL's zero date ('0000-00-00 00:00:00', as WooCommerce's tables hold) is before any
-    window: left out, where the report stopped ("year 0 is out of range")."""
+    window: left out, where the report stopped ("year 0 is out of range"). So is a date with a
+    zero month or day ('2026-00-00', '2026-02-00'), which was counted, in December 2025, and
+    whose text (read as after 9999) made the report's periods run to 9999."""
     from dbengines import MYSQL_URL, unique
 
     from kpi_tui.database.connect import _mysql_driver
@@ -181,14 +183,17 @@ def test_mysql_zero_dates_left_out():
     cur.execute(f"CREATE TABLE {name} (customer_id VARCHAR(9), created_at DATETIME,"
                 " amount DECIMAL(10,2))")
     cur.execute(f"INSERT INTO {name} VALUES ('a', '2026-01-05', 10), ('b', '2026-02-05', 5),"
-                " ('c', '0000-00-00 00:00:00', 7)")
+                " ('c', '0000-00-00 00:00:00', 7), ('d', '2026-00-00', 3),"
+                " ('e', '2026-02-00 10:00:00', 4)")
     try:
         src = DatabaseSource(MYSQL_URL, table=name, settings=Settings(cache=False))
         jan, feb = src.figures("month")
         assert [(r["revenue"], r["active_customers"]) for r in (jan, feb)] == [(10.0, 1), (5.0, 1)]
         tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
-        assert src.warnings == [f"1 row dated outside 1990-01-01 to {tomorrow} left out: "
+        assert src.warnings == [f"3 rows dated outside 1990-01-01 to {tomorrow} left out: "
                                 f"table {name}"]
+        assert "Rows: 5 read, 2 counted" in src.check_text()
+        assert "Dates: 2026-01-05 to 2026-02-05" in src.check_text()
     finally:
         cur.execute(f"DROP TABLE {name}")
         admin.close()

@@ -29,7 +29,10 @@ def flags(amount, date, settings, engine: str = "") -> dict:
         nf, big = false, (amount.notnull() & ~(amount.abs() <= AMOUNT_MAX)).fill_null(False)
     else:
         nf, big = false, (amount.abs() > int(AMOUNT_MAX)).fill_null(False)
-    out = (~nf & ~big & ((date < lo) | (date > hi))).fill_null(False)
+    outside = (date < lo) | (date > hi)
+    if engine == "mysql":  # its dates with a zero month or day ('2025-00-00'): no date
+        outside = outside | (date.month() < 1) | (date.day() < 1)
+    out = (~nf & ~big & outside).fill_null(False)
     return {"nf": nf, "big": big, "out": out}
 
 

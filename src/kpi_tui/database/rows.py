@@ -149,10 +149,11 @@ def _far(v, lo, hi, kind: str):
 
 def before_year_1(text: str) -> bool:
     """Whether a date's text beyond Python's years is before them: BC ('0044-03-15 BC',
-    DuckDB's '(BC)'), '-infinity', or MySQL's zero date (year 0); else after (9999 and on)."""
-    year = text.split("-", 1)[0]
+    DuckDB's '(BC)'), '-infinity', or MySQL's zero date (year 0) or zero month or day
+    ('2025-00-00': no date); else after (9999 and on)."""
+    year, _, rest = text.partition("-")
     return (text.startswith("-") or text.rstrip(")").endswith("BC")
-            or (year.isdigit() and int(year) == 0))
+            or (year.isdigit() and int(year) == 0) or rest[:2] == "00" or rest[3:5] == "00")
 
 
 def duckdb_rows(backend, expr, columns: list, sqls: list | None = None) -> Rows | None:
