@@ -3,6 +3,7 @@ as file headers are (ingest/layouts/generic), or named by [mapping]."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from kpi_tui.database.connect import Connection
@@ -61,10 +62,15 @@ def check_sql(sql: str, dialect: str | None = None) -> str:
 
     text = sql.strip().rstrip(";").strip()
     bad = SourceError("--sql must be one read-only SELECT query (SELECT ... or WITH ... SELECT ...)")
+    log = logging.getLogger("sqlglot")  # ("... Falling back to parsing as a 'Command'.")
+    level = log.level
+    log.setLevel(logging.ERROR)
     try:
         stmts = [s for s in sqlglot.parse(text, read=dialect) if s is not None]
     except Exception:  # noqa: BLE001 - sqlglot's parse errors
         stmts = []
+    finally:
+        log.setLevel(level)
     if len(stmts) != 1 or not isinstance(stmts[0], exp.Query):
         raise bad
     tree = stmts[0]
