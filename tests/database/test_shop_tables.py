@@ -116,3 +116,63 @@ def test_magento_sales_order(sql_engine):  # noqa: F811
                          ("2026-02-01", 40.0, 1, 1, 0, 1)]
     assert s.currency == "EUR"
     assert s.warnings == ["1 rows in USD left out: no rate to EUR (give one with --rates)"]
+
+
+POSTS = [("id", "integer"), ("post_type", "text"), ("post_status", "text"),
+         ("post_date_gmt", "timestamp"), ("post_parent", "integer")]
+META = [("meta_id", "integer"), ("post_id", "integer"), ("meta_key", "text"),
+        ("meta_value", "text")]
+
+
+def legacy_rows() -> tuple[list, list]:
+    """WC_ROWS as WooCommerce's legacy storage holds them: a post per order or refund (its
+    parent the order), the rest in wp_postmeta as text; plus a product and a trashed order."""
+    posts, meta = [], []
+    for (i, status, cur, typ, _tax, total, cust, email, created, _upd, parent, _txn) in WC_ROWS:
+        posts.append((i, typ, status, created, parent))
+        meta += [(i, "_order_total", f"{total:.2f}"), (i, "_order_currency", cur)]
+        if typ == "shop_order":
+            meta += [(i, "_customer_user", str(cust)), (i, "_billing_email", email or "")]
+        else:
+            meta.append((i, "_refund_amount", f"{-total:.2f}"))
+    posts += [(110, "product", "publish", T(2026, 1, 1), 0),
+              (111, "shop_order", "trash", T(2026, 2, 12), 0)]
+    meta += [(110, "_price", "12.00"), (111, "_order_total", "500.00"),
+             (111, "_customer_user", "7"), (111, "_order_currency", "EUR")]
+    return posts, [(n, *m) for n, m in enumerate(meta, 1)]
+
+
+def readme_legacy_sql() -> str:
+    """The `sql` of the README's WooCommerce legacy-storage `[source]` example."""
+    text = README.read_text(encoding="utf-8")
+    m = re.search(r'\[source\]\nurl = "mysql://[^"]+"\nsql = """(.*?)"""', text[
+        text.index("legacy storage"):], re.S)
+    assert m, "the README's WooCommerce legacy example"
+    return m.group(1)
+
+
+def test_woocommerce_legacy_readme_query(sql_engine):  # noqa: F811
+    """The README's query on wp_posts and wp_postmeta: the same figures as on wp_wc_orders."""
+    posts, meta = legacy_rows()
+    url, p = sql_engine.load(POSTS, posts)
+    if sql_engine.name == "duckdb":  # (a DuckDB file per table: both in the first one)
+        import duckdb
+
+        m = "wp_meta"
+        con = duckdb.connect(url.removeprefix("duckdb://"))
+        con.execute(f"CREATE TABLE {m} (meta_id BIGINT, post_id BIGINT, meta_key VARCHAR, "
+                    "meta_value VARCHAR)")
+        con.executemany(f"INSERT INTO {m} VALUES (?, ?, ?, ?)", meta)
+        con.close()
+    else:
+        _, m = sql_engine.load(META, meta)
+    sql = readme_legacy_sql().replace("wp_postmeta", m).replace("wp_posts", p)
+    s = DatabaseSource(url, sql=sql, settings=Settings(), timeout=sql_engine.timeout)
+    f = s.fields
+    assert (f["order_id"], f["date"], f["amount"], f["customer"], f["email"], f["status"],
+            f["currency"]) == ("order_id", "created_at", "total", "customer_id",
+                               "billing_email", "status", "currency")
+    assert months(s) == [("2026-01-01", 160.0, 2, None, None, None),
+                         ("2026-02-01", 60.0, 2, 1, 1, 1)]
+    assert s.unattributed_revenue == 0.0
+    assert s.warnings == []
