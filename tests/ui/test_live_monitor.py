@@ -259,3 +259,18 @@ async def test_a_list_opened_while_the_at_risk_card_computes_comes_first(same_ro
                 break
         assert calls == ["month", "month"]
         assert re.search(r"At risk \(k: list\) \d+", plain(app, "#kpis"))
+
+
+async def test_the_status_line_of_a_database_at_80_columns(same_rows):
+    """The issue's three: the source, the last check and the queries' time, at 80 columns: the
+    URL shortened in its middle (its end, the table, kept) before the row count goes."""
+    url, name, _folder = same_rows
+    s = Settings(cache=False)
+    app = database_app(DatabaseSource(url, table=name, settings=s), s, poll=60)
+    app.clock = lambda: CLOCK
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        status = plain(app, "#status")
+        assert re.fullmatch(r"as of 2026-05-11 · checked \d\d:\d\d:\d\d · queries \d+\.\d s · "
+                            r"source duckd…" + name[-11:], status), status
+        assert len(status) == 78

@@ -30,7 +30,9 @@ async def test_essentials_on_screen(golden, size):
         assert plain(app, "#keys").startswith("? help ctrl+q quit 1-4 who k risk c cohorts")
         status = plain(app, "#status")
         assert status.startswith("as of 2026-05-11 · ")
-        assert len(status) <= size[0] - 2 and "…" not in status  # whole parts only
+        assert len(status) <= size[0] - 2  # whole parts, but a long folder name: its end kept
+        assert all("…" not in part or part.startswith("folder /")
+                   for part in status.split(" · ")), status
         for sel in ("#sentence", "#chart"):
             assert screen.contains_region(app.query_one(sel).region), sel
         if size[1] >= 24:

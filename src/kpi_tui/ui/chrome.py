@@ -9,7 +9,7 @@ from kpi_tui.safe import markup as escape
 from kpi_tui.settings import GRANULARITIES
 from kpi_tui.ui import keys
 from kpi_tui.ui.model import G_NAMES
-from kpi_tui.ui.status import age_text, checked_text, fit
+from kpi_tui.ui.status import age_text, checked_text, fit, middle
 from kpi_tui.ui.text import count
 from kpi_tui.ui.widgets.base import Text
 
@@ -110,8 +110,8 @@ class Chrome:
                                  f"{mon.last_received:%Y-%m-%d %H:%M}"))
             if mon.waiting:
                 parts.append((3, f"{mon.waiting} being written"))
-            if getattr(mon, "last_check", None) is not None:  # a database
-                parts.append((6, f"checked {mon.last_check:%H:%M:%S} · queries "
+            if getattr(mon, "last_check", None) is not None:  # a database: before its URL
+                parts.append((2, f"checked {mon.last_check:%H:%M:%S} · queries "
                                  f"{mon.query_seconds:.1f} s"))
             if mon.problem:
                 parts.append((0, f"⚠ {escape(mon.problem)}"))
@@ -124,7 +124,11 @@ class Chrome:
         if snap is not None:
             for f in getattr(snap, "skipped", ()):  # a file not read is always named
                 parts.append((0, f"skipped {escape(f.path.name)}: {escape(f.error or '')}"))
-        parts.append((2, f"{'folder' if self.monitor_factory is None else 'source'} "
-                         f"{escape(self.folder_label)}"))
+        # a long name: its end kept (a database's at once: the URL before the row count)
+        what = "folder" if self.monitor_factory is None else "source"
+        mark = "..." if self.ascii else "…"
+        parts.append((2, f"{what} {escape(self.folder_label)}",
+                      lambda room: f"{what} {escape(middle(self.folder_label, room - 7, mark))}",
+                      what == "source"))
         self.query_one("#status", Text).show(
             " · ".join(fit(parts, max(10, self.size.width - 2))))
