@@ -176,3 +176,25 @@ def test_woocommerce_legacy_readme_query(sql_engine):  # noqa: F811
                          ("2026-02-01", 60.0, 2, 1, 1, 1)]
     assert s.unattributed_revenue == 0.0
     assert s.warnings == []
+
+
+SHOPIFY = [("id", "integer"), ("email", "text"), ("customer_id", "integer"),
+           ("created_at", "timestamp"), ("subtotal_price", "decimal"), ("total_price", "decimal"),
+           ("currency", "text"), ("financial_status", "text")]
+SHOPIFY_ROWS = [
+    (1, "ann@example.com", 11, T(2026, 1, 4), D("45"), D("50"), "EUR", "paid"),
+    (2, "bob@example.com", 12, T(2026, 1, 8), D("27"), D("30"), "EUR", "refunded"),
+    (3, "ann@example.com", 11, T(2026, 2, 2), D("18"), D("20"), "EUR", "partially_refunded"),
+    (4, "cy@example.com", None, T(2026, 2, 3), D("9"), D("10"), "EUR", "voided"),
+    (5, "Cy@Example.com", None, T(2026, 2, 9), D("36"), D("40"), "EUR", "authorized"),
+]
+
+
+def test_shopify_order_table(sql_engine):  # noqa: F811
+    """Shopify's `order` table as a warehouse sync lays it out: `total_price` is the amount."""
+    url, name = sql_engine.load(SHOPIFY, SHOPIFY_ROWS)
+    s = DatabaseSource(url, table=name, settings=Settings(), timeout=sql_engine.timeout)
+    assert (s.fields["amount"], s.fields["status"]) == ("total_price", "financial_status")
+    # January: ann 50, bob refunded (0); February: ann 20, cy 40 (4 voided)
+    assert months(s) == [("2026-01-01", 50.0, 1, None, None, None),
+                         ("2026-02-01", 60.0, 2, 1, 1, 0)]

@@ -28,7 +28,7 @@ FIELDS = {
              "Paid at", "Timestamp", "Date de commande", "Date commande", "Date de facture", "Date de vente",
              "Bestelldatum", "Datum", "Rechnungsdatum", "Verkaufsdatum", "Fecha", "Fecha de pedido",
              "Fecha del pedido", "Fecha de factura"],
-    "amount": ["Amount", "Total", "Order Total", "Total Amount", "Grand Total", "Amount Paid", "Revenue",
+    "amount": ["Amount", "Total", "Order Total", "Total Amount", "Grand Total", "Total Price", "Amount Paid", "Revenue",
                "Sales", "Montant TTC", "Total TTC", "Montant", "Montant total", "Prix total", "Betrag",
                "Gesamtbetrag", "Bruttobetrag", "Summe", "Gesamt", "Umsatz", "Importe", "Importe total",
                "Total pedido", "Monto", "Value"],
