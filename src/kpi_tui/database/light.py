@@ -91,7 +91,10 @@ def duckdb(path: str, **kwargs):
             return sch.Schema({name: mapper.from_string(typ, nullable=null == "YES")
                                for name, typ, null, *_ in got})
 
-    return DuckDB().connect(path, **kwargs)
+    from kpi_tui.database.replay import take_spare
+
+    spare = take_spare(path) if kwargs.get("read_only") else None  # (opened the same way)
+    return DuckDB.from_connection(spare) if spare is not None else DuckDB().connect(path, **kwargs)
 
 
 def far_dates(con) -> None:
