@@ -272,5 +272,5 @@ async def test_the_status_line_of_a_database_at_80_columns(same_rows):
         await settle(app, pilot)
         status = plain(app, "#status")
         assert re.fullmatch(r"as of 2026-05-11 · checked \d\d:\d\d:\d\d · queries \d+\.\d s · "
-                            r"source duckd…" + name[-11:], status), status
+                            r"source ….*" + re.escape(f" {name}"), status), status
         assert len(status) == 78

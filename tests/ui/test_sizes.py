@@ -31,7 +31,7 @@ async def test_essentials_on_screen(golden, size):
         status = plain(app, "#status")
         assert status.startswith("as of 2026-05-11 · ")
         assert len(status) <= size[0] - 2  # whole parts, but a long folder name: its end kept
-        assert all("…" not in part or part.startswith("folder /")
+        assert all("…" not in part or part.startswith("folder …")
                    for part in status.split(" · ")), status
         for sel in ("#sentence", "#chart"):
             assert screen.contains_region(app.query_one(sel).region), sel

@@ -77,11 +77,11 @@ def _shortened(kept: dict, i: int, shorter, room: int, gap: int) -> int:
 
 def middle(text: str, width: int, mark: str = "…") -> str:
     """`text` in `width` cells at most: its start, `mark`, and its end (a path's or a URL's
-    end tells it apart: two thirds of the room)."""
+    end tells it apart: two thirds of the room, all of it under 40 cells)."""
     if cell_len(text) <= width:
         return text
     room = max(0, width - cell_len(mark))
-    head = _cells(text, room // 3)
+    head = _cells(text, room // 3 if room >= 40 else 0)
     tail = _cells(text[::-1], room - cell_len(head))[::-1]
     return head + mark + tail
 
