@@ -82,8 +82,9 @@ class DrilldownScreen(Screen):
         yield table
         yield Static(id="dd-empty")
         yield Static(id="dd-totals")
-        yield Static("[b]/[/] search  [b]s[/] sort by next column  [b]S[/] reverse  "
-                     "[b]g[/] next list  click a header to sort  [b]esc[/] back", id="dd-keys")
+        yield Static("[b]esc[/] back  [b]/[/] search  [b]s[/] sort by next column  "  # esc first:
+                     "[b]S[/] reverse  [b]g[/] next list  click a header to sort",  # kept at 80
+                     id="dd-keys")
 
     def on_mount(self) -> None:
         self.refresh_all()
