@@ -64,3 +64,30 @@ def test_cohorts_on_a_database_equal_the_folder(same_rows, capsys):
         _, want = _out(capsys, ["cohorts", str(folder), "--format", fmt])
         _, got = _out(capsys, ["cohorts", url, "--table", "orders", "--format", fmt])
         assert got == want and want.strip()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_a_list_that_stops_midway_says_so(same_rows, capsys, monkeypatch, fmt):
+    """The query failing after rows were printed (a restart, the time limit): exit 2, and the
+    one line on stderr says the output is incomplete and how far it got."""
+    from kpi_tui.database import customers
+    from kpi_tui.database.url import SourceError
+
+    _, url = same_rows
+    whole = customers.pages
+
+    def stops(*args, **kw):
+        rows = whole(*args, **kw)
+        yield next(rows)
+        raise SourceError("duckdb:///shop.duckdb: connection lost")
+
+    monkeypatch.setattr(customers, "pages", stops)
+    rc = main(["customers", url, "--table", "orders", "--group", "churned", "--at",
+               "2026-02-01", "--format", fmt])
+    out, err = capsys.readouterr()
+    assert rc == 2 and "carol" not in out
+    n = 1 if fmt == "json" else 0  # (CSV: 10,000 rows at a time)
+    assert ("bob" in out) == (fmt == "json")
+    assert err.splitlines()[-1] == (f"kpi-tui: duckdb:///shop.duckdb: connection lost (the list "
+                                    f"stopped after {n} customers: what was printed is "
+                                    "incomplete)")

@@ -9,6 +9,7 @@ import sys
 
 from kpi_tui import safe
 from kpi_tui.cli.report import counted, open_snapshot
+from kpi_tui.database.url import SourceError
 
 
 def cmd_customers(args: argparse.Namespace) -> int:
@@ -66,19 +67,39 @@ def db_customers(args: argparse.Namespace, s, source) -> int:
         snap.at_risk_memory()
     rows = pages(snap.t, span, p, args.group, rule=s.at_risk, run=snap.run,
                  hex_names=snap.engine == "mysql", stream=source.conn.stream)
-    if args.format == "json":
-        write_json_list(rows)
+    printed = Printed(rows)
+    try:
+        if args.format == "json":
+            write_json_list(printed)  # each row printed before the next is read
+            return 0
+        from kpi_tui.metrics.groups import AT_RISK_COLUMNS, COLUMNS
+        from kpi_tui.metrics.report import to_csv
+
+        from kpi_tui.database.stream import in_batches
+
+        cols = COLUMNS + (AT_RISK_COLUMNS if args.group == "at-risk" else ())
+        sys.stdout.write(to_csv([], cols))
+        for batch in in_batches(rows, 10_000):  # written as the rows come
+            sys.stdout.write(to_csv(batch, cols).split("\n", 1)[1])
+            printed.n += len(batch)
         return 0
-    from kpi_tui.metrics.groups import AT_RISK_COLUMNS, COLUMNS
-    from kpi_tui.metrics.report import to_csv
+    except SourceError as e:  # the query failed midway: the output so far is not the list
+        if args.format == "json" and not printed.n:  # nothing printed
+            raise
+        raise SourceError(f"{e} (the list stopped after {printed.n:,} customers: what was "
+                          "printed is incomplete)") from None
 
-    from kpi_tui.database.stream import in_batches
 
-    cols = COLUMNS + (AT_RISK_COLUMNS if args.group == "at-risk" else ())
-    sys.stdout.write(to_csv([], cols))
-    for batch in in_batches(rows, 10_000):  # written as the rows come
-        sys.stdout.write(to_csv(batch, cols).split("\n", 1)[1])
-    return 0
+class Printed:
+    """The rows of a list, counted (`n`) as each next one is asked for."""
+
+    def __init__(self, rows):
+        self.rows, self.n = rows, 0
+
+    def __iter__(self):
+        for row in self.rows:
+            yield row
+            self.n += 1
 
 
 def write_json_list(rows) -> None:
