@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import shutil
 import sys
+from pathlib import Path
 
 from kpi_tui import safe
 from kpi_tui.cli.report import counted, open_snapshot
-from kpi_tui.database.url import SourceError
 
 
 def cmd_customers(args: argparse.Namespace) -> int:
@@ -67,44 +68,46 @@ def db_customers(args: argparse.Namespace, s, source) -> int:
         snap.at_risk_memory()
     rows = pages(snap.t, span, p, args.group, rule=s.at_risk, run=snap.run,
                  hex_names=snap.engine == "mysql", stream=source.conn.stream)
-    printed = Printed(rows)
-    try:
+    with spool() as buf:  # the whole list, then printed: a slow reader is not query time
         if args.format == "json":
-            write_json_list(printed)  # each row printed before the next is read
-            return 0
-        from kpi_tui.metrics.groups import AT_RISK_COLUMNS, COLUMNS
-        from kpi_tui.metrics.report import to_csv
+            write_json_list(rows, buf)
+        else:
+            from kpi_tui.metrics.groups import AT_RISK_COLUMNS, COLUMNS
+            from kpi_tui.metrics.report import to_csv
 
-        from kpi_tui.database.stream import in_batches
+            from kpi_tui.database.stream import in_batches
 
-        cols = COLUMNS + (AT_RISK_COLUMNS if args.group == "at-risk" else ())
-        sys.stdout.write(to_csv([], cols))
-        for batch in in_batches(rows, 10_000):  # written as the rows come
-            sys.stdout.write(to_csv(batch, cols).split("\n", 1)[1])
-            printed.n += len(batch)
-        return 0
-    except SourceError as e:  # the query failed midway: the output so far is not the list
-        if args.format == "json" and not printed.n:  # nothing printed
-            raise
-        raise SourceError(f"{e} (the list stopped after {printed.n:,} customers: what was "
-                          "printed is incomplete)") from None
+            cols = COLUMNS + (AT_RISK_COLUMNS if args.group == "at-risk" else ())
+            buf.write(to_csv([], cols))
+            for batch in in_batches(rows, 10_000):
+                buf.write(to_csv(batch, cols).split("\n", 1)[1])
+        buf.seek(0)
+        shutil.copyfileobj(buf, sys.stdout)
+    return 0
 
 
-class Printed:
-    """The rows of a list, counted (`n`) as each next one is asked for."""
+def spool():
+    """A text file for a whole list: in memory up to SPOOL_CHARS, then on disk in the user
+    cache dir (deleted when closed). A list read from the database goes there first and is
+    printed once its query is over: its time limit (`query_timeout`) counts the engine's time,
+    not a reader's (`| less`, a slow link), and a query that fails midway prints nothing."""
+    import tempfile
 
-    def __init__(self, rows):
-        self.rows, self.n = rows, 0
+    import platformdirs
 
-    def __iter__(self):
-        for row in self.rows:
-            yield row
-            self.n += 1
+    where = Path(platformdirs.user_cache_dir("kpi-tui"))
+    where.mkdir(parents=True, exist_ok=True)
+    return tempfile.SpooledTemporaryFile(SPOOL_CHARS, "w+", encoding="utf-8", newline="",
+                                         dir=where)
 
 
-def write_json_list(rows) -> None:
-    """The text of json.dumps(list(rows), indent=2) plus a newline, written as the rows come."""
-    out, sep = sys.stdout, "["
+SPOOL_CHARS = 8 * 2**20
+
+
+def write_json_list(rows, out) -> None:
+    """The text of json.dumps(list(rows), indent=2) plus a newline, written to `out` as the
+    rows come."""
+    sep = "["
     for r in rows:
         item = json.dumps(r, indent=2, ensure_ascii=False, allow_nan=False)
         out.write(f"{sep}\n  " + safe.json_text(item).replace("\n", "\n  "))
