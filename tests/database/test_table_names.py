@@ -39,7 +39,7 @@ def pg(tmp_path_factory):
     eng = open_engine("postgres", tmp_path_factory.mktemp("pg"))
     schema = unique("Shop Data")
     eng.execute(f'CREATE SCHEMA "{schema}"')
-    for table, amount in (("Orders", "NUMERIC(10,2)"), ("Money", "MONEY")):
+    for table, amount in (("Orders", "NUMERIC(10,2)"), ("Money", "MONEY NOT NULL")):
         eng.execute(f'CREATE TABLE "{schema}"."{table}" ("Order ID" TEXT, "Customer ID" TEXT, '
                     f'"Order Date" DATE, "Total" {amount}, "Status" TEXT)')
         values = ", ".join(f"('{i}', '{c}', DATE '{d}', {a}, '{s}')" for i, c, d, a, s in ROWS)

@@ -108,7 +108,8 @@ def _pg_money(conn: Connection, rows):
     (exact, whatever the locale)."""
     import ibis.expr.datatypes as dt
 
-    maybe = [n for n, t in rows.schema().items() if t == dt.Decimal(19, 4)]
+    maybe = [n for n, t in rows.schema().items()
+             if t.is_decimal() and (t.precision, t.scale) == (19, 4)]
     if not maybe:
         return rows
     try:
