@@ -17,3 +17,50 @@ def test_spark_local_is_a_source_not_a_folder():
 def test_spark_parquet_path_in_sql():
     q = "SELECT * FROM parquet.`/data/orders.parquet`"
     assert check_sql(q, "spark") == q
+
+
+def test_a_spark_master_that_does_not_answer_is_one_line_at_once(capfd):
+    """`spark://host:port` with no master there: one line and exit 2 within seconds (Spark
+    itself retried for a minute and printed ~120 lines of Java stack traces)."""
+    import socket
+    import time
+
+    from kpi_tui.cli import main
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    t0 = time.monotonic()
+    rc = main(["report", f"spark://127.0.0.1:{port}", "--table", "t"])
+    out, err = capfd.readouterr()
+    assert time.monotonic() - t0 < 10 and (rc, out) == (2, "")
+    assert err == (f"kpi-tui: spark://127.0.0.1:{port}: cannot connect: connection refused "
+                   "(is the Spark master running?)\n")
+    assert main(["check", "spark://no-such-host.invalid:7077", "--table", "t"]) == 2
+    assert capfd.readouterr().err == ("kpi-tui: spark://no-such-host.invalid:7077: cannot "
+                                      "connect: unknown host\n")
+
+
+def test_spark_local_prints_nothing_of_its_jvm(tmp_path):
+    """A Spark report's standard error is empty: the JVM's own log goes to the user cache dir
+    (database.spark.log_path), not over the terminal or the screen."""
+    import os
+    import subprocess
+    import sys
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    import pytest
+
+    pytest.importorskip("pyspark")
+    data = tmp_path / "o.parquet"
+    pq.write_table(pa.table({"customer_id": ["a", "b"], "created_at": ["2025-01-05", "2025-01-06"],
+                             "amount": [10.0, 20.0]}), data)
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "cache"))
+    p = subprocess.run([sys.executable, "-m", "kpi_tui", "report", "spark:local[1]", "--sql",
+                        f"SELECT customer_id, CAST(created_at AS DATE) AS created_at, amount "
+                        f"FROM parquet.`{data}`", "--format", "csv"],
+                       capture_output=True, text=True, env=env, timeout=300)
+    assert (p.returncode, p.stderr) == (0, "")
+    assert p.stdout.splitlines()[1].startswith("2025-01-01,30.0,2,")
+    assert "Spark" in (tmp_path / "cache" / "kpi-tui" / "spark.log").read_text()

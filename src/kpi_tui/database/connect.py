@@ -442,11 +442,18 @@ def spark_session(source: str):
     active = SparkSession.getActiveSession()
     if active is not None:
         return active
-    b = (SparkSession.builder.master(master).appName("kpi-tui")
-         .config("spark.ui.enabled", "false")
-         .config("spark.ui.showConsoleProgress", "false")  # a bar on the terminal: the screen's
-         .config("spark.sql.session.timeZone", "UTC"))
+    from kpi_tui.database.spark import reachable, start_jvm
+
+    if master.startswith("spark://"):
+        reachable(master, redact(source))
+    options = {"spark.master": master, "spark.app.name": "kpi-tui", "spark.ui.enabled": "false",
+               "spark.ui.showConsoleProgress": "false",  # a bar on the terminal: the screen's
+               "spark.sql.session.timeZone": "UTC"}
     if master.startswith("local"):  # one machine: a few partitions, not 200 per shuffle
-        b = (b.config("spark.sql.shuffle.partitions", "4").config("spark.driver.memory", "1g")
-             .config("spark.sql.adaptive.enabled", "false"))
+        options.update({"spark.sql.shuffle.partitions": "4", "spark.driver.memory": "1g",
+                        "spark.sql.adaptive.enabled": "false"})
+    start_jvm(options)  # its log in the user cache dir, not on the terminal (database.spark)
+    b = SparkSession.builder
+    for k, v in options.items():
+        b = b.config(k, v)
     return b.getOrCreate()
