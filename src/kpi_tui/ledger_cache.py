@@ -17,11 +17,11 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from kpi_tui import arrow, safe
+from kpi_tui import arrow, dirs, safe
 from kpi_tui.ingest import plausible
 from kpi_tui.assembly import ledger_of
-from kpi_tui.ingest.cache import (cache_dir, code_version, commit, fsync_path, read_json, resolver,
-                                  verify, write_json)
+from kpi_tui.ingest.cache import (code_version, commit, fsync_path, read_json, resolver, verify,
+                                  write_json)
 from kpi_tui.ingest.discover import discover
 from kpi_tui.ingest.folder import Dataset, fingerprint, load_folder
 from kpi_tui.ingest.schema import FileReport
@@ -63,7 +63,7 @@ STALE_TMP_SECONDS = 3600  # a writer's folder this old was left by a crash
 def _dir(root: Path, key: str) -> Path:
     """One folder of ledgers a data folder; one ledger a folder state."""
     tag = hashlib.sha256(safe.encode(str(Path(root).resolve()))).hexdigest()[:16]
-    return cache_dir().parent / "ledgers" / tag / key
+    return dirs.cache_dir("ledgers", tag, key)
 
 
 def lookup(root: Path, key: str | None) -> tuple[Dataset, Ledger] | None:

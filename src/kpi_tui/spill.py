@@ -33,9 +33,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from kpi_tui import ahead, arrow, safe
+from kpi_tui import ahead, arrow, dirs, safe
 from kpi_tui.ingest import advice, plausible, refunded, rules, streamed
-from kpi_tui.ingest.cache import cache_dir, read_json, write_json
+from kpi_tui.ingest.cache import read_json, write_json
 from kpi_tui.ingest.currency import left_out_warnings, pick_currency
 from kpi_tui.ingest.discover import discover
 from kpi_tui.ingest.folder import Dataset
@@ -94,7 +94,7 @@ def estimate_rows(path: Path, size: int) -> tuple[str | None, int]:
 # ---- where the parts go (the user cache dir, never the data folder) ------------------------
 
 def _root() -> Path:
-    return cache_dir().parent / "spill"
+    return dirs.cache_dir("spill")
 
 
 def _dir(root: Path, key: str) -> Path:

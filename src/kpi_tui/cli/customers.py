@@ -7,9 +7,8 @@ import json
 import math
 import shutil
 import sys
-from pathlib import Path
 
-from kpi_tui import safe
+from kpi_tui import dirs, safe
 from kpi_tui.cli.report import counted, open_snapshot
 
 
@@ -93,12 +92,8 @@ def spool():
     not a reader's (`| less`, a slow link), and a query that fails midway prints nothing."""
     import tempfile
 
-    import platformdirs
-
-    where = Path(platformdirs.user_cache_dir("kpi-tui"))
-    where.mkdir(parents=True, exist_ok=True)
     return tempfile.SpooledTemporaryFile(SPOOL_CHARS, "w+", encoding="utf-8", newline="",
-                                         dir=where)
+                                         dir=dirs.cache_dir(create=True))
 
 
 SPOOL_CHARS = 8 * 2**20

@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-import platformdirs
-
+from kpi_tui import dirs
 from kpi_tui.database.fetch import postgres_arrow
 from kpi_tui.database.gate import Gate, Preempted
 from kpi_tui.database.url import (QueryCancelled, SourceError, engine, missing_driver, one_line, password,
@@ -382,11 +381,9 @@ def _open(source: str, name: str, timeout: float):
         path = unquote(urlsplit(source).path)
         if path and not Path(path).exists():
             raise SourceError(f"{redact(source)}: no such DuckDB file: {path}")
-        # in kpi-tui's own process: capped, spilling under the user cache dir (never beside
-        # the user's file)
-        spill = Path(platformdirs.user_cache_dir("kpi-tui")) / "duckdb-spill"
-        spill.mkdir(parents=True, exist_ok=True)
-        return duckdb(path or ":memory:", read_only=bool(path), temp_directory=str(spill))
+        # in kpi-tui's own process: capped, spilling under the user cache dir
+        return duckdb(path or ":memory:", read_only=bool(path),
+                      temp_directory=str(dirs.duckdb_spill()))
     if name == "pyspark":
         return ibis.pyspark.connect(spark_session(source))
     return ibis.connect(source)

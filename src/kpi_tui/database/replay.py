@@ -23,6 +23,7 @@ import threading
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from kpi_tui import dirs
 from kpi_tui.database import rules
 from kpi_tui.database.url import QueryCancelled, redact
 
@@ -36,9 +37,7 @@ CONCURRENT = True  # both statements at once (the figures' one dropped on anothe
 
 
 def cache_dir() -> Path:
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("kpi-tui")) / "replay"
+    return dirs.cache_dir("replay")
 
 
 def duckdb_path(url: str) -> str:
@@ -214,12 +213,8 @@ def _imports() -> None:
 def _connect(duckdb, path: str):
     """DuckDB's connection as the Ibis path opens it (database.connect): read-only, UTC,
     spilling under the user cache dir, no progress bar."""
-    import platformdirs
-
-    spill = Path(platformdirs.user_cache_dir("kpi-tui")) / "duckdb-spill"
-    spill.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(Path(path).absolute()), read_only=True,
-                         config={"temp_directory": str(spill)})
+                         config={"temp_directory": str(dirs.duckdb_spill())})
     con.execute("SET timezone = 'UTC'")
     con.execute("SET python_enable_replacements = false")
     con.execute("SET enable_progress_bar = false")

@@ -8,15 +8,14 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
-import platformdirs
-
+from kpi_tui import dirs
 from kpi_tui.database.url import SourceError
 
 CONNECT_TIMEOUT = 10.0  # s, per master
 
 
 def log_path() -> Path:
-    return Path(platformdirs.user_cache_dir("kpi-tui")) / "spark.log"
+    return dirs.cache_dir("spark.log")
 
 
 def reachable(master: str, label: str) -> None:
@@ -54,9 +53,8 @@ def start_jvm(options: dict[str, str]) -> None:
 
     if SparkContext._gateway is not None:
         return
-    path = log_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "wb") as log:  # (the JVM keeps its own copy of the file)
+    dirs.cache_dir(create=True)
+    with open(log_path(), "wb") as log:  # (the JVM keeps its own copy of the file)
         gateway = launch_gateway(SparkConf(loadDefaults=False).setAll(list(options.items())),
                                  popen_kwargs={"stdout": log, "stderr": log})
     SparkContext._ensure_initialized(gateway=gateway)

@@ -16,10 +16,9 @@ import zlib
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-import platformdirs
 import pyarrow as pa
 
-from kpi_tui import __version__, safe
+from kpi_tui import __version__, dirs, safe
 from kpi_tui.ingest.schema import TXN_SCHEMA, FileReport
 
 FORMAT = 3  # bump when the cache layout changes
@@ -54,7 +53,7 @@ def resolver():
 
 
 def cache_dir() -> Path:
-    return Path(platformdirs.user_cache_dir("kpi-tui")) / "parsed"
+    return dirs.cache_dir("parsed")
 
 
 def _h(text: str) -> str:
