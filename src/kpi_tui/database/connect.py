@@ -450,7 +450,4 @@ def spark_session(source: str):
         options.update({"spark.sql.shuffle.partitions": "4", "spark.driver.memory": "1g",
                         "spark.sql.adaptive.enabled": "false"})
     start_jvm(options)  # its log in the user cache dir, not on the terminal (database.spark)
-    b = SparkSession.builder
-    for k, v in options.items():
-        b = b.config(k, v)
-    return b.getOrCreate()
+    return SparkSession.builder.config(map=options).getOrCreate()

@@ -128,7 +128,8 @@ class Chrome:
         what = "folder" if self.monitor_factory is None else "source"
         mark = "..." if self.ascii else "…"
         parts.append((2, f"{what} {escape(self.folder_label)}",
-                      lambda room: f"{what} {escape(middle(self.folder_label, room - 7, mark))}",
+                      lambda room: f"{what} "
+                                   f"{escape(middle(self.folder_label, room - len(what) - 1, mark))}",
                       what == "source"))
         self.query_one("#status", Text).show(
             " · ".join(fit(parts, max(10, self.size.width - 2))))
