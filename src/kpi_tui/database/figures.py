@@ -10,7 +10,7 @@ import ibis
 import ibis.expr.operations as ops
 
 from kpi_tui.database.rules import IdFacts, fill, summary_and_figures_of, summary_of  # noqa: F401
-from kpi_tui.database.transactions import id_flags, no_placeholder
+from kpi_tui.database.transactions import id_flags, no_placeholder, placeholder
 from kpi_tui.metrics import periods
 from kpi_tui.metrics.series import AGGREGATES, finish, series_from_aggregates, windows
 
@@ -85,51 +85,41 @@ def _movements(sums, fp, lo, hi):
 
 
 def _movements_in_order(sums, keys: list[str], ids: bool = False):
-    """The AGGREGATES per (keys, p) from `sums` (keys, customer, p, v, bought[, n, d0, d1];
-    customer null = unattributed), in one pass: v(c,P-1) and the first purchase come from
-    window functions over each customer's periods in order (one sort of the per-customer sums).
-    The churn of a customer's last period before a gap is counted in that period (`gone_n`,
-    `gone_prev`: `fill` adds them to P+1), so the window's rows are read once, not unioned with
-    a copy of them. Plus `unattributed`, and `rows`/`d0`/`d1` when `sums` has n, d0, d1;
-    `ids`: plus `idf`, the `transactions.id_flags` of the names as stored OR-ed together."""
+    """Per (keys, p, cls): what `rules.fill` makes the AGGREGATES of, from `sums` (keys,
+    customer, p, v, bought[, n, d0, d1][, ph]; customer null = unattributed), in one pass:
+    v(c,P-1) and the first purchase come from window functions over each customer's periods in
+    order (one sort of the per-customer sums). Each customer's row of P is in one class (`cls`:
+    0 not active, 1 retained, 2 new, 3 reactivated), and the rows are summed per class: a few
+    plain sums in place of a filtered sum per figure (10M rows: 1.41 s against 1.52 s). Churn
+    needs no column: the customers active in P-1 and not retained in P (`fill`). Plus
+    `unattributed`, and `rows`/`d0`/`d1` when `sums` has n, d0, d1; `ids`: plus `idf`, the
+    `transactions.id_flags` of the names as stored OR-ed together (`ph`: those of a
+    placeholder, whose row has no customer)."""
     zero = ibis.literal(0, "int64")
     by = [sums[k] for k in keys] + [sums.customer]
     w = ibis.window(group_by=by, order_by=sums.p)
     upto = ibis.cumulative_window(group_by=by, order_by=sums.p)
     named = sums.customer.notnull()
     fp = ibis.ifelse(sums.bought > 0, sums.p, ibis.null("int64")).min().over(upto)
-    nxt = sums.p.lead().over(w)
+    before = sums.p.lag().over(w)
+    more = {}
+    if ids:  # a customer's name is the same on each of its rows: flagged on its first one
+        more["idf"] = ibis.ifelse(named, ibis.ifelse(before.isnull(), id_flags(sums.customer),
+                                                     ibis.literal(0, "int8")), sums.ph)
     s = sums.mutate(  # in the window's own SELECT: each computed once per row
         v=ibis.ifelse(named, sums.v, zero), u=ibis.ifelse(named, zero, sums.v),
-        vp=ibis.ifelse(named & (sums.p.lag().over(w) == sums.p - 1), sums.v.lag().over(w), zero),
-        first=ibis.ifelse(named & (fp == sums.p), 1, 0),
-        # no row in P+1 (an OR of window functions is misread by MariaDB 10.11: none here)
-        gone=ibis.ifelse(named & (sums.v > 0) & (nxt.fill_null(sums.p) != sums.p + 1), 1, 0))
-    active, was = s.v > 0, s.vp > 0
-    kept, joined = active & was, active & ~was
-    new = joined & (s.first == 1)
-    react = joined & (s.first == 0)
-    left = was & ~active
-    gone = s.gone == 1  # churn in P+1
+        vp=ibis.ifelse(named & (before == sums.p - 1), sums.v.lag().over(w), zero),
+        first=ibis.ifelse(named & (fp == sums.p), 1, 0), **more)
+    cls = ibis.ifelse(s.v > 0, ibis.ifelse(s.vp > 0, 1, ibis.ifelse(s.first == 1, 2, 3)), 0)
+    s = s.mutate(cls=cls.cast("int64"))
     diff = s.v - s.vp
-
-    def n(mask):
-        return s.customer.count(where=mask)
-
-    def total(x, mask=None):
-        return x.sum(where=mask)
-
     more = dict(rows=s.n.sum(), d0=s.d0.min(), d1=s.d1.max()) if "n" in sums.columns else {}
     if ids:
         more["idf"] = s.idf.bit_or()
-    return s.group_by(*keys, "p").aggregate(
-        revenue=total(s.v), active_n=n(active), active_sum=total(s.v, active),
-        retained_n=n(kept), retained_rev=total(s.v, kept), retained_prev=total(s.vp, kept),
-        expansion=total(ibis.greatest(diff, zero), kept),
-        contraction=total(ibis.least(diff, zero), kept),
-        new_n=n(new), new_rev=total(s.v, new), react_n=n(react), react_rev=total(s.v, react),
-        churn_n=n(left), churn_prev=total(s.vp, left), gone_n=n(gone), gone_prev=total(s.v, gone),
-        unattributed=total(s.u, s.customer.isnull()), **more)
+    return s.group_by(*keys, "p", "cls").aggregate(
+        n=s.customer.count(), v=s.v.sum(), vp=s.vp.sum(),
+        expansion=ibis.greatest(diff, zero).sum(), contraction=ibis.least(diff, zero).sum(),
+        unattributed=s.u.sum(where=s.customer.isnull()), **more)
 
 
 def _aggregate(u, lo, hi):
@@ -178,11 +168,11 @@ def period_query(txn, spans: dict[int, tuple[str, int, int]], with_summary: bool
                  known: dict | None = None, ids: bool = False,
                  part: tuple[int, int] | None = None):
     """The AGGREGATES of every period holding data, for several granularities in one query:
-    `spans` = {k: (g, first, last)}; the result has one row per (k, period), plus `gone_n`,
-    `gone_prev` (churn of P+1, `fill`) and `unattributed`. `with_summary`: the rows without a
-    customer are kept (for `unattributed`), and unless `known` (rows, first_day, last_day from
-    the first query) each row also has `rows`, `d0`, `d1` (`summary_of`): the transactions are
-    read once. One granularity: no k in the grouping keys (added as a constant). `ids`: the
+    `spans` = {k: (g, first, last)}; the result has one row per (k, period, class of
+    customer: `_movements_in_order`), for `rules.fill`, with `unattributed`. `with_summary`:
+    the rows without a customer are kept (for `unattributed`), and unless `known` (rows,
+    first_day, last_day from the first query) each row also has `rows`, `d0`, `d1`
+    (`summary_of`): the transactions are read once. One granularity: no k in the grouping keys (added as a constant). `ids`: the
     customers are names as stored (`optimistic_ids`): placeholders are set apart here, per
     customer and period, and each row also has `idf` (`transactions.id_flags` OR-ed). `part`:
     those customers only (`in_part`)."""
@@ -198,7 +188,9 @@ def period_query(txn, spans: dict[int, tuple[str, int, int]], with_summary: bool
     sums = x.group_by(*keys, "customer", "p").aggregate(
         v=int64(x.micros.sum()), bought=ibis.ifelse(x.micros > 0, 1, 0).max(), **extra)
     if ids:  # names as stored: a placeholder (`n/a`...) names no customer, as in `clean_id`
-        sums = sums.mutate(idf=id_flags(sums.customer), customer=no_placeholder(sums.customer))
+        sums = sums.mutate(customer=no_placeholder(sums.customer),  # and a placeholder's flags
+                           ph=ibis.ifelse(placeholder(sums.customer), id_flags(sums.customer),
+                                          ibis.literal(0, "int8")))
     q = _movements_in_order(sums, keys, ids)
     return q if keys else q.mutate(k=ibis.literal(next(iter(spans)), "int64"))
 

@@ -197,21 +197,50 @@ def summary_and_figures_of(rows: list[dict], g: str, as_of, margin: float, known
 
 
 def fill(rows: list[dict], first: int, last: int, k: int = 0) -> dict:
-    """The AGGREGATES of one query's rows as lists over periods first..last (0 where none);
-    `gone_n`/`gone_prev` of P (when the rows have them) are churn of P+1."""
+    """The AGGREGATES of one query's rows as lists over periods first..last (0 where none).
+    Rows per (k, p) hold them; rows per (k, p, cls) (`figures._movements_in_order`) hold a
+    class of customers each, and churn comes from the periods' counts: the customers active in
+    P-1 and not retained in P (those active in P-1 are retained, or not active, or have no row
+    in P), with their revenue of P-1."""
     from kpi_tui.metrics.series import AGGREGATES
 
     n = last - first + 1
     out = {a: [0] * max(n, 0) for a in AGGREGATES}
-    shifted = (("gone_n", "churn_n"), ("gone_prev", "churn_prev"))
+    active: dict[int, list[int]] = {}  # p -> [customers, revenue] of the active ones
     for r in rows:
         if r["k"] != k:
             continue
-        i = int(r["p"]) - first
-        if 0 <= i < n:  # else the period after the last (bounds not applied in the engine)
-            for a in AGGREGATES:
-                out[a][i] += int(r[a] or 0)
-        if 0 <= i + 1 < n and "gone_n" in r:
-            for g, a in shifted:
-                out[a][i + 1] += int(r[g] or 0)
+        p = int(r["p"])
+        i = p - first
+        if "cls" not in r:
+            if 0 <= i < n:
+                for a in AGGREGATES:
+                    out[a][i] += int(r[a] or 0)
+            continue
+        c, cn, v = int(r["cls"]), int(r["n"] or 0), int(r["v"] or 0)
+        if c:
+            got = active.setdefault(p, [0, 0])
+            got[0] += cn
+            got[1] += v
+        if not 0 <= i < n:  # (the period before the first counts for churn)
+            continue
+        out["revenue"][i] += v
+        if c:
+            out["active_n"][i] += cn
+            out["active_sum"][i] += v
+        if c == 1:
+            out["retained_n"][i] += cn
+            out["retained_rev"][i] += v
+            out["retained_prev"][i] += int(r["vp"] or 0)
+            out["expansion"][i] += int(r["expansion"] or 0)
+            out["contraction"][i] += int(r["contraction"] or 0)
+        elif c in (2, 3):
+            name = "new" if c == 2 else "react"
+            out[name + "_n"][i] += cn
+            out[name + "_rev"][i] += v
+    if active:
+        for i in range(max(n, 0)):
+            was_n, was_sum = active.get(first + i - 1, (0, 0))
+            out["churn_n"][i] = was_n - out["retained_n"][i]
+            out["churn_prev"][i] = was_sum - out["retained_prev"][i]
     return out

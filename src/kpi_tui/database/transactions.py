@@ -193,12 +193,10 @@ def clean_id(col, engine: str, facts: IdFacts | None = None):
 
 def no_placeholder(t):
     """Null where `t` (text) is empty or a placeholder."""
-    return _null_if(t, _placeholder(t))
+    return _null_if(t, placeholder(t))
 
 
-
-
-def _placeholder(t):
+def placeholder(t):
     """Empty or a placeholder (compared lower-cased; longer values are not lowered at all)."""
     return (t.length() <= LONGEST) & t.lower().isin(["", *PLACEHOLDERS])
 
