@@ -172,10 +172,10 @@ def period_query(txn, spans: dict[int, tuple[str, int, int]], with_summary: bool
     customer: `_movements_in_order`), for `rules.fill`, with `unattributed`. `with_summary`:
     the rows without a customer are kept (for `unattributed`), and unless `known` (rows,
     first_day, last_day from the first query) each row also has `rows`, `d0`, `d1`
-    (`summary_of`): the transactions are read once. One granularity: no k in the grouping keys (added as a constant). `ids`: the
-    customers are names as stored (`optimistic_ids`): placeholders are set apart here, per
-    customer and period, and each row also has `idf` (`transactions.id_flags` OR-ed). `part`:
-    those customers only (`in_part`)."""
+    (`summary_of`): the transactions are read once. One granularity: no k in the grouping
+    keys (added as a constant). `ids`: the customers are names as stored (`optimistic_ids`):
+    placeholders are set apart here, per customer and period, and each row also has `idf`
+    (`transactions.id_flags` OR-ed). `part`: those customers only (`in_part`)."""
     x = in_part(txn if with_summary else txn.filter(txn.customer.notnull()), part)
     dated = with_summary and not known
     keys = [] if len(spans) == 1 else ["k"]
