@@ -194,3 +194,24 @@ def test_no_customer_column_is_said(engine):
                           "count as unattributed revenue, not as customers. To count customers by "
                           "a name or phone column, name it in the [mapping] of kpi-tui.toml, with "
                           "the date and amount columns (customer = \"...\")"]
+
+
+def test_fill_classes_and_churn():
+    # the figures' query's rows per (k, p, class) -> the AGGREGATES per period; churn of P: the
+    # customers active in P-1 (the period before the first too) and not retained in P
+    from kpi_tui.database.rules import fill
+
+    def row(p, cls, n, v, vp=0, ex=0, co=0, k=0):
+        return dict(k=k, p=p, cls=cls, n=n, v=v, vp=vp, expansion=ex, contraction=co,
+                    unattributed=None)
+
+    rows = [row(9, 1, 3, 400), row(9, 0, 1, -5),
+            row(10, 1, 1, 100, 120, 0, -20), row(10, 2, 1, 50), row(10, 0, 1, -10),
+            row(10, 1, 1, 30, 10, 20, 0),  # another part of the customers: added
+            row(11, 3, 1, 40), row(11, 1, 9, 999, k=1)]  # another granularity: not here
+    got = fill(rows, 10, 11)
+    assert got == {
+        "revenue": [170, 40], "active_n": [3, 1], "active_sum": [180, 40],
+        "retained_n": [2, 0], "retained_rev": [130, 0], "retained_prev": [130, 0],
+        "expansion": [20, 0], "contraction": [-20, 0], "new_n": [1, 0], "new_rev": [50, 0],
+        "react_n": [0, 1], "react_rev": [0, 40], "churn_n": [1, 3], "churn_prev": [270, 180]}
