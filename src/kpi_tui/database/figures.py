@@ -12,7 +12,7 @@ import ibis.expr.operations as ops
 from kpi_tui.database.rules import IdFacts, fill, summary_and_figures_of, summary_of  # noqa: F401
 from kpi_tui.database.transactions import id_flags, no_placeholder, placeholder
 from kpi_tui.metrics import periods
-from kpi_tui.metrics.series import AGGREGATES, finish, series_from_aggregates, windows
+from kpi_tui.metrics.series import finish, series_from_aggregates, windows
 
 _INT64 = ibis.dtype("int64")
 _K = 100_000  # shifts week numbers positive so that integer division floors (dates after 1049)
@@ -68,9 +68,9 @@ def summary(txn):
                     last_day=s.last.epoch_days().cast("int64"), unattributed=s.unattributed)
 
 
-def _movements(sums, fp, lo, hi):
-    """Per (k, p): the AGGREGATES, from v(c,P) `sums` (k, customer, p, v) and the first
-    purchase period `fp` (k, customer, fp). Periods lo..hi only (ints, or dicts by k).
+def _movements(sums, fp, lo: int, hi: int):
+    """Per (k, p, cls) of periods lo..hi (`_by_class`), from v(c,P) `sums` (k, customer, p, v)
+    and the first purchase period `fp` (k, customer, fp).
 
     No join: v(c,P), v(c,P-1) and the first-purchase mark meet on the key (k, c, P) of one
     UNION ALL grouped once (a join of two derived tables is slow on some engines)."""
@@ -81,20 +81,18 @@ def _movements(sums, fp, lo, hi):
     u = cur.union(nxt, mark, distinct=False)
     u = u.group_by("k", "customer", "p").aggregate(v=u.v.sum(), vp=u.vp.sum(),
                                                     first=u.first.max())
-    return _aggregate(u, lo, hi)
+    return _by_class(u.filter((u.p >= lo) & (u.p <= hi)), ["k"])
 
 
 def _movements_in_order(sums, keys: list[str], ids: bool = False):
-    """Per (keys, p, cls): what `rules.fill` makes the AGGREGATES of, from `sums` (keys,
-    customer, p, v, bought[, n, d0, d1][, ph]; customer null = unattributed), in one pass:
-    v(c,P-1) and the first purchase come from window functions over each customer's periods in
-    order (one sort of the per-customer sums). Each customer's row of P is in one class (`cls`:
-    0 not active, 1 retained, 2 new, 3 reactivated), and the rows are summed per class: a few
-    plain sums in place of a filtered sum per figure (10M rows: 1.41 s against 1.52 s). Churn
-    needs no column: the customers active in P-1 and not retained in P (`fill`). Plus
-    `unattributed`, and `rows`/`d0`/`d1` when `sums` has n, d0, d1; `ids`: plus `idf`, the
-    `transactions.id_flags` of the names as stored OR-ed together (`ph`: those of a
-    placeholder, whose row has no customer)."""
+    """Per (keys, p, cls) (`_by_class`), from `sums` (keys, customer, p, v, bought[, n, d0,
+    d1][, ph]; customer null = unattributed), in one pass: v(c,P-1) and the first purchase come
+    from window functions over each customer's periods in order (one sort of the per-customer
+    sums). Summed per class: a few plain sums in place of a filtered sum per figure (10M rows:
+    1.41 s against 1.52 s); churn needs no column (`rules.fill`). Plus `unattributed`, and
+    `rows`/`d0`/`d1` when `sums` has n, d0, d1; `ids`: plus `idf`, the `transactions.id_flags`
+    of the names as stored OR-ed together (`ph`: those of a placeholder, whose row has no
+    customer)."""
     zero = ibis.literal(0, "int64")
     by = [sums[k] for k in keys] + [sums.customer]
     w = ibis.window(group_by=by, order_by=sums.p)
@@ -102,58 +100,39 @@ def _movements_in_order(sums, keys: list[str], ids: bool = False):
     named = sums.customer.notnull()
     fp = ibis.ifelse(sums.bought > 0, sums.p, ibis.null("int64")).min().over(upto)
     before = sums.p.lag().over(w)
-    more = {}
+    flags = {}
     if ids:  # a customer's name is the same on each of its rows: flagged on its first one
-        more["idf"] = ibis.ifelse(named, ibis.ifelse(before.isnull(), id_flags(sums.customer),
-                                                     ibis.literal(0, "int8")), sums.ph)
+        flags["idf"] = ibis.ifelse(named, ibis.ifelse(before.isnull(), id_flags(sums.customer),
+                                                      ibis.literal(0, "int8")), sums.ph)
     s = sums.mutate(  # in the window's own SELECT: each computed once per row
         v=ibis.ifelse(named, sums.v, zero), u=ibis.ifelse(named, zero, sums.v),
         vp=ibis.ifelse(named & (before == sums.p - 1), sums.v.lag().over(w), zero),
-        first=ibis.ifelse(named & (fp == sums.p), 1, 0), **more)
-    cls = ibis.ifelse(s.v > 0, ibis.ifelse(s.vp > 0, 1, ibis.ifelse(s.first == 1, 2, 3)), 0)
-    s = s.mutate(cls=cls.cast("int64"))
-    diff = s.v - s.vp
-    more = dict(rows=s.n.sum(), d0=s.d0.min(), d1=s.d1.max()) if "n" in sums.columns else {}
-    if ids:
-        more["idf"] = s.idf.bit_or()
-    return s.group_by(*keys, "p", "cls").aggregate(
-        n=s.customer.count(), v=s.v.sum(), vp=s.vp.sum(),
-        expansion=ibis.greatest(diff, zero).sum(), contraction=ibis.least(diff, zero).sum(),
-        unattributed=s.u.sum(where=s.customer.isnull()), **more)
+        first=ibis.ifelse(named & (fp == sums.p), 1, 0), **flags)
+
+    def more(t) -> dict:
+        got = dict(unattributed=t.u.sum(where=t.customer.isnull()))
+        if "n" in sums.columns:
+            got.update(rows=t.n.sum(), d0=t.d0.min(), d1=t.d1.max())
+        if ids:
+            got["idf"] = t.idf.bit_or()
+        return got
+
+    return _by_class(s, keys, more)
 
 
-def _aggregate(u, lo, hi):
-    """The AGGREGATES per (k, p) of `u` (k, customer, p, v, vp, first): one row per customer
-    and period."""
+def _by_class(s, keys: list[str], more=None):
+    """Per (keys, p, cls) of `s` (customer, p, v, vp, first: one row per customer and period):
+    each row's class (`cls`: 0 not active, 1 retained, 2 new, 3 reactivated), and per class n,
+    v, vp, expansion, contraction (`rules.fill` makes the AGGREGATES of them); `more(t)`: more
+    aggregates of `t`, `s` with its classes."""
     zero = ibis.literal(0, "int64")
-    if lo is None:  # bounds unknown: the period after the last is dropped by `fill`
-        keep = ibis.literal(True)
-    elif isinstance(lo, dict):  # per k
-        keep = ibis.or_(*[(u.k == k) & (u.p >= lo[k]) & (u.p <= hi[k]) for k in lo])
-    else:
-        keep = (u.p >= lo) & (u.p <= hi)
-    j = u.filter(keep)
-    active, was = j.v > 0, j.vp > 0
-    kept, joined = active & was, active & ~was
-    new = joined & (j.first == 1)
-    react = joined & ~new
-    left = was & ~active
-    diff = j.v - j.vp
-
-    def n(mask):
-        return j.customer.count(where=mask)
-
-    def total(x, mask=None):
-        return x.sum(where=mask)
-
-    return j.group_by("k", "p").aggregate(
-        revenue=total(j.v), active_n=n(active), active_sum=total(j.v, active),
-        retained_n=n(kept), retained_rev=total(j.v, kept), retained_prev=total(j.vp, kept),
-        expansion=total(ibis.greatest(diff, zero), kept),
-        contraction=total(ibis.least(diff, zero), kept),
-        new_n=n(new), new_rev=total(j.v, new), react_n=n(react), react_rev=total(j.v, react),
-        churn_n=n(left), churn_prev=total(j.vp, left),
-    )
+    cls = ibis.ifelse(s.v > 0, ibis.ifelse(s.vp > 0, 1, ibis.ifelse(s.first == 1, 2, 3)), 0)
+    t = s.mutate(cls=cls.cast("int64"))
+    diff = t.v - t.vp
+    return t.group_by(*keys, "p", "cls").aggregate(
+        n=t.customer.count(), v=t.v.sum(), vp=t.vp.sum(),
+        expansion=ibis.greatest(diff, zero).sum(), contraction=ibis.least(diff, zero).sum(),
+        **(more(t) if more else {}))
 
 
 def int64(x):

@@ -197,11 +197,10 @@ def summary_and_figures_of(rows: list[dict], g: str, as_of, margin: float, known
 
 
 def fill(rows: list[dict], first: int, last: int, k: int = 0) -> dict:
-    """The AGGREGATES of one query's rows as lists over periods first..last (0 where none).
-    Rows per (k, p) hold them; rows per (k, p, cls) (`figures._movements_in_order`) hold a
-    class of customers each, and churn comes from the periods' counts: the customers active in
-    P-1 and not retained in P (those active in P-1 are retained, or not active, or have no row
-    in P), with their revenue of P-1."""
+    """The AGGREGATES of one query's rows (k, p, cls: `figures._by_class`) as lists over
+    periods first..last (0 where none). Churn comes from the periods' counts: the customers
+    active in P-1 and not retained in P (those active in P-1 are retained, or not active, or
+    have no row in P), with their revenue of P-1."""
     from kpi_tui.metrics.series import AGGREGATES
 
     n = last - first + 1
@@ -212,11 +211,6 @@ def fill(rows: list[dict], first: int, last: int, k: int = 0) -> dict:
             continue
         p = int(r["p"])
         i = p - first
-        if "cls" not in r:
-            if 0 <= i < n:
-                for a in AGGREGATES:
-                    out[a][i] += int(r[a] or 0)
-            continue
         c, cn, v = int(r["cls"]), int(r["n"] or 0), int(r["v"] or 0)
         if c:
             got = active.setdefault(p, [0, 0])
@@ -238,9 +232,8 @@ def fill(rows: list[dict], first: int, last: int, k: int = 0) -> dict:
             name = "new" if c == 2 else "react"
             out[name + "_n"][i] += cn
             out[name + "_rev"][i] += v
-    if active:
-        for i in range(max(n, 0)):
-            was_n, was_sum = active.get(first + i - 1, (0, 0))
-            out["churn_n"][i] = was_n - out["retained_n"][i]
-            out["churn_prev"][i] = was_sum - out["retained_prev"][i]
+    for i in range(max(n, 0)):
+        was_n, was_sum = active.get(first + i - 1, (0, 0))
+        out["churn_n"][i] = was_n - out["retained_n"][i]
+        out["churn_prev"][i] = was_sum - out["retained_prev"][i]
     return out
